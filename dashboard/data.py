@@ -1,0 +1,22 @@
+"""The dashboard's one database handle and its cached reads. Pages call these, never SQL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.storage import Database
+
+
+@st.cache_resource
+def database() -> Database:
+    """One engine per server process, on DATABASE_URL (default: the embedded SQLite file)."""
+    return Database()
+
+
+@st.cache_data(show_spinner=False)
+def layout_geojson(url: str, layout_id: int) -> str:
+    """Grid polygons change only with a new layout version, so the key (database, layout id) never goes stale."""
+    from geo.layouts import layout_geojson as build
+
+    with database().session() as session:
+        return build(session, layout_id)

@@ -1,0 +1,40 @@
+"""UI strings: Simplified Chinese by default, English on the sidebar switch."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+LANGUAGES = {"zh": "中文", "en": "English"}
+
+STRINGS: dict[str, dict[str, str]] = {
+    "app_title": {"zh": "GridGov 网格化社会治理", "en": "GridGov grid governance"},
+    "overview": {"zh": "总览", "en": "Overview"},
+    "language": {"zh": "语言 / Language", "en": "Language / 语言"},
+    "received": {"zh": "受理事件", "en": "Received"},
+    "closed": {"zh": "已办结", "en": "Closed"},
+    "closure_rate": {"zh": "办结率", "en": "Closure rate"},
+    "satisfaction_rate": {"zh": "满意率", "en": "Satisfaction rate"},
+    "open": {"zh": "在办", "en": "Open"},
+    "overdue": {"zh": "超期", "en": "Overdue"},
+    "open_by_grid": {"zh": "各网格在办事件", "en": "Open cases per grid"},
+    "grid": {"zh": "网格", "en": "Grid"},
+    "open_cases": {"zh": "在办事件数", "en": "Open cases"},
+    "no_layout": {"zh": "尚未加载网格图层。请运行 gridgov load-sample 或导入网格。",
+                  "en": "No grid layout loaded yet. Run gridgov load-sample or import a grid layer."},
+    "layout": {"zh": "网格版本", "en": "Grid layout"},
+    "grids_count": {"zh": "网格数", "en": "Grids"},
+    "data_as_of": {"zh": "数据时间", "en": "Data as of"},
+}
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "zh")
+
+
+def t(key: str) -> str:
+    """The UI string for ``key`` in the current language (the key itself if it has no translation)."""
+    return STRINGS.get(key, {}).get(lang(), key)
+
+
+def language_switch() -> None:
+    st.sidebar.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)

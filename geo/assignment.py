@@ -1,0 +1,63 @@
+"""Placing cases in grids and buildings: the one code path behind a new case, a bulk import and a re-cut.
+
+The spatial index over a layout's grids is built once per layout version and cached; a new layout gets a new
+key, so publishing a re-cut invalidates nothing by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from geo.config import AssignmentSettings
+from geo.grid_index import GridIndex
+from geo.layouts import active_layout, grids_frame
+from geo.models import GridLayout
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Per point: the grid id (None-able, -1 = unassigned queue), and the flags a supervisor reviews."""
+
+    grid_id: np.ndarray  # int64, -1 where no grid within the snap tolerance
+    snapped: np.ndarray  # bool: outside every grid, given the nearest one within tolerance
+    near_boundary: np.ndarray  # bool: within a few metres of the grid's edge
+    layout_id: int
+
+
+#: (database url, layout id, settings) → (GridIndex, grid ids by index position). Layouts are immutable once
+#: created (a re-cut makes a new one), so an entry never goes stale; a few entries cover the active layout,
+#: a previewed one and the previous one.
+_INDEXES: dict[tuple, tuple[GridIndex, np.ndarray]] = {}
+_MAX_INDEXES = 6
+
+
+def layout_index(session: Session, layout_id: int, settings: AssignmentSettings | None = None):
+    """(GridIndex, grid ids by index position) for a layout, built once per (database, layout).
+
+    Built through the caller's session, so a layout created earlier in the same transaction is seen."""
+    settings = settings or AssignmentSettings.from_env()
+    layout = session.get(GridLayout, layout_id)
+    if layout is None:
+        raise LookupError(f"grid layout {layout_id} does not exist")
+    # created_at tells apart a layout with the same id in a database that was dropped and rebuilt.
+    key = (str(session.get_bind().url), layout_id, layout.created_at, settings)
+    if key not in _INDEXES:
+        grids = grids_frame(session, layout_id)
+        index = GridIndex(grids.geometry.to_numpy(), snap_m=settings.snap_m, boundary_m=settings.boundary_m)
+        if len(_INDEXES) >= _MAX_INDEXES:
+            _INDEXES.pop(next(iter(_INDEXES)))
+        _INDEXES[key] = (index, grids["id"].to_numpy(dtype=np.int64))
+    return _INDEXES[key]
+
+
+def assign_points(session: Session, lon: np.ndarray, lat: np.ndarray, layout_id: int | None = None) -> Placement:
+    """Grid ids for WGS84 points under ``layout_id`` (default: the active layout)."""
+    if layout_id is None:
+        layout_id = active_layout(session).id
+    index, ids = layout_index(session, layout_id)
+    result = index.assign(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    grid_id = np.where(result.grid >= 0, ids[np.maximum(result.grid, 0)], -1)
+    return Placement(grid_id, result.snapped, result.near_boundary, layout_id)

@@ -1,0 +1,40 @@
+"""PostgreSQL + PostGIS, the production backend for a district or a whole city (``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, extract, func, text
+
+#: Spatial columns that get a GiST index: (table, column).
+SPATIAL_COLUMNS = (
+    ("streets", "geom"),
+    ("communities", "geom"),
+    ("grids", "geom"),
+    ("buildings", "geom"),
+    ("cases", "location"),
+)
+
+
+def configure_engine(engine: Engine) -> None:
+    """Nothing per connection: PostGIS is a database extension (see prepare_database)."""
+
+
+def prepare_database(connection) -> None:
+    """Create the PostGIS extension if it is missing (needs a role allowed to, e.g. the database owner)."""
+    connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+
+
+def create_spatial_indexes(connection) -> None:
+    for table, column in SPATIAL_COLUMNS:
+        connection.execute(
+            text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column}_gist ON {table} USING gist ({column})")
+        )
+
+
+def seconds_between(start, end):
+    """SQL expression: seconds from ``start`` to ``end`` (NULL if either is NULL)."""
+    return extract("epoch", end - start)
+
+
+def month_of(column):
+    """SQL expression: the UTC month of a timestamp as 'YYYY-MM'."""
+    return func.to_char(column, "YYYY-MM")

@@ -1,0 +1,46 @@
+"""SQLite, the embedded default: a file under data/, WAL mode, geometry as WKB evaluated with shapely.
+
+The standard Python here cannot load SQLite extensions, so SpatiaLite is not used: spatial predicates run in
+shapely over the bbox-filtered rows, and times are compared with julianday().
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, event, func
+from sqlalchemy.engine import make_url
+
+
+def configure_engine(engine: Engine) -> None:
+    """WAL journal (readers never block the writer), foreign keys on, a busy timeout for concurrent writers."""
+    database = make_url(str(engine.url)).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def prepare_database(connection) -> None:
+    """Nothing to install for SQLite."""
+
+
+def create_spatial_indexes(connection) -> None:
+    """SQLite has no spatial index without SpatiaLite; the bbox and lon/lat columns carry B-tree indexes."""
+
+
+def seconds_between(start, end):
+    """SQL expression: seconds from ``start`` to ``end`` (NULL if either is NULL)."""
+    return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def month_of(column):
+    """SQL expression: the UTC month of a timestamp as 'YYYY-MM'."""
+    return func.strftime("%Y-%m", column)

@@ -1,0 +1,116 @@
+"""Backend-parametrised database fixtures: every integration test runs on SQLite and on PostGIS.
+
+The PostGIS server comes from GRIDGOV_TEST_POSTGIS_URL (./dev test starts one and sets it). Without it the
+PostGIS half is skipped on a developer's machine and fails in CI (CI=true): a missing backend is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from geo.models import Base
+from geo.schema import upgrade
+from geo.storage import Database
+
+BACKENDS = ["sqlite", "postgis"]
+
+
+def _postgis_url() -> str:
+    url = os.environ.get("GRIDGOV_TEST_POSTGIS_URL", "")
+    if not url:
+        message = "GRIDGOV_TEST_POSTGIS_URL is not set (./dev test sets it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"PostGIS backend missing in CI: {message}")
+        pytest.skip(message)
+    return url
+
+
+def _fresh_postgres_database(base_url: str, name: str) -> str:
+    """(Re)create database ``name`` on the server of ``base_url``; returns its URL."""
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def empty_template(backend_name, tmp_path_factory) -> str:
+    """A migrated, empty database per backend, made once per test session."""
+    if backend_name == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'empty.db'}"
+    else:
+        url = _fresh_postgres_database(_postgis_url(), "gridgov_test_empty")
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def db(empty_template, backend_name, tmp_path) -> Database:
+    """An empty, migrated database of this backend for one test."""
+    if backend_name == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copy(make_url(empty_template).database, target)
+        database = Database(f"sqlite:///{target}")
+    else:
+        database = Database(empty_template)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield database
+    database.dispose()
+
+
+class SampleDatabases:
+    """The sample district loaded at most once per backend per test session, on first use."""
+
+    def __init__(self, tmp_path_factory):
+        self._tmp = tmp_path_factory
+        self._loaded: dict[str, Database] = {}
+
+    def get(self, backend_name: str) -> Database:
+        if backend_name not in self._loaded:
+            from loaders.sample_load import load_sample
+
+            if backend_name == "sqlite":
+                url = f"sqlite:///{self._tmp.mktemp('sample') / 'sample.db'}"
+            else:
+                url = _fresh_postgres_database(_postgis_url(), "gridgov_test_sample")
+            database = Database(url)
+            upgrade(database)
+            load_sample(database)
+            self._loaded[backend_name] = database
+        return self._loaded[backend_name]
+
+    def close(self) -> None:
+        for database in self._loaded.values():
+            database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_databases(tmp_path_factory):
+    databases = SampleDatabases(tmp_path_factory)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def sample_db(backend_name, sample_databases) -> Database:
+    """The sample district on this backend. Tests must not change it (use ``db`` for that)."""
+    return sample_databases.get(backend_name)
+
+
+REPO = Path(__file__).resolve().parent.parent
