@@ -162,6 +162,9 @@ class Case(Base):
     rating: Mapped[str | None] = mapped_column(String(30))
     rework_count: Mapped[int] = mapped_column(Integer, default=0)
     reject_reason: Mapped[str] = mapped_column(Text, default="")
+    deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # while deferred: when the clock paused
+    deferred_from: Mapped[str | None] = mapped_column(String(20))  # while deferred: the status to resume to
+    bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundles.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -210,4 +213,42 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Notification(Base):
+    """Outbox of escalation reminders: one row per (dispatch, level), written exactly once by the sweep and
+    kept until a notifier delivers it (a failed delivery is retried, never lost)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("dispatch_id", "level"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispatch_id: Mapped[int] = mapped_column(ForeignKey("case_dispatches.id"))
+    level: Mapped[int] = mapped_column(Integer)  # 1 whistle, 2 yellow, 3 red, 4 discipline
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class SweepRun(Base):
+    """When the escalation sweep last ran: later sweeps only look at dispatches that can still change."""
+
+    __tablename__ = "sweep_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Bundle(Base):
+    """Frequent common problems (e.g. flying-wire charging) bundled across grids and escalated as one."""
+
+    __tablename__ = "bundles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    escalated_to: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")

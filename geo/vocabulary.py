@@ -19,11 +19,12 @@ class Status(StrEnum):
     REJECTED = "rejected"  # not a valid case (with a reason)
     REWORK = "rework"  # returned for rework: unsatisfied rating or failed verification
     DEFERRED = "deferred"  # deadline extended with a reason; the time-limit clock is paused
+    REOPENED = "reopened"  # a closed or rejected case opened again: triaged afresh like a new report
 
 
 OPEN_STATUSES = frozenset(
     {Status.REPORTED, Status.ACCEPTED, Status.WHISTLED, Status.REPORTED_IN, Status.ANSWERED, Status.REWORK,
-     Status.DEFERRED}
+     Status.DEFERRED, Status.REOPENED}
 )
 DONE_STATUSES = frozenset({Status.CLOSED, Status.RATED})
 

@@ -50,6 +50,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('code')
     )
+    op.create_table('sweep_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ran_at', geo.types.UTCDateTime(), nullable=False),
+    sa.Column('inserted', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('sweep_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sweep_runs_ran_at'), ['ran_at'], unique=False)
+
     op.create_table('categories',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -85,6 +94,17 @@ def upgrade() -> None:
     with op.batch_alter_table('communities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_communities_street_id'), ['street_id'], unique=False)
 
+    op.create_table('bundles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('created_at', geo.types.UTCDateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=100), nullable=False),
+    sa.Column('escalated_to', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['categories.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
     op.create_table('grids',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('layout_id', sa.Integer(), nullable=False),
@@ -157,9 +177,13 @@ def upgrade() -> None:
     sa.Column('rating', sa.String(length=30), nullable=True),
     sa.Column('rework_count', sa.Integer(), nullable=False),
     sa.Column('reject_reason', sa.Text(), nullable=False),
+    sa.Column('deferred_at', geo.types.UTCDateTime(), nullable=True),
+    sa.Column('deferred_from', sa.String(length=20), nullable=True),
+    sa.Column('bundle_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90', name='ck_cases_lonlat'),
     sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], ),
+    sa.ForeignKeyConstraint(['bundle_id'], ['bundles.id'], ),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], ),
     sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -168,6 +192,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_building_id'), ['building_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_bundle_id'), ['bundle_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_grid_id'), ['grid_id'], unique=False)
         batch_op.create_index('ix_cases_lon_lat', ['lon', 'lat'], unique=False)
@@ -222,11 +247,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('case_grid_assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_case_grid_assignments_grid_id'), ['grid_id'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dispatch_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('created_at', geo.types.UTCDateTime(), nullable=False),
+    sa.Column('delivered_at', geo.types.UTCDateTime(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', geo.types.UTCDateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['dispatch_id'], ['case_dispatches.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('dispatch_id', 'level')
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_delivered_at'), ['delivered_at'], unique=False)
     bind = op.get_bind()
     backend(bind.dialect.name).create_spatial_indexes(bind)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_delivered_at'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('case_grid_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_grid_assignments_grid_id'))
 
@@ -248,6 +293,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_lon_lat')
         batch_op.drop_index(batch_op.f('ix_cases_grid_id'))
         batch_op.drop_index(batch_op.f('ix_cases_category_id'))
+        batch_op.drop_index(batch_op.f('ix_cases_bundle_id'))
         batch_op.drop_index(batch_op.f('ix_cases_building_id'))
 
     op.drop_table('cases')
@@ -261,6 +307,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_grids_community_id'))
 
     op.drop_table('grids')
+    op.drop_table('bundles')
     with op.batch_alter_table('communities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_communities_street_id'))
 
@@ -269,6 +316,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_categories_class_code'))
 
     op.drop_table('categories')
+    with op.batch_alter_table('sweep_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sweep_runs_ran_at'))
+
+    op.drop_table('sweep_runs')
     op.drop_table('streets')
     with op.batch_alter_table('grid_layouts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_grid_layouts_is_active'))

@@ -1,0 +1,20 @@
+"""Who is acting: a person with one role and, for bound roles, the department or area they are bound to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from geo.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    role: Role
+    department_id: int | None = None  # department staff
+    street_id: int | None = None  # street staff
+    community_id: int | None = None  # community staff
+    grid_ids: frozenset[int] = field(default_factory=frozenset)  # grid member
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))

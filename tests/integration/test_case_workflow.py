@@ -1,0 +1,136 @@
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from geo.actors import Actor
+from geo.case_actions import perform
+from geo.models import Case, CaseEvent
+from geo.vocabulary import Role, Status, Tier
+from geo.workflow import CaseChanged, IllegalTransition, InvalidInput, NotPermitted
+from tests.integration.factories import T0, add_case, add_departments_and_category
+
+SUPERVISOR = Actor("王主任", Role.SUPERVISOR)
+RESIDENT = Actor("居民", Role.RESIDENT)
+
+
+@pytest.fixture
+def world(db):
+    with db.transaction() as s:
+        departments, category = add_departments_and_category(s)
+        case = add_case(s, category)
+        ids = {code: d.id for code, d in departments.items()}
+        return db, case.id, ids
+
+
+def act(db, case_id, action, actor, minutes, **params):
+    with db.transaction() as s:
+        version = s.get(Case, case_id).version
+        perform(s, case_id, action, actor, version, now=T0 + timedelta(minutes=minutes), **params)
+
+
+def staff(ids, code):
+    return Actor(f"{code}员工", Role.DEPARTMENT, department_id=ids[code])
+
+
+def test_a_case_runs_the_whole_loop_with_a_lead_and_a_co_department(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 5, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 10, lead_department_id=ids["SZ"], co_department_ids=(ids["CGJ"],))
+    act(db, case_id, "report_in", staff(ids, "SZ"), 20)
+    act(db, case_id, "answer", staff(ids, "SZ"), 60, note="已补装井盖")
+    with db.session() as s:
+        assert s.get(Case, case_id).status == Status.WHISTLED  # the co-department has not reported in
+    act(db, case_id, "report_in", staff(ids, "CGJ"), 70)
+    act(db, case_id, "close", SUPERVISOR, 80)
+    act(db, case_id, "rate", RESIDENT, 90, rating="satisfied")
+    with db.session() as s:
+        case = s.get(Case, case_id)
+        events = s.scalars(select(CaseEvent.action).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all()
+        assert case.status == Status.RATED
+        assert case.answered_at == T0 + timedelta(minutes=70)
+        assert case.deadline == T0 + timedelta(hours=2)  # 2 working hours from Monday 09:00
+        assert events == ["accept", "whistle", "report_in", "answer", "report_in", "close", "rate"]
+
+
+def test_an_unsatisfied_rating_sends_the_case_back_for_rework(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.COMMUNITY)
+    act(db, case_id, "close", Actor("社区", Role.COMMUNITY), 2)
+    act(db, case_id, "rate", RESIDENT, 3, rating="unsatisfied")
+    with db.session() as s:
+        case = s.get(Case, case_id)
+        assert (case.status, case.rework_count) == (Status.REWORK, 1)
+
+
+def test_an_illegal_transition_writes_nothing(world):
+    db, case_id, ids = world
+    with pytest.raises(IllegalTransition, match="case C1 is 'reported': action 'close' is not possible"):
+        act(db, case_id, "close", SUPERVISOR, 1)
+    with db.session() as s:
+        assert s.get(Case, case_id).version == 1
+        assert s.scalar(select(func.count()).select_from(CaseEvent)) == 0
+
+
+def test_a_department_not_whistled_cannot_report_in(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"])
+    with pytest.raises(NotPermitted, match="your department was not whistled"):
+        act(db, case_id, "report_in", staff(ids, "CGJ"), 3)
+
+
+def test_only_the_lead_department_answers(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"], co_department_ids=(ids["CGJ"],))
+    with pytest.raises(NotPermitted, match="only the lead department answers"):
+        act(db, case_id, "answer", staff(ids, "CGJ"), 3, note="x")
+
+
+def test_rejecting_needs_a_reason(world):
+    db, case_id, ids = world
+    with pytest.raises(InvalidInput, match="needs a reason"):
+        act(db, case_id, "reject", SUPERVISOR, 1, reason=" ")
+
+
+def test_deferral_pauses_the_deadline_clock(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 0, tier=Tier.LEAD_DEPARTMENT)  # deadline Monday 11:00 local
+    act(db, case_id, "defer", SUPERVISOR, 30, reason="等待配件")
+    act(db, case_id, "resume", SUPERVISOR, 90)  # one working hour paused
+    with db.session() as s:
+        case = s.get(Case, case_id)
+        assert case.status == Status.ACCEPTED
+        assert case.deadline == T0 + timedelta(hours=3)
+
+
+def test_two_supervisors_acting_at_once_one_gets_a_clear_conflict(world):
+    db, case_id, ids = world
+    first, second = db.session(), db.session()
+    opened_version = first.get(Case, case_id).version
+    second.get(Case, case_id)
+    perform(first, case_id, "accept", SUPERVISOR, opened_version, now=T0, tier=Tier.LEAD_DEPARTMENT)
+    first.commit()
+    with pytest.raises(CaseChanged, match="case C1 changed since you opened it"):
+        perform(second, case_id, "reject", Actor("李主任", Role.SUPERVISOR), opened_version, now=T0, reason="重复")
+    second.rollback()
+    with db.session() as s:
+        assert s.get(Case, case_id).status == Status.ACCEPTED
+    first.close()
+    second.close()
+
+
+def test_a_race_between_check_and_write_is_caught_by_the_version_column(world):
+    db, case_id, ids = world
+    first, second = db.session(), db.session()
+    v1 = first.get(Case, case_id).version
+    v2 = second.get(Case, case_id).version
+    perform(first, case_id, "accept", SUPERVISOR, v1, now=T0, tier=Tier.LEAD_DEPARTMENT)
+    first.commit()
+    with pytest.raises(CaseChanged):
+        perform(second, case_id, "reject", SUPERVISOR, v2, now=T0, reason="重复")
+        second.commit()
+    second.rollback()
+    first.close()
+    second.close()

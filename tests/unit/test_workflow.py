@@ -1,0 +1,62 @@
+"""The state machine, checked against a literal table (not derived from the code's own table)."""
+
+import itertools
+
+import pytest
+
+from geo.vocabulary import Role, Status
+from geo.workflow import IllegalTransition, InvalidInput, NotPermitted, actions_for, check
+
+R, S = Role, Status
+CENTER = {R.SUPERVISOR, R.ADMIN}
+
+#: (action, statuses it is legal from, roles allowed) — written out by hand from DOMAIN.md's loop.
+EXPECTED = {
+    "accept": ({S.REPORTED, S.REOPENED}, CENTER | {R.STREET, R.COMMUNITY}),
+    "reject": ({S.REPORTED, S.REOPENED, S.ACCEPTED}, CENTER),
+    "whistle": ({S.ACCEPTED, S.REWORK}, CENTER | {R.STREET}),
+    "report_in": ({S.WHISTLED}, {R.DEPARTMENT}),
+    "answer": ({S.WHISTLED, S.REPORTED_IN}, {R.DEPARTMENT}),
+    "close": ({S.ANSWERED, S.ACCEPTED}, CENTER | {R.STREET, R.COMMUNITY}),
+    "rate": ({S.CLOSED}, CENTER | {R.RESIDENT}),
+    "return_for_rework": ({S.ANSWERED}, CENTER),
+    "reopen": ({S.CLOSED, S.RATED, S.REJECTED}, CENTER),
+    "defer": ({S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.REWORK}, CENTER),
+    "resume": ({S.DEFERRED}, CENTER),
+}
+
+CASES = list(itertools.product(EXPECTED, list(Status), list(Role)))
+
+
+@pytest.mark.parametrize("action,status,role", CASES)
+def test_every_action_status_and_role_is_allowed_or_refused_as_the_table_says(action, status, role):
+    legal_from, roles = EXPECTED[action]
+    if status not in legal_from:
+        with pytest.raises(IllegalTransition, match=f"case C1 is '{status}': action '{action}' is not possible"):
+            check("C1", status, action, role)
+    elif role not in roles:
+        with pytest.raises(NotPermitted, match=f"role '{role}' may not '{action}'"):
+            check("C1", status, action, role)
+    else:
+        assert check("C1", status, action, role).action == action
+
+
+def test_unknown_action_is_refused_with_the_list_of_actions():
+    with pytest.raises(InvalidInput, match="unknown action 'teleport'; actions: accept, reject"):
+        check("C1", S.REPORTED, "teleport", R.SUPERVISOR)
+
+
+def test_illegal_transition_error_names_case_state_action_and_what_is_possible():
+    with pytest.raises(IllegalTransition) as err:
+        check("HB1", S.CLOSED, "whistle", R.SUPERVISOR)
+    assert str(err.value) == "case HB1 is 'closed': action 'whistle' is not possible (possible now: rate, reopen)"
+
+
+def test_a_department_sees_only_report_in_and_answer_on_a_whistled_case():
+    assert actions_for(S.WHISTLED, R.DEPARTMENT) == ["report_in", "answer"]
+
+
+def test_the_big_screen_and_analysts_get_no_actions_anywhere():
+    for status in Status:
+        assert actions_for(status, R.SCREEN) == []
+        assert actions_for(status, R.ANALYST) == []
