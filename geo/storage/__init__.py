@@ -55,4 +55,5 @@ class Database:
 def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    # Session time zone UTC: timestamps are stored as naive UTC, and the server must not shift them.
+    return {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC"}}

@@ -38,3 +38,15 @@ def seconds_between(start, end):
 def month_of(column):
     """SQL expression: the UTC month of a timestamp as 'YYYY-MM'."""
     return func.to_char(column, "YYYY-MM")
+
+
+def least(a, b):
+    """SQL expression: the smaller of two values."""
+    return func.least(a, b)
+
+
+def insert_from_select_ignoring_conflicts(table, names, query):
+    """INSERT … SELECT … ON CONFLICT DO NOTHING: rows already present (by a unique key) are skipped."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    return insert(table).from_select(names, query).on_conflict_do_nothing()

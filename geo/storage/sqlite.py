@@ -44,3 +44,15 @@ def seconds_between(start, end):
 def month_of(column):
     """SQL expression: the UTC month of a timestamp as 'YYYY-MM'."""
     return func.strftime("%Y-%m", column)
+
+
+def least(a, b):
+    """SQL expression: the smaller of two values (SQLite's two-argument min)."""
+    return func.min(a, b)
+
+
+def insert_from_select_ignoring_conflicts(table, names, query):
+    """INSERT … SELECT … ON CONFLICT DO NOTHING: rows already present (by a unique key) are skipped."""
+    from sqlalchemy.dialects.sqlite import insert
+
+    return insert(table).from_select(names, query).on_conflict_do_nothing()

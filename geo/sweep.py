@@ -1,0 +1,51 @@
+"""The escalation sweep: writes each due reminder (1 at the whistle, 2 yellow, 3 red, 4 discipline) to the
+notification outbox exactly once. Idempotent and safe to run from cron every minute, even twice at once:
+the outbox's unique (dispatch, level) key makes a second insert of the same reminder a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from geo.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
+from geo.models import CaseDispatch, Notification, SweepRun
+from geo.storage import backend
+from geo.types import UTCDateTime
+
+#: Dispatches reported in before the previous sweep (less this margin) already have every reminder they
+#: will ever get; later sweeps skip them, which keeps a sweep over a year of history fast.
+WATERMARK_MARGIN = timedelta(hours=1)
+
+
+def _levels(policy: EscalationPolicy):
+    yellow, red, discipline = card_thresholds_seconds(policy)
+    rows = [(1, 0), (2, yellow), (3, red), (4, discipline)]
+    return union_all(*[select(literal(level).label("level"), literal(seconds).label("threshold"))
+                       for level, seconds in rows]).subquery("levels")
+
+
+def sweep(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY) -> int:
+    """Insert the reminders due as of ``now``; returns how many were new."""
+    sql = backend(session.get_bind().dialect.name)
+    last_run = session.scalar(select(func.max(SweepRun.ran_at)))
+    levels = _levels(policy)
+    d = CaseDispatch
+    at = literal(now, type_=UTCDateTime())
+    elapsed = sql.seconds_between(d.whistled_at, func.coalesce(sql.least(d.reported_in_at, at), at))
+    due = (
+        select(d.id, levels.c.level, at, literal(0))
+        .join(levels, elapsed >= levels.c.threshold)
+        .where(d.whistled_at <= now)
+    )
+    if last_run is not None:
+        due = due.where(or_(d.reported_in_at.is_(None), d.reported_in_at >= last_run - WATERMARK_MARGIN))
+    before = session.scalar(select(func.count()).select_from(Notification))
+    session.execute(sql.insert_from_select_ignoring_conflicts(
+        Notification.__table__, ["dispatch_id", "level", "created_at", "attempts"], due))
+    inserted = session.scalar(select(func.count()).select_from(Notification)) - before
+    session.add(SweepRun(ran_at=now, inserted=inserted))
+    session.flush()
+    return inserted
