@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.config import AssignmentSettings
 from geo.grid_index import GridIndex
 from geo.layouts import active_layout, grids_frame
-from geo.models import GridLayout
+from geo.models import Building, GridLayout
+from geo.nearest import FootprintIndex
 
 
 @dataclass(frozen=True)
@@ -61,3 +63,28 @@ def assign_points(session: Session, lon: np.ndarray, lat: np.ndarray, layout_id:
     result = index.assign(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     grid_id = np.where(result.grid >= 0, ids[np.maximum(result.grid, 0)], -1)
     return Placement(grid_id, result.snapped, result.near_boundary, layout_id)
+
+
+_FOOTPRINTS: dict[tuple, tuple[FootprintIndex, np.ndarray]] = {}
+
+
+def _footprint_index(session: Session) -> tuple[FootprintIndex, np.ndarray]:
+    """Building footprints change only by import; (count, max id) tells a changed table apart."""
+    count, max_id = session.execute(select(func.count(), func.max(Building.id))).one()
+    key = (str(session.get_bind().url), count, max_id)
+    if key not in _FOOTPRINTS:
+        rows = session.execute(select(Building.id, Building.geom).order_by(Building.id)).all()
+        _FOOTPRINTS.clear()
+        _FOOTPRINTS[key] = (FootprintIndex([g for _, g in rows]), np.array([i for i, _ in rows], dtype=np.int64))
+    return _FOOTPRINTS[key]
+
+
+def assign_buildings(session: Session, lon: np.ndarray, lat: np.ndarray,
+                     settings: AssignmentSettings | None = None) -> np.ndarray:
+    """Building id per point: the footprint containing it, else the nearest within ``building_m``; else -1."""
+    settings = settings or AssignmentSettings.from_env()
+    index, ids = _footprint_index(session)
+    if ids.size == 0:
+        return np.full(np.size(lon), -1, dtype=np.int64)
+    positions = index.nearest_within(lon, lat, settings.building_m)
+    return np.where(positions >= 0, ids[np.maximum(positions, 0)], -1)

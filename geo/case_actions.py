@@ -16,7 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from geo.actors import Actor
 from geo.case_deadlines import category_deadline, resume_deadline
-from geo.models import Case, CaseDispatch, CaseEvent, Department
+from geo.models import Case, CaseDispatch, CaseEvent, Category, Department
+from geo.routing import route_for
 from geo.vocabulary import DispatchRole, Rating, Status, Tier
 from geo.workflow import CaseChanged, InvalidInput, NotPermitted, check
 
@@ -176,8 +177,22 @@ def _resume(session, case: Case, actor: Actor, now: datetime, note: str = "") ->
     return note
 
 
+def _change_category(session, case: Case, actor: Actor, now: datetime, category_id: int) -> str:
+    category = session.get(Category, category_id)
+    if category is None:
+        raise InvalidInput(f"no category with id {category_id}")
+    old = case.category.name if case.category else "—"
+    case.category = category
+    route = route_for(session, category)
+    if route is None:
+        return f"{old} → {category.name}; route: manual queue"
+    names = dict(session.execute(select(Department.id, Department.name)).all())
+    return f"{old} → {category.name}; route: lead={names[route.lead_department_id]}" + "".join(
+        f"; co={names[d]}" for d in route.co_department_ids)
+
+
 _HANDLERS: dict[str, Callable[..., str]] = {
     "accept": _accept, "reject": _reject, "whistle": _whistle, "report_in": _report_in, "answer": _answer,
     "close": _close, "rate": _rate, "return_for_rework": _return_for_rework, "reopen": _reopen,
-    "defer": _defer, "resume": _resume,
+    "defer": _defer, "resume": _resume, "change_category": _change_category,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo.vocabulary import Role, Status
+from geo.vocabulary import OPEN_STATUSES, Role, Status
 
 S = Status
 
@@ -44,6 +44,8 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     _t("reopen", {S.CLOSED, S.RATED, S.REJECTED}, S.REOPENED, _CENTER),
     _t("defer", {S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.REWORK}, S.DEFERRED, _CENTER),
     _t("resume", {S.DEFERRED}, None, _CENTER),  # back to the status it was deferred from
+    # re-categorising re-routes the case (the new route applies at the next whistle); status unchanged.
+    _t("change_category", set(OPEN_STATUSES), None, _CENTER),
 ]}
 
 

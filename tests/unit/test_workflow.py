@@ -23,6 +23,8 @@ EXPECTED = {
     "reopen": ({S.CLOSED, S.RATED, S.REJECTED}, CENTER),
     "defer": ({S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.REWORK}, CENTER),
     "resume": ({S.DEFERRED}, CENTER),
+    "change_category": ({S.REPORTED, S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.ANSWERED, S.REWORK, S.DEFERRED,
+                         S.REOPENED}, CENTER),
 }
 
 CASES = list(itertools.product(EXPECTED, list(Status), list(Role)))
