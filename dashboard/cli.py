@@ -44,6 +44,48 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assign(args: argparse.Namespace) -> int:
+    """Re-run grid assignment for every case under the active layout (after a tolerance change, say)."""
+    from datetime import UTC, datetime
+
+    from geo.actors import Actor
+    from geo.layouts import active_layout
+    from geo.recut import apply_regrid, regrid_diff
+    from geo.vocabulary import Role
+
+    db = _db()
+    with db.transaction() as session:
+        layout = active_layout(session)
+        if args.dry_run:
+            _, moved = regrid_diff(session, layout.id)
+        else:
+            moved = apply_regrid(session, layout.id, Actor("gridgov assign", Role.ADMIN), datetime.now(UTC))
+    print(moved[["number", "old_grid", "new_grid"]].fillna("—").to_string(index=False) if len(moved) else "")
+    verb = "would move" if args.dry_run else "moved"
+    print(f"{verb} {len(moved)} case(s) under layout {layout.id} ({layout.name})")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Write due escalation reminders to the outbox, then deliver pending ones (cron: every minute)."""
+    from datetime import UTC, datetime
+
+    from geo.notify import LogNotifier, WebhookNotifier, deliver_pending
+    from geo.sweep import sweep
+
+    db = _db()
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        inserted = sweep(session, now)
+    print(f"sweep: {inserted} new reminder(s)")
+    if args.deliver:
+        notifier = WebhookNotifier(args.webhook) if args.webhook else LogNotifier()
+        with db.transaction() as session:
+            delivered, failed = deliver_pending(session, notifier, now)
+        print(f"delivered {delivered}, failed {failed} (failed ones are retried on a later sweep)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
                "--server.address", args.address, "--server.headless", "true",
@@ -59,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("load-sample", help="load the sample district (435 grids, one year of cases) into an empty database")
     p.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the database already holds cases")
     p.set_defaults(func=cmd_load_sample)
+    p = sub.add_parser("assign", help="re-run grid assignment for all cases under the active layout")
+    p.add_argument("--dry-run", action="store_true", help="print the cases that would change grid; change nothing")
+    p.set_defaults(func=cmd_assign)
+    p = sub.add_parser("sweep", help="write due escalation reminders (idempotent; safe to run from cron)")
+    p.add_argument("--deliver", action="store_true", help="also deliver pending reminders")
+    p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
+    p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("serve", help="start the dashboard on the configured database")
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     p.add_argument("--address", default="0.0.0.0", help="address to bind (default 0.0.0.0)")

@@ -11,6 +11,7 @@ from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from geo.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
+from geo.metrics_sql import dispatch_elapsed_seconds
 from geo.models import CaseDispatch, Notification, SweepRun
 from geo.storage import backend
 from geo.types import UTCDateTime
@@ -33,10 +34,9 @@ def sweep(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_PO
     last_run = session.scalar(select(func.max(SweepRun.ran_at)))
     levels = _levels(policy)
     d = CaseDispatch
-    at = literal(now, type_=UTCDateTime())
-    elapsed = sql.seconds_between(d.whistled_at, func.coalesce(sql.least(d.reported_in_at, at), at))
+    elapsed = dispatch_elapsed_seconds(sql, now)
     due = (
-        select(d.id, levels.c.level, at, literal(0))
+        select(d.id, levels.c.level, literal(now, type_=UTCDateTime()), literal(0))
         .join(levels, elapsed >= levels.c.threshold)
         .where(d.whistled_at <= now)
     )

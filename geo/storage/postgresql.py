@@ -50,3 +50,8 @@ def insert_from_select_ignoring_conflicts(table, names, query):
     from sqlalchemy.dialects.postgresql import insert
 
     return insert(table).from_select(names, query).on_conflict_do_nothing()
+
+
+def floor(value):
+    """SQL expression: floor of a non-negative number (PostgreSQL's CAST rounds, so not CAST)."""
+    return func.floor(value)

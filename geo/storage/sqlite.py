@@ -56,3 +56,10 @@ def insert_from_select_ignoring_conflicts(table, names, query):
     from sqlalchemy.dialects.sqlite import insert
 
     return insert(table).from_select(names, query).on_conflict_do_nothing()
+
+
+def floor(value):
+    """SQL expression: floor of a non-negative number (SQLite's CAST truncates; floor() may be missing)."""
+    from sqlalchemy import Integer, cast
+
+    return cast(value, Integer)
