@@ -134,3 +134,46 @@ def test_a_race_between_check_and_write_is_caught_by_the_version_column(world):
     second.rollback()
     first.close()
     second.close()
+
+
+def test_the_case_story_has_dispatches_with_cards_and_events_in_order(world):
+    from geo.case_story import case_story
+
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"], co_department_ids=(ids["CGJ"],))
+    act(db, case_id, "report_in", staff(ids, "SZ"), 100)  # 98 minutes after the whistle: yellow
+    with db.session() as s:
+        story = case_story(s, case_id, now=T0 + timedelta(hours=6))
+    assert [e["action"] for e in story.events] == ["accept", "whistle", "report_in"]
+    assert [(d["department"], d["role"], d["card"]) for d in story.dispatches] == [
+        ("市政公用事业服务中心", "lead", "yellow"), ("城市管理局", "co", "red")]
+    assert story.case["category"] == "井盖缺失破损"
+
+
+def test_the_reporter_phone_is_masked_unless_revealed(world):
+    from geo.case_story import case_story
+
+    db, case_id, ids = world
+    with db.transaction() as s:
+        case = s.get(Case, case_id)
+        case.reporter_phone, case.reporter_name = "13812345678", "张三丰"
+    with db.session() as s:
+        masked = case_story(s, case_id, now=T0).case
+        revealed = case_story(s, case_id, now=T0, reveal_personal=True).case
+    assert (masked["reporter_phone"], masked["reporter_name"]) == ("138****5678", "张**")
+    assert revealed["reporter_phone"] == "13812345678"
+
+
+def test_queues_hold_new_and_late_cases(world):
+    from geo.case_story import queue, queue_counts
+
+    db, case_id, ids = world
+    with db.session() as s:
+        assert queue_counts(s, T0)["new"] == 1
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"])
+    with db.session() as s:
+        counts = queue_counts(s, T0 + timedelta(hours=5))
+        assert (counts["new"], counts["awaiting_report_in_red"], counts["overdue"]) == (0, 1, 1)
+        assert queue(s, "awaiting_report_in_red", T0 + timedelta(hours=5))["number"].tolist() == ["C1"]
