@@ -53,7 +53,7 @@ def _layer(sample_dir: Path, name: str) -> gpd.GeoDataFrame:
 def _insert_departments(session: Session, sample_dir: Path) -> dict[str, int]:
     frame = pd.read_csv(sample_dir / "departments.csv", dtype=str, keep_default_na=False)
     rows = [{"id": i, **r} for i, r in enumerate(frame[["code", "name", "short_name"]].to_dict("records"), 1)]
-    session.execute(insert(Department), rows)
+    session.execute(insert(Department.__table__), rows)
     return {r["code"]: r["id"] for r in rows}
 
 
@@ -65,7 +65,7 @@ def _insert_categories(session: Session, sample_dir: Path, departments: dict[str
          "time_limit": float(r["time_limit"]), "time_unit": r["time_unit"], "routing_rule": r["routing_rule"]}
         for i, r in enumerate(frame.to_dict("records"), 1)
     ]
-    session.execute(insert(Category), rows)
+    session.execute(insert(Category.__table__), rows)
     return {r["code"]: r["id"] for r in rows}
 
 
@@ -83,11 +83,11 @@ def _area_rows(frame: gpd.GeoDataFrame, **extra_columns) -> list[dict]:
 def _insert_areas(session: Session, sample_dir: Path) -> dict[str, int]:
     streets = _layer(sample_dir, "streets")
     street_rows = _area_rows(streets)
-    session.execute(insert(Street), street_rows)
+    session.execute(insert(Street.__table__), street_rows)
     street_ids = {r["code"]: r["id"] for r in street_rows}
     communities = _layer(sample_dir, "communities")
     community_rows = _area_rows(communities, street_id=[street_ids[c] for c in communities["street_code"]])
-    session.execute(insert(Community), community_rows)
+    session.execute(insert(Community.__table__), community_rows)
     return {r["code"]: r["id"] for r in community_rows}
 
 
@@ -97,7 +97,7 @@ def _insert_grids(session: Session, sample_dir: Path, communities: dict[str, int
     rows = _area_rows(grids, layout_id=[layout.id] * len(grids),
                       community_id=[communities[c] for c in grids["community_code"]],
                       member_name=grids["member_name"].tolist(), member_phone=grids["member_phone"].tolist())
-    session.execute(insert(Grid), rows)
+    session.execute(insert(Grid.__table__), rows)
     activate_layout(session, layout.id)
     return layout.id, {r["code"]: r["id"] for r in rows}
 
@@ -108,7 +108,7 @@ def _insert_buildings(session: Session, sample_dir: Path, grids: dict[str, int])
                       households=frame["households"].astype(int).tolist())
     for row in rows:
         row["address"] = row.pop("name")
-    session.execute(insert(Building), rows)
+    session.execute(insert(Building.__table__), rows)
     return {r["code"]: r["id"] for r in rows}
 
 
@@ -119,11 +119,11 @@ def _insert_cases(session: Session, sample_dir: Path, layout_id: int, lookups: d
     rows = case_rows(cases, placed.grid_id, lookups)
     for row, snapped, near in zip(rows, placed.snapped, placed.near_boundary):
         row["snapped"], row["near_boundary"] = bool(snapped), bool(near)
-    session.execute(insert(Case), rows)
-    session.execute(insert(CaseGridAssignment), [
+    session.execute(insert(Case.__table__), rows)
+    session.execute(insert(CaseGridAssignment.__table__), [
         {"case_id": r["id"], "layout_id": layout_id, "grid_id": r["grid_id"], "snapped": r["snapped"],
          "near_boundary": r["near_boundary"]} for r in rows])
     case_ids = {r["number"]: r["id"] for r in rows}
     dispatches = pd.read_csv(sample_dir / "dispatches.csv.gz", dtype=str, keep_default_na=False)
-    session.execute(insert(CaseDispatch), dispatch_rows(dispatches, case_ids, lookups["department"]))
-    session.execute(insert(CaseEvent), case_events(cases))
+    session.execute(insert(CaseDispatch.__table__), dispatch_rows(dispatches, case_ids, lookups["department"]))
+    session.execute(insert(CaseEvent.__table__), case_events(cases))
