@@ -1,0 +1,71 @@
+"""Fixtures for browser tests (``@pytest.mark.browser``).
+
+- ``streamlit_server``: factory ``(script, env=None) -> StreamlitServer``; servers stop at teardown.
+- ``browser``: one headless /usr/bin/chromium per session (playwright.sync_api).
+- ``page``: fresh 1920x1080 context + page; ``page.network`` is its NetworkLog; a screenshot is
+  saved to test-artifacts/ when the test fails.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.e2e.browser import (
+    CHROMIUM,
+    NetworkLog,
+    launch_chromium,
+    new_page,
+    save_screenshot,
+    start_streamlit,
+)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def streamlit_server():
+    servers = []
+
+    def start(script, env=None, **kwargs):
+        server = start_streamlit(script, env=env, **kwargs)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} not available")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    page = new_page(browser)
+    page.network = NetworkLog().attach(page)
+    yield page
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            save_screenshot(page, f"{request.node.name}-failure")
+        except PlaywrightError as exc:  # page crashed or closed: keep the original failure
+            print(f"failure screenshot not saved: {exc}")
+    page.context.close()
