@@ -7,7 +7,7 @@ import json
 import folium
 import numpy as np
 
-from dashboard.basemap import make_map
+from dashboard.basemap import make_map, tile_config_from_env
 
 #: Sequential palette (light → dark red) for load; grey for grids with nothing.
 PALETTE = ["#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"]
@@ -39,7 +39,7 @@ def grid_choropleth(geojson: str, values: dict[int, int], value_label: str,
     for feature in collection["features"]:
         feature["properties"]["value"] = values.get(feature["properties"]["id"], 0)
     breaks = class_breaks(list(values.values()))
-    m = make_map(center=_center(bounds), zoom=12)
+    m = make_map(center=_center(bounds), zoom=12, tiles=tile_config_from_env())
     folium.GeoJson(
         collection,
         name="grids",

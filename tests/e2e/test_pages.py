@@ -1,0 +1,47 @@
+"""Pages through Streamlit's AppTest, on the sample district (SQLite) and on an empty database."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.schema import upgrade
+from geo.storage import Database
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def app_on(monkeypatch):
+    def run(url: str) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", url)
+        from dashboard.data import database
+
+        database.clear()
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return run
+
+
+def test_the_overview_shows_the_kpis_of_the_sample_district(app_on, sample_databases):
+    at = app_on(sample_databases.get("sqlite").url)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["受理事件"] == "48,022"
+    assert metrics["办结率"].endswith("%")
+    assert set(metrics) == {"受理事件", "已办结", "办结率", "满意率", "在办", "超期"}
+
+
+def test_the_overview_switches_to_english(app_on, sample_databases):
+    at = app_on(sample_databases.get("sqlite").url)
+    at.sidebar.radio[0].set_value("en").run()
+    assert "Received" in [m.label for m in at.metric]
+
+
+def test_the_overview_on_an_empty_database_says_what_to_do(app_on, tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    upgrade(Database(url))
+    at = app_on(url)
+    assert "gridgov load-sample" in at.info[0].value
