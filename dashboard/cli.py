@@ -76,7 +76,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     db = _db()
     now = datetime.now(UTC)
     with db.transaction() as session:
-        inserted = sweep(session, now)
+        inserted = sweep(session, now, full=args.full)
     print(f"sweep: {inserted} new reminder(s)")
     if args.deliver:
         notifier = WebhookNotifier(args.webhook) if args.webhook else LogNotifier()
@@ -106,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_assign)
     p = sub.add_parser("sweep", help="write due escalation reminders (idempotent; safe to run from cron)")
     p.add_argument("--deliver", action="store_true", help="also deliver pending reminders")
+    p.add_argument("--full", action="store_true", help="check every dispatch, not only what fell due since the last sweep")
     p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("serve", help="start the dashboard on the configured database")

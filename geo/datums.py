@@ -15,6 +15,7 @@ plain rotation/shift of GCJ-02 coordinates).
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: Krasovsky 1940 ellipsoid, which the GCJ-02 algorithm uses (semi-major axis, first eccentricity squared).
 _KRASOVSKY_A = 6378245.0
@@ -34,12 +35,12 @@ _INVERSE_MAX_ITERATIONS = 10
 DATUMS = ("wgs84", "cgcs2000", "gcj02", "bd09")
 
 
-def _arrays(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def _arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     lon_a, lat_a = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     return lon_a.copy(), lat_a.copy()
 
 
-def in_china(lon, lat) -> np.ndarray:
+def in_china(lon: ArrayLike, lat: ArrayLike) -> np.ndarray:
     """Whether GCJ-02 applies to the point (the bounding-box rule in the module docstring)."""
     lon, lat = _arrays(lon, lat)
     return (lon >= _CHINA_LON[0]) & (lon <= _CHINA_LON[1]) & (lat >= _CHINA_LAT[0]) & (lat <= _CHINA_LAT[1])
@@ -69,7 +70,7 @@ def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return d_lon, d_lat
 
 
-def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 → GCJ-02 (the published forward formula); points outside China are returned unchanged."""
     lon, lat = _arrays(lon, lat)
     inside = in_china(lon, lat)
@@ -79,7 +80,7 @@ def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def gcj02_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 → WGS84 by fixed-point iteration on the forward transform (≈ 1e-9° ≈ 0.1 mm).
 
     The one-step approximation (subtracting the offset evaluated at the GCJ-02 point) is off by up to
@@ -102,7 +103,7 @@ def gcj02_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return g_lon, g_lat
 
 
-def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 → BD-09 (Baidu's published closed form)."""
     x, y = _arrays(lon, lat)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
@@ -118,7 +119,7 @@ def _bd09_to_gcj02_closed_form(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray
     return z * np.cos(theta), z * np.sin(theta)
 
 
-def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def bd09_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """BD-09 → GCJ-02: the standard closed form, refined by fixed-point iteration on the forward transform.
 
     The closed form alone round-trips only to ≈ 2e-6° (≈ 0.2 m); a few refinement steps make
@@ -136,17 +137,17 @@ def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return g_lon, g_lat
 
 
-def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """WGS84 → BD-09 (through GCJ-02)."""
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
-def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """BD-09 → WGS84 (through GCJ-02, with the iterative inverse)."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
-def _identity(lon, lat) -> tuple[np.ndarray, np.ndarray]:
+def _identity(lon: ArrayLike, lat: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     return _arrays(lon, lat)
 
 
@@ -154,7 +155,7 @@ def _identity(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 _TO_WGS84 = {"wgs84": _identity, "cgcs2000": _identity, "gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
 
 
-def to_wgs84(lon, lat, datum: str) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(lon: ArrayLike, lat: ArrayLike, datum: str) -> tuple[np.ndarray, np.ndarray]:
     """Convert coordinates in ``datum`` (one of :data:`DATUMS`, case-insensitive) to WGS84."""
     convert = _TO_WGS84.get(str(datum).strip().lower())
     if convert is None:

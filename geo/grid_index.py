@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 
 from geo.crs import METRIC_CRS
 from geo.grid_raster import BAND_BASE, LookupRaster, build_raster, degree_reach, metres_per_degree
@@ -83,7 +84,7 @@ class GridIndex:
         self._snap_box = (xmin - reach_x, ymin - reach_y, xmax + reach_x, ymax + reach_y)
         self._pool = ThreadPoolExecutor(self.workers) if self.workers > 1 else None
 
-    def assign(self, lon, lat) -> Assignment:
+    def assign(self, lon: ArrayLike, lat: ArrayLike) -> Assignment:
         """Assign 1-D arrays of WGS84 longitudes and latitudes to grids (vectorised; NaN gives -1)."""
         lon = np.ravel(np.asarray(lon, dtype=float))
         lat = np.ravel(np.asarray(lat, dtype=float))
@@ -109,7 +110,7 @@ class GridIndex:
         x0, y0, x1, y1 = self._snap_box
         return (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
 
-    def ids_of(self, positions) -> np.ndarray:
+    def ids_of(self, positions: ArrayLike) -> np.ndarray:
         """Grid ids for positions from :meth:`assign`; None where the position is -1."""
         positions = np.asarray(positions)
         out = np.full(positions.shape, None, dtype=object)

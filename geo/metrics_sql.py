@@ -3,7 +3,7 @@ window functions so that SQLite and PostgreSQL give identical figures (SQLite ha
 
 from __future__ import annotations
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.sql import Select
 
 from geo.models import Case, CaseDispatch, Community, Department, Grid, Street
@@ -76,12 +76,16 @@ def percentiles(values: Select, fractions: dict[str, float], sql) -> Select:
         (func.row_number().over(partition_by=source.c.key, order_by=source.c.v) - 1).label("rn"),
         func.count().over(partition_by=source.c.key).label("n"),
     ).where(source.c.v.is_not(None)).subquery("ranked")
+    # Keep only the rows around each wanted rank before aggregating (2 rows per key and fraction).
+    positions = {name: sql.floor((ranked.c.n - 1) * p) for name, p in fractions.items()}
+    wanted = or_(*[ranked.c.rn.in_([low, low + 1]) for low in positions.values()])
+    near = select(ranked.c.key, ranked.c.v, ranked.c.rn, ranked.c.n).where(wanted).subquery("near")
     columns = []
     for name, p in fractions.items():
-        h = (ranked.c.n - 1) * p
+        h = (near.c.n - 1) * p
         low = sql.floor(h)
-        lo = func.max(case((ranked.c.rn == low, ranked.c.v)))
-        hi = func.max(case((ranked.c.rn == low + 1, ranked.c.v)))
+        lo = func.max(case((near.c.rn == low, near.c.v)))
+        hi = func.max(case((near.c.rn == low + 1, near.c.v)))
         weight = func.max(h - low)
         columns.append((lo + func.coalesce(weight * (hi - lo), 0)).label(name))
-    return select(ranked.c.key, *columns).group_by(ranked.c.key)
+    return select(near.c.key, *columns).group_by(near.c.key)

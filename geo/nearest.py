@@ -6,6 +6,7 @@ built, the query points when they are asked about (only the points that need it)
 
 import numpy as np
 import shapely
+from numpy.typing import ArrayLike
 from pyproj import Transformer
 
 from geo.crs import METRIC_CRS, STORAGE_CRS
@@ -15,7 +16,10 @@ class MetricNearest:
     """Nearest of a set of lon/lat polygons to lon/lat points, measured in metres in a metric CRS."""
 
     def __init__(self, geoms, metric_crs: str = METRIC_CRS) -> None:
-        self._to_metric = Transformer.from_crs(STORAGE_CRS, metric_crs, always_xy=True)
+        # Rebuilt from its PROJ pipeline: pyproj makes one transformer per thread, and from a pipeline
+        # that takes ≈ 0.4 ms instead of ≈ 60–110 ms (an EPSG database lookup) in each new thread.
+        found = Transformer.from_crs(STORAGE_CRS, metric_crs, always_xy=True)
+        self._to_metric = Transformer.from_pipeline(found.definition)
         metric = shapely.transform(np.asarray(geoms, dtype=object), self._project, interleaved=False)
         self._tree = shapely.STRtree(metric)
 
@@ -56,7 +60,7 @@ class FootprintIndex:
         self._tree = shapely.STRtree(self.geoms)
         self._nearest = MetricNearest(self.geoms, metric_crs)
 
-    def nearest_within(self, lon, lat, max_m: float = 20.0) -> np.ndarray:
+    def nearest_within(self, lon: ArrayLike, lat: ArrayLike, max_m: float = 20.0) -> np.ndarray:
         """Footprint position for each point (see the class docstring); -1 where none qualifies."""
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
@@ -72,6 +76,6 @@ class FootprintIndex:
         return positions
 
 
-def nearest_within(lon, lat, geoms, max_m: float = 20.0) -> np.ndarray:
+def nearest_within(lon: ArrayLike, lat: ArrayLike, geoms, max_m: float = 20.0) -> np.ndarray:
     """One-off form of :meth:`FootprintIndex.nearest_within`; build a FootprintIndex to reuse it."""
     return FootprintIndex(geoms).nearest_within(lon, lat, max_m)

@@ -37,8 +37,11 @@ def create_spatial_indexes(connection) -> None:
 
 
 def seconds_between(start, end):
-    """SQL expression: seconds from ``start`` to ``end`` (NULL if either is NULL)."""
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
+    """SQL expression: seconds from ``start`` to ``end`` (NULL if either is NULL).
+
+    Rounded to the millisecond: julianday's day fractions make exactly one hour 3599.9999996 s, which would
+    miss an inclusive 1 h threshold that PostgreSQL (and Python) hit."""
+    return func.round((func.julianday(end) - func.julianday(start)) * 86400.0, 3)
 
 
 def month_of(column):
