@@ -12,7 +12,18 @@ use_local_assets()
 language_switch()
 
 PAGES = Path(__file__).with_name("pages")
+_PAGES = [  # (file, title key, icon)
+    ("overview.py", "overview", "📊"),
+    ("case_map.py", "case_map", "🗺️"),
+    ("hotspots.py", "hotspots", "🔥"),
+    ("grid_load.py", "grid_load", "🧮"),
+    ("department_load.py", "department_load", "🏢"),
+    ("upload_layers.py", "upload_layers", "🗂️"),
+    ("upload_cases.py", "upload_cases", "📥"),
+    ("big_screen.py", "big_screen", "🖥️"),
+]
 navigation = st.navigation([
-    st.Page(PAGES / "overview.py", title=t("overview"), icon="📊", default=True),
+    st.Page(PAGES / name, title=t(key), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
+    for i, (name, key, icon) in enumerate(_PAGES) if (PAGES / name).exists()  # TODO(lead): drop filter at merge
 ])
 navigation.run()

@@ -9,6 +9,13 @@ LANGUAGES = {"zh": "中文", "en": "English"}
 STRINGS: dict[str, dict[str, str]] = {
     "app_title": {"zh": "GridGov 网格化社会治理", "en": "GridGov grid governance"},
     "overview": {"zh": "总览", "en": "Overview"},
+    "case_map": {"zh": "事件地图", "en": "Case map"},
+    "hotspots": {"zh": "热点分析", "en": "Hotspots"},
+    "grid_load": {"zh": "网格负荷", "en": "Grid load"},
+    "department_load": {"zh": "部门绩效", "en": "Department load"},
+    "upload_layers": {"zh": "图层导入", "en": "Layer upload"},
+    "upload_cases": {"zh": "事件导入", "en": "Case import"},
+    "big_screen": {"zh": "指挥大屏", "en": "Big screen"},
     "language": {"zh": "语言 / Language", "en": "Language / 语言"},
     "received": {"zh": "受理事件", "en": "Received"},
     "closed": {"zh": "已办结", "en": "Closed"},
@@ -25,6 +32,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "grids_count": {"zh": "网格数", "en": "Grids"},
     "data_as_of": {"zh": "数据时间", "en": "Data as of"},
 }
+
+
+def _merge_page_strings() -> None:
+    """Each page may keep its strings in dashboard/strings/<page>.py as ``STRINGS = {key: {"zh":…, "en":…}}``."""
+    import importlib
+    import pkgutil
+
+    from dashboard import strings
+
+    for module in pkgutil.iter_modules(strings.__path__):
+        extra = importlib.import_module(f"dashboard.strings.{module.name}").STRINGS
+        clashes = set(extra) & set(STRINGS)
+        if clashes:
+            raise ValueError(f"dashboard/strings/{module.name}.py redefines {sorted(clashes)}")
+        STRINGS.update(extra)
+
+
+_merge_page_strings()
 
 
 def lang() -> str:
