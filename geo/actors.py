@@ -14,7 +14,9 @@ class Actor:
     department_id: int | None = None  # department staff
     street_id: int | None = None  # street staff
     community_id: int | None = None  # community staff
-    grid_ids: frozenset[int] = field(default_factory=frozenset)  # grid member
+    # Grid members are bound to grid *codes*: a code survives a re-cut of the layout, a grid id does not.
+    grid_codes: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))
+        object.__setattr__(self, "grid_codes", frozenset(self.grid_codes))

@@ -18,7 +18,8 @@ from geo.actors import Actor
 from geo.case_deadlines import category_deadline, resume_deadline
 from geo.models import Case, CaseDispatch, CaseEvent, Category, Department
 from geo.routing import route_for
-from geo.vocabulary import DispatchRole, Rating, Status, Tier
+from geo.scope import require_case
+from geo.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.workflow import CaseChanged, InvalidInput, NotPermitted, check
 
 
@@ -29,6 +30,10 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     case = session.get(Case, case_id)
     if case is None:
         raise InvalidInput(f"no case with id {case_id}")
+    if actor.role != Role.RESIDENT:
+        # A resident acts through their own channel (mini-program, hotline call-back) on the case they
+        # reported, and the transition table lets them only rate; everyone else must have the case in scope.
+        require_case(session, actor, case_id)
     if case.version != expected_version:
         raise CaseChanged(case.number, expected_version, case.version)
     check(case.number, case.status, action, actor.role)

@@ -14,6 +14,10 @@ from geo.metrics_sql import dispatch_elapsed_seconds
 from geo.models import Building, Case, CaseDispatch, CaseEvent, Category, Community, Department, Grid, Street
 from geo.storage import backend
 from geo.vocabulary import OPEN_STATUSES, Status
+from geo.actors import Actor
+from geo.audit import record
+from geo.permissions import may
+from geo.scope import case_condition, require_case
 
 
 def mask_phone(phone: str) -> str:
@@ -33,10 +37,14 @@ class CaseStory:
     events: list[dict]
 
 
-def case_story(session: Session, case_id: int, now: datetime, reveal_personal: bool = False,
+def case_story(session: Session, case_id: int, now: datetime, actor: Actor,
                policy: EscalationPolicy = DEFAULT_POLICY) -> CaseStory | None:
     """The case with its place (grid, member, building, community, street), its dispatches with their cards,
-    and its events in order. Reporter name and phone are masked unless ``reveal_personal``."""
+    and its events in order; None if there is no such case; OutOfScope if it is not the actor's to see.
+    Reporter name and phone are always masked here: ``reveal_reporter`` unmasks them and audits it."""
+    if session.get(Case, case_id) is None:
+        return None
+    require_case(session, actor, case_id)
     row = session.execute(
         select(Case, Category.name, Category.class_name, Grid.code, Grid.name, Grid.member_name, Grid.member_phone,
                Building.address, Community.name, Street.name)
@@ -50,8 +58,7 @@ def case_story(session: Session, case_id: int, now: datetime, reveal_personal: b
     info = {c.key: getattr(case, c.key) for c in Case.__table__.columns if c.key != "location"}
     info.update(category=row[1], category_class=row[2], grid_code=row[3], grid_name=row[4], grid_member=row[5],
                 grid_member_phone=row[6], building_address=row[7], community=row[8], street=row[9])
-    if not reveal_personal:
-        info["reporter_phone"], info["reporter_name"] = mask_phone(case.reporter_phone), mask_name(case.reporter_name)
+    info["reporter_phone"], info["reporter_name"] = mask_phone(case.reporter_phone), mask_name(case.reporter_name)
     dispatches = [
         {"id": d.id, "department_id": d.department_id, "department": name, "role": d.role,
          "whistled_at": d.whistled_at, "reported_in_at": d.reported_in_at, "answered_at": d.answered_at,
@@ -67,20 +74,33 @@ def case_story(session: Session, case_id: int, now: datetime, reveal_personal: b
     return CaseStory(info, dispatches, events)
 
 
+def reveal_reporter(session: Session, case_id: int, actor: Actor, now: datetime) -> tuple[str, str]:
+    """(name, phone) of the reporter, for roles allowed to see personal data; every reveal is audited in the
+    caller's transaction (commit it)."""
+    require_case(session, actor, case_id)
+    if not may(actor.role, "reveal_personal"):
+        raise PermissionError(f"{actor.name} ({actor.role}) may not see reporters' personal data")
+    case = session.get(Case, case_id)
+    record(session, now, actor.name, actor.role, "reveal_personal", case.number)
+    return case.reporter_name, case.reporter_phone
+
+
 QUEUES = ("new", "unassigned", "awaiting_report_in_yellow", "awaiting_report_in_red",
           "awaiting_report_in_discipline", "overdue", "awaiting_rating", "rework")
 
 
-def queue_counts(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY) -> dict[str, int]:
-    """How many cases wait in each of the supervisor's queues (see ``queue``)."""
-    return {name: session.scalar(select(func.count()).select_from(_queue_query(session, name, now, policy)
-                                                                    .subquery())) for name in QUEUES}
+def queue_counts(session: Session, now: datetime, actor: Actor,
+                 policy: EscalationPolicy = DEFAULT_POLICY) -> dict[str, int]:
+    """How many cases of the actor's scope wait in each queue (see ``queue``)."""
+    return {name: session.scalar(select(func.count()).select_from(
+        _queue_query(session, name, now, policy).where(case_condition(actor)).subquery())) for name in QUEUES}
 
 
-def queue(session: Session, name: str, now: datetime, limit: int = 200,
+def queue(session: Session, name: str, now: datetime, actor: Actor, limit: int = 200,
           policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """The cases in queue ``name`` (oldest first): id, number, status, reported_at, deadline, category, grid."""
-    query = (_queue_query(session, name, now, policy).add_columns(Category.name.label("category"),
+    """The cases of the actor's scope in queue ``name`` (oldest first): id, number, status, reported_at,
+    deadline, category, grid."""
+    query = (_queue_query(session, name, now, policy).where(case_condition(actor)).add_columns(Category.name.label("category"),
                                                                   Grid.code.label("grid"))
              .outerjoin(Category, Category.id == Case.category_id).outerjoin(Grid, Grid.id == Case.grid_id)
              .order_by(Case.reported_at).limit(limit))

@@ -252,3 +252,7 @@ class Bundle(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     escalated_to: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# Tables kept in their own modules register on the same metadata (migrations and tests see one schema).
+from geo import models_access  # noqa: E402,F401

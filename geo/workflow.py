@@ -1,14 +1,15 @@
 """The closed loop's state machine: which action moves a case from which status to which, and who may act.
 
 raise → accept (triage) → whistle → report in → answer → close → rate (DOMAIN.md), plus reject, return for
-rework, reopen and defer/resume. The table is data: pages read it to know which buttons a role gets, and
-every transition is checked against it before anything is written.
+rework, reopen and defer/resume. The table is data (the roles come from geo.permissions): pages read it to
+know which buttons a role gets, and every transition is checked against it before anything is written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo.permissions import ACTION_ROLES
 from geo.vocabulary import OPEN_STATUSES, Role, Status
 
 S = Status
@@ -22,31 +23,29 @@ class Transition:
     roles: frozenset[Role]
 
 
-def _t(action: str, sources: set[Status], target: Status | None, roles: set[Role]) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles))
+def _t(action: str, sources: set[Status], target: Status | None) -> Transition:
+    return Transition(action, frozenset(sources), target, ACTION_ROLES[action])
 
-
-_CENTER = {Role.SUPERVISOR, Role.ADMIN}
-_TRIAGE = _CENTER | {Role.STREET, Role.COMMUNITY}  # a street or community may take a simple case itself
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    _t("accept", {S.REPORTED, S.REOPENED}, S.ACCEPTED, _TRIAGE),
-    _t("reject", {S.REPORTED, S.REOPENED, S.ACCEPTED}, S.REJECTED, _CENTER),
-    _t("whistle", {S.ACCEPTED, S.REWORK}, S.WHISTLED, _CENTER | {Role.STREET}),
+    _t("accept", {S.REPORTED, S.REOPENED}, S.ACCEPTED),
+    _t("reject", {S.REPORTED, S.REOPENED, S.ACCEPTED}, S.REJECTED),
+    _t("whistle", {S.ACCEPTED, S.REWORK}, S.WHISTLED),
     # report-in: the dispatch is acknowledged; the case moves on once every department whistled has.
-    _t("report_in", {S.WHISTLED}, None, {Role.DEPARTMENT}),
+    _t("report_in", {S.WHISTLED}, None),
     # answer: the lead department reports what it did; the case is answered once co-departments are in.
-    _t("answer", {S.WHISTLED, S.REPORTED_IN}, None, {Role.DEPARTMENT}),
+    _t("answer", {S.WHISTLED, S.REPORTED_IN}, None),
     # close: after the answer, or straight from triage when the community solved it itself.
-    _t("close", {S.ANSWERED, S.ACCEPTED}, S.CLOSED, _CENTER | {Role.STREET, Role.COMMUNITY}),
-    _t("rate", {S.CLOSED}, None, {Role.RESIDENT} | _CENTER),  # satisfied → rated; unsatisfied → rework
-    _t("return_for_rework", {S.ANSWERED}, S.REWORK, _CENTER),  # failed verification
-    _t("reopen", {S.CLOSED, S.RATED, S.REJECTED}, S.REOPENED, _CENTER),
-    _t("defer", {S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.REWORK}, S.DEFERRED, _CENTER),
-    _t("resume", {S.DEFERRED}, None, _CENTER),  # back to the status it was deferred from
+    _t("close", {S.ANSWERED, S.ACCEPTED}, S.CLOSED),
+    _t("rate", {S.CLOSED}, None),  # satisfied → rated; unsatisfied → rework
+    _t("return_for_rework", {S.ANSWERED}, S.REWORK),  # failed verification
+    _t("reopen", {S.CLOSED, S.RATED, S.REJECTED}, S.REOPENED),
+    _t("defer", {S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.REWORK}, S.DEFERRED),
+    _t("resume", {S.DEFERRED}, None),  # back to the status it was deferred from
     # re-categorising re-routes the case (the new route applies at the next whistle); status unchanged.
-    _t("change_category", set(OPEN_STATUSES), None, _CENTER),
+    _t("change_category", set(OPEN_STATUSES), None),
 ]}
+assert set(TRANSITIONS) == set(ACTION_ROLES), "every action has its roles in geo.permissions"
 
 
 class WorkflowError(Exception):

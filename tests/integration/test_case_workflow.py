@@ -7,6 +7,7 @@ from geo.actors import Actor
 from geo.case_actions import perform
 from geo.models import Case, CaseEvent
 from geo.vocabulary import Role, Status, Tier
+from geo.scope import OutOfScope
 from geo.workflow import CaseChanged, IllegalTransition, InvalidInput, NotPermitted
 from tests.integration.factories import T0, add_case, add_departments_and_category
 
@@ -56,7 +57,7 @@ def test_a_case_runs_the_whole_loop_with_a_lead_and_a_co_department(world):
 def test_an_unsatisfied_rating_sends_the_case_back_for_rework(world):
     db, case_id, ids = world
     act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.COMMUNITY)
-    act(db, case_id, "close", Actor("社区", Role.COMMUNITY), 2)
+    act(db, case_id, "close", SUPERVISOR, 2)
     act(db, case_id, "rate", RESIDENT, 3, rating="unsatisfied")
     with db.session() as s:
         case = s.get(Case, case_id)
@@ -76,7 +77,7 @@ def test_a_department_not_whistled_cannot_report_in(world):
     db, case_id, ids = world
     act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
     act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"])
-    with pytest.raises(NotPermitted, match="your department was not whistled"):
+    with pytest.raises(OutOfScope, match="case 1 is not within the scope of CGJ员工"):
         act(db, case_id, "report_in", staff(ids, "CGJ"), 3)
 
 
@@ -144,25 +145,29 @@ def test_the_case_story_has_dispatches_with_cards_and_events_in_order(world):
     act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"], co_department_ids=(ids["CGJ"],))
     act(db, case_id, "report_in", staff(ids, "SZ"), 100)  # 98 minutes after the whistle: yellow
     with db.session() as s:
-        story = case_story(s, case_id, now=T0 + timedelta(hours=6))
+        story = case_story(s, case_id, now=T0 + timedelta(hours=6), actor=SUPERVISOR)
     assert [e["action"] for e in story.events] == ["accept", "whistle", "report_in"]
     assert [(d["department"], d["role"], d["card"]) for d in story.dispatches] == [
         ("市政公用事业服务中心", "lead", "yellow"), ("城市管理局", "co", "red")]
     assert story.case["category"] == "井盖缺失破损"
 
 
-def test_the_reporter_phone_is_masked_unless_revealed(world):
-    from geo.case_story import case_story
+def test_the_reporter_is_masked_and_a_reveal_is_audited(world):
+    from geo.audit import audit_log
+    from geo.case_story import case_story, reveal_reporter
 
     db, case_id, ids = world
     with db.transaction() as s:
         case = s.get(Case, case_id)
         case.reporter_phone, case.reporter_name = "13812345678", "张三丰"
     with db.session() as s:
-        masked = case_story(s, case_id, now=T0).case
-        revealed = case_story(s, case_id, now=T0, reveal_personal=True).case
+        masked = case_story(s, case_id, now=T0, actor=SUPERVISOR).case
+    with db.transaction() as s:
+        assert reveal_reporter(s, case_id, SUPERVISOR, T0) == ("张三丰", "13812345678")
     assert (masked["reporter_phone"], masked["reporter_name"]) == ("138****5678", "张**")
-    assert revealed["reporter_phone"] == "13812345678"
+    with db.session() as s:
+        log = audit_log(s, Actor("admin", Role.ADMIN))
+    assert log[["actor", "action", "target"]].values.tolist() == [["王主任", "reveal_personal", "C1"]]
 
 
 def test_queues_hold_new_and_late_cases(world):
@@ -170,10 +175,10 @@ def test_queues_hold_new_and_late_cases(world):
 
     db, case_id, ids = world
     with db.session() as s:
-        assert queue_counts(s, T0)["new"] == 1
+        assert queue_counts(s, T0, SUPERVISOR)["new"] == 1
     act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
     act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"])
     with db.session() as s:
-        counts = queue_counts(s, T0 + timedelta(hours=5))
+        counts = queue_counts(s, T0 + timedelta(hours=5), SUPERVISOR)
         assert (counts["new"], counts["awaiting_report_in_red"], counts["overdue"]) == (0, 1, 1)
-        assert queue(s, "awaiting_report_in_red", T0 + timedelta(hours=5))["number"].tolist() == ["C1"]
+        assert queue(s, "awaiting_report_in_red", T0 + timedelta(hours=5), SUPERVISOR)["number"].tolist() == ["C1"]
