@@ -43,8 +43,11 @@ def sweep(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_PO
         .where(d.whistled_at <= now)
     )
     if last_run is not None and not full:
-        due_before = dispatch_elapsed_seconds(sql, last_run - WATERMARK_MARGIN)
-        due = due.where(due_before < levels.c.threshold)
+        since = last_run - WATERMARK_MARGIN
+        # Only a dispatch whistled within the longest threshold before `since` can cross one now (an index
+        # range on whistled_at), and only the levels it had not reached at `since` are new.
+        oldest = since - timedelta(seconds=card_thresholds_seconds(policy)[-1])
+        due = due.where(d.whistled_at >= oldest, dispatch_elapsed_seconds(sql, since) < levels.c.threshold)
     before = session.scalar(select(func.count()).select_from(Notification))
     session.execute(sql.insert_from_select_ignoring_conflicts(
         Notification.__table__, ["dispatch_id", "level", "created_at", "attempts"], due))
