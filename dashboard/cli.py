@@ -86,6 +86,75 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin():
+    from geo.actors import Actor
+    from geo.vocabulary import Role
+
+    return Actor(f"cli:{os.environ.get('USER', 'admin')}", Role.ADMIN)
+
+
+def _binding(args: argparse.Namespace):
+    from geo.accounts import Binding
+
+    return Binding(department=args.department, street=args.street, community=args.community,
+                   grids=tuple(g for g in (args.grids or "").split(",") if g))
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """Account administration: add, disable/enable, set-role, kiosk-token."""
+    import getpass
+    from datetime import UTC, datetime
+
+    from geo import accounts
+
+    now = datetime.now(UTC)
+    try:
+        with _db().transaction() as session:
+            if args.user_command == "add":
+                password = os.environ.get("GRIDGOV_NEW_PASSWORD") or getpass.getpass(f"password for {args.username}: ")
+                accounts.add_user(session, args.username, password, args.role, _admin(), now,
+                                  display_name=args.name or "", binding=_binding(args))
+            elif args.user_command in ("disable", "enable"):
+                accounts.set_disabled(session, args.username, args.user_command == "disable", _admin(), now)
+            elif args.user_command == "set-role":
+                accounts.set_role(session, args.username, args.role, _admin(), now, binding=_binding(args))
+            elif args.user_command == "kiosk-token":
+                token = accounts.create_kiosk_token(session, args.label, _admin(), now)
+                print(f"kiosk token (shown once): {token}")
+                print(f"big screen URL: http://<host>:<port>/big_screen?embed=true&kiosk={token}")
+    except (accounts.AccountError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except EOFError:
+        print("error: no password given: run in a terminal or set GRIDGOV_NEW_PASSWORD", file=sys.stderr)
+        return 1
+    if args.user_command != "kiosk-token":
+        print(f"user {args.username}: {args.user_command} done")
+    return 0
+
+
+def _add_user_parsers(sub) -> None:
+    from geo.vocabulary import Role
+
+    p = sub.add_parser("user", help="manage local accounts (add, disable, enable, set-role, kiosk-token)")
+    users = p.add_subparsers(dest="user_command", required=True)
+    for name, needs_role in (("add", True), ("set-role", True), ("disable", False), ("enable", False)):
+        q = users.add_parser(name, help=f"{name} a user")
+        q.add_argument("username")
+        if needs_role:
+            q.add_argument("--role", required=True, choices=[str(r) for r in Role if r != Role.RESIDENT])
+            q.add_argument("--department", help="department code (department staff)")
+            q.add_argument("--street", help="street code (street staff)")
+            q.add_argument("--community", help="community code (community staff)")
+            q.add_argument("--grids", help="comma-separated grid codes (grid members)")
+        if name == "add":
+            q.add_argument("--name", help="display name; the password is read from the terminal "
+                                          "(or GRIDGOV_NEW_PASSWORD)")
+    q = users.add_parser("kiosk-token", help="create a read-only token for the big screen")
+    q.add_argument("--label", default="big screen")
+    p.set_defaults(func=cmd_user)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
                "--server.address", args.address, "--server.headless", "true",
@@ -109,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="check every dispatch, not only what fell due since the last sweep")
     p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
     p.set_defaults(func=cmd_sweep)
+    _add_user_parsers(sub)
     p = sub.add_parser("serve", help="start the dashboard on the configured database")
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     p.add_argument("--address", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
