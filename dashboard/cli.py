@@ -28,6 +28,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 def cmd_load_sample(args: argparse.Namespace) -> int:
     from geo.schema import upgrade
+    from loaders.sample_accounts import add_demo_accounts, demo_password
     from loaders.sample_load import DatabaseNotEmpty, load_sample
 
     db = _db()
@@ -41,6 +42,8 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print("loaded the sample district: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    created = add_demo_accounts(db)
+    print(f"demo accounts (password {demo_password()!r}): {', '.join(created)}")
     return 0
 
 

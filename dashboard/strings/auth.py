@@ -1,0 +1,13 @@
+STRINGS = {
+    "auth_username": {"zh": "用户名", "en": "User name"},
+    "auth_password": {"zh": "密码", "en": "Password"},
+    "auth_sign_in": {"zh": "登录", "en": "Sign in"},
+    "auth_sign_out": {"zh": "退出登录", "en": "Sign out"},
+    "auth_sso": {"zh": "统一身份认证登录", "en": "Sign in with single sign-on"},
+    "auth_sso_no_role": {"zh": "您的账号未分配 GridGov 角色，请联系管理员。",
+                         "en": "Your account has no GridGov role; ask the administrator."},
+    "auth_failed": {"zh": "用户名或密码错误，或账号已停用。", "en": "User name or password is wrong, or the account is disabled."},
+    "auth_locked": {"zh": "登录失败次数过多，账号已锁定至 {until}。", "en": "Too many failed sign-ins: locked until {until}."},
+    "auth_timed_out": {"zh": "长时间未操作，已自动退出，请重新登录。", "en": "Signed out after inactivity; please sign in again."},
+    "auth_signed_in_as": {"zh": "当前用户", "en": "Signed in as"},
+}
