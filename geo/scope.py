@@ -11,7 +11,7 @@ the pages call, not only hidden in the pages.
 from __future__ import annotations
 
 from sqlalchemy import exists, false, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from geo.actors import Actor
 from geo.models import Case, CaseDispatch, Community, Grid
@@ -34,8 +34,8 @@ def case_condition(actor: Actor):
     if actor.role in DISTRICT_WIDE:
         return true()
     if actor.role == Role.DEPARTMENT:
-        return exists(select(CaseDispatch.id).where(
-            CaseDispatch.case_id == Case.id, CaseDispatch.department_id == actor.department_id))
+        own = aliased(CaseDispatch)  # an alias: the enclosing query may join case_dispatches itself
+        return exists(select(own.id).where(own.case_id == Case.id, own.department_id == actor.department_id))
     if actor.role == Role.GRID_MEMBER:
         return Case.grid_id.in_(select(Grid.id).where(Grid.code.in_(sorted(actor.grid_codes))))
     if actor.role == Role.COMMUNITY:
