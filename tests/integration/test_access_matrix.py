@@ -6,8 +6,6 @@ holds case B, whistled to CGJ. Bound roles are bound to the S1 / C1 / G1 / SZ si
 from datetime import timedelta
 
 import pytest
-import shapely
-from sqlalchemy import select
 
 from geo.actors import Actor
 from geo.case_actions import perform
