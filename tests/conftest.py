@@ -113,4 +113,20 @@ def sample_db(backend_name, sample_databases) -> Database:
     return sample_databases.get(backend_name)
 
 
+@pytest.fixture
+def sample_sqlite_copy(sample_databases, tmp_path) -> str:
+    """URL of a private copy of the loaded SQLite sample (with demo accounts) that a test may change."""
+    from loaders.sample_accounts import add_demo_accounts
+
+    source = sample_databases.get("sqlite")
+    if not getattr(source, "demo_accounts", False):
+        add_demo_accounts(source)
+        source.demo_accounts = True
+    with source.engine.connect() as conn:  # fold the WAL into the main file before copying it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = tmp_path / "sample-copy.db"
+    shutil.copy(make_url(source.url).database, target)
+    return f"sqlite:///{target}"
+
+
 REPO = Path(__file__).resolve().parent.parent
