@@ -158,6 +158,16 @@ def _add_user_parsers(sub) -> None:
     p.set_defaults(func=cmd_user)
 
 
+def _add_import_parsers(sub) -> None:
+    from loaders.case_import_cli import add_cases_parser
+    from loaders.import_cli import add_layer_parser
+
+    p = sub.add_parser("import", help="import a layer or cases: --dry-run previews, --json prints one report")
+    what = p.add_subparsers(dest="import_what", required=True)
+    add_layer_parser(what)
+    add_cases_parser(what)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
                "--server.address", args.address, "--server.headless", "true",
@@ -182,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
     p.set_defaults(func=cmd_sweep)
     _add_user_parsers(sub)
+    _add_import_parsers(sub)
     p = sub.add_parser("serve", help="start the dashboard on the configured database")
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     p.add_argument("--address", default="0.0.0.0", help="address to bind (default 0.0.0.0)")

@@ -52,10 +52,10 @@ def apply_regrid(session: Session, layout_id: int, actor: Actor, now: datetime) 
             grid_id=bindparam("gid"), snapped=bindparam("snap"), near_boundary=bindparam("near"),
             version=table.c.version + bindparam("bump")), rows)
     session.execute(delete(CaseGridAssignment).where(CaseGridAssignment.layout_id == layout_id))
-    session.execute(insert(CaseGridAssignment), [
+    _insert_all(session, CaseGridAssignment, [
         {"case_id": r["cid"], "layout_id": layout_id, "grid_id": r["gid"], "snapped": r["snap"],
          "near_boundary": r["near"]} for r in rows])
-    session.execute(insert(CaseEvent), [
+    _insert_all(session, CaseEvent, [
         {"case_id": int(m.case_id), "at": now, "actor": actor.name, "role": str(actor.role), "action": "regrid",
          "from_status": None, "to_status": None, "note": f"{m.old_grid or '—'} → {m.new_grid or '—'}"}
         for m in moved.itertuples()])
@@ -74,3 +74,9 @@ def _regrid_buildings(session: Session, layout_id: int) -> None:
     table = Building.__table__
     session.execute(table.update().where(table.c.id == bindparam("bid")).values(grid_id=bindparam("gid")), [
         {"bid": b, "gid": None if g < 0 else int(g)} for (b, _), g in zip(rows, placed.grid_id)])
+
+
+def _insert_all(session: Session, model, rows: list[dict]) -> None:
+    """Bulk insert; nothing for no rows (an empty executemany would become one empty INSERT)."""
+    if rows:
+        session.execute(insert(model.__table__), rows)

@@ -1,0 +1,67 @@
+"""The import preview map: the new layer over the current one, coloured by change, with problem points."""
+
+from __future__ import annotations
+
+import json
+
+import folium
+
+from dashboard.basemap import make_map, tile_config_from_env
+
+STATUS_COLOURS = {"added": "#2ca02c", "changed": "#ff7f0e", "unchanged": "#4c78a8"}
+SEVERITY_COLOURS = {"error": "#d62728", "warning": "#e6a800", "info": "#7f7f7f"}
+
+
+def _bounds(collections: list[dict]) -> list[list[float]] | None:
+    xs, ys = [], []
+
+    def walk(coords):
+        if coords and isinstance(coords[0], (int, float)):
+            xs.append(coords[0])
+            ys.append(coords[1])
+        else:
+            for c in coords:
+                walk(c)
+
+    for collection in collections:
+        for feature in collection.get("features", []):
+            walk(feature["geometry"]["coordinates"])
+    return [[min(ys), min(xs)], [max(ys), max(xs)]] if xs else None
+
+
+def preview_map(layers: dict[str, str], problems: list) -> folium.Map:
+    """``layers`` from ImportReport.geojson (current, new, removed); ``problems`` with WGS84 locations."""
+    current, new, removed = (json.loads(layers.get(k) or '{"type":"FeatureCollection","features":[]}')
+                             for k in ("current", "new", "removed"))
+    box = _bounds([new, current])
+    center = ((box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2) if box else (39.67, 106.82)
+    m = make_map(center=center, zoom=13, tiles=tile_config_from_env())
+    folium.GeoJson(current, name="current", style_function=lambda f: {
+        "color": "#555", "weight": 2.5, "fillOpacity": 0, "opacity": 0.6}).add_to(m)
+    folium.GeoJson(new, name="new", style_function=lambda f: {
+        "color": STATUS_COLOURS[f["properties"]["status"]], "weight": 1,
+        "fillColor": STATUS_COLOURS[f["properties"]["status"]], "fillOpacity": 0.35},
+        tooltip=folium.GeoJsonTooltip(fields=["code", "name", "status"], aliases=["", "", ""])).add_to(m)
+    if removed["features"]:
+        folium.GeoJson(removed, name="removed", style_function=lambda f: {
+            "color": "#d62728", "weight": 2, "dashArray": "6 4", "fillOpacity": 0.1},
+            tooltip=folium.GeoJsonTooltip(fields=["code"], aliases=[""])).add_to(m)
+    for p in problems:
+        if p.location is not None and p.location.lon is not None:
+            folium.CircleMarker([p.location.lat, p.location.lon], radius=7, weight=2, fill=True, fill_opacity=0.9,
+                                color=SEVERITY_COLOURS.get(p.severity, "#d62728"),
+                                tooltip=f"{p.kind}: {p.message}").add_to(m)
+    focus = _focus(new, removed, problems) or box
+    if focus:
+        m.fit_bounds(focus, padding=(40, 40))
+    return m
+
+
+def _focus(new: dict, removed: dict, problems: list) -> list[list[float]] | None:
+    """Zoom to what changed (and where problems are) when anything did; else to the whole layer."""
+    changed = {"type": "FeatureCollection",
+               "features": [f for f in new["features"] if f["properties"]["status"] != "unchanged"]}
+    points = {"type": "FeatureCollection", "features": [
+        {"geometry": {"coordinates": [p.location.lon, p.location.lat]}} for p in problems
+        if p.location is not None and p.location.lon is not None]}
+    return _bounds([changed, removed, points])

@@ -1,0 +1,204 @@
+"""Layer upload: a grid/building/community/street layer checked, previewed against the current one, then
+applied (grids as a new layout version); the layout history with restore. One loaders entry does the work:
+``run_layer_import`` (preview, then apply), plus ``layout_history`` / ``restore_layout``."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.data import database
+from dashboard.i18n import t
+from dashboard.import_map import preview_map
+from geo.actors import Actor
+from geo.config import data_dir
+from geo.vocabulary import Role
+from loaders.archive import MAX_UPLOAD_BYTES, MB, ArchiveRefused, save_upload
+from loaders.layer_import import KINDS, ROLES, LayerSpec, layout_history, restore_layout, run_layer_import
+from loaders.layer_read import CANDIDATES
+
+FILE, ANSWERS, CACHE = "upload_layers_file", "upload_layers_answers", "upload_layers_cache"
+ACTOR = Actor("dashboard analyst", Role.ANALYST)
+db = database()
+
+
+def _save_upload() -> None:
+    uploaded = st.session_state.get("upload_layers_uploader")
+    if uploaded is None:
+        return
+    try:
+        folder = data_dir() / "uploads" / st.session_state.setdefault("upload_layers_session", uuid.uuid4().hex)
+        st.session_state[FILE] = str(save_upload(uploaded.name, uploaded.getvalue(), folder))
+        st.session_state[ANSWERS] = {}
+    except ArchiveRefused as exc:
+        st.session_state["upload_layers_refused"] = str(exc)
+
+
+def _remember_answers() -> None:
+    """Form submit: copy the widgets' values into a plain dict that outlives the widgets."""
+    state, kind = st.session_state, st.session_state["upload_layers_kind"]
+    answers = {"encoding": state.get("upload_layers_opt_encoding"), "crs": state.get("upload_layers_opt_crs"),
+               "datum": state.get("upload_layers_opt_datum", "wgs84"), "member": state.get("upload_layers_opt_member"),
+               "fields": {r: state[f"upload_layers_opt_field_{r}"] for r in ROLES[kind]
+                          if state.get(f"upload_layers_opt_field_{r}")}}
+    state[ANSWERS] = {k: v for k, v in answers.items() if v}
+
+
+def _spec(kind: str) -> LayerSpec:
+    a = st.session_state.get(ANSWERS, {})
+    return LayerSpec(kind=kind, encoding=a.get("encoding"), crs=a.get("crs"), datum=a.get("datum", "wgs84"),
+                     fields=dict(a.get("fields", {})), member=a.get("member"))
+
+
+def _report(path: str, spec: LayerSpec, apply: bool = False):
+    """The preview for (file, spec), computed once; apply always runs."""
+    key = (path, repr(spec))
+    cached = st.session_state.get(CACHE)
+    if not apply and cached and cached[0] == key:
+        return cached[1]
+    bar = st.progress(0.0, text=t("upload_layers_progress"))
+    report = run_layer_import(path, spec, db, apply, ACTOR,
+                              progress=lambda f, step: bar.progress(f, text=t(f"upload_layers_step_{step}")))
+    bar.empty()
+    st.session_state[CACHE] = (key, report) if not apply else None
+    return report
+
+
+def _options_form(report, kind: str) -> None:
+    """Reading options and the report's questions as widgets; submitting re-checks with the answers."""
+    questions = {q.key: q for q in report.questions}
+    answers = st.session_state.get(ANSWERS, {})
+    with st.form("upload_layers_options"):
+        if questions:
+            st.warning(t("upload_layers_status_needs_decision"))
+            for q in questions.values():
+                st.markdown(f"**{q.key}** — {q.text}")
+                if q.samples:
+                    st.dataframe(pd.DataFrame({k: pd.Series(v) for k, v in q.samples.items()}), hide_index=True)
+        c1, c2, c3 = st.columns(3)
+        _choice(c1, "encoding", questions, [e for e in CANDIDATES], answers.get("encoding"), t("upload_layers_encoding"))
+        _choice(c2, "crs", questions, [], answers.get("crs"), t("upload_layers_crs"), free_text=True)
+        c3.radio(t("upload_layers_datum"), ["wgs84", "gcj02", "bd09"], key="upload_layers_opt_datum", horizontal=True,
+                 index=["wgs84", "gcj02", "bd09"].index(answers.get("datum", "wgs84")))
+        if "member" in questions:
+            _choice(st, "member", questions, [], answers.get("member"), "member")
+        columns = report.extra.get("columns", [])
+        if columns:
+            st.markdown(f"**{t('upload_layers_mapping')}**")
+            for col, role in zip(st.columns(len(ROLES[kind])), ROLES[kind]):
+                current = report.mapping.get(role)
+                col.selectbox(role, ["", *columns], key=f"upload_layers_opt_field_{role}",
+                              index=(columns.index(current) + 1) if current in columns else 0,
+                              format_func=lambda c: c or t("upload_layers_none"))
+        st.form_submit_button(t("upload_layers_recheck"), on_click=_remember_answers,
+                              type="primary" if questions else "secondary")
+
+
+def _choice(where, key: str, questions: dict, plain: list[str], answer, label: str, free_text=False) -> None:
+    """A selectbox offering the question's choices (with their labels) when asked, else plain options."""
+    q = questions.get(key)
+    choices = [(v, lbl) for v, lbl in q.choices] if q else [(v, v) for v in plain]
+    if free_text and not q:
+        where.text_input(label, value=answer or "", key=f"upload_layers_opt_{key}", placeholder="EPSG:4545")
+        return
+    options = ["", *[v for v, _ in choices]]
+    labels = dict(choices) | {"": t("upload_layers_auto")}
+    default = answer if answer in options else (q.default if q and q.default in options else "")
+    where.selectbox(label, options, index=options.index(default), key=f"upload_layers_opt_{key}",
+                    format_func=labels.get)
+
+
+def _summary(report) -> None:
+    status = report.status
+    message = t(f"upload_layers_status_{status}")
+    {"ok": st.success, "applied": st.success, "needs_decision": st.warning}.get(status, st.error)(
+        message + ("" if status != "unusable" else " " + "; ".join(p.message for p in report.errors)))
+    found = [(k, d) for k, d in (("encoding", report.encoding), ("crs", report.crs)) if d]
+    if found:
+        st.dataframe(pd.DataFrame([{t("upload_layers_detected"): f"{k}: {d.value or '?'}",
+                                    t("upload_layers_evidence"): d.evidence} for k, d in found]), hide_index=True,
+                     width="stretch")
+    diff, counts = report.diff, report.counts
+    if counts:
+        figures = [("features", counts.get("features", 0)), ("added", counts.get("added", 0)),
+                   ("removed", counts.get("removed", 0)), ("changed", counts.get("changed", 0)),
+                   ("unchanged", counts.get("unchanged", 0)), ("moving", diff.get("cases_moving", 0))]
+        for col, (key, value) in zip(st.columns(len(figures)), figures):
+            col.metric(t(f"upload_layers_{key}"), f"{value:,}")
+
+
+def _details(report) -> None:
+    st.subheader(t("upload_layers_problems"))
+    if report.problems:
+        st.dataframe(pd.DataFrame([{"severity": p.severity, "kind": p.kind, "message": p.message,
+                                    "lon": p.location.lon if p.location else None,
+                                    "lat": p.location.lat if p.location else None} for p in report.problems]),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption(t("upload_layers_no_problems"))
+    if report.geojson:
+        st.subheader(t("upload_layers_preview"))
+        st.caption(t("upload_layers_legend"))
+        st_folium(preview_map(report.geojson, report.problems), key="upload_layers_map", height=560,
+                  use_container_width=True, returned_objects=[])
+    if report.diff.get("changed"):
+        st.subheader(t("upload_layers_changes"))
+        st.dataframe(pd.DataFrame(report.diff["changed"]), hide_index=True, width="stretch")
+    if report.diff.get("moved_cases"):
+        st.subheader(f"{t('upload_layers_moved')} ({report.diff['cases_moving']:,})")
+        st.dataframe(pd.DataFrame(report.diff["moved_cases"]), hide_index=True, width="stretch")
+
+
+def _apply(path: str, spec: LayerSpec) -> None:
+    if not st.button(t("upload_layers_apply"), type="primary", key="upload_layers_apply_button"):
+        return
+    done = _report(path, spec, apply=True)
+    if done.status != "applied":
+        st.error("; ".join(p.message for p in done.errors) or done.status)
+        return
+    info = done.extra["applied"]
+    text = (t("upload_layers_applied").format(name=info["layout_name"], moved=info["cases_moved"])
+            if spec.kind == "grids" else t("upload_layers_upserted").format(**info))
+    st.success(text)
+
+
+def _history() -> None:
+    st.subheader(t("upload_layers_history"))
+    history = layout_history(db)
+    if not history:
+        return
+    st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
+    older = [h for h in history if not h["is_active"]]
+    if not older:
+        return
+    pick = st.selectbox(t("upload_layers_restore_pick"), older, key="upload_layers_restore_pick",
+                        format_func=lambda h: f"{h['id']} · {h['name']} ({h['grids']})")
+    if st.button(t("upload_layers_restore"), key="upload_layers_restore_button"):
+        done = restore_layout(db, pick["id"], ACTOR)
+        if done.status == "applied":
+            st.success(t("upload_layers_restored").format(name=pick["name"],
+                                                          moved=done.extra["applied"]["cases_moved"]))
+        else:
+            st.error(done.errors[0].message)
+
+
+st.title(t("upload_layers_title"))
+kind = st.selectbox(t("upload_layers_kind"), KINDS, key="upload_layers_kind",
+                    format_func=lambda k: t(f"upload_layers_kind_{k}"))
+st.file_uploader(t("upload_layers_file"), type=["zip", "geojson", "json", "gpkg"], key="upload_layers_uploader",
+                 max_upload_size=MAX_UPLOAD_BYTES // MB, on_change=_save_upload)
+if refused := st.session_state.pop("upload_layers_refused", None):
+    st.error(refused)
+if path := st.session_state.get(FILE):
+    spec = _spec(kind)
+    report = _report(path, spec)
+    _summary(report)
+    _options_form(report, kind)
+    if report.status == "ok":
+        _apply(path, spec)
+    _details(report)
+if kind == "grids":
+    _history()

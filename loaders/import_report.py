@@ -1,0 +1,195 @@
+"""The one report every import returns (layers and cases alike).
+
+Why one shape: the upload pages and the ``gridgov import …`` command line show the same
+facts — what was detected and on what evidence, what is wrong and where, what would change,
+and which questions the analyst must answer before anything is written. A report is plain
+data (JSON-serialisable), never an exception: bad input is described, not raised.
+
+Status and exit code (``exit_code``):
+- ``ok``             → 0: the input can be applied as is (dry run / preview).
+- ``applied``        → 0: it was applied (committed).
+- ``needs_decision`` → 2: a question must be answered (e.g. no CRS, uncertain encoding).
+- ``unusable``       → 1: the input cannot be used (broken file, zip bomb, …).
+
+Status is derived from problems and questions by ``settle()`` so that callers cannot
+forget a rule: any ``error`` problem makes the report unusable; otherwise any open
+question makes it need a decision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["ok", "needs_decision", "unusable", "applied"]
+Severity = Literal["error", "warning", "info"]
+
+EXIT_CODES: dict[str, int] = {"ok": 0, "applied": 0, "needs_decision": 2, "unusable": 1}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a problem is: a point (WGS84 lon/lat) for a map, and/or a row or feature id."""
+
+    lon: float | None = None
+    lat: float | None = None
+    row: int | None = None
+    feature: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input.
+
+    ``kind`` is a stable machine key (``invalid_geometry``, ``overlap``, ``bad_time``, …);
+    ``message`` is the plain sentence shown to the analyst, naming the bad value and what
+    would be accepted.
+    """
+
+    kind: str
+    message: str
+    location: Location | None = None
+    severity: Severity = "error"
+
+    @property
+    def row(self) -> int | None:
+        """Row number (cases) if the problem belongs to a row."""
+        return self.location.row if self.location else None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A decision the analyst must make; ``choices`` are (value, label) pairs.
+
+    ``key`` names the option it sets (``encoding``, ``crs``, ``column:time`` …) so the
+    answer can be passed back in the spec of the next run. ``samples`` shows evidence per
+    choice (e.g. decoded attribute values per candidate encoding).
+    """
+
+    key: str
+    text: str
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A detected setting (encoding, CRS…) and the evidence it rests on."""
+
+    value: str | None
+    evidence: str
+    certain: bool = True
+
+
+@dataclass
+class ImportReport:
+    """Everything an import found, proposes or did; see module docstring for status rules."""
+
+    source: str
+    kind: str
+    encoding: Detection | None = None
+    crs: Detection | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    diff: dict[str, Any] = field(default_factory=dict)
+    questions: list[Question] = field(default_factory=list)
+    status: Status = "ok"
+    mapping: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: Map layers for a preview (name → GeoJSON string). Left out of to_json(): the CLI report stays small.
+    geojson: dict[str, str] = field(default_factory=dict, repr=False, metadata={"json": False})
+
+    # -- building -------------------------------------------------------------------
+    def problem(
+        self,
+        kind: str,
+        message: str,
+        *,
+        severity: Severity = "error",
+        location: Location | None = None,
+        lon: float | None = None,
+        lat: float | None = None,
+        row: int | None = None,
+        feature: str | None = None,
+    ) -> Problem:
+        """Record a problem (convenience: pass lon/lat/row/feature instead of a Location)."""
+        if location is None and any(v is not None for v in (lon, lat, row, feature)):
+            location = Location(lon=lon, lat=lat, row=row, feature=feature)
+        item = Problem(kind=kind, message=message, location=location, severity=severity)
+        self.problems.append(item)
+        return item
+
+    def ask(self, question: Question) -> None:
+        """Add a question unless one with the same key is already open."""
+        if all(q.key != question.key for q in self.questions):
+            self.questions.append(question)
+
+    def fail(self, kind: str, message: str) -> ImportReport:
+        """Mark the input unusable with one error problem; returns self for ``return report.fail(...)``."""
+        self.problem(kind, message, severity="error")
+        self.status = "unusable"
+        return self
+
+    def settle(self) -> ImportReport:
+        """Derive status from problems and questions (keeps ``applied`` once applied)."""
+        if self.status == "applied":
+            return self
+        if any(p.severity == "error" for p in self.problems):
+            self.status = "unusable"
+        elif self.questions:
+            self.status = "needs_decision"
+        else:
+            self.status = "ok"
+        return self
+
+    # -- reading --------------------------------------------------------------------
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def exit_code(self) -> int:
+        """0 ok/applied, 2 decision needed, 1 unusable."""
+        return EXIT_CODES[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (tuples become lists) for JSON and for tests."""
+        return json.loads(self.to_json())
+
+    def to_json(self, indent: int | None = None) -> str:
+        """One JSON document; non-JSON values (numpy numbers, datetimes) become strings."""
+        data = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self) if f.metadata.get("json", True)}
+        return json.dumps(data, ensure_ascii=False, indent=indent, default=_jsonable)
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses (Problem, Question, …) inside a field become dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Fallback for json.dumps: numpy scalars → Python numbers, anything else → str."""
+    if hasattr(value, "item"):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            pass
+    return str(value)
+
+
+def exit_code(status: str) -> int:
+    """The exit-code rule for a status string (used by CLIs)."""
+    return EXIT_CODES[status]
+
+
+def unusable(source: str, kind: str, error: BaseException) -> ImportReport:
+    """Turn any unexpected error at an entry point into an 'unusable' report naming it."""
+    report = ImportReport(source=source, kind=kind)
+    return report.fail("error", f"Cannot use the input: {type(error).__name__}: {error}")

@@ -1,0 +1,78 @@
+"""The layer upload page through AppTest: preview of the sample's survey shapefile, a question answered
+with a widget, apply and restore. (AppTest cannot drive the file uploader: the saved upload's path is put in
+session state, exactly where the uploader's callback puts it.)"""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.schema import upgrade
+from geo.storage import Database
+from tests.layer_files import grid_frame, square, write_shapefile, zip_shapefile
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = str(REPO / "dashboard" / "pages" / "upload_layers.py")
+SURVEY = str(REPO / "sample_data" / "grids_survey_office.zip")
+
+
+@pytest.fixture
+def page_on(monkeypatch, tmp_path):
+    def run(url: str, upload: str | None) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("GRIDGOV_DATA_DIR", str(tmp_path))
+        from dashboard.data import database
+
+        database.clear()
+        at = AppTest.from_file(PAGE, default_timeout=120)
+        if upload:
+            at.session_state["upload_layers_file"] = upload
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return run
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_the_survey_shapefile_previews_as_zero_changes_against_the_sample_layout(page_on, sample_databases):
+    at = page_on(sample_databases.get("sqlite").url, SURVEY)
+    assert at.success[0].value == "检查通过，可以发布。"
+    assert metrics(at) == {"要素": "435", "新增": "0", "删除": "0", "变化": "0", "未变": "435", "将换网格的事件": "0"}
+    detected = at.dataframe[0].value
+    assert detected.iloc[0, 0] == "encoding: GBK" and detected.iloc[1, 0] == "crs: EPSG:4545"
+    assert at.caption[0].value == "未发现问题。"
+    assert [b.label for b in at.button] == ["按所选重新检查", "确认发布"]
+
+
+def test_a_layer_without_prj_asks_for_the_crs_and_the_answer_rechecks_it(page_on, sample_databases, tmp_path):
+    shp = write_shapefile(grid_frame({"S01C01G01": square(0, 0)}), tmp_path / "src", prj=False)
+    at = page_on(sample_databases.get("sqlite").url, str(zip_shapefile(shp, tmp_path / "noprj.zip")))
+    assert at.warning[0].value == "需要您确认以下问题。"
+    crs = at.selectbox(key="upload_layers_opt_crs")
+    assert crs.options[1].startswith("EPSG:4545 CGCS2000 / 3-degree Gauss-Kruger CM 108E → 106.80")
+    crs.set_value("EPSG:4545")
+    at.button[0].click().run()
+    assert not at.warning or at.warning[0].value != "需要您确认以下问题。"
+    assert metrics(at)["要素"] == "1"
+
+
+def test_applying_then_restoring_a_layout_from_the_page(page_on, tmp_path):
+    url = f"sqlite:///{tmp_path / 'small.db'}"
+    db = Database(url)
+    upgrade(db)
+    shp = write_shapefile(grid_frame({"G1": square(0, 0), "G2": square(1, 0)}), tmp_path / "v1")
+    at = page_on(url, str(zip_shapefile(shp, tmp_path / "v1.zip")))
+    assert metrics(at)["新增"] == "2"
+    at.button(key="upload_layers_apply_button").click().run()
+    assert at.success[-1].value.startswith("已发布为新的网格版本 v1.zip")
+    shp = write_shapefile(grid_frame({"G1": square(0, 0, 2)}), tmp_path / "v2")
+    at.session_state["upload_layers_file"] = str(zip_shapefile(shp, tmp_path / "v2.zip"))
+    at.run()
+    assert (metrics(at)["删除"], metrics(at)["变化"]) == ("1", "1")
+    at.button(key="upload_layers_apply_button").click().run()
+    at.button(key="upload_layers_restore_button").click().run()
+    assert at.success[-1].value.startswith("已恢复版本 v1.zip")
