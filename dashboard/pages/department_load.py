@@ -1,0 +1,110 @@
+"""Department load: per department whistles, report-ins, cards, open and overdue cases, closure, satisfaction and
+rework – ranked so that tiny samples cannot win – a monthly trend, the supervision notices (督办单) and the
+monthly report (月专报) as downloads."""
+
+
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import analysis_data as data
+from dashboard.analysis_widgets import layout_or_stop, window_picker
+from dashboard.data import database
+from dashboard.i18n import t
+from geo.load_service import DEPARTMENT_FIGURES, RANKINGS
+from loaders.exports import XLSX_MIME
+
+RATES = {"report_in_on_time_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate", "rework_rate"}
+TREND_CHOICES = ["report_in_on_time_rate", "on_time_closure_rate", "whistled", "late"]
+REASONS = {"not_reported_in": "dl_not_reported_in", "late": "dl_late_reason", "no_answer": "dl_no_answer"}
+
+
+def header(figure: str) -> str:
+    return t(f"dl_{figure}") if f"dl_{figure}" in _DL_KEYS else t(f"gl_{figure}")
+
+
+_DL_KEYS = {"dl_whistled", "dl_reported_in_on_time", "dl_report_in_on_time_rate", "dl_yellow", "dl_red",
+            "dl_discipline", "dl_satisfaction_rate", "dl_rework_rate", "dl_late"}
+
+st.title(t("dl_title"))
+st.caption(t("dl_caption"))
+layout_or_stop()
+url = database().url
+now = data.now_minute()
+
+c_window, c_rank, _ = st.columns([2.2, 1.6, 4])
+first, last = window_picker("dl_window", c_window)
+ranking = c_rank.selectbox(t("dl_ranking"), list(RANKINGS), key="dl_ranking",
+                           format_func=lambda r: t(f"dl_rank_{r}"))
+
+table = data.department_load(url, now, first, last, ranking)
+if table.empty:
+    st.info(t("dl_no_departments"))
+    st.stop()
+notices = data.notices(url, now, first, last)
+sums = table[["whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]].sum()
+k = st.columns(6)
+k[0].metric(t("dl_whistled"), f"{int(sums['whistled']):,}")
+k[1].metric(t("dl_report_in_on_time_rate"),
+            f"{sums['reported_in_on_time'] / sums['report_in_decided']:.1%}" if sums["report_in_decided"] else "—")
+k[2].metric(t("dl_yellow"), f"{int(sums['yellow']):,}")
+k[3].metric(t("dl_red"), f"{int(sums['red']):,}")
+k[4].metric(t("dl_discipline"), f"{int(sums['discipline']):,}")
+k[5].metric(t("dl_notices"), f"{len(notices):,}")
+if int(sums["whistled"]) == 0:
+    st.info(t("hs_no_cases"))
+
+config = {"rank": st.column_config.NumberColumn(t("dl_rank"), format="%d"), "department": t("dl_department"),
+          "score": st.column_config.ProgressColumn(t("dl_score"), format="%.3f", min_value=0.0, max_value=1.0)}
+for figure in DEPARTMENT_FIGURES:
+    config[figure] = st.column_config.NumberColumn(header(figure), format="percent" if figure in RATES else "%d")
+st.dataframe(table[["rank", "department", *DEPARTMENT_FIGURES, "score"]], hide_index=True, column_config=config,
+             height=min(38 + 35 * len(table), 780))
+
+trend_column, notice_column = st.columns([1, 1], gap="large")
+with trend_column:
+    st.subheader(t("dl_trend"))
+    trend = data.department_trend(url, now, first, last)
+    c1, c2 = st.columns([1, 2])
+    figure = c1.selectbox(t("dl_trend_figure"), TREND_CHOICES, key="dl_trend_figure", format_func=header)
+    busiest = table.sort_values("whistled", ascending=False)["department"].head(5).tolist()
+    picked = c2.multiselect(t("dl_trend_departments"), table["department"].tolist(), default=busiest,
+                            key="dl_trend_departments")
+    chart = trend[trend["department"].isin(picked)].pivot_table(index="month", columns="department",
+                                                                   values=figure, aggfunc="sum")
+    if chart.empty:
+        st.info(t("hs_no_cases"))
+    else:
+        st.line_chart(chart * (100 if figure in RATES else 1), height=360,
+                      y_label=header(figure) + (" (%)" if figure in RATES else ""), x_label=t("dl_month"))
+
+with notice_column:
+    st.subheader(t("dl_notices"))
+    if notices.empty:
+        st.info(t("dl_notices_none"))
+    else:
+        shown = pd.DataFrame({
+            "department": notices["department"], "reason": notices["reason"].map(lambda r: t(REASONS[r])),
+            "count": notices["count"],
+            "case_numbers": notices["case_numbers"].map(
+                lambda n: "、".join(n[:6]) + (f" … (+{len(n) - 6})" if len(n) > 6 else "")),
+        })
+        st.dataframe(shown, hide_index=True, height=360, column_config={
+            "department": t("dl_department"), "reason": t("dl_reason"),
+            "count": st.column_config.NumberColumn(t("dl_count"), format="%d"),
+            "case_numbers": t("dl_case_numbers")})
+
+st.subheader(t("dl_exports"))
+months = pd.period_range(first, last, freq="M")
+e1, e2, e3, e4, _ = st.columns([1.2, 1, 1, 1, 2.5], vertical_alignment="bottom")
+month = e1.selectbox(t("dl_report_month"), list(reversed(months)), key="dl_report_month",
+                     format_func=lambda p: f"{p.year}-{p.month:02d}")
+e2.download_button(t("dl_monthly_xlsx"), key="dl_monthly_xlsx", mime=XLSX_MIME, on_click="ignore",
+                   file_name=f"月专报_{month.year}-{month.month:02d}.xlsx",
+                   data=lambda: data.monthly_report_xlsx(url, now, month.year, month.month))
+span = f"{first:%Y%m%d}-{last:%Y%m%d}"
+e3.download_button(t("dl_notices_xlsx"), key="dl_notices_xlsx", mime=XLSX_MIME, on_click="ignore",
+                   file_name=f"督办单_{span}.xlsx", data=lambda: data.notices_files(url, now, first, last)[0])
+e4.download_button(t("dl_notices_csv"), key="dl_notices_csv", mime="text/csv", on_click="ignore",
+                   file_name=f"督办单_{span}.csv", data=lambda: data.notices_files(url, now, first, last)[1])
+

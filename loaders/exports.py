@@ -1,0 +1,179 @@
+"""Files for district leaders: the monthly report (月专报) as an .xlsx workbook and the supervision notices
+(督办单) as .xlsx or CSV. Bytes out, so the dashboard can offer them with ``st.download_button`` and the CLI can
+write them to disk. Headers are Chinese: the files go to the district's leaders and discipline inspectors.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy.orm import Session
+
+from geo.analysis_filters import Window
+from geo.config import LOCAL_TZ
+from geo.supervision import MonthlyReport, monthly_report
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEETS = ("汇总", "部门绩效", "街道情况", "督办单")
+REASON_LABELS = {"not_reported_in": "未应哨（超15小时未报到）", "late": "迟报到（黄牌/红牌）",
+                 "no_answer": "不作为（超期未答卷）"}
+PERCENT, HOURS = "0.0%", "0.0"
+XLSX_CELL_CHARS = 32_000
+_HEADER_FILL = PatternFill("solid", fgColor="DDE6F3")
+
+# (source column, header, number format or None) per table sheet.
+DEPARTMENT_COLUMNS = [
+    ("rank", "排名", None), ("department", "部门", None), ("whistled", "吹哨", None),
+    ("reported_in_on_time", "按时应哨", None), ("report_in_on_time_rate", "按时应哨率", PERCENT),
+    ("yellow", "黄牌", None), ("red", "红牌", None), ("discipline", "纪检", None), ("open", "在办", None),
+    ("overdue", "超期", None), ("closure_rate", "办结率", PERCENT), ("on_time_closure_rate", "按期办结率", PERCENT),
+    ("satisfaction_rate", "满意率", PERCENT), ("rework_rate", "返工率", PERCENT), ("score", "排名得分", "0.000"),
+]
+STREET_COLUMNS = [
+    ("label", "街道", None), ("received", "受理", None), ("open", "在办", None), ("overdue", "超期", None),
+    ("closed", "办结", None), ("closure_rate", "办结率", PERCENT), ("on_time_closure_rate", "按期办结率", PERCENT),
+    ("satisfaction_rate", "满意率", PERCENT), ("close_h_median", "办结时长中位数（小时）", HOURS),
+]
+NOTICE_COLUMNS = [("department", "部门", None), ("reason", "督办事由", None), ("count", "件数", None),
+                  ("case_numbers", "事件编号", None)]
+SUMMARY_FIGURES = [
+    ("received", "受理事件", None), ("closed", "已办结", None), ("closure_rate", "办结率", PERCENT),
+    ("on_time_closure_rate", "按期办结率", PERCENT), ("open", "在办", None), ("overdue", "超期", None),
+    ("whistled", "吹哨（部门派单）", None), ("report_in_on_time_rate", "按时应哨率", PERCENT),
+    ("yellow", "黄牌", None), ("red", "红牌", None), ("discipline", "纪检", None),
+    ("satisfaction_rate", "满意率", PERCENT), ("rework_rate", "返工率", PERCENT),
+    ("close_h_median", "办结时长中位数（小时）", HOURS),
+]
+
+
+def monthly_report_file(session: Session, year: int, month: int, now: datetime) -> bytes:
+    """The monthly report of ``year``-``month`` (local calendar month) as .xlsx bytes."""
+    return monthly_report_xlsx(monthly_report(session, year, month, now))
+
+
+def monthly_report_xlsx(report: MonthlyReport) -> bytes:
+    """Four sheets: summary, per-department table (ranked), per-street table, supervision notices."""
+    book = Workbook()
+    summary = book.active
+    summary.title = SHEETS[0]
+    _summary_sheet(summary, report)
+    _table_sheet(book.create_sheet(SHEETS[1]), report.departments, DEPARTMENT_COLUMNS)
+    _table_sheet(book.create_sheet(SHEETS[2]), report.streets, STREET_COLUMNS)
+    _table_sheet(book.create_sheet(SHEETS[3]), notice_rows(report.notices, XLSX_CELL_CHARS), NOTICE_COLUMNS)
+    return _bytes(book)
+
+
+def notices_xlsx(notices: pd.DataFrame, window: Window, as_of: datetime) -> bytes:
+    """The supervision notices alone, one row per department × reason, with the window in a title row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEETS[3]
+    sheet["A1"] = f"督办单  {_period(window)}  （数据截至 {_local(as_of)}）"
+    sheet["A1"].font = Font(bold=True, size=13)
+    _table_sheet(sheet, notice_rows(notices, XLSX_CELL_CHARS), NOTICE_COLUMNS, header_row=3)
+    return _bytes(book)
+
+
+def notices_csv(notices: pd.DataFrame) -> bytes:
+    """The supervision notices as CSV, UTF-8 with a byte-order mark so that Excel reads the Chinese text."""
+    rows = notice_rows(notices)
+    frame = pd.DataFrame({header: rows[column] for column, header, _ in NOTICE_COLUMNS})
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def notice_rows(notices: pd.DataFrame, max_chars: int | None = None) -> pd.DataFrame:
+    """Notices ready for a file: reasons in words, case numbers joined with '、'.
+
+    With ``max_chars`` a list longer than that is cut at a whole number and ends with how many are left out
+    (an Excel cell holds 32,767 characters; a year of late report-ins of one department can exceed it)."""
+    rows = notices.copy()
+    if len(rows):
+        rows["reason"] = rows["reason"].map(REASON_LABELS).fillna(rows["reason"])
+        rows["case_numbers"] = rows["case_numbers"].map(lambda numbers: _joined(numbers, max_chars))
+    return rows
+
+
+def _joined(numbers: Sequence[str], max_chars: int | None) -> str:
+    text = "、".join(numbers)
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    kept = text[: max_chars - 40].rsplit("、", 1)[0]
+    shown = kept.count("、") + 1
+    return f"{kept} …… 另有 {len(numbers) - shown} 件（完整清单见 CSV）"
+
+
+def _summary_sheet(sheet: Worksheet, report: MonthlyReport) -> None:
+    sheet.append([f"网格化社会治理月专报  {report.year}年{report.month}月"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(["统计范围", f"{_period(report.window)} 受理的事件"])
+    sheet.append(["数据截至", _local(report.as_of)])
+    sheet.append([])
+    sheet.append(["指标", "数值"])
+    _style_header(sheet, sheet.max_row, 2)
+    for column, label, number_format in SUMMARY_FIGURES:
+        sheet.append([label, _cell(report.district.get(column))])
+        if number_format:
+            sheet.cell(sheet.max_row, 2).number_format = number_format
+    sheet.append(["督办单（部门×事由）", len(report.notices)])
+    sheet.append(["督办事件（件次）", int(report.notices["count"].sum()) if len(report.notices) else 0])
+    sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 26, 30
+
+
+def _table_sheet(sheet: Worksheet, table: pd.DataFrame, columns: Sequence[tuple[str, str, str | None]],
+                 header_row: int = 1) -> None:
+    """Header row then one row per table row; number formats per column; frozen header, sensible widths."""
+    for i, (_, header, _) in enumerate(columns, start=1):
+        sheet.cell(header_row, i, header)
+    _style_header(sheet, header_row, len(columns))
+    for r, record in enumerate(table.to_dict("records"), start=header_row + 1):
+        for i, (column, _, number_format) in enumerate(columns, start=1):
+            cell = sheet.cell(r, i, _cell(record.get(column)))
+            if number_format:
+                cell.number_format = number_format
+    sheet.freeze_panes = f"A{header_row + 1}"
+    for i, (column, header, _) in enumerate(columns, start=1):
+        longest = max([len(str(header)) * 2] + [len(str(v)) for v in table.get(column, pd.Series(dtype=object))])
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(10, longest + 2), 80)
+        if column == "case_numbers":
+            for row in sheet.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
+                row[0].alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _style_header(sheet: Worksheet, row: int, width: int) -> None:
+    for i in range(1, width + 1):
+        sheet.cell(row, i).font = Font(bold=True)
+        sheet.cell(row, i).fill = _HEADER_FILL
+
+
+def _cell(value):
+    """A value openpyxl can write: numpy scalars to Python, NaN/None to an empty cell."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _local(at: datetime) -> str:
+    return f"{at.astimezone(ZoneInfo(LOCAL_TZ)):%Y-%m-%d %H:%M}"
+
+
+def _period(window: Window) -> str:
+    tz = ZoneInfo(LOCAL_TZ)
+    last = window.end.astimezone(tz) - pd.Timedelta(seconds=1)
+    return f"{window.start.astimezone(tz):%Y-%m-%d} 至 {last:%Y-%m-%d}"
+
+
+def _bytes(book: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,168 @@
+"""The hotspots, grid-load and department-load pages through Streamlit's AppTest: on the sample district
+(SQLite) and on a district without cases. streamlit-folium cannot render in AppTest, so ``st_folium`` is
+replaced by a stand-in that returns what a click on the map would."""
+
+from pathlib import Path
+
+import pytest
+import streamlit_folium
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from geo.models import Grid
+from geo.schema import upgrade
+from geo.storage import Database
+from tests.integration.factories import add_departments_and_category, add_layout, square
+
+PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+
+
+@pytest.fixture
+def map_returns(monkeypatch):
+    """What the stand-in st_folium returns (a dict, changed by the test to simulate a click)."""
+    returned: dict = {}
+    monkeypatch.setattr(streamlit_folium, "st_folium", lambda *args, **kwargs: dict(returned))
+    return returned
+
+
+@pytest.fixture
+def page_on(monkeypatch, map_returns):
+    def run(url: str, page: str) -> AppTest:
+        monkeypatch.setenv("DATABASE_URL", url)
+        from dashboard.data import database
+
+        database.clear()
+        at = AppTest.from_string(
+            "import runpy\nfrom dashboard.i18n import language_switch\nlanguage_switch()\n"
+            f"runpy.run_path({str(PAGES / page)!r}, run_name='__main__')\n", default_timeout=180)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def no_cases_url(tmp_path_factory) -> str:
+    """Two grids, departments and a category, but not a single case."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('quiet') / 'quiet.db'}"
+    db = Database(url)
+    upgrade(db)
+    with db.transaction() as s:
+        add_layout(s, {"A": square(0, 0), "B": square(1, 0)})
+        add_departments_and_category(s)
+    db.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def sample_url(sample_databases) -> str:
+    return sample_databases.get("sqlite").url
+
+
+def metrics_of(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+# ------------------------------------------------------------------------------------------------ hotspots
+
+
+def test_hotspots_show_a_year_of_sample_cases_ranked_over_every_grid(page_on, sample_url):
+    at = page_on(sample_url, "hotspots.py")
+    assert metrics_of(at)["事件数"] == "48,022"
+    assert len(at.dataframe[0].value) == 435
+    assert int(metrics_of(at)["热点网格"]) + int(metrics_of(at)["冷点网格"]) > 0
+
+
+def test_hotspots_narrow_to_one_category_class(page_on, sample_url):
+    at = page_on(sample_url, "hotspots.py")
+    at.selectbox(key="hs_class").select_index(1).run()
+    assert not at.exception
+    assert 0 < int(metrics_of(at)["事件数"].replace(",", "")) < 48_022
+
+
+@pytest.mark.parametrize("view", ["counts", "emerging"])
+@pytest.mark.parametrize("detail", ["h3", "kde"])
+def test_hotspots_draw_every_view_with_every_detail_layer(page_on, sample_url, view, detail):
+    at = page_on(sample_url, "hotspots.py")
+    at.selectbox(key="hs_view").set_value(view)
+    at.selectbox(key="hs_detail").set_value(detail).run()
+    assert not at.exception
+
+
+def test_clicking_a_grid_on_the_map_selects_it_beside_the_table(page_on, sample_url, map_returns):
+    with Database(sample_url).session() as s:
+        grid_id, code = s.execute(select(Grid.id, Grid.code).order_by(Grid.code)).first()
+    map_returns["last_active_drawing"] = {"properties": {"id": grid_id}}
+    at = page_on(sample_url, "hotspots.py")
+    assert any(f"已选网格: {code}" in m.value for m in at.markdown)
+
+
+def test_hotspots_on_a_district_without_cases_say_so(page_on, no_cases_url):
+    at = page_on(no_cases_url, "hotspots.py")
+    assert at.info[0].value.startswith("所选条件下没有事件")
+    assert not at.dataframe
+
+
+def test_hotspots_switch_to_english(page_on, sample_url):
+    at = page_on(sample_url, "hotspots.py")
+    at.sidebar.radio[0].set_value("en").run()
+    assert "Cases" in metrics_of(at)
+
+
+# ---------------------------------------------------------------------------------------------- grid load
+
+
+def test_grid_load_opens_on_the_streets_of_the_district(page_on, sample_url):
+    at = page_on(sample_url, "grid_load.py")
+    assert metrics_of(at)["网格"] == "435"
+    assert metrics_of(at)["新增"] == "48,022"
+    assert len(at.dataframe[0].value) == 7  # streets
+
+
+def test_grid_load_drills_from_a_street_to_a_community(page_on, sample_url):
+    at = page_on(sample_url, "grid_load.py")
+    at.selectbox(key="gl_street").select_index(1).run()
+    assert any(m.value == "**各社区**" for m in at.markdown)
+    street_grids = int(metrics_of(at)["网格"])
+    assert 0 < street_grids < 435
+    at.selectbox(key="gl_community").select_index(1).run()
+    assert any(m.value == "**各网格**" for m in at.markdown)
+    assert int(metrics_of(at)["网格"]) < street_grids
+
+
+def test_grid_load_lists_grid_members(page_on, sample_url):
+    at = page_on(sample_url, "grid_load.py")
+    at.radio(key="gl_table_of").set_value("members").run()
+    assert len(at.dataframe[-1].value) == 435
+
+
+def test_grid_load_on_a_district_without_cases_shows_zeros_and_says_so(page_on, no_cases_url):
+    at = page_on(no_cases_url, "grid_load.py")
+    assert metrics_of(at)["新增"] == "0"
+    assert at.info[0].value.startswith("所选条件下没有事件")
+
+
+# --------------------------------------------------------------------------------------- department load
+
+
+def test_department_load_ranks_every_department_and_lists_notices(page_on, sample_url):
+    at = page_on(sample_url, "department_load.py")
+    ranked = at.dataframe[0].value
+    assert len(ranked) == 21
+    assert list(ranked["rank"]) == list(range(1, 22))
+    assert int(metrics_of(at)["督办单"]) > 0
+    assert len(at.dataframe[1].value) == int(metrics_of(at)["督办单"])
+
+
+def test_department_load_ranks_by_satisfaction_on_request(page_on, sample_url):
+    at = page_on(sample_url, "department_load.py")
+    at.selectbox(key="dl_ranking").set_value("satisfaction").run()
+    scores = list(at.dataframe[0].value["score"])
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_department_load_without_cases_has_no_notices(page_on, no_cases_url):
+    at = page_on(no_cases_url, "department_load.py")
+    assert metrics_of(at)["吹哨"] == "0"
+    assert any(i.value == "所选时间内没有需要督办的部门。" for i in at.info)

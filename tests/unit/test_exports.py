@@ -1,0 +1,109 @@
+"""The monthly report workbook and the supervision-notice files, opened back with openpyxl and csv."""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from geo.analysis_filters import month_window
+from geo.supervision import MonthlyReport
+from loaders.exports import SHEETS, XLSX_CELL_CHARS, monthly_report_xlsx, notice_rows, notices_csv, notices_xlsx
+
+AS_OF = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
+NOTICES = pd.DataFrame({
+    "department_id": [3, 3, 7], "department": ["住房和城乡建设局", "住房和城乡建设局", "热力公司"],
+    "reason": ["not_reported_in", "late", "no_answer"], "count": [2, 1, 1],
+    "case_numbers": [["HB1", "HB2"], ["HB3"], ["HB9"]],
+})
+
+
+@pytest.fixture
+def report() -> MonthlyReport:
+    district = pd.Series({"received": 3643, "closed": 2735, "closure_rate": 0.8918, "open": 843, "overdue": 332,
+                          "whistled": 2604, "report_in_on_time_rate": 0.7154, "yellow": 598, "red": 118,
+                          "discipline": 25, "satisfaction_rate": 0.955, "rework_rate": float("nan"),
+                          "on_time_closure_rate": 0.43, "close_h_median": 43.5})
+    departments = pd.DataFrame({"rank": [1, 2], "department": ["公安分局", "热力公司"], "whistled": [232, 40],
+                                "report_in_on_time_rate": [0.931, 0.25], "score": [0.89, 0.14]})
+    streets = pd.DataFrame({"label": ["新华街道"], "received": [994], "closure_rate": [0.884]})
+    return MonthlyReport(2026, 10, month_window(2026, 10), AS_OF, district, departments, streets, NOTICES)
+
+
+def open_book(data: bytes):
+    return load_workbook(io.BytesIO(data))
+
+
+def column(sheet, header: str) -> list:
+    headers = [c.value for c in sheet[1]]
+    return [row[headers.index(header)] for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
+def test_the_monthly_report_has_the_four_sheets_in_order(report):
+    assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单"]
+
+
+def test_the_summary_names_the_month_and_holds_the_figures(report):
+    sheet = open_book(monthly_report_xlsx(report))["汇总"]
+    assert sheet["A1"].value == "网格化社会治理月专报  2026年10月"
+    assert sheet["B2"].value == "2026-10-01 至 2026-10-31 受理的事件"
+    assert sheet["B3"].value == "2026-11-02 09:30"  # local time
+    figures = {row[0]: row[1] for row in sheet.iter_rows(min_row=5, values_only=True) if row[0]}
+    assert (figures["受理事件"], figures["纪检"], figures["督办事件（件次）"]) == (3643, 25, 4)
+    assert figures["办结率"] == pytest.approx(0.8918)
+    assert figures["返工率"] is None  # NaN becomes an empty cell
+
+
+def test_rates_are_formatted_as_percentages(report):
+    book = open_book(monthly_report_xlsx(report))
+    rate = [c for c in book["汇总"]["A"] if c.value == "办结率"][0]
+    assert book["汇总"].cell(rate.row, 2).number_format == "0.0%"
+    assert book["部门绩效"]["E2"].number_format == "0.0%"
+
+
+def test_the_department_sheet_keeps_the_ranking_order_with_chinese_headers(report):
+    sheet = open_book(monthly_report_xlsx(report))["部门绩效"]
+    assert [c.value for c in sheet[1]][:5] == ["排名", "部门", "吹哨", "按时应哨", "按时应哨率"]
+    assert column(sheet, "部门") == ["公安分局", "热力公司"]
+    assert column(sheet, "吹哨") == [232, 40]
+    assert column(sheet, "按时应哨") == [None, None]  # a figure the table lacks is left empty
+
+
+def test_the_notice_sheet_has_one_row_per_department_and_reason(report):
+    sheet = open_book(monthly_report_xlsx(report))["督办单"]
+    assert column(sheet, "督办事由") == ["未应哨（超15小时未报到）", "迟报到（黄牌/红牌）", "不作为（超期未答卷）"]
+    assert column(sheet, "事件编号") == ["HB1、HB2", "HB3", "HB9"]
+    assert column(sheet, "件数") == [2, 1, 1]
+
+
+def test_the_notice_workbook_states_its_window_and_time_of_data():
+    sheet = open_book(notices_xlsx(NOTICES, month_window(2026, 10), AS_OF))["督办单"]
+    assert sheet["A1"].value == "督办单  2026-10-01 至 2026-10-31  （数据截至 2026-11-02 09:30）"
+    assert [c.value for c in sheet[3]] == ["部门", "督办事由", "件数", "事件编号"]
+    assert sheet.max_row == 3 + len(NOTICES)
+
+
+def test_the_notice_csv_opens_in_excel_with_chinese_intact():
+    data = notices_csv(NOTICES)
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["部门", "督办事由", "件数", "事件编号"]
+    assert rows[1] == ["住房和城乡建设局", "未应哨（超15小时未报到）", "2", "HB1、HB2"]
+
+
+def test_no_notices_give_a_header_only_file():
+    empty = NOTICES.iloc[0:0]
+    assert notices_csv(empty).decode("utf-8-sig").strip() == "部门,督办事由,件数,事件编号"
+    assert open_book(notices_xlsx(empty, month_window(2026, 10), AS_OF))["督办单"].max_row == 3
+
+
+def test_a_case_list_too_long_for_an_excel_cell_is_cut_and_says_how_many_are_left_out():
+    numbers = [f"HB2026100100{i:04d}" for i in range(3000)]
+    long = NOTICES.iloc[:1].assign(count=3000, case_numbers=[numbers])
+    text = notice_rows(long, XLSX_CELL_CHARS)["case_numbers"].iloc[0]
+    assert len(text) <= XLSX_CELL_CHARS
+    shown = text.split(" …… ")[0].count("、") + 1
+    assert text.endswith(f"另有 {3000 - shown} 件（完整清单见 CSV）")
+    assert notice_rows(long)["case_numbers"].iloc[0].count("、") == 2999
