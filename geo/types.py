@@ -60,6 +60,8 @@ class Geometry(TypeDecorator):
         of a layer has one geometry type (PostGIS enforces it, and readers of the layer rely on it)."""
         if value is None:
             return None
+        if isinstance(value, (bytes, memoryview)):  # already WKB (bulk writers encode whole arrays at once)
+            return bytes(value)
         if self.kind == "MULTIPOLYGON" and value.geom_type == "Polygon":
             value = shapely.MultiPolygon([value])
         return shapely.to_wkb(value, flavor="iso")

@@ -1,0 +1,197 @@
+"""Case import: a hotline / mini-program export previewed row by row (imported, duplicate, placed by
+coordinates or address, rejected with its reason), then imported in one transaction. One loaders entry does
+the work: ``run_case_import`` (apply=False for the preview, True to import)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.data import database
+from dashboard.i18n import t
+from geo.actors import Actor
+from geo.config import data_dir
+from geo.vocabulary import Role
+from loaders.archive import MAX_UPLOAD_BYTES, MB, ArchiveRefused, save_upload
+from loaders.case_import import CaseImportSpec, run_case_import
+from loaders.case_mapping import ROLES
+
+FILE, COLUMNS, CACHE, DONE = "upload_cases_file", "upload_cases_columns", "upload_cases_cache", "upload_cases_done"
+CATEGORIES = "upload_cases_categories"
+ENCODINGS = ["", "utf-8", "gbk", "gb18030"]
+DATUMS = ["wgs84", "gcj02", "bd09"]
+COUNTS = ["rows", "to_import", "duplicates", "rejected", "placed_by_coordinates", "placed_by_address",
+          "not_placed"]
+ACTOR = Actor("dashboard analyst", Role.ANALYST)
+db = database()
+
+
+def _save_upload() -> None:
+    uploaded = st.session_state.get("upload_cases_uploader")
+    if uploaded is None:
+        return
+    try:
+        folder = data_dir() / "uploads" / st.session_state.setdefault("upload_cases_session", uuid.uuid4().hex)
+        st.session_state[FILE] = str(save_upload(uploaded.name, uploaded.getvalue(), folder))
+    except ArchiveRefused as exc:
+        st.session_state["upload_cases_refused"] = str(exc)
+    st.session_state[COLUMNS], st.session_state[CATEGORIES], st.session_state[DONE] = {}, {}, None
+
+
+def _remember_columns() -> None:
+    """Form submit: the chosen column per role ('' = none), kept past the widgets."""
+    st.session_state[COLUMNS] = {r: st.session_state.get(f"upload_cases_role_{r}", "") for r in ROLES}
+
+
+def _remember_categories(words: list[str]) -> None:
+    chosen = {w: st.session_state.get(f"upload_cases_category_{i}", "") for i, w in enumerate(words)}
+    st.session_state[CATEGORIES] = {**st.session_state.get(CATEGORIES, {}), **{w: c for w, c in chosen.items() if c}}
+
+
+def _spec() -> CaseImportSpec:
+    state = st.session_state
+    return CaseImportSpec(datum=state.get("upload_cases_datum", "wgs84"),
+                          encoding=state.get("upload_cases_encoding") or None, columns=dict(state.get(COLUMNS, {})),
+                          category_map=dict(state.get(CATEGORIES, {})))
+
+
+def _report(path: str, spec: CaseImportSpec, apply: bool = False):
+    """The preview for (file, spec), computed once per change; an import always runs."""
+    key = (path, repr(spec))
+    cached = st.session_state.get(CACHE)
+    if not apply and cached and cached[0] == key:
+        return cached[1]
+    with st.spinner(t("upload_cases_preview")):
+        report = run_case_import(path, spec, db, apply, ACTOR)
+    st.session_state[CACHE] = None if apply else (key, report)
+    return report
+
+
+def _reading_options() -> None:
+    c1, c2 = st.columns([1, 2])  # encoding | datum
+    c1.selectbox(t("upload_cases_encoding"), ENCODINGS, key="upload_cases_encoding",
+                 format_func=lambda e: e.upper() if e else t("upload_cases_auto"))
+    c2.radio(t("upload_cases_datum"), DATUMS, key="upload_cases_datum", horizontal=True,
+             format_func=lambda d: t(f"upload_cases_datum_{d}"))
+
+
+def _encoding(report) -> None:
+    if report.encoding:
+        st.caption(t("upload_cases_detected").format(value=report.encoding.value.upper(),
+                                                     evidence=report.encoding.evidence))
+    for question in report.questions:
+        st.warning(t("upload_cases_question"))
+        st.dataframe(pd.DataFrame({k.upper(): pd.Series(v) for k, v in question.samples.items()}), hide_index=True,
+                     use_container_width=True)
+    if report.extra.get("sample"):
+        st.markdown(f"**{t('upload_cases_sample')}**")
+        st.dataframe(pd.DataFrame(report.extra["sample"]), hide_index=True, use_container_width=True)
+
+
+def _mapping_form(report) -> None:
+    columns = report.extra.get("columns", [])
+    if not columns:
+        return
+    with st.form("upload_cases_mapping"):
+        st.markdown(f"**{t('upload_cases_mapping')}**")
+        cells = [cell for _ in range(3) for cell in st.columns(4)]
+        for cell, role in zip(cells, ROLES):
+            current = report.mapping.get(role, "")
+            cell.selectbox(t(f"upload_cases_role_{role}"), ["", *columns], key=f"upload_cases_role_{role}",
+                           index=columns.index(current) + 1 if current in columns else 0,
+                           format_func=lambda c: c or t("upload_cases_none"))
+        st.form_submit_button(t("upload_cases_recheck"), on_click=_remember_columns)
+
+
+def _category_form(report) -> None:
+    """Their category names we do not know, each with a choice of ours; the answer re-runs the preview."""
+    unknown = report.extra.get("unknown_words", {}).get("category", {})
+    if not unknown:
+        return
+    ours = {code: f"{code} {name}" for code, name in report.extra.get("our_categories", [])}
+    words = list(unknown)
+    with st.form("upload_cases_category_form"):
+        st.markdown(f"**{t('upload_cases_category_mapping')}**")
+        for i, word in enumerate(words):
+            st.selectbox(t("upload_cases_category_word").format(word=word, n=unknown[word]), ["", *ours],
+                         key=f"upload_cases_category_{i}", format_func=lambda c: ours.get(c, t("upload_cases_none")))
+        st.form_submit_button(t("upload_cases_recheck"), on_click=_remember_categories, args=(words,))
+
+
+def _summary(report) -> None:
+    status = report.status
+    text = t(f"upload_cases_status_{status}")
+    if status == "unusable":
+        text += " " + "; ".join(p.message for p in report.errors)
+    {"ok": st.success, "applied": st.success, "needs_decision": st.warning}.get(status, st.error)(text)
+    counts = dict(report.counts, duplicates=report.counts.get("duplicates_in_file", 0)
+                  + report.counts.get("already_imported", 0))
+    if "to_import" in counts:
+        for cell, key in zip(st.columns(len(COUNTS)), COUNTS):
+            cell.metric(t(f"upload_cases_count_{key}"), f"{counts.get(key, 0):,}")
+
+
+def _rows(report) -> None:
+    rows = pd.DataFrame(report.extra.get("rows", []))
+    if rows.empty:
+        return
+    st.subheader(t("upload_cases_preview"))
+    rows["outcome"] = rows["outcome"].map(lambda o: t(f"upload_cases_outcome_{o}"))
+    rows["placed_by"] = rows["placed_by"].map(lambda p: t(f"upload_cases_placed_{p}") if isinstance(p, str) else "")
+    shown = ["row", "outcome", "placed_by", "grid", "message"] + (["number"] if rows["number"].notna().any() else [])
+    rows = rows[shown].fillna("").rename(columns=lambda c: t(f"upload_cases_col_{c}"))
+    widths = {t("upload_cases_col_row"): st.column_config.NumberColumn(width="small", format="%d"),
+              t("upload_cases_col_message"): st.column_config.TextColumn(width="large")}
+    st.dataframe(rows, hide_index=True, use_container_width=True, height=420, column_config=widths)
+    if report.extra.get("rows_truncated"):
+        st.caption(t("upload_cases_rows_truncated").format(n=len(rows)))
+
+
+def _problems(report) -> None:
+    if not report.problems:
+        return
+    st.subheader(f"{t('upload_cases_problems')} ({len(report.problems):,})")
+    st.dataframe(pd.DataFrame([{t("upload_cases_col_row"): p.row, t("upload_cases_col_severity"): p.severity,
+                                t("upload_cases_col_kind"): p.kind, t("upload_cases_col_message"): p.message}
+                               for p in report.problems[:5000]]), hide_index=True, use_container_width=True,
+                 column_config={t("upload_cases_col_message"): st.column_config.TextColumn(width="large")})
+
+
+def _apply(path: str, spec: CaseImportSpec, report) -> None:
+    ready = report.status == "ok" and report.counts.get("to_import", 0) > 0
+    if report.status == "ok" and not ready:
+        st.info(t("upload_cases_nothing"))
+    if st.button(t("upload_cases_apply"), type="primary", disabled=not ready, key="upload_cases_apply_button"):
+        done = _report(path, spec, apply=True)
+        st.session_state[DONE] = done
+        st.rerun()
+
+
+st.title(t("upload_cases_title"))
+st.caption(t("upload_cases_intro"))
+st.file_uploader(t("upload_cases_file"), type=["csv", "txt", "tsv", "xlsx"], key="upload_cases_uploader",
+                 max_upload_size=MAX_UPLOAD_BYTES // MB, on_change=_save_upload)
+if refused := st.session_state.pop("upload_cases_refused", None):
+    st.error(refused)
+if done := st.session_state.get(DONE):
+    (st.success if done.status == "applied" else st.error)(
+        t("upload_cases_applied").format(n=done.counts.get("imported", 0)) if done.status == "applied"
+        else "; ".join(p.message for p in done.errors))
+if not (path := st.session_state.get(FILE)):
+    st.info(t("upload_cases_waiting"))
+    st.stop()
+reading, preview = st.columns([2, 3], gap="large")
+with reading:
+    _reading_options()
+    spec = _spec()
+    report = _report(path, spec)
+    _encoding(report)
+    _mapping_form(report)
+    _category_form(report)
+with preview:
+    _summary(report)
+    _apply(path, spec, report)
+    _rows(report)
+_problems(report)

@@ -1,0 +1,201 @@
+"""Turning a case table's strings into typed case rows, or into rejections with their reasons.
+
+Each check looks only at rows still alive, so every row gets exactly one outcome, and the first problem
+found is the one reported (in the order below). Rules, and why:
+
+- source id (``Case.source_ref``): re-importing a file must add nothing, so the source's id is the key;
+  a second row with the same id (in the file or already in the database) is skipped as a duplicate.
+  A row without an id is keyed by a hash of its content (so the same file still imports once).
+- reported time is required; a closing time before it is refused ("closed before opened").
+- status: the exporting system's word (已办结, 处理中 …) → ours; empty → closed if a closing time is given,
+  else reported. A closed/rated case needs its closing time — imported closed cases keep their timestamps.
+- category: our code or name, or the analyst's mapping table; **an unknown name rejects the row** (it is
+  almost always a vocabulary mismatch for the whole file: the report names it, the analyst adds a mapping
+  and imports again — the rows already imported are skipped). An empty category is allowed: the center
+  triages the case as any new report.
+- coordinates: numbers in the declared datum (converted to WGS84 at once); text, a lone longitude or an
+  out-of-range value rejects the row; (0, 0) means "none" (a common export default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from geo.config import LOCAL_TZ
+from geo.datums import to_wgs84
+from geo.vocabulary import DONE_STATUSES, Source, Status
+from loaders.case_mapping import SOURCE_WORDS, STATUS_WORDS, CategoryLookup, map_words, normalise_text
+from loaders.case_times import ACCEPTED_FORMATS, parse_times
+
+MAX_REF = 100  # Case.source_ref length
+
+
+@dataclass
+class Outcomes:
+    """Per row (index = row number): 'ok' | 'duplicate' | 'rejected', with the problem kind and message."""
+
+    outcome: pd.Series
+    kind: pd.Series
+    message: pd.Series
+    warnings: list[tuple[int | None, str, str]] = field(default_factory=list)  # (row, kind, message)
+    unknown: dict[str, dict[str, int]] = field(default_factory=dict)  # role → {unknown word: rows rejected}
+
+    @classmethod
+    def for_rows(cls, index: pd.Index) -> Outcomes:
+        return cls(pd.Series("ok", index=index), pd.Series("", index=index), pd.Series("", index=index))
+
+    @property
+    def alive(self) -> pd.Series:
+        return self.outcome == "ok"
+
+    def note_unknown(self, role: str, raw: pd.Series, unknown: pd.Series) -> None:
+        """Remember every unknown word and its rows (not only the row's first reason), so the page can offer a
+        mapping for each at once."""
+        counts = raw[unknown & (self.outcome != "duplicate")].value_counts()
+        if len(counts):
+            self.unknown[role] = {str(k): int(v) for k, v in counts.items()}
+
+    def mark(self, mask: pd.Series, outcome: str, kind: str, messages) -> None:
+        """Mark rows in ``mask`` that are still alive; ``messages`` is a string or a Series of strings."""
+        mask = mask.reindex(self.outcome.index, fill_value=False) & self.alive
+        if not mask.any():
+            return
+        self.outcome[mask] = outcome
+        self.kind[mask] = kind
+        self.message[mask] = messages[mask] if isinstance(messages, pd.Series) else messages
+
+
+def column(frame: pd.DataFrame, mapping: dict[str, str], role: str) -> pd.Series:
+    """The mapped column's strings, or '' for every row when the role has no column."""
+    name = mapping.get(role)
+    return frame[name] if name else pd.Series("", index=frame.index)
+
+
+def source_refs(frame: pd.DataFrame, mapping: dict[str, str], prefix: str, out: Outcomes) -> pd.Series:
+    """The key of each row: prefix + the source's id, else a hash of the row's content."""
+    ids = column(frame, mapping, "source_ref")
+    empty = ids == ""
+    if empty.any():
+        content = frame[empty].astype(str).agg("\x1f".join, axis=1)
+        hashed = "sha1:" + content.map(lambda v: hashlib.sha1(v.encode()).hexdigest()[:32])
+        ids = ids.mask(empty, hashed.reindex(ids.index))
+        if "source_ref" not in mapping:
+            out.warnings.append((None, "no_source_id", ("no column for the source id (工单编号/事件编号): each row "
+                                                        "is identified by a hash of its content")))
+        else:
+            for row in empty[empty].index[:1000]:
+                out.warnings.append((int(row), "no_source_id",
+                                     f"row {row}: no source id; identified by a hash of its content"))
+    refs = prefix + ids
+    out.mark(refs.str.len() > MAX_REF, "rejected", "bad_source_id",
+             "source id longer than " + str(MAX_REF) + " characters: " + refs.str.slice(0, 40) + "…")
+    return refs
+
+
+def mark_duplicates(refs: pd.Series, existing: dict[str, str], out: Outcomes) -> None:
+    """Second and later rows with one id → duplicate of the first; ids already in the database → duplicate."""
+    first_row = pd.Series(refs.index, index=refs.index).groupby(refs.values).transform("min")
+    repeat = first_row != refs.index
+    out.mark(repeat, "duplicate", "duplicate_in_file",
+             "duplicate source id '" + refs + "' (first in row " + first_row.astype(str) + "): skipped")
+    known = refs.isin(existing)
+    out.mark(known, "duplicate", "already_imported",
+             "source id '" + refs + "' is already imported (case " + refs.map(lambda r: existing.get(r, "")) + "): skipped")
+
+
+def times(frame: pd.DataFrame, mapping: dict[str, str], tz: str, out: Outcomes) -> tuple[pd.Series, pd.Series]:
+    """(reported_at, closed_at) in UTC; bad, missing and out-of-order times reject the row."""
+    reported_raw, closed_raw = column(frame, mapping, "reported_at"), column(frame, mapping, "closed_at")
+    reported, bad_reported = parse_times(reported_raw, tz)
+    closed, bad_closed = parse_times(closed_raw, tz)
+    header = mapping.get("reported_at", "reported_at")
+    out.mark(bad_reported, "rejected", "bad_time", f"{header} '" + reported_raw + f"' is not a time (accepted: "
+             f"{ACCEPTED_FORMATS})")
+    out.mark(reported_raw == "", "rejected", "missing_time", f"no report time ({header} is empty)")
+    header = mapping.get("closed_at", "closed_at")
+    out.mark(bad_closed, "rejected", "bad_time", f"{header} '" + closed_raw + f"' is not a time (accepted: "
+             f"{ACCEPTED_FORMATS})")
+    before = closed.notna() & reported.notna() & (closed < reported)
+    out.mark(before, "rejected", "closed_before_opened",
+             "closed before it was reported: closed " + _local(closed) + ", reported " + _local(reported))
+    return reported, closed
+
+
+def _local(stamps: pd.Series) -> pd.Series:
+    return stamps.dt.tz_convert(ZoneInfo(LOCAL_TZ)).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+
+
+def statuses(frame: pd.DataFrame, mapping: dict[str, str], closed: pd.Series, out: Outcomes,
+             extra_words: dict[str, str] | None = None) -> pd.Series:
+    """Our status per row; unknown words, closed without a closing time, or an open case with one reject."""
+    raw = column(frame, mapping, "status")
+    status = map_words(raw, {**STATUS_WORDS, **(extra_words or {})}, default="")
+    status = status.mask(status == "", np.where(closed.notna(), str(Status.CLOSED), str(Status.REPORTED)))
+    known = ", ".join(sorted({k for k in STATUS_WORDS if not k.isascii()})[:12])
+    out.mark(status.isna(), "rejected", "unknown_status",
+             "unknown status '" + raw + f"'; known words include {known} … or our codes ({', '.join(Status)})")
+    out.note_unknown("status", raw, status.isna())
+    done = status.isin([str(s) for s in DONE_STATUSES])
+    out.mark(done & closed.isna(), "rejected", "closed_without_time",
+             "status '" + raw + "' is closed but there is no closing time (map one: --column closed_at=办结时间)")
+    open_with_time = closed.notna() & ~done & (status != str(Status.REJECTED))
+    out.mark(open_with_time, "rejected", "open_with_closing_time",
+             "closing time " + _local(closed) + " given but status '" + raw + "' is still open")
+    return status
+
+
+def categories(frame: pd.DataFrame, mapping: dict[str, str], lookup: CategoryLookup, out: Outcomes) -> pd.Series:
+    raw = column(frame, mapping, "category")
+    ids = lookup.ids(raw)
+    out.mark(ids == -2, "rejected", "unknown_category",
+             "unknown category '" + raw + f"'; use one of our category codes or names (e.g. "
+             f"{', '.join(lookup.examples)}) or add it to the category mapping")
+    out.note_unknown("category", raw, ids == -2)
+    return ids.astype(object).where(ids >= 0, None)
+
+
+def sources(frame: pd.DataFrame, mapping: dict[str, str], default: str, out: Outcomes,
+            extra_words: dict[str, str] | None = None) -> pd.Series:
+    raw = column(frame, mapping, "source")
+    source = map_words(raw, {**SOURCE_WORDS, **(extra_words or {})}, default=default)
+    out.mark(source.isna(), "rejected", "unknown_source",
+             "unknown source '" + raw + "'; use 12345, 小程序, 网格员, 视频, 代表 or our codes "
+             f"({', '.join(Source)})")
+    out.note_unknown("source", raw, source.isna())
+    return source
+
+
+def coordinates(frame: pd.DataFrame, mapping: dict[str, str], datum: str,
+                out: Outcomes) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 lon/lat (NaN = none) converted from ``datum`` in one vectorised call."""
+    raw_lon, raw_lat = column(frame, mapping, "lon"), column(frame, mapping, "lat")
+    lon, lat = _numbers(raw_lon), _numbers(raw_lat)
+    text = ((raw_lon != "") & lon.isna()) | ((raw_lat != "") & lat.isna())
+    out.mark(text, "rejected", "bad_coordinates",
+             "coordinates are not numbers: lon '" + raw_lon + "', lat '" + raw_lat + "'")
+    lone = lon.isna() != lat.isna()
+    out.mark(lone, "rejected", "bad_coordinates",
+             "only one coordinate given: lon '" + raw_lon + "', lat '" + raw_lat + "'")
+    outside = (lon.abs() > 180) | (lat.abs() > 90)
+    out.mark(outside, "rejected", "bad_coordinates",
+             "coordinates out of range: lon '" + raw_lon + "', lat '" + raw_lat + "' (lon −180…180, lat −90…90)")
+    zero = (lon == 0) & (lat == 0)
+    usable = out.alive & lon.notna() & lat.notna() & ~zero
+    x, y = to_wgs84(lon.where(usable).to_numpy(float), lat.where(usable).to_numpy(float), datum)
+    return x, y
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    text = values if values.map(str.isascii).all() else values.map(normalise_text)
+    return pd.to_numeric(text.where(text != ""), errors="coerce")
+
+
+def text(frame: pd.DataFrame, mapping: dict[str, str], role: str, limit: int | None = None) -> pd.Series:
+    """A free-text column, cut to the database column's length (the full text of descriptions is kept)."""
+    values = column(frame, mapping, role)
+    return values.str.slice(0, limit) if limit else values

@@ -1,0 +1,116 @@
+"""Times as case exports write them → aware UTC timestamps, vectorised (100,000 rows in well under a second).
+
+Accepted, in local time (Asia/Shanghai unless the import says otherwise) unless the value carries its own
+offset (``Z``, ``+08:00``):
+
+- ISO 8601: ``2026-03-05T14:30:00``, ``2026-03-05 14:30``, ``2026-03-05T06:30:00Z``, ``…+08:00``
+- slashes and dots: ``2026/3/5 14:30``, ``2026.03.05 14:30:15``
+- Chinese: ``2026年3月5日 14时30分``, ``2026年3月5日14:30``, ``2026年3月5日 14点30分15秒``
+- compact digits: ``20260305``, ``202603051430``, ``20260305143000``
+- Excel serial days (what a time cell becomes when exported as a number): ``46086.604166…``
+- full-width digits and punctuation (``２０２６／３／５``) are read as their ASCII forms.
+
+A date without a time is midnight local time. Anything else — including impossible dates such as
+2026-02-30 — is reported as a bad time with the value, never guessed.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from geo.config import LOCAL_TZ
+
+ACCEPTED_FORMATS = "2026-03-05 14:30, 2026/3/5 14:30, 2026年3月5日 14时30分, 20260305143000, an Excel serial number"
+
+#: Excel's day zero for serial dates (the 1900 leap-year bug makes 1899-12-30, not -31, the right origin).
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Serial numbers this range are plausible dates (1954–2173); a bare number outside it is not a time.
+_SERIAL_RANGE = (20_000.0, 100_000.0)
+
+_PATTERN = (r"^(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
+            r"(?:[ T]+(?P<h>\d{1,2}):(?P<mi>\d{1,2})(?::(?P<s>\d{1,2})(?:\.(?P<frac>\d{1,9}))?)?)?"
+            r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$")
+_COMPACT = r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})(?:(?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})?)?$"
+_REPLACEMENTS = [("年", "-"), ("月", "-"), ("日", " "), ("号", " "), ("时", ":"), ("点", ":"), ("分", ":"),
+                 ("秒", ""), ("/", "-"), (".", "-")]
+
+
+def parse_times(values: pd.Series, tz: str = LOCAL_TZ) -> tuple[pd.Series, pd.Series]:
+    """(UTC timestamps, bad) for ``values`` (strings, '' = missing). ``bad`` is True where a non-empty value
+    could not be read; missing and bad values are NaT."""
+    text = _normalise(values)
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    serial = _serial_days(text)
+    local_serial = (_EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")).dt.round("s")
+    result = result.mask(serial.notna(), _localise(local_serial, tz))
+    iso = serial.isna() & text.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?")
+    if iso.any():  # the common case, parsed by pandas' C parser; a failure (2026-02-30) stays NaT
+        naive = pd.to_datetime(text[iso], format="ISO8601", errors="coerce")
+        result = result.mask(iso, _localise(naive, tz).reindex(text.index))
+    rest = serial.isna() & ~iso & (text != "")
+    parts = text[rest].str.replace(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]?(\d{1,2}:\d{1,2}(?::\d{1,2})?):?$",
+                                   r"\1 \2", regex=True).str.extract(_PATTERN)
+    compact = text[rest].str.extract(_COMPACT)
+    parts = parts.fillna(compact.reindex(columns=parts.columns)) if len(parts) else parts
+    stamps = _assemble(parts, tz)
+    result.loc[stamps.index] = stamps
+    bad = (text != "") & result.isna()
+    return result, bad
+
+
+def _normalise(values: pd.Series) -> pd.Series:
+    """Full-width → ASCII, Chinese date words → separators, runs of spaces → one."""
+    text = values.fillna("").astype(str)
+    if not text.map(str.isascii).all():
+        text = text.map(lambda v: v if v.isascii() else unicodedata.normalize("NFKC", v))
+        for old, new in _REPLACEMENTS[:8]:
+            text = text.str.replace(old, new, regex=False)
+    text = text.str.replace("/", "-", regex=False)
+    text = text.str.replace(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})", r"\1-\2-\3", regex=True)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _serial_days(text: pd.Series) -> pd.Series:
+    """Excel serial days where the value is a bare decimal number in the plausible range, else NaN."""
+    number = pd.to_numeric(text.where(text.str.fullmatch(r"\d{5}(?:\.\d+)?")), errors="coerce")
+    return number.where((number >= _SERIAL_RANGE[0]) & (number < _SERIAL_RANGE[1]))
+
+
+def _assemble(parts: pd.DataFrame, tz: str) -> pd.Series:
+    """Timestamps from extracted parts: naive ones are local time in ``tz``; ``Z``/offsets are honoured."""
+    if parts.empty:
+        return pd.Series(dtype="datetime64[ns, UTC]")
+    numbers = {unit: pd.to_numeric(parts[key], errors="coerce").fillna(0 if key in "h mi s" else np.nan)
+               for unit, key in (("year", "y"), ("month", "mo"), ("day", "d"), ("hour", "h"), ("minute", "mi"),
+                                 ("second", "s"))}
+    naive = pd.to_datetime(pd.DataFrame(numbers), errors="coerce")
+    naive = naive.where(parts["y"].notna())
+    if "frac" in parts:
+        frac = pd.to_numeric("0." + parts["frac"].fillna("0"), errors="coerce").fillna(0)
+        naive = naive + pd.to_timedelta(frac, unit="s")
+    offset = parts["tz"].fillna("") if "tz" in parts else pd.Series("", index=parts.index)
+    local = offset == ""
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns, UTC]")
+    out[local] = _localise(naive[local], tz)
+    if (~local).any():
+        minutes = offset[~local].map(_offset_minutes)
+        out[~local] = (naive[~local] - pd.to_timedelta(minutes, unit="m")).dt.tz_localize("UTC")
+    return out
+
+
+def _offset_minutes(offset: str) -> int:
+    if offset == "Z":
+        return 0
+    sign = -1 if offset[0] == "-" else 1
+    digits = offset[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + int(digits[2:]))
+
+
+def _localise(naive: pd.Series, tz: str) -> pd.Series:
+    """Naive local times → UTC; a time that does not exist or is ambiguous under ``tz`` (DST) becomes NaT."""
+    if naive.empty:
+        return pd.Series(dtype="datetime64[ns, UTC]", index=naive.index)
+    return naive.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
