@@ -56,4 +56,6 @@ def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
     # Session time zone UTC: timestamps are stored as naive UTC, and the server must not shift them.
-    return {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC"}}
+    # connect_timeout: a database host that is down fails fast instead of stalling a page (or the wall
+    # screen's refresh) for minutes.
+    return {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC", "connect_timeout": 5}}

@@ -1,0 +1,133 @@
+"""Big screen for the governance center's wall: the whole district at once, refreshing itself.
+
+Open it as a screen with ``http://<host>:8501/big_screen?embed=true`` (Streamlit's embed mode; this page
+then hides the sidebar and header too). One fragment re-reads everything every ``GRIDGOV_SCREEN_REFRESH_S``
+seconds (default 30); the map stays mounted and only its live layer is swapped (dashboard/screen_map.py).
+If the database cannot be reached, the last good figures stay up under a warning with their time, and the
+next refresh that reaches the database clears it. No personal data is read (geo/screen.py).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+from sqlalchemy.exc import DBAPIError
+from streamlit_folium import st_folium
+
+from dashboard.data import database, layout_geojson
+from dashboard.i18n import t
+from dashboard.offline import use_local_assets
+from dashboard.screen_draw import (
+    cases_feed_html,
+    category_html,
+    column,
+    fixed_as_of,
+    header_html,
+    map_caption,
+    panel,
+    problems_html,
+    ranking_html,
+    refresh_seconds,
+    screen_css,
+    tiles_html,
+    trend_legend,
+    trend_svg,
+    whistles_feed_html,
+)
+from dashboard.screen_map import base_map, live_layer
+from geo.screen import ScreenSettings, screen_data, screen_map
+
+SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=4, ranking_rows=7, category_rows=6, problem_rows=3)
+_LAST = "big_screen_last"  # session state: (ScreenData, ScreenMap) of the last good refresh
+_FAILED = "big_screen_failed_at"  # session state: when the last refresh failed, None if it did not
+
+# Also done by app.py; repeated because Streamlit runs a page of a ``pages/`` folder on its own (without
+# app.py) when it is the first URL a fresh server is asked for — the usual case for a wall screen.
+use_local_assets()
+try:
+    refresh, as_of = refresh_seconds(), fixed_as_of()
+except ValueError as exc:
+    st.error(str(exc))
+    st.stop()
+st.html(screen_css(bool(st.context.is_embedded)))
+
+
+def _refresh(now: datetime) -> None:
+    """Read everything in one session; on a database error keep the last good data and note the failure."""
+    db = database()
+    try:
+        with db.session() as session:
+            data, live = screen_data(session, now, SETTINGS), screen_map(session, now, SETTINGS)
+            grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
+    except DBAPIError:
+        st.session_state[_FAILED] = now
+        return
+    st.session_state[_LAST] = (data, live, grids)
+    st.session_state[_FAILED] = None
+
+
+@st.fragment(run_every=timedelta(seconds=refresh))
+def big_screen() -> None:
+    _refresh(as_of or datetime.now(UTC))
+    data, live, grids = st.session_state.get(_LAST) or (None, None, None)
+    days = SETTINGS.window_days
+    note = t("big_screen_window_note").format(days=days)
+    st.markdown(
+        header_html(t, data and data.as_of, st.session_state.get(_FAILED), note), unsafe_allow_html=True
+    )
+    st.markdown(tiles_html(t, data and data.headline), unsafe_allow_html=True)
+    if data is None:
+        return
+    left, centre, right = st.columns([0.27, 0.44, 0.29])
+    left.markdown(
+        column(
+            panel(
+                t("big_screen_ranking").format(days=days),
+                ranking_html(t, data.ranking),
+                35.5,
+                testid="gg-ranking",
+            ),
+            panel(t("big_screen_category_mix").format(days=days), category_html(t, data.category_mix), 24),
+            panel(t("big_screen_problems"), problems_html(t, data.problems)),
+        ),
+        unsafe_allow_html=True,
+    )
+    with centre:
+        if live.layout_id is None:
+            st.markdown(panel(t("big_screen_no_layout"), "", 57), unsafe_allow_html=True)
+        else:
+            st_folium(
+                base_map(live.bounds),
+                key="big_screen_map",
+                height=600,
+                use_container_width=True,
+                returned_objects=[],
+                feature_group_to_add=live_layer(live, grids),
+            )
+        st.markdown(
+            map_caption(t, SETTINGS.fresh_hours)
+            + panel(
+                t("big_screen_trend").format(days=days),
+                f'<div class="gg-trend" style="height:11vh">{trend_svg(data.trend)}</div>',
+                17,
+                extra=trend_legend(t),
+            ),
+            unsafe_allow_html=True,
+        )
+    fresh_since = data.as_of - timedelta(hours=SETTINGS.fresh_hours)
+    right.markdown(
+        column(
+            panel(
+                t("big_screen_latest_cases"),
+                cases_feed_html(t, data.latest_cases, fresh_since, data.as_of),
+                44,
+                testid="gg-feed",
+            ),
+            panel(t("big_screen_latest_whistles"), whistles_feed_html(t, data.latest_whistles, data.as_of)),
+        ),
+        unsafe_allow_html=True,
+    )
+
+
+big_screen()

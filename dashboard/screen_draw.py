@@ -1,0 +1,281 @@
+"""HTML for the big screen's panels (dashboard/pages/big_screen.py), styled by static/gridgov/screen.css.
+
+Plain HTML and inline SVG rather than Streamlit widgets and Vega charts: every size is in viewport units
+(the SVG scales by its viewBox), so one layout reads the same on 1920x1080 and 3840x2160, and nothing needs
+a script or a font from anywhere. Every value from the database goes through ``html.escape``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from dashboard.screen_map import DOT_COLOURS
+from geo.config import LOCAL_TZ
+from geo.screen import Headline
+
+CSS_PATH = Path(__file__).resolve().parent / "static" / "gridgov" / "screen.css"
+DEFAULT_REFRESH_S = 30.0
+MIN_REFRESH_S = 1.0
+#: Hides Streamlit's chrome when the page is opened as a screen (``?embed=true``).
+_CHROME_CSS = """
+header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
+[data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"], footer { display: none !important; }
+"""
+
+Translate = Callable[[str], str]
+
+
+def refresh_seconds(env: Mapping[str, str] | None = None) -> float:
+    """``GRIDGOV_SCREEN_REFRESH_S`` (default 30): seconds between refreshes, at least 1."""
+    raw = ((os.environ if env is None else env).get("GRIDGOV_SCREEN_REFRESH_S") or "").strip()
+    if not raw:
+        return DEFAULT_REFRESH_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"GRIDGOV_SCREEN_REFRESH_S must be a number of seconds, got {raw!r}") from None
+    if not value >= MIN_REFRESH_S:
+        raise ValueError(f"GRIDGOV_SCREEN_REFRESH_S must be at least {MIN_REFRESH_S:g} s, got {raw!r}")
+    return value
+
+
+def fixed_as_of(env: Mapping[str, str] | None = None) -> datetime | None:
+    """``GRIDGOV_SCREEN_AS_OF`` (ISO 8601, e.g. ``2026-10-31T20:00+08:00``): show the district as of that
+    instant instead of now — for demos and training on a historical database. Unset: live."""
+    raw = ((os.environ if env is None else env).get("GRIDGOV_SCREEN_AS_OF") or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(
+            f"GRIDGOV_SCREEN_AS_OF must be an ISO 8601 time such as 2026-10-31T20:00+08:00, got {raw!r}"
+        ) from None
+    return value.replace(tzinfo=ZoneInfo(LOCAL_TZ)) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def screen_css(embedded: bool) -> str:
+    """The page's stylesheet as a <style> block; with Streamlit's chrome hidden when shown as a screen."""
+    return f"<style>{CSS_PATH.read_text(encoding='utf-8')}{_CHROME_CSS if embedded else ''}</style>"
+
+
+def local_hhmm(at: datetime) -> str:
+    return pd.Timestamp(at).tz_convert(LOCAL_TZ).strftime("%H:%M")
+
+
+def _e(value) -> str:
+    return html.escape("—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.1%}"
+
+
+def _rate_class(value: float | None) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return "gg-good" if value >= 0.9 else "gg-warn" if value >= 0.75 else "gg-bad"
+
+
+def header_html(t: Translate, as_of: datetime | None, failed_at: datetime | None, note: str = "") -> str:
+    """Title, the database warning (when the last refresh failed; else ``note``) and "data as of HH:MM"."""
+    banner = ""
+    if failed_at is not None:
+        text = (
+            t("big_screen_db_down").format(time=local_hhmm(as_of))
+            if as_of is not None
+            else t("big_screen_db_down_no_data")
+        )
+        banner = f'<div class="gg-banner" data-testid="gg-db-down">⚠ {_e(text)}</div>'
+    else:
+        banner = f'<div class="gg-note">{_e(note)}</div>'
+    stamp = local_hhmm(as_of) if as_of is not None else "--:--"
+    return (
+        f'<div class="gg-screen gg-header"><div class="gg-title"><b>GridGov</b> {_e(t("big_screen_title"))}'
+        f'</div>{banner}<div class="gg-asof">{_e(t("big_screen_data_as_of"))}'
+        f'<b data-testid="gg-as-of" data-at="{_e(as_of.isoformat() if as_of else "")}">{stamp}</b></div></div>'
+    )
+
+
+def tiles_html(t: Translate, h: Headline | None) -> str:
+    """Nine headline tiles; the card tiles take their card's colour unless zero."""
+    figures = [
+        ("today", _count(h and h.today), ""),
+        ("month", _count(h and h.month), ""),
+        ("open", _count(h and h.open), ""),
+        ("closure_rate", _percent(h and h.closure_rate), ""),
+        ("satisfaction_rate", _percent(h and h.satisfaction_rate), ""),
+        ("report_in_rate", _percent(h and h.report_in_on_time_rate), ""),
+        ("yellow", _count(h and h.yellow), "yellow"),
+        ("red", _count(h and h.red), "red"),
+        ("discipline", _count(h and h.discipline), "discipline"),
+    ]
+    tiles = "".join(
+        f'<div class="gg-tile {css}{" zero" if css and value == "0" else ""}" data-testid="gg-tile-{key}">'
+        f'<div class="gg-tile-label">{_e(t("big_screen_" + key))}</div>'
+        f'<div class="gg-tile-value">{value}</div></div>'
+        for key, value, css in figures
+    )
+    return f'<div class="gg-screen gg-tiles">{tiles}</div>'
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def panel(title: str, body: str, height_vh: float | None = None, extra: str = "", testid: str = "") -> str:
+    """A titled box of fixed height (None: what its column leaves): the layout never outgrows the screen."""
+    tid = f' data-testid="{testid}"' if testid else ""
+    style = f' style="height:{height_vh}vh"' if height_vh is not None else ""
+    return f'<div class="gg-screen gg-panel"{style}{tid}><h3><span>{_e(title)}</span>{extra}</h3>{body}</div>'
+
+
+def column(*panels: str) -> str:
+    """Panels stacked in one fixed-height column of the main row."""
+    return f'<div class="gg-screen gg-col">{"".join(panels)}</div>'
+
+
+def _empty(t: Translate) -> str:
+    return f'<div class="gg-empty">{_e(t("big_screen_nothing"))}</div>'
+
+
+def _when(at: pd.Timestamp, as_of: datetime) -> str:
+    """HH:MM for today's entries, MM-DD for older ones (a quiet night must not pass yesterday off as today)."""
+    return f"{at:%H:%M}" if at.date() == pd.Timestamp(as_of).tz_convert(LOCAL_TZ).date() else f"{at:%m-%d}"
+
+
+def cases_feed_html(t: Translate, cases: pd.DataFrame, fresh_since: datetime, as_of: datetime) -> str:
+    """Newest cases: time, category, state; then number and grid. Cases since ``fresh_since`` are marked."""
+    if cases.empty:
+        return _empty(t)
+    rows = []
+    for c in cases.itertuples(index=False):
+        fresh = " fresh" if c.reported_at >= pd.Timestamp(fresh_since) else ""
+        rows.append(
+            f'<div class="gg-row{fresh}" data-testid="gg-feed-case"><div class="gg-line1">'
+            f'<span class="gg-time">{_when(c.reported_at, as_of)}</span><span class="gg-what">{_e(c.category)}</span>'
+            f'<span class="gg-chip">{_e(t("big_screen_status_" + str(c.status)))}</span></div>'
+            f'<div class="gg-line2">{_e(c.number)} · {_e(c.grid)}</div></div>'
+        )
+    return "".join(rows)
+
+
+def whistles_feed_html(t: Translate, whistles: pd.DataFrame, as_of: datetime) -> str:
+    """Newest whistles: time, department, card; then case number and category."""
+    if whistles.empty:
+        return _empty(t)
+    return "".join(
+        f'<div class="gg-row" data-testid="gg-feed-whistle"><div class="gg-line1">'
+        f'<span class="gg-time">{_when(w.whistled_at, as_of)}</span><span class="gg-what">{_e(w.department)}</span>'
+        f'<span class="gg-chip {_e(w.card)}">{_e(t("big_screen_card_" + str(w.card)))}</span></div>'
+        f'<div class="gg-line2">{_e(w.number)} · {_e(w.category)}</div></div>'
+        for w in whistles.itertuples(index=False)
+    )
+
+
+def ranking_html(t: Translate, ranking: pd.DataFrame) -> str:
+    """Departments best first with their three rates, each coloured good / warn / bad."""
+    if ranking.empty:
+        return _empty(t)
+    head = "".join(
+        f"<th>{_e(t(k))}</th>"
+        for k in ("big_screen_rank_report_in", "big_screen_rank_closure", "big_screen_rank_satisfaction")
+    )
+    rows = "".join(
+        f'<tr><td class="gg-pos">{i}</td><td class="gg-dept">{_e(r.department)}</td>'
+        + "".join(
+            f'<td class="{_rate_class(v)}">{_percent(v)}</td>'
+            for v in (r.report_in_on_time_rate, r.closure_rate, r.satisfaction_rate)
+        )
+        + "</tr>"
+        for i, r in enumerate(ranking.itertuples(index=False), 1)
+    )
+    return (
+        f'<table class="gg-rank"><tr><th></th><th>{_e(t("big_screen_rank_department"))}</th>{head}</tr>'
+        f"{rows}</table>"
+    )
+
+
+def category_html(t: Translate, mix: pd.DataFrame) -> str:
+    """Horizontal bars, longest first; the class None row reads "other"."""
+    if mix.empty or mix["cases"].sum() == 0:
+        return _empty(t)
+    top = max(int(mix["cases"].max()), 1)
+    return "".join(
+        f'<div class="gg-bar"><span class="gg-bar-label">'
+        f"{_e(m.category_class if m.category_class is not None else t('big_screen_other'))}</span>"
+        f'<span class="gg-bar-track"><span class="gg-bar-fill" style="display:block;width:{100 * m.cases / top:.1f}%">'
+        f'</span></span><span class="gg-bar-value">{int(m.cases):,}</span></div>'
+        for m in mix.itertuples(index=False)
+    )
+
+
+def problems_html(t: Translate, problems: pd.DataFrame) -> str:
+    """Common problems: category, cases and grids, and whether they are bundled yet."""
+    if problems.empty:
+        return _empty(t)
+    return "".join(
+        f'<div class="gg-problem"><span>{_e(p.category)} <span class="gg-muted">'
+        f'{_e(t("big_screen_kind_" + str(p.kind)))}</span></span><span class="gg-muted">'
+        f"{_e(t('big_screen_problem_cases').format(cases=int(p.cases), grids=int(p.grids)))}</span></div>"
+        for p in problems.itertuples(index=False)
+    )
+
+
+def map_caption(t: Translate, fresh_hours: float) -> str:
+    """What the grid colours, the dots and the pulses mean."""
+    dots = "".join(
+        f'<span class="gg-dot" style="background:{colour}"></span>'
+        f"{_e(t(('big_screen_card_' if k in ('yellow', 'red', 'discipline') else 'big_screen_dot_') + k))}"
+        for k, colour in DOT_COLOURS.items()
+    )
+    text = _e(t("big_screen_map_legend").format(hours=f"{fresh_hours:g}"))
+    return f'<div class="gg-screen gg-map-caption">{text}{dots}</div>'
+
+
+def trend_legend(t: Translate) -> str:
+    return (
+        f'<small class="gg-legend"><i style="background:#38bdf8"></i>{_e(t("big_screen_received"))}'
+        f'<i style="background:#34d399"></i>{_e(t("big_screen_closed"))}</small>'
+    )
+
+
+def trend_svg(trend: pd.DataFrame, width: int = 1000, height: int = 160) -> str:
+    """Received and closed per day as two lines in an SVG whose viewBox matches the slot's aspect, with the
+    day axis (first, middle, last) and the top of the scale; empty days draw at zero."""
+    if trend.empty:
+        return ""
+    left, right, top, bottom = 64, 14, 16, 36
+    n = len(trend)
+    peak = max(int(trend[["received", "closed"]].to_numpy().max()), 1)
+
+    def points(column: str) -> str:
+        xs = [left + (width - left - right) * i / max(n - 1, 1) for i in range(n)]
+        ys = [top + (height - top - bottom) * (1 - v / peak) for v in trend[column]]
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
+
+    base = height - bottom
+    labels = "".join(
+        f'<text x="{left + (width - left - right) * i / max(n - 1, 1):.0f}" y="{height - 8}" '
+        f'text-anchor="{a}">{pd.Timestamp(trend["day"].iloc[i]):%m-%d}</text>'
+        for i, a in ((0, "start"), (n // 2, "middle"), (n - 1, "end"))
+    )
+    return (
+        f'<svg viewBox="0 0 {width} {height}" preserveAspectRatio="none" '
+        f'style="font-size:24px;fill:#8ea3c7">'
+        f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#1d2d52" stroke-width="2"/>'
+        f'<line x1="{left}" y1="{top}" x2="{width - right}" y2="{top}" stroke="#1d2d52" stroke-dasharray="6 6"/>'
+        f'<text x="{left - 10}" y="{top + 8}" text-anchor="end">{peak}</text>'
+        f'<text x="{left - 8}" y="{base}" text-anchor="end">0</text>{labels}'
+        f'<polyline points="{points("received")}" fill="none" stroke="#38bdf8" stroke-width="4" '
+        f'stroke-linejoin="round"/>'
+        f'<polyline points="{points("closed")}" fill="none" stroke="#34d399" stroke-width="4" '
+        f'stroke-linejoin="round"/></svg>'
+    )

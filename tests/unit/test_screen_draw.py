@@ -1,0 +1,80 @@
+"""The big screen's settings and HTML, without a database or Streamlit."""
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+
+from dashboard.screen_draw import (
+    cases_feed_html,
+    category_html,
+    fixed_as_of,
+    header_html,
+    refresh_seconds,
+    trend_svg,
+)
+
+AS_OF = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
+
+
+def t(key: str) -> str:
+    return {"big_screen_db_down": "down since {time}", "big_screen_status_reported": "new"}.get(key, key)
+
+
+def test_the_refresh_defaults_to_thirty_seconds():
+    assert refresh_seconds({}) == 30.0 and refresh_seconds({"GRIDGOV_SCREEN_REFRESH_S": "3"}) == 3.0
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("often", "must be a number of seconds, got 'often'"),
+        ("0.2", "must be at least 1 s, got '0.2'"),
+        ("nan", "must be at least 1 s, got 'nan'"),
+    ],
+)
+def test_a_bad_refresh_interval_is_refused_with_the_value(raw, message):
+    with pytest.raises(ValueError, match=message):
+        refresh_seconds({"GRIDGOV_SCREEN_REFRESH_S": raw})
+
+
+def test_a_fixed_instant_without_zone_is_read_as_local_time():
+    assert fixed_as_of({"GRIDGOV_SCREEN_AS_OF": "2026-03-02T09:00"}) == AS_OF
+    assert fixed_as_of({}) is None
+
+
+def test_a_bad_fixed_instant_is_refused_with_an_example():
+    with pytest.raises(ValueError, match="ISO 8601 time such as 2026-10-31T20:00\\+08:00, got 'yesterday'"):
+        fixed_as_of({"GRIDGOV_SCREEN_AS_OF": "yesterday"})
+
+
+def test_the_header_shows_local_time_and_the_warning_with_the_last_good_time():
+    page = header_html(t, AS_OF, failed_at=AS_OF)
+    assert ">09:00</b>" in page and "down since 09:00" in page
+
+
+def test_database_text_is_escaped():
+    cases = pd.DataFrame(
+        {
+            "number": ["N1"],
+            "category": ["<script>x</script>"],
+            "grid": ["A&B"],
+            "reported_at": [pd.Timestamp(AS_OF).tz_convert("Asia/Shanghai")],
+            "status": ["reported"],
+        }
+    )
+    page = cases_feed_html(t, cases, fresh_since=AS_OF, as_of=AS_OF)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "A&amp;B" in page and "fresh" in page
+    assert category_html(t, pd.DataFrame({"category_class": ["<b>"], "cases": [1]})).count("&lt;b&gt;") == 1
+
+
+def test_the_trend_draws_two_lines_with_the_first_middle_and_last_day():
+    trend = pd.DataFrame(
+        {
+            "day": [date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 2)],
+            "received": [1, 3, 4],
+            "closed": [1, 1, 0],
+        }
+    )
+    svg = trend_svg(trend)
+    assert svg.count("<polyline") == 2 and ">02-28<" in svg and ">03-01<" in svg and ">03-02<" in svg
