@@ -1,6 +1,6 @@
 """Cached reads of the analysis pages: each opens one session and calls one geo/loaders function.
 
-Keys are plain values (database URL, dates, ids). Figures "as of now" use ``now`` floored to the minute, and
+Keys are plain values (database URL, the signed-in actor, dates, ids). Figures "as of now" use ``now`` floored to the minute, and
 every entry lives ``TTL`` seconds, so a page's reruns (a click in a table, a tab switch) cost nothing while a
 new case shows within a minute or two.
 """
@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.data import database
 from geo import analysis_filters, hotspot_service, load_service, supervision
+from geo.actors import Actor
 from loaders import exports
 
 TTL = 120
@@ -45,49 +46,52 @@ def areas(url: str, layout_id: int) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def hotspots(url: str, first: date, last: date, category_id: int | None, class_code: str | None,
+def hotspots(url: str, actor: Actor, first: date, last: date, category_id: int | None, class_code: str | None,
              detail: str) -> hotspot_service.HotspotView:
     query = hotspot_service.HotspotQuery(analysis_filters.window_for_days(first, last), category_id, class_code,
                                          detail)
     with database().session() as session:
-        return hotspot_service.hotspot_view(session, query)
+        return hotspot_service.hotspot_view(session, query, actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def grid_load(url: str, now: datetime, first: date, last: date, street_id: int | None, community_id: int | None,
+def grid_load(url: str, actor: Actor, now: datetime, first: date, last: date, street_id: int | None, community_id: int | None,
               with_members: bool) -> load_service.GridLoad:
     window = analysis_filters.window_for_days(first, last)
     with database().session() as session:
-        return load_service.grid_load(session, now, window, street_id, community_id, with_members)
+        return load_service.grid_load(session, now, window, street_id, community_id, with_members, actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def department_load(url: str, now: datetime, first: date, last: date, ranking: str) -> pd.DataFrame:
+def department_load(url: str, actor: Actor, now: datetime, first: date, last: date, ranking: str) -> pd.DataFrame:
     with database().session() as session:
-        return load_service.department_load(session, now, analysis_filters.window_for_days(first, last), ranking)
+        return load_service.department_load(session, now, analysis_filters.window_for_days(first, last), ranking,
+                                            actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def department_trend(url: str, now: datetime, first: date, last: date) -> pd.DataFrame:
+def department_trend(url: str, actor: Actor, now: datetime, first: date, last: date) -> pd.DataFrame:
     with database().session() as session:
-        return load_service.department_trend(session, now, analysis_filters.window_for_days(first, last))
+        return load_service.department_trend(session, now, analysis_filters.window_for_days(first, last),
+                                             actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices(url: str, now: datetime, first: date, last: date) -> pd.DataFrame:
+def notices(url: str, actor: Actor, now: datetime, first: date, last: date) -> pd.DataFrame:
     with database().session() as session:
-        return supervision.supervision_notices(session, now, analysis_filters.window_for_days(first, last))
+        return supervision.supervision_notices(session, now, analysis_filters.window_for_days(first, last),
+                                              actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def monthly_report_xlsx(url: str, now: datetime, year: int, month: int) -> bytes:
+def monthly_report_xlsx(url: str, actor: Actor, now: datetime, year: int, month: int) -> bytes:
     with database().session() as session:
-        return exports.monthly_report_file(session, year, month, now)
+        return exports.monthly_report_file(session, year, month, now, actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices_files(url: str, now: datetime, first: date, last: date) -> tuple[bytes, bytes]:
+def notices_files(url: str, actor: Actor, now: datetime, first: date, last: date) -> tuple[bytes, bytes]:
     """(xlsx, csv) of the window's supervision notices."""
     window = analysis_filters.window_for_days(first, last)
-    table = notices(url, now, first, last)
+    table = notices(url, actor, now, first, last)
     return exports.notices_xlsx(table, window, now), exports.notices_csv(table)

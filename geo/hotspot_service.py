@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from geo.actors import Actor
 from geo.analysis_filters import BBOX, Window, area_choices
 from geo.hotspots import (
     HOTSPOT_CLASSES,
@@ -37,6 +38,7 @@ from geo.hotspots import (
 from geo.layouts import active_layout, grids_frame
 from geo.metrics_sql import count_if
 from geo.models import Case, Category, Grid, GridLayout
+from geo.permissions import require
 from geo.storage import backend
 
 #: Permutations for Gi* inference. Why 9999 and not esda's usual 999: the pseudo p-value cannot go below
@@ -101,8 +103,9 @@ def layout_key(session: Session, layout: GridLayout) -> str:
     return f"{url}#{layout.id}@{layout.created_at.isoformat()}"
 
 
-def hotspot_view(session: Session, query: HotspotQuery) -> HotspotView:
+def hotspot_view(session: Session, query: HotspotQuery, *, actor: Actor) -> HotspotView:
     """Counts, Gi* classes, emerging trends, detail layer and the ranked table for ``query``."""
+    require(actor, "view_district_metrics")
     category_ids = _checked_query(session, query)
     layout = active_layout(session)
     key = layout_key(session, layout)

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import and_, case, select
 from sqlalchemy.orm import Session
 
+from geo.actors import Actor
 from geo.analysis_filters import Window, area_choices, local_midnight
 from geo.config import LOCAL_TZ
 from geo.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
@@ -25,6 +26,7 @@ from geo.layouts import active_layout
 from geo.metrics import metrics, rank
 from geo.metrics_sql import count_if, dispatch_elapsed_seconds
 from geo.models import Case, CaseDispatch, Department
+from geo.permissions import require
 from geo.storage import backend
 from geo.vocabulary import DONE_STATUSES, Status
 
@@ -57,11 +59,12 @@ class GridLoad:
 
 
 def grid_load(session: Session, now: datetime, window: Window, street_id: int | None = None,
-              community_id: int | None = None, with_members: bool = True) -> GridLoad:
+              community_id: int | None = None, with_members: bool = True, *, actor: Actor) -> GridLoad:
     """Load under the chosen parent: the whole district, one street, or one community of that street.
 
     ``with_members=False`` leaves ``members`` empty and saves one metrics query (a page showing the grid
     table does not need it)."""
+    require(actor, "view_district_metrics")
     layout = active_layout(session)
     places = _checked_parent(area_choices(session, layout.id), street_id, community_id)
     grids = _with_figures(metrics(session, "grid", now, window.start, window.end), places, "grid_id")
@@ -124,12 +127,13 @@ def _local_month(column, window: Window):
 
 
 def department_load(session: Session, now: datetime, window: Window, ranking: str = "report_in_on_time",
-                    policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+                    policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
     """Every department (those without a whistle in the window too), best first by ``ranking``.
 
     Column ``score`` is the lower bound of the 95 % Wilson interval of the ranking's rate and ``rank`` the
     1-based place: 2 of 2 on time scores 0.34 and cannot top 95 of 100 (0.89).
     """
+    require(actor, "view_district_metrics")
     if ranking not in RANKINGS:
         raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {ranking!r}")
     departments = pd.DataFrame(session.execute(
@@ -144,7 +148,7 @@ def department_load(session: Session, now: datetime, window: Window, ranking: st
 
 
 def department_trend(session: Session, now: datetime, window: Window,
-                     policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+                     policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
     """Per department and local month of report: whistled, reported_in_on_time,
     late (reported in after the yellow threshold or not at all by then), closed, closed_on_time, due, and the
     rates report_in_on_time_rate and on_time_closure_rate. One row per (month, department) with a whistle.
@@ -152,6 +156,7 @@ def department_trend(session: Session, now: datetime, window: Window,
     Months are the district's local calendar months (a case reported at 07:00 on 1 November in Shanghai is a
     November case), bucketed by a CASE over the month boundaries computed here; ``backend.month_of`` would
     give UTC months, which put the first eight hours of every month into the month before."""
+    require(actor, "view_district_metrics")
     sql = backend(session.get_bind().dialect.name)
     yellow, _, _ = card_thresholds_seconds(policy)
     elapsed = dispatch_elapsed_seconds(sql, now)

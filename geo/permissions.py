@@ -48,3 +48,14 @@ def may(role: Role, capability: str) -> bool:
     if capability not in table:
         raise KeyError(f"unknown capability {capability!r}")
     return Role(role) in table[capability]
+
+
+class NotAllowed(PermissionError):
+    def __init__(self, name: str, role: Role, capability: str):
+        super().__init__(f"{name} ({role}) may not {capability.replace('_', ' ')}")
+
+
+def require(actor, capability: str) -> None:
+    """Raise NotAllowed unless ``actor`` (a geo.actors.Actor) has ``capability``."""
+    if not may(actor.role, capability):
+        raise NotAllowed(actor.name, actor.role, capability)

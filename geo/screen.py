@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from geo.actors import Actor
 from geo.bundles import bundle_candidates
 from geo.config import LOCAL_TZ
 from geo.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds, cards_for
@@ -26,6 +27,7 @@ from geo.metrics import metrics, wilson_lower_bound
 from geo.metrics_sql import count_if, dispatch_elapsed_seconds
 from geo.models import Bundle, Case, CaseDispatch, Category, Department, Grid
 from geo.overview import district_kpis, open_cases_by_grid
+from geo.permissions import require
 from geo.storage import backend
 from geo.vocabulary import OPEN_STATUSES
 
@@ -300,8 +302,10 @@ def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataF
     return table.sort_values(["cases", "grids"], ascending=False).head(limit).reset_index(drop=True)
 
 
-def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> ScreenData:
+def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+                actor: Actor) -> ScreenData:
     """All panels but the map, as of ``now``."""
+    require(actor, "view_district_metrics")
     return ScreenData(
         as_of=now,
         headline=headline(session, now, settings),
@@ -348,8 +352,10 @@ def live_cases(session: Session, now: datetime, settings: ScreenSettings = Scree
     )
 
 
-def screen_map(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> ScreenMap:
+def screen_map(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+               actor: Actor) -> ScreenMap:
     """The map's layers as of ``now``: open load per grid of the active layout, and the live cases."""
+    require(actor, "view_district_metrics")
     try:
         layout = active_layout(session)
     except NoActiveLayout:

@@ -22,12 +22,14 @@ import pandas as pd
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from geo.actors import Actor
 from geo.analysis_filters import Window, month_window
 from geo.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
 from geo.load_service import department_load
 from geo.metrics import metrics
 from geo.metrics_sql import dispatch_elapsed_seconds
 from geo.models import Case, CaseDispatch, Department
+from geo.permissions import require
 from geo.storage import backend
 from geo.vocabulary import OPEN_STATUSES, DispatchRole, Status
 
@@ -36,9 +38,10 @@ NOTICE_REASONS = ("not_reported_in", "late", "no_answer")
 
 
 def supervision_notices(session: Session, now: datetime, window: Window,
-                        policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+                        policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
     """One row per department × reason with at least one dispatch: department_id, department, reason, count,
     case_numbers (sorted list of case numbers). Departments ordered by their total count, most first."""
+    require(actor, "view_district_metrics")
     flags = _flagged_dispatches(session, now, window, policy)
     rows = []
     for reason in NOTICE_REASONS:
@@ -93,12 +96,12 @@ class MonthlyReport:
 
 
 def monthly_report(session: Session, year: int, month: int, now: datetime,
-                   policy: EscalationPolicy = DEFAULT_POLICY) -> MonthlyReport:
+                   policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> MonthlyReport:
     """Figures of the cases reported in one local calendar month, open/overdue/cards as of ``now``."""
     window = month_window(year, month)
     district = metrics(session, "district", now, window.start, window.end, policy)
     district_row = district.iloc[0] if len(district) else pd.Series(dtype=object)
     streets = metrics(session, "street", now, window.start, window.end, policy)
     return MonthlyReport(year, month, window, now, district_row,
-                         department_load(session, now, window, policy=policy), streets,
-                         supervision_notices(session, now, window, policy))
+                         department_load(session, now, window, policy=policy, actor=actor), streets,
+                         supervision_notices(session, now, window, policy, actor=actor))

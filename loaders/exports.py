@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
+from geo.actors import Actor
 from geo.analysis_filters import Window
 from geo.config import LOCAL_TZ
 from geo.supervision import MonthlyReport, monthly_report
@@ -55,9 +56,9 @@ SUMMARY_FIGURES = [
 ]
 
 
-def monthly_report_file(session: Session, year: int, month: int, now: datetime) -> bytes:
+def monthly_report_file(session: Session, year: int, month: int, now: datetime, actor: Actor) -> bytes:
     """The monthly report of ``year``-``month`` (local calendar month) as .xlsx bytes."""
-    return monthly_report_xlsx(monthly_report(session, year, month, now))
+    return monthly_report_xlsx(monthly_report(session, year, month, now, actor=actor))
 
 
 def monthly_report_xlsx(report: MonthlyReport) -> bytes:

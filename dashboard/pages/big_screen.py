@@ -15,9 +15,9 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 from streamlit_folium import st_folium
 
+from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
-from dashboard.offline import use_local_assets
 from dashboard.screen_draw import (
     cases_feed_html,
     category_html,
@@ -42,9 +42,7 @@ SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=4, ranking_rows=7, category_
 _LAST = "big_screen_last"  # session state: (ScreenData, ScreenMap) of the last good refresh
 _FAILED = "big_screen_failed_at"  # session state: when the last refresh failed, None if it did not
 
-# Also done by app.py; repeated because Streamlit runs a page of a ``pages/`` folder on its own (without
-# app.py) when it is the first URL a fresh server is asked for — the usual case for a wall screen.
-use_local_assets()
+actor = require_actor()  # a person's sign-in, or the wall's kiosk token (?kiosk=…)
 try:
     refresh, as_of = refresh_seconds(), fixed_as_of()
 except ValueError as exc:
@@ -58,7 +56,8 @@ def _refresh(now: datetime) -> None:
     db = database()
     try:
         with db.session() as session:
-            data, live = screen_data(session, now, SETTINGS), screen_map(session, now, SETTINGS)
+            data = screen_data(session, now, SETTINGS, actor=actor)
+            live = screen_map(session, now, SETTINGS, actor=actor)
             grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
     except DBAPIError:
         st.session_state[_FAILED] = now

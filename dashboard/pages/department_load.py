@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import analysis_data as data
 from dashboard.analysis_widgets import layout_or_stop, window_picker
+from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
 from geo.load_service import DEPARTMENT_FIGURES, RANKINGS
@@ -26,6 +27,7 @@ def header(figure: str) -> str:
 _DL_KEYS = {"dl_whistled", "dl_reported_in_on_time", "dl_report_in_on_time_rate", "dl_yellow", "dl_red",
             "dl_discipline", "dl_satisfaction_rate", "dl_rework_rate", "dl_late"}
 
+actor = require_actor()
 st.title(t("dl_title"))
 st.caption(t("dl_caption"))
 layout_or_stop()
@@ -37,11 +39,11 @@ first, last = window_picker("dl_window", c_window)
 ranking = c_rank.selectbox(t("dl_ranking"), list(RANKINGS), key="dl_ranking",
                            format_func=lambda r: t(f"dl_rank_{r}"))
 
-table = data.department_load(url, now, first, last, ranking)
+table = data.department_load(url, actor, now, first, last, ranking)
 if table.empty:
     st.info(t("dl_no_departments"))
     st.stop()
-notices = data.notices(url, now, first, last)
+notices = data.notices(url, actor, now, first, last)
 sums = table[["whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]].sum()
 k = st.columns(6)
 k[0].metric(t("dl_whistled"), f"{int(sums['whistled']):,}")
@@ -64,7 +66,7 @@ st.dataframe(table[["rank", "department", *DEPARTMENT_FIGURES, "score"]], hide_i
 trend_column, notice_column = st.columns([1, 1], gap="large")
 with trend_column:
     st.subheader(t("dl_trend"))
-    trend = data.department_trend(url, now, first, last)
+    trend = data.department_trend(url, actor, now, first, last)
     c1, c2 = st.columns([1, 2])
     figure = c1.selectbox(t("dl_trend_figure"), TREND_CHOICES, key="dl_trend_figure", format_func=header)
     busiest = table.sort_values("whistled", ascending=False)["department"].head(5).tolist()
@@ -101,10 +103,10 @@ month = e1.selectbox(t("dl_report_month"), list(reversed(months)), key="dl_repor
                      format_func=lambda p: f"{p.year}-{p.month:02d}")
 e2.download_button(t("dl_monthly_xlsx"), key="dl_monthly_xlsx", mime=XLSX_MIME, on_click="ignore",
                    file_name=f"月专报_{month.year}-{month.month:02d}.xlsx",
-                   data=lambda: data.monthly_report_xlsx(url, now, month.year, month.month))
+                   data=lambda: data.monthly_report_xlsx(url, actor, now, month.year, month.month))
 span = f"{first:%Y%m%d}-{last:%Y%m%d}"
 e3.download_button(t("dl_notices_xlsx"), key="dl_notices_xlsx", mime=XLSX_MIME, on_click="ignore",
-                   file_name=f"督办单_{span}.xlsx", data=lambda: data.notices_files(url, now, first, last)[0])
+                   file_name=f"督办单_{span}.xlsx", data=lambda: data.notices_files(url, actor, now, first, last)[0])
 e4.download_button(t("dl_notices_csv"), key="dl_notices_csv", mime="text/csv", on_click="ignore",
-                   file_name=f"督办单_{span}.csv", data=lambda: data.notices_files(url, now, first, last)[1])
+                   file_name=f"督办单_{span}.csv", data=lambda: data.notices_files(url, actor, now, first, last)[1])
 

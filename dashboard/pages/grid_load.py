@@ -7,6 +7,7 @@ from streamlit_folium import st_folium
 from dashboard import analysis_data as data
 from dashboard.analysis_draw import add_legend, grid_map, value_colours
 from dashboard.analysis_widgets import layout_or_stop, window_picker
+from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from geo.load_service import GRID_FIGURES
@@ -15,6 +16,7 @@ RATES = {"closure_rate", "on_time_closure_rate"}
 LEVEL_FIGURES = ["received", "open", "overdue", "closure_rate", "close_h_median"]
 COLOURABLE = ["open", "received", "overdue", "closure_rate", "close_h_median"]
 
+actor = require_actor()
 st.title(t("gl_title"))
 st.caption(t("gl_caption"))
 layout_id, layout_name = layout_or_stop()
@@ -46,7 +48,7 @@ colour_by = c_colour.selectbox(t("gl_colour_by"), COLOURABLE, key="gl_colour", f
 table_of = c_table.radio(t("gl_table_of"), ["grids", "members"], key="gl_table_of", horizontal=True,
                          format_func=lambda v: t(f"gl_{v}"))
 
-load = data.grid_load(url, data.now_minute(), first, last, street_id, community_id, table_of == "members")
+load = data.grid_load(url, actor, data.now_minute(), first, last, street_id, community_id, table_of == "members")
 grids = load.grids
 totals = grids[["received", "open", "overdue", "closed", "due"]].sum()
 k1, k2, k3, k4, k5 = st.columns(5)

@@ -15,10 +15,12 @@ from dashboard.analysis_draw import (
     value_colours,
 )
 from dashboard.analysis_widgets import category_picker, layout_or_stop, window_picker
+from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from geo.analysis_filters import BBOX
 
+actor = require_actor()
 st.title(t("hs_title"))
 st.caption(t("hs_caption"))
 layout_id, layout_name = layout_or_stop()
@@ -32,7 +34,7 @@ view = c_view.selectbox(t("hs_view"), ["gi", "counts", "emerging"], key="hs_view
 detail = c_detail.selectbox(t("hs_detail"), ["none", "h3", "kde"], key="hs_detail",
                             format_func=lambda v: t(f"hs_detail_{v}"))
 
-result = data.hotspots(url, first, last, category_id, class_code, detail)
+result = data.hotspots(url, actor, first, last, category_id, class_code, detail)
 if result.total == 0:
     st.info(t("hs_no_cases"))
     st.stop()

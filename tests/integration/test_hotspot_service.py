@@ -7,12 +7,15 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
+from geo.actors import Actor
 from geo.analysis_filters import Window, default_window, window_for_days
 from geo.hotspot_service import HotspotQuery, case_points, hotspot_view
 from geo.hotspots import HOTSPOT_CLASSES
 from geo.models import Case, Category
-from geo.vocabulary import Source, Status
+from geo.vocabulary import Role, Source, Status
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
+
+ANALYST = Actor("分析员", Role.ANALYST)
 
 SIDE = 7
 CLUSTER = {(i, j) for i in range(3) for j in range(3)}  # south-west 3 × 3 block
@@ -41,7 +44,7 @@ def lattice(db):
 
 def view(db, **kwargs):
     with db.session() as s:
-        return hotspot_view(s, HotspotQuery(WINDOW, **kwargs))
+        return hotspot_view(s, HotspotQuery(WINDOW, **kwargs), actor=ANALYST)
 
 
 def test_grid_counts_add_up_to_the_cases_in_the_window(lattice):
@@ -101,7 +104,7 @@ def test_case_points_come_back_one_per_case_within_a_bin_of_their_location(latti
 def test_a_window_without_cases_gives_zero_counts_and_no_hot_spot(lattice):
     later = Window(T0 + timedelta(days=30), T0 + timedelta(days=31))
     with lattice[0].session() as s:
-        result = hotspot_view(s, HotspotQuery(later))
+        result = hotspot_view(s, HotspotQuery(later), actor=ANALYST)
     assert result.total == 0
     assert set(result.table["hotspot_class"]) == {"not_significant"}
     assert result.cells is not None and len(result.cells) == 0
@@ -137,6 +140,6 @@ def test_the_sample_district_year_counts_every_case_of_the_class(sample_db):
         expected = s.scalar(select(func.count()).select_from(Case).join(Category).where(
             Category.class_code == class_code, Case.grid_id.is_not(None),
             Case.reported_at >= window.start, Case.reported_at < window.end))
-        result = hotspot_view(s, HotspotQuery(window, class_code=class_code, detail="none"))
+        result = hotspot_view(s, HotspotQuery(window, class_code=class_code, detail="none"), actor=ANALYST)
     assert result.total == expected > 0
     assert len(result.table) == 435

@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shapely
 
+from geo.actors import Actor
 from geo.analysis_filters import Window
 from geo.load_service import department_load, department_trend, grid_load
 from geo.models import Case, CaseDispatch, Community, Street
 from geo.supervision import monthly_report, supervision_notices
-from geo.vocabulary import Source, Status
+from geo.vocabulary import Role, Source, Status
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
+
+ANALYST = Actor("分析员", Role.ANALYST)
 
 H = timedelta(hours=1)
 NOW = T0 + timedelta(days=40)
@@ -74,7 +77,7 @@ def district(db):
 def test_the_district_level_lists_streets_with_their_totals(district):
     db, ids = district
     with db.session() as s:
-        load = grid_load(s, NOW, WINDOW)
+        load = grid_load(s, NOW, WINDOW, actor=ANALYST)
     assert load.level == "street"
     streets = load.areas.set_index("name")
     assert (streets.loc["A", "received"], streets.loc["B", "received"]) == (23, 0)
@@ -84,7 +87,7 @@ def test_the_district_level_lists_streets_with_their_totals(district):
 def test_a_grid_without_cases_is_listed_with_zeros(district):
     db, _ = district
     with db.session() as s:
-        grids = grid_load(s, NOW, WINDOW).grids.set_index("code")
+        grids = grid_load(s, NOW, WINDOW, actor=ANALYST).grids.set_index("code")
     assert (grids.loc["G4", "received"], grids.loc["G4", "open"]) == (0, 0)
     assert (grids.loc["G2", "open"], grids.loc["G2", "overdue"]) == (1, 1)
 
@@ -92,7 +95,7 @@ def test_a_grid_without_cases_is_listed_with_zeros(district):
 def test_drilling_into_a_street_lists_its_communities_and_only_its_grids(district):
     db, ids = district
     with db.session() as s:
-        load = grid_load(s, NOW, WINDOW, street_id=ids["A"])
+        load = grid_load(s, NOW, WINDOW, street_id=ids["A"], actor=ANALYST)
     assert load.level == "community"
     assert sorted(load.areas["name"]) == ["A1", "A2"]
     assert sorted(load.grids["code"]) == ["G1", "G2", "G3"]
@@ -101,7 +104,7 @@ def test_drilling_into_a_street_lists_its_communities_and_only_its_grids(distric
 def test_drilling_into_a_community_lists_its_grids(district):
     db, ids = district
     with db.session() as s:
-        load = grid_load(s, NOW, WINDOW, street_id=ids["A"], community_id=ids["A1"])
+        load = grid_load(s, NOW, WINDOW, street_id=ids["A"], community_id=ids["A1"], actor=ANALYST)
     assert load.level == "grid"
     assert sorted(load.areas["code"]) == ["G1", "G2"]
 
@@ -109,7 +112,7 @@ def test_drilling_into_a_community_lists_its_grids(district):
 def test_a_grid_member_keeping_two_grids_gets_one_row_with_both(district):
     db, ids = district
     with db.session() as s:
-        members = grid_load(s, NOW, WINDOW, street_id=ids["A"]).members.set_index("member")
+        members = grid_load(s, NOW, WINDOW, street_id=ids["A"], actor=ANALYST).members.set_index("member")
     assert members.loc["张三", "grids"] == "G1、G2"
     assert members.loc["张三", "received"] == 21
     assert set(members.index) == {"张三", "李四"}
@@ -119,15 +122,15 @@ def test_an_unknown_street_or_a_community_of_another_street_is_refused(district)
     db, ids = district
     with db.session() as s:
         with pytest.raises(ValueError, match="no street with id 9999"):
-            grid_load(s, NOW, WINDOW, street_id=9999)
+            grid_load(s, NOW, WINDOW, street_id=9999, actor=ANALYST)
         with pytest.raises(ValueError, match=f"no community with id {ids['B1']} in street {ids['A']}"):
-            grid_load(s, NOW, WINDOW, street_id=ids["A"], community_id=ids["B1"])
+            grid_load(s, NOW, WINDOW, street_id=ids["A"], community_id=ids["B1"], actor=ANALYST)
 
 
 def test_a_department_with_two_of_two_on_time_does_not_outrank_twenty_of_twenty_two(district):
     db, _ = district
     with db.session() as s:
-        table = department_load(s, NOW, WINDOW).set_index("department")
+        table = department_load(s, NOW, WINDOW, actor=ANALYST).set_index("department")
     sz, cgj = table.loc["市政公用事业服务中心"], table.loc["城市管理局"]
     assert (sz.whistled, sz.reported_in_on_time, cgj.whistled, cgj.reported_in_on_time) == (22, 20, 2, 2)
     assert cgj.report_in_on_time_rate > sz.report_in_on_time_rate
@@ -137,13 +140,13 @@ def test_a_department_with_two_of_two_on_time_does_not_outrank_twenty_of_twenty_
 
 def test_an_unknown_ranking_is_refused(district):
     with district[0].session() as s, pytest.raises(ValueError, match="ranking must be one of"):
-        department_load(s, NOW, WINDOW, ranking="speed")
+        department_load(s, NOW, WINDOW, ranking="speed", actor=ANALYST)
 
 
 def test_the_trend_counts_a_case_by_its_local_month(district):
     db, _ = district
     with db.session() as s:
-        trend = department_trend(s, NOW, WINDOW)
+        trend = department_trend(s, NOW, WINDOW, actor=ANALYST)
     sz = trend[trend["department"] == "市政公用事业服务中心"].set_index("month")
     assert list(sz.index) == ["2026-03", "2026-04"]
     assert (sz.loc["2026-03", "whistled"], sz.loc["2026-04", "whistled"]) == (21, 1)
@@ -153,7 +156,7 @@ def test_the_trend_counts_a_case_by_its_local_month(district):
 def test_supervision_notices_name_the_department_the_reason_and_the_cases(district):
     db, _ = district
     with db.session() as s:
-        notices = supervision_notices(s, NOW, WINDOW)
+        notices = supervision_notices(s, NOW, WINDOW, actor=ANALYST)
     rows = {(r.department, r.reason): (r.count, r.case_numbers) for r in notices.itertuples()}
     assert rows == {
         ("市政公用事业服务中心", "not_reported_in"): (1, ["STUCK"]),
@@ -165,12 +168,12 @@ def test_supervision_notices_name_the_department_the_reason_and_the_cases(distri
 def test_a_quiet_window_has_no_notices(district):
     quiet = Window(NOW, NOW + timedelta(days=1))
     with district[0].session() as s:
-        assert supervision_notices(s, NOW, quiet).empty
+        assert supervision_notices(s, NOW, quiet, actor=ANALYST).empty
 
 
 def test_the_monthly_report_covers_one_local_month(district):
     with district[0].session() as s:
-        report = monthly_report(s, 2026, 4, NOW)
+        report = monthly_report(s, 2026, 4, NOW, actor=ANALYST)
     assert report.district["received"] == 1
     assert report.notices.empty
     assert list(report.streets["label"]) == ["A"]

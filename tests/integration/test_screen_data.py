@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from geo.actors import Actor
 from geo.models import Bundle, Case, CaseDispatch, Category
 from geo.screen import (
     ScreenSettings,
@@ -25,7 +26,7 @@ from geo.screen import (
     screen_data,
     screen_map,
 )
-from geo.vocabulary import Rating, Status
+from geo.vocabulary import Rating, Role, Status
 from tests.integration.factories import (
     STEP,
     T0,
@@ -36,6 +37,8 @@ from tests.integration.factories import (
     add_layout,
     square,
 )
+
+ANALYST = Actor("分析员", Role.ANALYST)
 
 NOW = T0
 H = timedelta(hours=1)
@@ -130,7 +133,7 @@ def test_whistles_carry_their_card_now(district):
 
 def test_nothing_personal_reaches_any_panel(district):
     with district.session() as s:
-        data, live = screen_data(s, NOW), screen_map(s, NOW)
+        data, live = screen_data(s, NOW, actor=ANALYST), screen_map(s, NOW, actor=ANALYST)
     frames = [
         data.latest_cases,
         data.latest_whistles,
@@ -227,7 +230,7 @@ def test_a_bundle_shows_with_its_open_cases_but_not_its_title(district):
 
 def test_the_map_shows_open_load_cards_and_fresh_cases(district):
     with district.session() as s:
-        live = screen_map(s, NOW)
+        live = screen_map(s, NOW, actor=ANALYST)
     assert sum(live.open_by_grid.values()) == 5 and len(live.open_by_grid) == 1
     cases = live.cases.sort_values("card")
     assert sorted(live.cases["card"]) == ["discipline", "none", "none", "red", "yellow"]
@@ -242,7 +245,7 @@ def test_the_map_caps_the_cases_it_draws(district):
 
 def test_an_empty_database_gives_zeros_and_no_layout(db):
     with db.session() as s:
-        data, live = screen_data(s, NOW), screen_map(s, NOW)
+        data, live = screen_data(s, NOW, actor=ANALYST), screen_map(s, NOW, actor=ANALYST)
     assert (data.headline.today, data.headline.open, data.headline.closure_rate) == (0, 0, None)
     assert data.latest_cases.empty and data.ranking.empty and data.problems.empty
     assert len(data.trend) == 30 and data.trend["received"].sum() == 0
