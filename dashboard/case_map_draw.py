@@ -1,0 +1,193 @@
+"""Drawing the case map: a base map that never changes (grid boundaries) and one feature group per rerun
+(buildings, case markers or count bubbles), so that panning swaps the case layer without rebuilding the map.
+
+Clicks are identified by the clicked layer's tooltip, which streamlit-folium returns as text: a case's
+tooltip starts with ``CASE_MARK`` and its number, a grid's with ``GRID_MARK`` and its code, a count cell's
+with ``CELL_MARK``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import folium
+import pandas as pd
+from folium.utilities import JsCode
+
+from dashboard.basemap import make_map, tile_config_from_env
+from dashboard.grid_map import class_breaks, colour_for
+from geo.case_map import MapLayer
+from geo.vocabulary import OPEN_STATUSES
+
+CASE_MARK, GRID_MARK, CELL_MARK = "●", "▦", "◎"
+
+#: Marker fill per status: new work blue, in the departments' hands orange/purple, done green, parked grey.
+STATUS_COLOURS = {
+    "reported": "#1f77b4", "reopened": "#1f77b4", "accepted": "#17becf", "whistled": "#ff7f0e",
+    "reported_in": "#f0a202", "answered": "#9467bd", "rework": "#8c2d04", "deferred": "#7f7f7f",
+    "closed": "#2ca02c", "rated": "#1b7a1b", "rejected": "#c7c7c7",
+}
+#: Marker ring per worst escalation card, on open cases (on finished ones the lateness is history: the card
+#: filter still finds them).
+CARD_COLOURS = {"none": "#ffffff", "yellow": "#f5c400", "red": "#e31a1c", "discipline": "#3f007d"}
+SELECTED_COLOUR = "#00c8ff"
+START_ZOOM = 12.5
+
+_CSS = """<style>
+.gg-bubble { background: rgba(29,79,145,.82); border: 2px solid #fff; border-radius: 50%; color: #fff;
+  font: 600 12px/1 sans-serif; display: flex; align-items: center; justify-content: center;
+  box-shadow: 0 1px 4px rgba(0,0,0,.35); }
+.gg-bubble.gg-hot { background: rgba(214,39,40,.85); }
+.gg-bubble.gg-cell { background: rgba(90,90,90,.78); }
+.leaflet-tooltip { font: 13px/1.35 sans-serif; }
+</style>"""
+
+# Grid polygons: light lines, a faint fill so a click anywhere inside selects the grid, hover highlight.
+_GRID_EACH = JsCode(f"""function(f, l) {{
+  l.bindTooltip('{GRID_MARK} ' + f.properties.code + ' ' + f.properties.name, {{sticky: true}});
+  l.on('mouseover', function() {{ l.setStyle({{weight: 2.5, color: '#1d4f91'}}); }});
+  l.on('mouseout', function() {{ l.setStyle({{weight: 0.8, color: '#5b6b7f'}}); }});
+}}""")
+
+_CASE_EACH = JsCode(f"""function(f, l) {{
+  var S = {json.dumps(STATUS_COLOURS)}, K = {json.dumps(CARD_COLOURS)}, p = f.properties;
+  l.setStyle({{fill: true, fillColor: S[p.s] || '#444', color: K[p.k] || '#fff',
+              weight: p.k === 'none' ? 1 : 3, fillOpacity: 0.9, radius: p.k === 'none' ? 6 : 7}});
+  l.bindTooltip(p.t);
+}}""")
+
+_GRID_COUNT_EACH = JsCode("""function(f, l) {
+  l.setStyle({fillColor: f.properties.f, fillOpacity: 0.78, color: '#6b5a4e', weight: 0.6});
+  l.bindTooltip(f.properties.t, {sticky: true});
+  l.on('mouseover', function() { l.setStyle({weight: 2.5, color: '#1d4f91'}); });
+  l.on('mouseout', function() { l.setStyle({weight: 0.6, color: '#6b5a4e'}); });
+}""")
+
+_BUBBLE_EACH = JsCode("""function(f, l) {
+  var p = f.properties;
+  l.setIcon(L.divIcon({html: '<span>' + p.n + '</span>', className: 'gg-bubble ' + p.c,
+                       iconSize: [p.d, p.d]}));
+  l.bindTooltip(p.t);
+}""")
+
+
+def base_map(grids_geojson: str, bounds: tuple[float, float, float, float]) -> folium.Map:
+    """The map that stays the same across reruns: tiles (if configured) and the grid boundaries. Half zoom
+    steps, so that the whole district fills the map at the start."""
+    center = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
+    m = make_map(center=center, zoom=START_ZOOM, tiles=tile_config_from_env(), zoom_snap=0.5, zoom_delta=0.5)
+    m.get_root().header.add_child(folium.Element(_CSS), name="gridgov_case_map_css")
+    folium.GeoJson(grids_geojson, name="grids", on_each_feature=_GRID_EACH,
+                   style={"color": "#5b6b7f", "weight": 0.8, "fillColor": "#1d4f91", "fillOpacity": 0.03}
+                   ).add_to(m)
+    return m
+
+
+def case_layer(layer: MapLayer, labels: dict[str, str], grids_geojson: str, buildings_geojson: str | None = None,
+               selected: tuple[float, float] | None = None) -> folium.FeatureGroup:
+    """The per-rerun layer: buildings (zoomed in), then the cases, or the grids coloured by their count
+    (with count bubbles for cases outside every grid), or count bubbles per screen cell; then a ring around
+    the selected case. ``labels`` translates status codes ("status_closed") and count words ("cases")."""
+    group = folium.FeatureGroup(name="cases")
+    if buildings_geojson:
+        folium.GeoJson(buildings_geojson, name="buildings", interactive=False,
+                       style={"color": "#8a8f98", "weight": 0.6, "fillColor": "#c9ced6", "fillOpacity": 0.45}
+                       ).add_to(group)
+    if layer.kind == "cases":
+        _cases(layer.rows, labels).add_to(group)
+    elif layer.kind == "grids":
+        in_grids = layer.rows[layer.rows["grid_id"].notna()]
+        if len(in_grids):
+            _grid_counts(in_grids, grids_geojson, labels).add_to(group)
+        if len(in_grids) < len(layer.rows):
+            _bubbles(layer.rows[layer.rows["grid_id"].isna()], labels).add_to(group)
+    elif len(layer.rows):
+        _bubbles(layer.rows, labels).add_to(group)
+    if selected is not None:
+        folium.CircleMarker(location=[selected[1], selected[0]], radius=13, color=SELECTED_COLOUR, weight=4,
+                            fill=False, interactive=False).add_to(group)
+    return group
+
+
+def _cases(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+         "properties": {"s": status, "k": card if status in OPEN_STATUSES else "none",
+                        "t": f"{CASE_MARK} {number} {category or ''} · {labels.get('status_' + status, status)}"}}
+        for number, lon, lat, status, card, category in rows[
+            ["number", "lon", "lat", "status", "card", "category"]].itertuples(index=False)]
+    # Drawn oldest first so the newest cases lie on top.
+    collection = {"type": "FeatureCollection", "features": features[::-1]}
+    return folium.GeoJson(collection, name="case_markers", on_each_feature=_CASE_EACH,
+                          marker=folium.CircleMarker(radius=6, className="gg-case"))
+
+
+def _grid_counts(rows: pd.DataFrame, grids_geojson: str, labels: dict[str, str]) -> folium.GeoJson:
+    """Grids with matching cases, filled by a quantile class of their count (grid_map's palette)."""
+    counts = {int(g): (int(n), int(o)) for g, n, o in rows[["grid_id", "n", "open"]].itertuples(index=False)}
+    breaks = class_breaks([n for n, _ in counts.values()])
+    features = []
+    for feature in json.loads(grids_geojson)["features"]:
+        p = feature["properties"]
+        if p["id"] in counts:
+            n, open_ = counts[p["id"]]
+            features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
+                "f": colour_for(n, breaks),
+                "t": f"{GRID_MARK} {p['code']} {p['name']} · {n:,} {labels['cases']} · {labels['open']} {open_:,}"}})
+    return folium.GeoJson({"type": "FeatureCollection", "features": features}, name="grid_counts",
+                          on_each_feature=_GRID_COUNT_EACH)
+
+
+def _bubbles(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
+    biggest = max(int(rows["n"].max()), 1)
+    hot = rows["n"].quantile(0.9)
+    features = []
+    for row in rows.itertuples(index=False):
+        code = getattr(row, "code", "") or ""
+        if code:
+            text = f"{GRID_MARK} {code} {row.name} · {row.n:,} {labels['cases']} · {labels['open']} {row.open:,}"
+            css = "gg-hot" if row.n >= hot and row.n > 1 else ""
+        else:
+            text, css = f"{CELL_MARK} {row.n:,} {labels['cases']} · {labels['zoom_in']}", "gg-cell"
+        diameter = round(22 + 22 * math.sqrt(row.n / biggest))
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point", "coordinates": [round(row.lon, 6), round(row.lat, 6)]},
+                         "properties": {"n": _short(int(row.n)), "c": css, "d": diameter, "t": text}})
+    return folium.GeoJson({"type": "FeatureCollection", "features": features}, name="case_counts",
+                          on_each_feature=_BUBBLE_EACH, marker=folium.Marker(icon=folium.DivIcon(html="")))
+
+
+def _short(n: int) -> str:
+    return f"{n / 1000:.1f}k" if n >= 10_000 else str(n)
+
+
+def parse_click(tooltip: str | None) -> tuple[str, str] | None:
+    """("case", number), ("grid", code) or ("cell", "") from a clicked layer's tooltip text; None otherwise."""
+    if not tooltip:
+        return None
+    parts = tooltip.split()
+    if len(parts) >= 2 and parts[0] == CASE_MARK:
+        return "case", parts[1]
+    if len(parts) >= 2 and parts[0] == GRID_MARK:
+        return "grid", parts[1]
+    if parts and parts[0] == CELL_MARK:
+        return "cell", ""
+    return None
+
+
+def legend_html(labels: dict[str, str]) -> str:
+    """A one-line legend of the marker colours (statuses) and rings (cards)."""
+    seen, items = set(), []
+    for status, colour in STATUS_COLOURS.items():
+        if colour in seen:
+            continue
+        seen.add(colour)
+        items.append(f'<span style="display:inline-block;width:11px;height:11px;border-radius:50%;'
+                     f'background:{colour};margin:0 4px 0 12px;vertical-align:-1px"></span>'
+                     f'{labels["status_" + status]}')
+    for card in ("yellow", "red", "discipline"):
+        items.append(f'<span style="display:inline-block;width:9px;height:9px;border-radius:50%;'
+                     f'border:3px solid {CARD_COLOURS[card]};margin:0 4px 0 12px;vertical-align:-2px"></span>'
+                     f'{labels["card_" + card]}')
+    return f'<div style="font-size:13px;color:#44505c;line-height:1.9">{"".join(items)}</div>'

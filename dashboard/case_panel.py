@@ -1,0 +1,244 @@
+"""The case map's side panel: a clicked case's whole story with the actions the acting person may take, or a
+clicked grid's load.
+
+Optimistic locking: the version the user *saw* is bound to the action button when the panel is drawn, so a
+change by someone else between drawing and clicking surfaces as CaseChanged (a conflict message), never as a
+silent overwrite.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
+from dashboard.data import database
+from dashboard.i18n import t
+from geo.actors import Actor
+from geo.case_actions import perform
+from geo.case_map_lookup import FilterOptions, panel_actions, suggested_route
+from geo.case_story import CaseStory, case_story
+from geo.config import LOCAL_TZ
+from geo.scope import OutOfScope
+from geo.vocabulary import Rating, Tier
+from geo.workflow import CaseChanged, WorkflowError
+
+_TZ = ZoneInfo(LOCAL_TZ)
+FLASH = "case_map_flash"
+#: Which inputs each action needs (geo.case_actions' keyword parameters).
+ACTION_INPUTS = {
+    "accept": ("tier", "note"), "reject": ("reason",), "whistle": ("lead", "co", "note"), "report_in": ("note",),
+    "answer": ("note",), "close": ("note",), "rate": ("rating", "note"), "return_for_rework": ("reason",),
+    "reopen": ("reason",), "defer": ("reason",), "resume": ("note",), "change_category": ("category",),
+}
+
+
+def local_time(value: datetime | None) -> str:
+    """Stored UTC, shown in the district's time zone."""
+    return "—" if value is None else value.astimezone(_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def _badge(text: str, colour: str, dark_text: bool = False) -> str:
+    fg = "#1f2933" if dark_text else "#fff"
+    return (f'<span style="background:{colour};color:{fg};border-radius:10px;padding:1px 9px;'
+            f'font-size:12.5px;white-space:nowrap">{text}</span>')
+
+
+def status_badge(status: str) -> str:
+    return _badge(t(f"case_map_status_{status}"), STATUS_COLOURS.get(status, "#555"), status == "rejected")
+
+
+def card_badge(card: str) -> str:
+    if card == "none":
+        return ""
+    return _badge(t(f"case_map_card_{card}"), CARD_COLOURS[card], card == "yellow")
+
+
+def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
+    """Draw the panel for one case (flash message of the last action first)."""
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        getattr(st, flash[0])(flash[1])
+    now = datetime.now(UTC)
+    try:
+        with database().session() as session:
+            story = case_story(session, case_id, now, actor)
+            route = suggested_route(session, case_id) if story else None
+    except OutOfScope:
+        story = None
+    if story is None:
+        st.info(t("case_map_case_gone"))
+        return
+    _header(story)
+    _details(story)
+    _dispatches(story)
+    _timeline(story)
+    _actions(story, actor, options, route)
+
+
+def _header(story: CaseStory) -> None:
+    c = story.case
+    worst = max((d["card"] for d in story.dispatches), key=["none", "yellow", "red", "discipline"].index,
+                default="none")
+    st.markdown(f"#### {c['number']}")
+    st.markdown(f"{status_badge(c['status'])} {card_badge(worst)} &nbsp; **{c['category_class'] or '—'} · "
+                f"{c['category'] or '—'}** &nbsp; {t('case_map_source_' + c['source'])}", unsafe_allow_html=True)
+
+
+def _details(story: CaseStory) -> None:
+    c = story.case
+    flags = [t("case_map_snapped")] * bool(c["snapped"]) + [t("case_map_near_boundary")] * bool(c["near_boundary"])
+    rows = [
+        ("description", c["description"] or "—"),
+        ("address", c["address"] or "—"),
+        ("grid", f"{c['grid_code'] or '—'} {c['grid_name'] or ''} · {c['community'] or ''} {c['street'] or ''}"),
+        ("grid_member", c["grid_member"] or "—"),
+        ("building", c["building_address"] or "—"),
+        ("reporter", f"{c['reporter_name'] or '—'} {c['reporter_phone']}"),
+        ("reported_at", local_time(c["reported_at"])),
+        ("deadline", local_time(c["deadline"])),
+        ("tier", t(f"case_map_tier_{c['tier']}") if c["tier"] else "—"),
+        ("rework_count", str(c["rework_count"])),
+        ("photos", t("case_map_no_photos")),
+    ]
+    if flags:
+        rows.append(("location_flags", "; ".join(flags)))
+    table = "".join(f"<tr><td style='color:#6b7785;padding:2px 12px 2px 0;white-space:nowrap;vertical-align:top'>"
+                    f"{t('case_map_' + key)}</td><td style='padding:2px 0'>{_escape(value)}</td></tr>"
+                    for key, value in rows)
+    st.markdown(f"<table style='font-size:14px;border:none'>{table}</table>", unsafe_allow_html=True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _dispatches(story: CaseStory) -> None:
+    st.markdown(f"**{t('case_map_dispatches')}**")
+    if not story.dispatches:
+        st.caption(t("case_map_no_dispatches"))
+        return
+    lines = []
+    for d in story.dispatches:
+        lines.append(
+            f"- **{_escape(d['department'])}** ({t('case_map_' + d['role'])}) {card_badge(d['card'])}<br>"
+            f"<span style='font-size:13px;color:#44505c'>{t('case_map_whistled_at')} {local_time(d['whistled_at'])}"
+            f" · {t('case_map_reported_in_at')} {local_time(d['reported_in_at'])}"
+            f" · {t('case_map_answered_at')} {local_time(d['answered_at'])}</span>")
+    st.markdown("\n".join(lines), unsafe_allow_html=True)
+
+
+def _timeline(story: CaseStory) -> None:
+    st.markdown(f"**{t('case_map_timeline')} ({len(story.events)})**")
+    lines = []
+    for e in story.events:
+        to = f" → {t('case_map_status_' + e['to_status'])}" if e["to_status"] else ""
+        note = f" — {_escape(e['note'])}" if e["note"] else ""
+        lines.append(f"- `{local_time(e['at'])}` **{t('case_map_action_' + e['action'])}**{to} "
+                     f"<span style='color:#6b7785'>· {t('case_map_role_' + e['role'])} {_escape(e['actor'])}"
+                     f"{note}</span>")
+    with st.container(key="case_map_timeline"):
+        st.markdown("\n".join(lines), unsafe_allow_html=True)
+
+
+def _actions(story: CaseStory, actor: Actor, options: FilterOptions, route) -> None:
+    c = story.case
+    st.markdown(f"**{t('case_map_actions')}** <span style='color:#6b7785;font-size:13px'>"
+                f"({t('case_map_acting_as')}: {t('case_map_role_' + str(actor.role))})</span>", unsafe_allow_html=True)
+    actions = panel_actions(c["status"], story.dispatches, actor)
+    if not actions:
+        st.caption(t("case_map_no_actions"))
+        return
+    action = st.radio(t("case_map_action"), actions, format_func=lambda a: t(f"case_map_action_{a}"),
+                      horizontal=True, key=f"case_map_action_{c['id']}", label_visibility="collapsed")
+    for name in ACTION_INPUTS[action]:
+        _input(name, action, c, options, route)
+    st.button(f"{t('case_map_do')}: {t('case_map_action_' + action)}", type="primary", key="case_map_do",
+              on_click=_perform, args=(c["id"], action, actor, c["version"]))
+
+
+def _key(name: str, action: str, case_id: int) -> str:
+    return f"case_map_in_{name}_{action}_{case_id}"
+
+
+def _input(name: str, action: str, case: dict, options: FilterOptions, route) -> None:
+    key = _key(name, action, case["id"])
+    depts = dict(zip(options.departments["id"].astype(int), options.departments["name"]))
+    if name == "tier":
+        st.selectbox(t("case_map_tier"), [str(x) for x in Tier], index=1, key=key,
+                     format_func=lambda x: t(f"case_map_tier_{x}"))
+    elif name in ("note", "reason"):
+        st.text_input(t(f"case_map_{name}"), key=key)
+    elif name == "lead":
+        ids = list(depts)
+        index = ids.index(route.lead_department_id) if route and route.lead_department_id in ids else 0
+        st.selectbox(t("case_map_lead_department"), ids, index=index, format_func=depts.get, key=key)
+    elif name == "co":
+        st.multiselect(t("case_map_co_departments"), list(depts), format_func=depts.get, key=key,
+                       default=[d for d in (route.co_department_ids if route else ()) if d in depts])
+    elif name == "rating":
+        st.selectbox(t("case_map_rating"), [str(r) for r in Rating], key=key,
+                     format_func=lambda r: t(f"case_map_rating_{r}"))
+    elif name == "category":
+        cats = dict(zip(options.categories["id"].astype(int),
+                        options.categories["class_name"] + " · " + options.categories["name"]))
+        st.selectbox(t("case_map_new_category"), list(cats), format_func=cats.get, key=key)
+
+
+def action_params(action: str, case_id: int) -> dict:
+    """The keyword parameters of geo.case_actions.perform from the panel's inputs."""
+    value = {name: st.session_state.get(_key(name, action, case_id)) for name in ACTION_INPUTS[action]}
+    params = {}
+    if "tier" in value:
+        params["tier"] = value["tier"]
+    if "reason" in value:
+        params["reason"] = value["reason"] or ""
+    if "lead" in value:
+        params["lead_department_id"] = int(value["lead"])
+        params["co_department_ids"] = tuple(int(d) for d in value["co"] or ())
+    if "rating" in value:
+        params["rating"] = value["rating"]
+    if "category" in value:
+        params["category_id"] = int(value["category"])
+    if "note" in value and (value["note"] or action == "answer"):
+        params["note"] = value["note"] or ""
+    return params
+
+
+def _perform(case_id: int, action: str, actor: Actor, seen_version: int) -> None:
+    """Button callback: act on the version the user saw; the outcome is shown at the top of the panel."""
+    label = t(f"case_map_action_{action}")
+    try:
+        with database().transaction() as session:
+            perform(session, case_id, action, actor, seen_version, datetime.now(UTC), **action_params(action, case_id))
+    except CaseChanged as exc:
+        st.session_state[FLASH] = ("warning", t("case_map_conflict").format(expected=exc.expected, actual=exc.actual))
+    except WorkflowError as exc:
+        st.session_state[FLASH] = ("error", t("case_map_refused") + str(exc))
+    else:
+        st.session_state[FLASH] = ("success", t("case_map_done").format(action=label))
+
+
+def show_grid(summary: dict | None, on_zoom, on_filter) -> None:
+    """A clicked grid's load: place, who runs it, case figures, cards, open cases by category."""
+    if summary is None:
+        st.info(t("case_map_case_gone"))
+        return
+    st.markdown(f"#### {t('case_map_grid_load')} · {summary['code']}")
+    st.caption(f"{summary['name']} · {summary['community'] or ''} {summary['street'] or ''} · "
+               f"{t('case_map_grid_member')}: {summary['member'] or '—'}")
+    cols = st.columns(4)
+    for col, key in zip(cols, ("received", "open", "overdue", "closed")):
+        col.metric(t(f"case_map_{key}"), f"{summary[key]:,}")
+    cols = st.columns(3)
+    for col, key in zip(cols[:2], ("closure_rate", "satisfaction_rate")):
+        col.metric(t(f"case_map_{key}"), "—" if summary[key] is None else f"{summary[key]:.1%}")
+    cols[2].metric(t("case_map_cards_count"), f"{summary['yellow']} / {summary['red']} / {summary['discipline']}")
+    if summary["open_by_category"]:
+        st.markdown(f"**{t('case_map_open_by_category')}**")
+        st.markdown("\n".join(f"- {name}: {n}" for name, n in summary["open_by_category"]))
+    left, right = st.columns(2)
+    left.button(t("case_map_zoom_to_grid"), on_click=on_zoom, args=(summary["bounds"],), key="case_map_zoom_grid")
+    right.button(t("case_map_show_grid_cases"), on_click=on_filter, args=(summary["id"],), key="case_map_grid_only")

@@ -1,0 +1,207 @@
+"""Case map: supervisors filter the district's cases, click one to see its story and act on it, or click a
+grid to see its load. The map layer (cases or counts) is decided in geo.case_map for the current view."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard.actor import actor_selector
+from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_html, parse_click
+from dashboard.case_panel import show_case, show_grid
+from dashboard.data import database, layout_geojson
+from dashboard.i18n import t
+from geo.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
+from geo.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
+from geo.layouts import NoActiveLayout, active_layout, layout_bounds
+from geo.vocabulary import OPEN_STATUSES, Source, Status
+
+MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
+BUILDINGS_ZOOM = 16
+RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "bounds", "zoom"]
+PERIODS = {"any": None, "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
+           "90d": timedelta(days=90), "365d": timedelta(days=365)}
+
+
+@st.cache_data(show_spinner=False)
+def _options(url: str, layout_id: int) -> FilterOptions:
+    with database().session() as session:
+        return filter_options(session, layout_id)
+
+
+def _multi(label_key: str, values: list, fmt, key: str) -> tuple:
+    return tuple(st.sidebar.multiselect(t(label_key), values, format_func=fmt, key=key, placeholder=t("case_map_any")))
+
+
+def filter_widgets(options: FilterOptions, now: datetime) -> dict:
+    """Sidebar filter widgets → keyword arguments of CaseFilters (area lists cascade street → grid)."""
+    st.sidebar.markdown(f"**{t('case_map_filters')}**")
+    text = st.sidebar.text_input(t("case_map_text"), key="case_map_f_text")
+    open_only = st.sidebar.toggle(t("case_map_open_only"), key="case_map_f_open")
+    statuses = _multi("case_map_status", [str(s) for s in Status], lambda s: t(f"case_map_status_{s}"),
+                      "case_map_f_status")
+    if open_only:
+        statuses = tuple(s for s in statuses if s in OPEN_STATUSES) or tuple(str(s) for s in OPEN_STATUSES)
+    cards = _multi("case_map_card", ["yellow", "red", "discipline"], lambda c: t(f"case_map_card_{c}"),
+                   "case_map_f_card")
+    period = st.sidebar.selectbox(t("case_map_period"), list(PERIODS), key="case_map_f_period",
+                                  format_func=lambda p: t(f"case_map_period_{p}"))
+    cats = options.categories
+    classes = dict(zip(cats["class_code"], cats["class_name"]))
+    class_codes = _multi("case_map_category_class", list(classes), classes.get, "case_map_f_class")
+    shown = cats[cats["class_code"].isin(class_codes)] if class_codes else cats
+    names = dict(zip(shown["id"].astype(int), shown["name"]))
+    category_ids = _multi("case_map_category", list(names), names.get, "case_map_f_category")
+    sources = _multi("case_map_source", [str(s) for s in Source], lambda s: t(f"case_map_source_{s}"),
+                     "case_map_f_source")
+    departments = dict(zip(options.departments["id"].astype(int), options.departments["name"]))
+    department_ids = _multi("case_map_department", list(departments), departments.get, "case_map_f_department")
+    area = _area_widgets(options)
+    return dict(text=text, statuses=statuses, cards=cards, class_codes=class_codes, category_ids=category_ids,
+                sources=sources, department_ids=department_ids,
+                start=now - PERIODS[period] if PERIODS[period] else None, **area)
+
+
+def _area_widgets(options: FilterOptions) -> dict:
+    streets = dict(zip(options.streets["id"].astype(int), options.streets["name"]))
+    street_ids = _multi("case_map_street", list(streets), streets.get, "case_map_f_street")
+    comms = options.communities
+    comms = comms[comms["street_id"].isin(street_ids)] if street_ids else comms
+    communities = dict(zip(comms["id"].astype(int), comms["name"]))
+    community_ids = _multi("case_map_community", list(communities), communities.get, "case_map_f_community")
+    grids = options.grids
+    if community_ids:
+        grids = grids[grids["community_id"].isin(community_ids)]
+    elif street_ids:
+        grids = grids[grids["community_id"].isin(comms["id"])]
+    labels = dict(zip(grids["id"].astype(int), grids["code"] + " " + grids["name"]))
+    grid_ids = _multi("case_map_grid", list(labels), labels.get, "case_map_f_grid")
+    return {"street_ids": street_ids, "community_ids": community_ids, "grid_ids": grid_ids}
+
+
+def current_view(bounds: tuple[float, float, float, float]) -> MapView:
+    """The view the browser last reported (bounds, zoom), or the whole layout before the map reported."""
+    state = st.session_state.get(MAP_KEY) or {}
+    box, zoom = state.get("bounds") or {}, state.get("zoom")
+    try:
+        sw, ne = box["_southWest"], box["_northEast"]
+        return MapView(float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]), float(zoom))
+    except (KeyError, TypeError, ValueError):
+        return MapView(*bounds, zoom=START_ZOOM)
+
+
+def handle_click(options: FilterOptions, view: MapView) -> None:
+    """A new click (tooltip or position changed since the last one handled) selects a case or a grid, or
+    zooms into a count cell."""
+    state = st.session_state.get(MAP_KEY) or {}
+    tooltip, where = state.get("last_object_clicked_tooltip"), state.get("last_object_clicked")
+    signature = (tooltip, str(where))
+    if not tooltip or signature == st.session_state.get(LAST_CLICK):
+        return
+    st.session_state[LAST_CLICK] = signature
+    clicked = parse_click(tooltip)
+    if clicked is None:
+        return
+    kind, key = clicked
+    if kind == "case":
+        with database().session() as session:
+            found = locate_case(session, key)
+        if found:
+            st.session_state[SELECTED] = ("case", *found)
+    elif kind == "grid":
+        ids = options.grids.loc[options.grids["code"] == key, "id"]
+        if len(ids):
+            st.session_state[SELECTED] = ("grid", int(ids.iloc[0]))
+    elif where:
+        st.session_state[TARGET] = ((where["lat"], where["lng"]), int(min(view.zoom + 2, DETAIL_ZOOM)))
+
+
+def _zoom_to(bounds: tuple[float, float, float, float]) -> None:
+    st.session_state[TARGET] = (((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2), BUILDINGS_ZOOM)
+
+
+def _only_grid(grid_id: int) -> None:
+    for key in ("case_map_f_street", "case_map_f_community"):
+        st.session_state[key] = []
+    st.session_state["case_map_f_grid"] = [grid_id]
+
+
+def _labels() -> dict[str, str]:
+    words = {k: t(f"case_map_{k}") for k in ("open",)}
+    words["cases"] = t("case_map_cases_word")
+    words["zoom_in"] = t("case_map_mode_cells")
+    words.update({f"status_{s}": t(f"case_map_status_{s}") for s in Status})
+    words.update({f"card_{c}": t(f"case_map_card_{c}") for c in ("yellow", "red", "discipline")})
+    return words
+
+
+def status_line(layer, view: MapView) -> None:
+    c = layer.counts
+    mode = {"cases": t("case_map_mode_cases"), "grids": t("case_map_mode_grids").format(zoom=DETAIL_ZOOM),
+            "cells": t("case_map_mode_cells")}[layer.kind]
+    st.markdown(f"**{t('case_map_matching')} {c.total:,}** · {t('case_map_open')} {c.open:,} · "
+                f"{t('case_map_overdue')} {c.overdue:,} · {t('case_map_in_view')} {layer.in_view or 0:,} "
+                f"<span style='color:#6b7785'>· {mode}</span>", unsafe_allow_html=True)
+    if c.total == 0:
+        st.info(t("case_map_nothing"))
+    elif layer.too_many:
+        st.warning(t("case_map_too_many").format(cap=layer.cap))
+
+
+def main() -> None:
+    db = database()
+    with db.session() as session:
+        try:
+            layout = active_layout(session)
+        except NoActiveLayout:
+            st.info(t("case_map_no_layout"))
+            st.stop()
+        bounds = layout_bounds(session, layout.id)
+    options = _options(db.url, layout.id)
+    actor = actor_selector(options)
+    now = datetime.now(UTC)
+    try:
+        filters = CaseFilters(actor=actor, **filter_widgets(options, now))
+    except ValueError as exc:
+        st.error(t("case_map_bad_filter") + str(exc))
+        st.stop()
+    view = current_view(bounds)
+    handle_click(options, view)
+    selected = st.session_state.get(SELECTED)
+    with db.session() as session:
+        layer = map_layer(session, filters, view, now, layout.id)
+        buildings = buildings_in_view(session, view) if view.zoom >= BUILDINGS_ZOOM else None
+    map_col, panel_col = st.columns([0.64, 0.36], gap="medium")
+    with map_col:
+        status_line(layer, view)
+        target = st.session_state.get(TARGET)
+        ring = (selected[2], selected[3]) if selected and selected[0] == "case" and selected[2] is not None else None
+        grids = layout_geojson(db.url, layout.id)
+        st_folium(base_map(grids, bounds), key=MAP_KEY, height=760,
+                  use_container_width=True, returned_objects=RETURNED,
+                  feature_group_to_add=case_layer(layer, _labels(), grids, buildings, ring),
+                  center=target[0] if target else None, zoom=target[1] if target else None)
+        st.markdown(legend_html(_labels()), unsafe_allow_html=True)
+    with panel_col, st.container(key="case_map_panel"):
+        _panel(selected, actor, options, filters, now)
+
+
+def _panel(selected, actor, options: FilterOptions, filters: CaseFilters, now: datetime) -> None:
+    if not selected:
+        st.caption(t("case_map_panel_empty"))
+        st.caption(t("case_map_hint"))
+        return
+    if st.button(t("case_map_close_panel"), key="case_map_close"):
+        st.session_state.pop(SELECTED, None)
+        st.rerun()
+    if selected[0] == "case":
+        show_case(selected[1], actor, options)
+    else:
+        with database().session() as session:
+            summary = grid_summary(session, selected[1], now, filters.start, filters.end)
+        show_grid(summary, _zoom_to, _only_grid)
+
+
+main()

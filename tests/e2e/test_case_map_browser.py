@@ -1,0 +1,79 @@
+"""The case map in headless Chromium on the loaded sample: offline, click a case, act, see the timeline grow."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from geo.models import Case
+from geo.storage import Database
+from tests.e2e.browser import FOLIUM_IFRAME, assert_all_local, save_screenshot
+
+pytestmark = pytest.mark.browser
+PANEL = ".st-key-case_map_panel"
+
+
+def _reported_case(url: str) -> str:
+    db = Database(url)
+    with db.session() as s:
+        number = s.scalar(select(Case.number).where(Case.status == "reported").order_by(Case.id))
+    db.dispose()
+    return number
+
+
+def open_case_map(page, server):
+    # The root first: until one session has run app.py's st.navigation, Streamlit treats dashboard/pages/ as
+    # an MPA-v1 folder and would run a deep-linked page without app.py (no offline assets).
+    page.goto(server.url + "/", wait_until="domcontentloaded")
+    page.wait_for_selector(FOLIUM_IFRAME, state="attached", timeout=90_000)
+    page.goto(server.url + "/case_map", wait_until="domcontentloaded")
+    frame = page.frame_locator(FOLIUM_IFRAME)
+    frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
+    return frame
+
+
+def test_a_supervisor_clicks_a_case_accepts_it_and_sees_the_timeline_grow(streamlit_server, page,
+                                                                          sample_sqlite_copy):
+    server = streamlit_server("dashboard/app.py", env={"DATABASE_URL": sample_sqlite_copy, "GRIDGOV_TILE_URL": None})
+    frame = open_case_map(page, server)
+    page.get_by_text("符合条件 48,022").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    save_screenshot(page, "case_map-district", full_page=False)
+
+    # Search one reported case, click its marker, accept it.
+    number = _reported_case(sample_sqlite_copy)
+    search = page.get_by_label("搜索编号 / 描述 / 地址")
+    search.fill(number)
+    search.press("Enter")
+    page.get_by_text(re.compile(r"符合条件 1\b")).wait_for(timeout=60_000)
+    frame.locator("path.gg-case").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    frame.locator("path.gg-case").first.click(force=True)
+    panel = page.locator(PANEL)
+    panel.get_by_text(number).wait_for(timeout=60_000)
+    panel.get_by_text("办理过程 (1)").wait_for(timeout=30_000)
+    assert "****" in panel.inner_text()  # the reporter's phone is masked
+
+    page.get_by_role("button", name="执行: 受理").click()
+    panel.get_by_text("办理过程 (2)").wait_for(timeout=60_000)
+    assert "已完成：受理" in panel.inner_text()
+    page.wait_for_timeout(1000)
+    save_screenshot(page, "case_map-case-panel", full_page=False)
+
+    # Zoomed in (from a grid's load panel): individual cases and buildings; click one of them.
+    search.fill("")
+    search.press("Enter")
+    page.get_by_text("符合条件 48,022").wait_for(timeout=60_000)
+    box = page.locator(FOLIUM_IFRAME).bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    panel.get_by_text("网格负荷").wait_for(timeout=60_000)
+    page.get_by_role("button", name="放大到该网格").click()
+    frame.locator("path.gg-case").nth(5).wait_for(timeout=60_000)
+    frame.locator("path.gg-case").nth(5).click(force=True)
+    panel.get_by_text("办理过程").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    save_screenshot(page, "case_map-zoomed-in", full_page=False)
+
+    assert_all_local(page.network)

@@ -1,0 +1,159 @@
+"""The case map page through Streamlit's AppTest (via dashboard/app.py, on a private copy of the sample).
+
+AppTest cannot render or click a streamlit-folium map, so ``st_folium`` is replaced by a recorder and a click
+is simulated the way streamlit-folium reports one: the component's value in session state (the page's map
+key) carries the clicked layer's tooltip.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from geo.actors import Actor
+from geo.case_actions import perform
+from geo.models import Case
+from geo.storage import Database
+from geo.vocabulary import Role
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+MAP_KEY = "case_map_map"
+
+
+@pytest.fixture
+def maps(monkeypatch):
+    """Every st_folium call's keyword arguments, in order."""
+    calls: list[dict] = []
+
+    def fake_st_folium(fig, **kwargs):
+        calls.append(kwargs)
+        return {}
+
+    monkeypatch.setattr("streamlit_folium.st_folium", fake_st_folium)
+    return calls
+
+
+@pytest.fixture
+def sample_url(sample_sqlite_copy, monkeypatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", sample_sqlite_copy)
+    from dashboard.data import database
+
+    database.clear()
+    return sample_sqlite_copy
+
+
+def _reported_case(url: str) -> tuple[int, str]:
+    db = Database(url)
+    with db.session() as s:
+        row = s.execute(select(Case.id, Case.number).where(Case.status == "reported").order_by(Case.id)).first()
+    db.dispose()
+    return int(row[0]), row[1]
+
+
+def open_page(maps, sample_url) -> AppTest:
+    """The page as the app opens it. Note: while ``dashboard/pages/`` exists, Streamlit (MPA v1 detection)
+    runs a switched-to page without app.py's preamble, so the language switch is set through its key."""
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.run()
+    at.switch_page("pages/case_map.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click_case(at: AppTest, number: str) -> AppTest:
+    at.session_state[MAP_KEY] = {"last_object_clicked_tooltip": f"● {number} 类别 · 待受理",
+                                 "last_object_clicked": {"lat": 39.67, "lng": 106.82}}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_the_case_map_counts_every_sample_case_with_the_filters_wide_open(maps, sample_url):
+    at = open_page(maps, sample_url)
+    assert "符合条件 48,022" in _markdown(at)
+    assert maps[-1]["feature_group_to_add"] is not None
+    assert set(maps[-1]["returned_objects"]) == {"last_object_clicked", "last_object_clicked_tooltip",
+                                                 "bounds", "zoom"}
+
+
+def test_the_search_filter_narrows_the_map_to_one_case(maps, sample_url):
+    _, number = _reported_case(sample_url)
+    at = open_page(maps, sample_url)
+    at.sidebar.text_input(key="case_map_f_text").input(number).run()
+    assert "符合条件 1**" in _markdown(at)
+    assert "单个事件" in _markdown(at)
+
+
+def test_a_filter_that_matches_nothing_says_so(maps, sample_url):
+    at = open_page(maps, sample_url)
+    at.sidebar.text_input(key="case_map_f_text").input("没有这个事件").run()
+    assert "没有符合条件的事件" in at.info[0].value
+
+
+def test_a_too_long_search_is_refused_with_the_reason(maps, sample_url):
+    at = open_page(maps, sample_url)
+    at.sidebar.text_input(key="case_map_f_text").input("x" * 120).run()
+    assert "at most 100" in at.error[0].value
+
+
+def test_clicking_a_case_opens_its_panel_with_the_masked_phone(maps, sample_url):
+    _, number = _reported_case(sample_url)
+    at = click_case(open_page(maps, sample_url), number)
+    text = _markdown(at)
+    assert f"#### {number}" in text and "****" in text and "办理过程 (1)" in text
+
+
+def test_a_supervisor_accepts_a_case_and_the_timeline_grows(maps, sample_url):
+    _, number = _reported_case(sample_url)
+    at = click_case(open_page(maps, sample_url), number)
+    at.button(key="case_map_do").click().run()
+    assert "已完成：受理" in at.success[0].value
+    assert "办理过程 (2)" in _markdown(at)
+
+
+def test_a_role_without_permission_sees_no_action_buttons(maps, sample_url):
+    _, number = _reported_case(sample_url)
+    at = open_page(maps, sample_url)
+    at.sidebar.selectbox(key="case_map_role").select("analyst").run()
+    at = click_case(at, number)
+    assert f"#### {number}" in _markdown(at)
+    assert not [b for b in at.button if b.key == "case_map_do"]
+    assert "无可执行的操作" in "\n".join(c.value for c in at.caption)
+
+
+def test_a_change_by_someone_else_shows_a_conflict_and_writes_nothing(maps, sample_url):
+    case_id, number = _reported_case(sample_url)
+    at = click_case(open_page(maps, sample_url), number)
+    db = Database(sample_url)
+    with db.transaction() as s:  # another supervisor rejects it meanwhile
+        version = s.get(Case, case_id).version
+        perform(s, case_id, "reject", Actor("other", Role.SUPERVISOR), version, datetime.now(UTC), reason="重复")
+    at.button(key="case_map_do").click().run()
+    assert "冲突" in at.warning[0].value
+    with db.session() as s:
+        assert s.get(Case, case_id).status == "rejected"
+    db.dispose()
+
+
+def test_clicking_a_grid_shows_its_load(maps, sample_url):
+    at = open_page(maps, sample_url)
+    at.session_state[MAP_KEY] = {"last_object_clicked_tooltip": "▦ S01C01G05 新海社区第5网格",
+                                 "last_object_clicked": {"lat": 39.69, "lng": 106.8}}
+    at.run()
+    assert "网格负荷 · S01C01G05" in _markdown(at)
+    assert {m.label for m in at.metric} >= {"受理", "在办", "超期", "办结", "办结率"}
+
+
+def test_the_page_switches_to_english(maps, sample_url):
+    at = open_page(maps, sample_url)
+    at.session_state["lang"] = "en"  # the sidebar switch's key (see note on open_page)
+    at.run()
+    assert "Matching 48,022" in _markdown(at)
