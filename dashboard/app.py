@@ -4,26 +4,53 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.auth import require_actor, sign_out, signed_in
 from dashboard.i18n import language_switch, t
 from dashboard.offline import use_local_assets
+from geo.permissions import may
+from geo.vocabulary import Role
 
+# An emoji favicon is drawn in the browser; a ":material/...:" favicon would be fetched from a Google CDN.
 st.set_page_config(page_title="GridGov", page_icon="🗺️", layout="wide")
 use_local_assets()
 language_switch()
 
-PAGES = Path(__file__).with_name("pages")
-_PAGES = [  # (file, title key, icon)
-    ("overview.py", "overview", "📊"),
-    ("case_map.py", "case_map", "🗺️"),
-    ("hotspots.py", "hotspots", "🔥"),
-    ("grid_load.py", "grid_load", "🧮"),
-    ("department_load.py", "department_load", "🏢"),
-    ("upload_layers.py", "upload_layers", "🗂️"),
-    ("upload_cases.py", "upload_cases", "📥"),
-    ("big_screen.py", "big_screen", "🖥️"),
+VIEWS = Path(__file__).with_name("views")
+#: (file, title key, Material icon bundled with Streamlit, capability needed or None for every signed-in role)
+PAGES = [
+    ("overview.py", "overview", ":material/dashboard:", None),
+    ("case_map.py", "case_map", ":material/map:", "view_cases"),
+    ("hotspots.py", "hotspots", ":material/local_fire_department:", "view_district_metrics"),
+    ("grid_load.py", "grid_load", ":material/grid_view:", "view_district_metrics"),
+    ("department_load.py", "department_load", ":material/apartment:", "view_district_metrics"),
+    ("upload_layers.py", "upload_layers", ":material/layers:", "upload"),
+    ("upload_cases.py", "upload_cases", ":material/upload_file:", "upload"),
+    ("big_screen.py", "big_screen", ":material/tv:", "view_district_metrics"),
+    ("audit.py", "audit", ":material/policy:", "view_audit"),
 ]
-navigation = st.navigation([
-    st.Page(PAGES / name, title=t(key), icon=icon, url_path=name.removesuffix(".py"), default=i == 0)
-    for i, (name, key, icon) in enumerate(_PAGES) if (PAGES / name).exists()  # TODO(lead): drop filter at merge
-])
+
+
+def _page(name: str, key: str, icon: str, default: bool = False) -> st.Page:
+    return st.Page(VIEWS / name, title=t(key), icon=icon, url_path=name.removesuffix(".py"), default=default)
+
+
+if signed_in() is None:
+    # Resolve a deep link (e.g. /case_map?case=…) before signing in, so the user lands where the link points.
+    st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon, _) in enumerate(PAGES)],
+                  position="hidden")
+actor = require_actor()
+
+
+def _allowed(name: str, capability: str | None) -> bool:
+    if actor.role == Role.SCREEN:  # the wall screen's kiosk sees the big screen and nothing else
+        return name == "big_screen.py"
+    return capability is None or may(actor.role, capability)
+
+
+with st.sidebar:
+    st.caption(f"{t('auth_signed_in_as')}: {actor.name} · {t('role_' + actor.role)}")
+    if actor.role != Role.SCREEN:
+        st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
+allowed = [(name, key, icon) for name, key, icon, capability in PAGES if _allowed(name, capability)]
+navigation = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon) in enumerate(allowed)])
 navigation.run()

@@ -40,9 +40,14 @@ def sign_out() -> None:
     st.session_state.pop(ACTOR_KEY, None)
 
 
+def signed_in() -> Actor | None:
+    """The actor of this session or of a valid kiosk token, without drawing anything."""
+    return current_actor() or _kiosk()
+
+
 def require_actor() -> Actor:
     """The signed-in actor; otherwise draws the sign-in and stops the script."""
-    actor = current_actor() or _kiosk() or _single_sign_on()
+    actor = signed_in() or _single_sign_on()
     if actor is None:
         _sign_in_form()
         st.stop()

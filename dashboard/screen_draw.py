@@ -1,4 +1,4 @@
-"""HTML for the big screen's panels (dashboard/pages/big_screen.py), styled by static/gridgov/screen.css.
+"""HTML for the big screen's panels (dashboard/views/big_screen.py), styled by static/gridgov/screen.css.
 
 Plain HTML and inline SVG rather than Streamlit widgets and Vega charts: every size is in viewport units
 (the SVG scales by its viewBox), so one layout reads the same on 1920x1080 and 3840x2160, and nothing needs

@@ -283,9 +283,11 @@ def map_layer(session: Session, filters: CaseFilters, view: MapView, now: dateti
     return layer
 
 
-def locate_case(session: Session, number: str) -> tuple[int, float | None, float | None] | None:
-    """(id, lon, lat) of the case with this number (what a clicked marker's tooltip carries), or None."""
-    row = session.execute(select(Case.id, Case.lon, Case.lat).where(Case.number == number.strip())).first()
+def locate_case(session: Session, number: str, actor: Actor) -> tuple[int, float | None, float | None] | None:
+    """(id, lon, lat) of the case with this number (a clicked marker's tooltip, a ?case= link) if the actor
+    may see it, else None — the same answer for "no such case" and "not yours", so nothing leaks."""
+    row = session.execute(select(Case.id, Case.lon, Case.lat)
+                          .where(Case.number == number.strip(), case_condition(actor))).first()
     return None if row is None else (int(row[0]), row[1], row[2])
 
 

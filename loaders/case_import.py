@@ -32,11 +32,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.actors import Actor
+from geo.audit import record
 from geo.bulk_intake import NOT_PLACED, place_cases, report_cases_bulk
 from geo.config import LOCAL_TZ
 from geo.datums import DATUMS
 from geo.layouts import NoActiveLayout, active_layout
 from geo.models import Building, Case, Category, Grid
+from geo.permissions import may
 from geo.storage import Database
 from geo.vocabulary import Source, Status
 from loaders import case_rows as rows_
@@ -75,6 +77,8 @@ def run_case_import(source_path: str | Path, spec: CaseImportSpec, db: Database,
 
 def _run(path: Path, spec: CaseImportSpec, db: Database, apply: bool, actor: Actor, now: datetime,
          report: ImportReport) -> ImportReport:
+    if not may(actor.role, "upload"):
+        return report.fail("not_permitted", f"{actor.name} ({actor.role}) may not import cases")
     option_error = _check_spec(spec)
     if option_error:
         return report.fail("bad_option", option_error)
@@ -104,6 +108,7 @@ def _run(path: Path, spec: CaseImportSpec, db: Database, apply: bool, actor: Act
         report.settle()
         if apply and report.status == "ok" and len(cases):
             numbers = report_cases_bulk(session, cases, placement, actor, now, note=f"imported from {path.name}")
+            record(session, now, actor.name, actor.role, "import", path.name, f"cases: {len(cases)} rows")
             session.commit()
         if apply and report.status == "ok":
             report.status = "applied"

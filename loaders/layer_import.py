@@ -16,6 +16,7 @@ import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,9 +24,11 @@ import pandas as pd
 import shapely
 
 from geo.actors import Actor
+from geo.audit import record
 from geo.config import data_dir
 from geo.layouts import NoActiveLayout, active_layout
 from geo.models import Grid, Street
+from geo.permissions import may
 from geo.storage import Database
 from loaders import layer_apply, layer_diff, layer_validate
 from loaders.archive import ArchiveRefused, unpack_upload
@@ -98,6 +101,8 @@ def run_layer_import(source_path: str | Path, spec: LayerSpec, db: Database, app
     path = Path(source_path)
     report = ImportReport(source=path.name, kind=spec.kind)
     try:
+        if not may(actor.role, "upload"):
+            raise PermissionError(f"{actor.name} ({actor.role}) may not import layers")
         _check_spec(spec)
         with tempfile.TemporaryDirectory(prefix="gridgov-upload-") as tmp:
             _run(path, spec, db, apply, actor, report, progress or (lambda f, s: None),
@@ -108,6 +113,8 @@ def run_layer_import(source_path: str | Path, spec: LayerSpec, db: Database, app
         report.fail("unreadable", str(exc))
     except (ValueError, LookupError) as exc:
         report.fail("bad_input", str(exc))
+    except PermissionError as exc:
+        report.fail("not_permitted", str(exc))
     except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback
         report.fail("error", f"Cannot use the input: {type(exc).__name__}: {exc}")
     return report.settle()
@@ -302,6 +309,7 @@ def _apply(db: Database, frame, kind: str, report: ImportReport, actor: Actor) -
             done = layer_apply.write_grids(session, frame, report.source, actor)
         else:
             done = layer_apply.WRITERS[kind](session, frame)
+        record(session, datetime.now(UTC), actor.name, actor.role, "import", report.source, f"{kind}: {done}")
     report.extra["applied"] = done
     report.status = "applied"
 
@@ -309,9 +317,12 @@ def _apply(db: Database, frame, kind: str, report: ImportReport, actor: Actor) -
 def restore_layout(db: Database, layout_id: int, actor: Actor) -> ImportReport:
     """Publish an earlier grid layout version again (cases re-placed, history kept), in one transaction."""
     report = ImportReport(source=f"layout {layout_id}", kind="restore")
+    if not may(actor.role, "upload"):
+        return report.fail("not_permitted", f"{actor.name} ({actor.role}) may not restore layouts")
     try:
         with db.transaction() as session:
             report.extra["applied"] = layer_apply.restore(session, layout_id, actor)
+            record(session, datetime.now(UTC), actor.name, actor.role, "import", report.source, "restore")
         report.status = "applied"
     except Exception as exc:  # noqa: BLE001 - a report, never a traceback
         report.fail("error", f"Cannot restore layout {layout_id}: {type(exc).__name__}: {exc}")

@@ -11,3 +11,12 @@ STRINGS = {
     "auth_timed_out": {"zh": "长时间未操作，已自动退出，请重新登录。", "en": "Signed out after inactivity; please sign in again."},
     "auth_signed_in_as": {"zh": "当前用户", "en": "Signed in as"},
 }
+
+STRINGS.update({
+    f"role_{code}": {"zh": zh, "en": en} for code, zh, en in [
+        ("admin", "区管理员", "District admin"), ("supervisor", "中心值班长", "Center supervisor"),
+        ("department", "部门人员", "Department staff"), ("street", "街道人员", "Street staff"),
+        ("community", "社区人员", "Community staff"), ("grid_member", "网格员", "Grid member"),
+        ("analyst", "分析员", "Analyst"), ("screen", "大屏", "Big screen"), ("resident", "居民", "Resident"),
+    ]
+})

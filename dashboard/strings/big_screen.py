@@ -1,4 +1,4 @@
-"""UI strings of the big screen (dashboard/pages/big_screen.py); every key starts with ``big_screen``."""
+"""UI strings of the big screen (dashboard/views/big_screen.py); every key starts with ``big_screen``."""
 
 STRINGS = {
     "big_screen_title": {"zh": "综治中心 · 网格化治理态势", "en": "Governance center · district at a glance"},

@@ -1,4 +1,4 @@
-"""UI strings of the case-import page (dashboard/pages/upload_cases.py)."""
+"""UI strings of the case-import page (dashboard/views/upload_cases.py)."""
 
 STRINGS = {
     "upload_cases_title": {"zh": "事件导入（12345 热线 / 小程序 / 其他系统）",

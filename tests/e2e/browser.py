@@ -276,3 +276,14 @@ def assert_no_failed_requests(log: NetworkLog, ignore: str | None = None) -> Non
     assert not bad, "failed requests:\n" + "\n".join(
         f"{r.status or '-'} {r.failure or ''} {r.url}" for r in bad
     )
+
+
+def sign_in(page, url: str, username: str, password: str | None = None) -> None:
+    """Open ``url`` and sign in through the dashboard's form (demo accounts: loaders.sample_accounts)."""
+    from loaders.sample_accounts import demo_password
+
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_label("用户名").fill(username, timeout=90_000)
+    page.get_by_label("密码").fill(password or demo_password())
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("当前用户").first.wait_for(timeout=90_000)

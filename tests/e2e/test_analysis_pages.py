@@ -12,9 +12,10 @@ from streamlit.testing.v1 import AppTest
 from geo.models import Grid
 from geo.schema import upgrade
 from geo.storage import Database
+from tests.e2e.signin import ANALYST, signed_in
 from tests.integration.factories import add_departments_and_category, add_layout, square
 
-PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def page_on(monkeypatch, map_returns):
         at = AppTest.from_string(
             "import runpy\nfrom dashboard.i18n import language_switch\nlanguage_switch()\n"
             f"runpy.run_path({str(PAGES / page)!r}, run_name='__main__')\n", default_timeout=180)
-        at.run()
+        signed_in(at, ANALYST).run()
         assert not at.exception, at.exception
         return at
 

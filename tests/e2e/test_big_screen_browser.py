@@ -5,6 +5,7 @@ fits 1920x1080 and 3840x2160 without scrolling (screenshots in test-artifacts/).
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,6 @@ from sqlalchemy import select
 from geo.actors import Actor
 from geo.intake import NewCase, report_case
 from geo.models import Case, Category
-from geo.schema import upgrade
 from geo.storage import Database
 from geo.vocabulary import Role, Source
 from tests.e2e.browser import FOLIUM_IFRAME, assert_all_local, assert_no_failed_requests, save_screenshot
@@ -24,17 +24,22 @@ SCREEN = "/big_screen?embed=true"
 AS_OF = '[data-testid="gg-as-of"]'
 
 
-@pytest.fixture(scope="session")
-def sample_copy(tmp_path_factory) -> str:
+@pytest.fixture
+def sample_copy(sample_sqlite_copy) -> str:
     """A sample district of our own (the test writes a case into it)."""
-    from loaders.sample_load import load_sample
+    return sample_sqlite_copy
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('screen') / 'screen.db'}"
-    db = Database(url)
-    upgrade(db)
-    load_sample(db)
+
+@pytest.fixture
+def kiosk_token(sample_copy) -> str:
+    """The wall screen runs on a kiosk token, not a person's sign-in."""
+    from geo.accounts import create_kiosk_token
+
+    db = Database(sample_copy)
+    with db.transaction() as s:
+        token = create_kiosk_token(s, "指挥中心大屏", Actor("admin", Role.ADMIN), datetime.now(UTC))
     db.dispose()
-    return url
+    return token
 
 
 @pytest.fixture
@@ -83,8 +88,8 @@ def _report_a_case(url: str) -> str:
     return number
 
 
-def _open(page, server) -> None:
-    page.goto(server.url + SCREEN, wait_until="domcontentloaded")
+def _open(page, server, token: str) -> None:
+    page.goto(server.url + SCREEN + "&kiosk=" + token, wait_until="domcontentloaded")
     page.locator('[data-testid="gg-feed-case"]').first.wait_for(timeout=60_000)
     frame = page.frame_locator(FOLIUM_IFRAME)
     frame.locator(".leaflet-overlay-pane canvas").first.wait_for(timeout=60_000)  # grids and dots (canvas)
@@ -97,8 +102,8 @@ def _fits_the_viewport(page) -> bool:
     )
 
 
-def test_the_screen_refreshes_in_place_and_shows_a_new_case(screen_server, sample_copy, page):
-    _open(page, screen_server)
+def test_the_screen_refreshes_in_place_and_shows_a_new_case(screen_server, sample_copy, kiosk_token, page):
+    _open(page, screen_server, kiosk_token)
     map_frame = page.frame_locator(FOLIUM_IFRAME)
     map_frame.locator("body").evaluate("() => { window.__ggMounted = 'first'; }")
     _wait_for_refreshes(page, 2)
@@ -118,13 +123,19 @@ def test_the_screen_refreshes_in_place_and_shows_a_new_case(screen_server, sampl
     assert_no_failed_requests(page.network, ignore=r"/big_screen/_stcore/")
 
 
-def test_the_screen_fits_a_4k_wall(screen_server, browser):
+def test_the_screen_fits_a_4k_wall(screen_server, kiosk_token, browser):
     context = browser.new_context(viewport={"width": 3840, "height": 2160})
     try:
         page = context.new_page()
-        _open(page, screen_server)
+        _open(page, screen_server, kiosk_token)
         page.wait_for_timeout(1500)  # let the canvas finish drawing
         assert _fits_the_viewport(page)
         save_screenshot(page, "big-screen-3840x2160", full_page=False)
     finally:
         context.close()
+
+
+def test_without_a_kiosk_token_or_sign_in_the_screen_shows_nothing(screen_server, page):
+    page.goto(screen_server.url + SCREEN + "&kiosk=wrong", wait_until="domcontentloaded")
+    page.get_by_role("button", name="登录").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="gg-feed"]').count() == 0

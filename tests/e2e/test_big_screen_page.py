@@ -8,8 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from geo.schema import upgrade
 from geo.storage import Database
+from tests.e2e.signin import SCREEN, signed_in
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "big_screen.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "big_screen.py")
 UNREACHABLE = "postgresql+psycopg://gridgov:gridgov@127.0.0.1:1/nowhere"  # nothing listens on port 1
 
 
@@ -23,7 +24,7 @@ def screen(monkeypatch):
         from dashboard.data import database
 
         database.clear()
-        at = at or AppTest.from_file(PAGE, default_timeout=60)
+        at = at or signed_in(AppTest.from_file(PAGE, default_timeout=60), SCREEN)
         at.run()
         assert not at.exception, at.exception
         return at
@@ -86,6 +87,6 @@ def test_a_lost_database_keeps_the_last_figures_and_recovers(screen, sample_data
 
 def test_a_bad_refresh_setting_is_reported_on_the_page(screen, monkeypatch, sample_databases):
     monkeypatch.setenv("GRIDGOV_SCREEN_REFRESH_S", "often")
-    at = AppTest.from_file(PAGE, default_timeout=60)
+    at = signed_in(AppTest.from_file(PAGE, default_timeout=60), SCREEN)
     at.run()
     assert "GRIDGOV_SCREEN_REFRESH_S must be a number of seconds, got 'often'" in at.error[0].value

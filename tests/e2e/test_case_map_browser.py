@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from geo.models import Case
+from geo.models import Case, CaseDispatch, Department
 from geo.storage import Database
-from tests.e2e.browser import FOLIUM_IFRAME, assert_all_local, save_screenshot
+from tests.e2e.browser import FOLIUM_IFRAME, assert_all_local, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 PANEL = ".st-key-case_map_panel"
@@ -23,12 +23,8 @@ def _reported_case(url: str) -> str:
     return number
 
 
-def open_case_map(page, server):
-    # The root first: until one session has run app.py's st.navigation, Streamlit treats dashboard/pages/ as
-    # an MPA-v1 folder and would run a deep-linked page without app.py (no offline assets).
-    page.goto(server.url + "/", wait_until="domcontentloaded")
-    page.wait_for_selector(FOLIUM_IFRAME, state="attached", timeout=90_000)
-    page.goto(server.url + "/case_map", wait_until="domcontentloaded")
+def open_case_map(page, server, username="supervisor", query=""):
+    sign_in(page, server.url + "/case_map" + query, username)
     frame = page.frame_locator(FOLIUM_IFRAME)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
     return frame
@@ -76,4 +72,35 @@ def test_a_supervisor_clicks_a_case_accepts_it_and_sees_the_timeline_grow(stream
     page.wait_for_timeout(1500)
     save_screenshot(page, "case_map-zoomed-in", full_page=False)
 
+    assert_all_local(page.network)
+
+
+def _cases_of_departments(url: str) -> tuple[int, str]:
+    """(cases whistled to 城管 (code CGJ), a case number whistled only to other departments)."""
+    db = Database(url)
+    with db.session() as s:
+        cgj = s.scalar(select(Department.id).where(Department.code == "CGJ"))
+        own = s.scalar(select(func.count(func.distinct(CaseDispatch.case_id))).where(CaseDispatch.department_id == cgj))
+        theirs = s.scalar(select(Case.number).join(CaseDispatch, CaseDispatch.case_id == Case.id)
+                          .where(CaseDispatch.department_id != cgj,
+                                 ~Case.id.in_(select(CaseDispatch.case_id).where(CaseDispatch.department_id == cgj)))
+                          .order_by(Case.id))
+    db.dispose()
+    return own, theirs
+
+
+def test_a_department_user_sees_only_its_cases_and_cannot_open_another_departments_case(
+        streamlit_server, page, sample_sqlite_copy):
+    own, theirs = _cases_of_departments(sample_sqlite_copy)
+    server = streamlit_server("dashboard/app.py", env={"DATABASE_URL": sample_sqlite_copy, "GRIDGOV_TILE_URL": None})
+    open_case_map(page, server, username="dept_cgj", query=f"?case={theirs}")
+    page.get_by_text(f"符合条件 {own:,}").wait_for(timeout=60_000)  # the whole map holds only its cases
+    page.get_by_text(f"未找到事件 {theirs}").wait_for(timeout=30_000)  # by URL: refused, nothing revealed
+    search = page.get_by_label("搜索编号 / 描述 / 地址")
+    search.fill(theirs)  # by number: no match
+    search.press("Enter")
+    page.get_by_text("没有符合条件的事件").wait_for(timeout=60_000)
+    save_screenshot(page, "case_map-department-scope", full_page=False)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "部门绩效" not in nav and "图层导入" not in nav  # pages beyond the role are not offered
     assert_all_local(page.network)

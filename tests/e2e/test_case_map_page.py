@@ -19,6 +19,7 @@ from geo.case_actions import perform
 from geo.models import Case
 from geo.storage import Database
 from geo.vocabulary import Role
+from tests.e2e.signin import ANALYST, SUPERVISOR, signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 MAP_KEY = "case_map_map"
@@ -54,12 +55,12 @@ def _reported_case(url: str) -> tuple[int, str]:
     return int(row[0]), row[1]
 
 
-def open_page(maps, sample_url) -> AppTest:
-    """The page as the app opens it. Note: while ``dashboard/pages/`` exists, Streamlit (MPA v1 detection)
+def open_page(maps, sample_url, actor=SUPERVISOR) -> AppTest:
+    """The page as the app opens it. Note: while ``dashboard/views/`` exists, Streamlit (MPA v1 detection)
     runs a switched-to page without app.py's preamble, so the language switch is set through its key."""
-    at = AppTest.from_file(APP, default_timeout=90)
+    at = signed_in(AppTest.from_file(APP, default_timeout=90), actor)
     at.run()
-    at.switch_page("pages/case_map.py").run()
+    at.switch_page("views/case_map.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -121,9 +122,7 @@ def test_a_supervisor_accepts_a_case_and_the_timeline_grows(maps, sample_url):
 
 def test_a_role_without_permission_sees_no_action_buttons(maps, sample_url):
     _, number = _reported_case(sample_url)
-    at = open_page(maps, sample_url)
-    at.sidebar.selectbox(key="case_map_role").select("analyst").run()
-    at = click_case(at, number)
+    at = click_case(open_page(maps, sample_url, ANALYST), number)
     assert f"#### {number}" in _markdown(at)
     assert not [b for b in at.button if b.key == "case_map_do"]
     assert "无可执行的操作" in "\n".join(c.value for c in at.caption)

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.schema import upgrade
 from geo.storage import Database
+from tests.e2e.signin import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
@@ -18,7 +19,7 @@ def app_on(monkeypatch):
         from dashboard.data import database
 
         database.clear()
-        at = AppTest.from_file(APP, default_timeout=60)
+        at = signed_in(AppTest.from_file(APP, default_timeout=60))
         at.run()
         assert not at.exception, at.exception
         return at

@@ -11,9 +11,10 @@ from streamlit.testing.v1 import AppTest
 from geo.models import Case
 from geo.schema import upgrade
 from geo.storage import Database
+from tests.e2e.signin import ANALYST, signed_in
 from tests.integration.factories import STEP, X0, Y0, add_departments_and_category, add_layout, square
 
-PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "pages" / "upload_cases.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "upload_cases.py")
 EXPORT = "\n".join([
     "工单编号,诉求内容,事件类型,来源,经度,纬度,事发地址,受理时间,状态,办结时间,备注时间",
     f"A1,井盖缺失,井盖缺失破损,12345,{X0 + 0.0005:.4f},{Y0 + 0.0005:.4f},,2026-03-05 14:30,处理中,,2026-03-05",
@@ -43,7 +44,7 @@ def page_on(monkeypatch, tmp_path):
         from dashboard.data import database
 
         database.clear()
-        at = AppTest.from_file(PAGE, default_timeout=120)
+        at = signed_in(AppTest.from_file(PAGE, default_timeout=120), ANALYST)
         at.session_state["upload_cases_file"] = upload
         at.run()
         assert not at.exception, at.exception
@@ -103,22 +104,17 @@ def test_importing_from_the_page_then_again_adds_nothing(page_on, small_db, tmp_
 
 
 @pytest.mark.browser
-def test_the_page_in_a_browser_uploads_a_gbk_export_and_shows_the_preview(streamlit_server, page, sample_databases,
-                                                                           tmp_path):
+def test_the_page_in_a_browser_uploads_a_gbk_export_and_shows_the_preview(streamlit_server, page,
+                                                                           sample_sqlite_copy, tmp_path):
     """The real uploader, on a copy of the sample district; the screenshot is test-artifacts/upload_cases.png."""
-    import shutil
     import sys
 
-    from sqlalchemy import make_url
-
-    from tests.e2e.browser import save_screenshot
+    from tests.e2e.browser import save_screenshot, sign_in
 
     sys.path.insert(0, str(Path(PAGE).parents[2] / "bench"))
     from import_cases import export_frame
 
-    target = tmp_path / "sample.db"
-    shutil.copy(make_url(sample_databases.get("sqlite").url).database, target)
-    url = f"sqlite:///{target}"
+    url = sample_sqlite_copy
     db = Database(url)
     frame = export_frame(db, 300, seed=7)
     db.dispose()
@@ -129,8 +125,7 @@ def test_the_page_in_a_browser_uploads_a_gbk_export_and_shows_the_preview(stream
     export = tmp_path / "12345热线导出.csv"
     frame.to_csv(export, index=False, encoding="gbk")
     server = streamlit_server("dashboard/app.py", env={"DATABASE_URL": url, "GRIDGOV_DATA_DIR": str(tmp_path)})
-    page.goto(server.url)  # through the app's navigation (a direct URL may hit Streamlit's pages/ auto-listing)
-    page.get_by_text("事件导入").first.click()
+    sign_in(page, server.url + "/upload_cases", "analyst")
     page.locator('input[type="file"]').set_input_files(str(export))
     page.get_by_text("逐行预览").first.wait_for(timeout=60_000)
     page.get_by_label("坐标系").get_by_text("GCJ-02").click()

@@ -9,10 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 from geo.schema import upgrade
 from geo.storage import Database
+from tests.e2e.signin import ANALYST, signed_in
 from tests.layer_files import grid_frame, square, write_shapefile, zip_shapefile
 
 REPO = Path(__file__).resolve().parents[2]
-PAGE = str(REPO / "dashboard" / "pages" / "upload_layers.py")
+PAGE = str(REPO / "dashboard" / "views" / "upload_layers.py")
 SURVEY = str(REPO / "sample_data" / "grids_survey_office.zip")
 
 
@@ -24,7 +25,7 @@ def page_on(monkeypatch, tmp_path):
         from dashboard.data import database
 
         database.clear()
-        at = AppTest.from_file(PAGE, default_timeout=120)
+        at = signed_in(AppTest.from_file(PAGE, default_timeout=120), ANALYST)
         if upload:
             at.session_state["upload_layers_file"] = upload
         at.run()

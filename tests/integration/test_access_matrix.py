@@ -114,3 +114,33 @@ def test_no_role_can_act_on_a_case_outside_its_scope_and_nothing_is_written(dist
     with db.session() as s:
         if "B" not in VISIBLE[role]:
             assert s.get(Case, ids["B"]).version == version
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_locates_and_maps_only_its_cases(district, role):
+    from geo.case_map import CaseFilters, MapView, locate_case, map_layer
+    from geo.layouts import active_layout
+
+    db, ids, bound = district
+    actor = actor_for(role, bound)
+    with db.session() as s:
+        located = {name for name in ids if locate_case(s, name, actor)}
+        layer = map_layer(s, CaseFilters(actor=actor), MapView(X0 - 0.01, Y0 - 0.01, X0 + 0.01, Y0 + 0.01, 17),
+                          NOW, active_layout(s).id)
+    assert located == VISIBLE[role]
+    assert layer.counts.total == len(VISIBLE[role])
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r not in (Role.ADMIN, Role.SUPERVISOR, Role.ANALYST,
+                                                               Role.SCREEN)])
+def test_district_wide_figures_are_refused_to_bound_roles(district, role):
+    from geo.analysis_filters import Window
+    from geo.load_service import department_load
+    from geo.permissions import NotAllowed
+    from geo.screen import screen_data
+
+    db, _, bound = district
+    with db.session() as s, pytest.raises(NotAllowed):
+        department_load(s, NOW, Window(T0 - timedelta(days=1), NOW), actor=actor_for(role, bound))
+    with db.session() as s, pytest.raises(NotAllowed):
+        screen_data(s, NOW, actor=actor_for(role, bound))

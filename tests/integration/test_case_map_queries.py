@@ -155,9 +155,9 @@ def test_overdue_counts_open_cases_past_their_deadline(district):
 def test_a_clicked_number_locates_its_case(district):
     db, *_ = district
     with db.session() as s:
-        found = locate_case(s, "C4")
+        found = locate_case(s, "C4", SUPERVISOR)
         assert found is not None and round(found[1], 4) == round(X0 + 0.0015, 4)
-        assert locate_case(s, "nope") is None
+        assert locate_case(s, "nope", SUPERVISOR) is None
 
 
 def test_a_grid_summary_counts_its_cases_and_cards(district):

@@ -9,11 +9,10 @@ import uuid
 import pandas as pd
 import streamlit as st
 
+from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
-from geo.actors import Actor
 from geo.config import data_dir
-from geo.vocabulary import Role
 from loaders.archive import MAX_UPLOAD_BYTES, MB, ArchiveRefused, save_upload
 from loaders.case_import import CaseImportSpec, run_case_import
 from loaders.case_mapping import ROLES
@@ -24,8 +23,8 @@ ENCODINGS = ["", "utf-8", "gbk", "gb18030"]
 DATUMS = ["wgs84", "gcj02", "bd09"]
 COUNTS = ["rows", "to_import", "duplicates", "rejected", "placed_by_coordinates", "placed_by_address",
           "not_placed"]
-ACTOR = Actor("dashboard analyst", Role.ANALYST)
 db = database()
+actor = require_actor()
 
 
 def _save_upload() -> None:
@@ -64,7 +63,7 @@ def _report(path: str, spec: CaseImportSpec, apply: bool = False):
     if not apply and cached and cached[0] == key:
         return cached[1]
     with st.spinner(t("upload_cases_preview")):
-        report = run_case_import(path, spec, db, apply, ACTOR)
+        report = run_case_import(path, spec, db, apply, actor)
     st.session_state[CACHE] = None if apply else (key, report)
     return report
 

@@ -10,19 +10,18 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.import_map import preview_map
-from geo.actors import Actor
 from geo.config import data_dir
-from geo.vocabulary import Role
 from loaders.archive import MAX_UPLOAD_BYTES, MB, ArchiveRefused, save_upload
 from loaders.layer_import import KINDS, ROLES, LayerSpec, layout_history, restore_layout, run_layer_import
 from loaders.layer_read import CANDIDATES
 
 FILE, ANSWERS, CACHE = "upload_layers_file", "upload_layers_answers", "upload_layers_cache"
-ACTOR = Actor("dashboard analyst", Role.ANALYST)
 db = database()
+actor = require_actor()
 
 
 def _save_upload() -> None:
@@ -60,7 +59,7 @@ def _report(path: str, spec: LayerSpec, apply: bool = False):
     if not apply and cached and cached[0] == key:
         return cached[1]
     bar = st.progress(0.0, text=t("upload_layers_progress"))
-    report = run_layer_import(path, spec, db, apply, ACTOR,
+    report = run_layer_import(path, spec, db, apply, actor,
                               progress=lambda f, step: bar.progress(f, text=t(f"upload_layers_step_{step}")))
     bar.empty()
     st.session_state[CACHE] = (key, report) if not apply else None
@@ -177,7 +176,7 @@ def _history() -> None:
     pick = st.selectbox(t("upload_layers_restore_pick"), older, key="upload_layers_restore_pick",
                         format_func=lambda h: f"{h['id']} · {h['name']} ({h['grids']})")
     if st.button(t("upload_layers_restore"), key="upload_layers_restore_button"):
-        done = restore_layout(db, pick["id"], ACTOR)
+        done = restore_layout(db, pick["id"], actor)
         if done.status == "applied":
             st.success(t("upload_layers_restored").format(name=pick["name"],
                                                           moved=done.extra["applied"]["cases_moved"]))

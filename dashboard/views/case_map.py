@@ -8,17 +8,19 @@ from datetime import UTC, datetime, timedelta
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.actor import actor_selector
+from dashboard.auth import require_actor
 from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_html, parse_click
 from dashboard.case_panel import show_case, show_grid
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
+from geo.actors import Actor
 from geo.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
 from geo.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
 from geo.layouts import NoActiveLayout, active_layout, layout_bounds
 from geo.vocabulary import OPEN_STATUSES, Source, Status
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
+LINKED = "case_map_linked"  # the ?case= number already opened in this session
 BUILDINGS_ZOOM = 16
 RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "bounds", "zoom"]
 PERIODS = {"any": None, "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
@@ -92,7 +94,21 @@ def current_view(bounds: tuple[float, float, float, float]) -> MapView:
         return MapView(*bounds, zoom=START_ZOOM)
 
 
-def handle_click(options: FilterOptions, view: MapView) -> None:
+def handle_link(actor: Actor) -> None:
+    """``?case=NUMBER`` opens that case's panel — if the signed-in actor may see it (geo decides)."""
+    number = st.query_params.get("case")
+    if not number or st.session_state.get(LINKED) == number:
+        return
+    st.session_state[LINKED] = number
+    with database().session() as session:
+        found = locate_case(session, number, actor)
+    if found:
+        st.session_state[SELECTED] = ("case", *found)
+    else:
+        st.warning(t("case_map_link_unknown").format(number=number))
+
+
+def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
     """A new click (tooltip or position changed since the last one handled) selects a case or a grid, or
     zooms into a count cell."""
     state = st.session_state.get(MAP_KEY) or {}
@@ -107,7 +123,7 @@ def handle_click(options: FilterOptions, view: MapView) -> None:
     kind, key = clicked
     if kind == "case":
         with database().session() as session:
-            found = locate_case(session, key)
+            found = locate_case(session, key, actor)
         if found:
             st.session_state[SELECTED] = ("case", *found)
     elif kind == "grid":
@@ -160,7 +176,7 @@ def main() -> None:
             st.stop()
         bounds = layout_bounds(session, layout.id)
     options = _options(db.url, layout.id)
-    actor = actor_selector(options)
+    actor = require_actor()
     now = datetime.now(UTC)
     try:
         filters = CaseFilters(actor=actor, **filter_widgets(options, now))
@@ -168,7 +184,8 @@ def main() -> None:
         st.error(t("case_map_bad_filter") + str(exc))
         st.stop()
     view = current_view(bounds)
-    handle_click(options, view)
+    handle_link(actor)
+    handle_click(options, view, actor)
     selected = st.session_state.get(SELECTED)
     with db.session() as session:
         layer = map_layer(session, filters, view, now, layout.id)
