@@ -2,7 +2,7 @@
 
     python bench/big_screen.py [--refreshes 1000] [--database-url URL]
 
-Each refresh is one AppTest run of dashboard/pages/big_screen.py on the same session (session state kept,
+Each refresh is one AppTest run of dashboard/views/big_screen.py on the same session (session state kept,
 as in the browser): all queries, the panels' HTML, the base map and its live layer rendered by folium and
 handed to streamlit-folium. Without --database-url the sample district is loaded into a temporary SQLite file.
 Prints `big_screen refreshes=… rss_before_mb=… rss_after_mb=… rss_peak_mb=… s_per_refresh=…`; rss_before is
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-PAGE = Path(__file__).resolve().parent.parent / "dashboard" / "pages" / "big_screen.py"
+PAGE = Path(__file__).resolve().parent.parent / "dashboard" / "views" / "big_screen.py"
 WARM_UP = 20
 
 
