@@ -60,7 +60,12 @@ def main() -> None:
     os.environ["DATABASE_URL"] = args.database_url or _sample_url()
     from streamlit.testing.v1 import AppTest
 
+    from dashboard.auth import ACTOR_KEY
+    from geo.actors import Actor
+    from geo.vocabulary import Role
+
     at = AppTest.from_file(str(PAGE), default_timeout=120)
+    at.session_state[ACTOR_KEY] = Actor("kiosk:bench", Role.SCREEN)  # the wall runs on a kiosk token
     for _ in range(WARM_UP):
         at.run()
     assert not at.exception, at.exception
