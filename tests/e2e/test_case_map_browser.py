@@ -25,6 +25,8 @@ def _reported_case(url: str) -> str:
 
 def open_case_map(page, server, username="supervisor", query=""):
     sign_in(page, server.url + "/case_map" + query, username)
+    # Right after signing in, elements of the previous run linger (stale) until the new run replaces them.
+    page.wait_for_function(f"document.querySelectorAll({FOLIUM_IFRAME!r}).length === 1", timeout=90_000)
     frame = page.frame_locator(FOLIUM_IFRAME)
     frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
     return frame
