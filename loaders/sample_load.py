@@ -38,7 +38,11 @@ def load_sample(db: Database, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
         buildings = _insert_buildings(session, sample_dir, grids)
         _insert_cases(session, sample_dir, layout_id,
                       {"category": categories, "building": buildings, "department": departments})
-        return table_counts(session)
+        counts = table_counts(session)
+    with db.engine.connect() as connection:
+        db.backend.after_bulk_load(connection)
+        connection.commit()
+    return counts
 
 
 def table_counts(session: Session) -> dict[str, int]:

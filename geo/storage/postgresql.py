@@ -55,3 +55,8 @@ def insert_from_select_ignoring_conflicts(table, names, query):
 def floor(value):
     """SQL expression: floor of a non-negative number (PostgreSQL's CAST rounds, so not CAST)."""
     return func.floor(value)
+
+
+def after_bulk_load(connection) -> None:
+    """Refresh the planner's statistics after a bulk load."""
+    connection.execute(text("ANALYZE"))

@@ -66,3 +66,10 @@ def floor(value):
     from sqlalchemy import Integer, cast
 
     return cast(value, Integer)
+
+
+def after_bulk_load(connection) -> None:
+    """Fold the write-ahead log into the database file (a WAL holding a whole bulk load slows every later
+    read several-fold until the next checkpoint) and refresh the planner's statistics."""
+    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.exec_driver_sql("ANALYZE")
