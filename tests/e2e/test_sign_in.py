@@ -1,0 +1,78 @@
+"""Signing in to the dashboard (AppTest on dashboard/app.py with a real accounts table)."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.accounts import Binding, add_user
+from geo.actors import Actor
+from geo.schema import upgrade
+from geo.storage import Database
+from geo.vocabulary import Role
+from tests.integration.factories import add_departments_and_category
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def app(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'accounts.db'}"
+    db = Database(url)
+    upgrade(db)
+    with db.transaction() as s:
+        add_departments_and_category(s)
+        admin = Actor("admin", Role.ADMIN)
+        add_user(s, "wang", PASSWORD, "supervisor", admin, datetime.now(UTC), display_name="王主任")
+        add_user(s, "li", PASSWORD, "department", admin, datetime.now(UTC), display_name="李工",
+                 binding=Binding(department="SZ"))
+    monkeypatch.setenv("DATABASE_URL", url)
+    from dashboard.data import database
+
+    database.clear()
+
+    def run(username: str | None = None, password: str = PASSWORD) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        if username is not None:
+            at.text_input[0].input(username)
+            at.text_input[1].input(password)
+            at.button[0].click().run()
+        assert not at.exception, at.exception
+        return at
+
+    return run
+
+
+def test_without_signing_in_only_the_form_is_shown(app):
+    at = app()
+    assert [b.label for b in at.button] == ["登录"]
+    assert not at.metric
+
+
+def test_a_wrong_password_is_refused_with_one_message(app):
+    at = app("wang", "not the password")
+    assert at.error[0].value == "用户名或密码错误，或账号已停用。"
+
+
+def test_a_supervisor_signs_in_and_sees_the_overview(app):
+    at = app("wang")
+    assert "当前用户: 王主任 · 中心值班长" in at.sidebar.caption[0].value
+    assert "gridgov load-sample" in at.info[0].value  # the overview page ran (this district has no grids yet)
+
+
+def test_five_failures_lock_the_account_with_a_message(app):
+    for _ in range(5):
+        app("li", "wrong password!")
+    at = app("li")
+    assert "账号已锁定" in at.error[0].value
+
+
+def test_an_idle_session_is_signed_out(app, monkeypatch):
+    at = app("wang")
+    monkeypatch.setenv("GRIDGOV_SESSION_TIMEOUT_MIN", "0")
+    at.run()
+    assert "长时间未操作" in at.warning[0].value
+    assert [b.label for b in at.button] == ["登录"]
