@@ -8,7 +8,6 @@ Exit codes follow the report: 0 can be / was applied, 2 a decision is needed, 1 
 from __future__ import annotations
 
 import argparse
-import sys
 
 from geo.datums import DATUMS
 from loaders.import_report import ImportReport
@@ -98,15 +97,3 @@ def _text(report: ImportReport) -> str:
     if len(report.problems) > MAX_LISTED:
         lines.append(f"… {len(report.problems) - MAX_LISTED} more problems (--json lists them all)")
     return "\n".join(lines)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone form for tests and for use before dashboard/cli.py registers the group."""
-    parser = argparse.ArgumentParser(prog="gridgov import")
-    add_cases_parser(parser.add_subparsers(dest="what", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,6 @@ traceback: option values are checked by the import itself and come back as an "u
 from __future__ import annotations
 
 import argparse
-import sys
 
 from loaders.import_report import ImportReport, unusable
 
@@ -93,15 +92,3 @@ def _option(key: str, value: str) -> str:
     if key.startswith("field:"):
         return f"--field {key.split(':', 1)[1]}={value}"
     return f"--{key} {value}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry for testing without dashboard/cli.py: ``python -m loaders.import_cli layer …``."""
-    parser = argparse.ArgumentParser(prog="gridgov import")
-    add_layer_parser(parser.add_subparsers(dest="what", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,12 +10,12 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
+from dashboard.cli import main as gridgov
 from geo.actors import Actor
 from geo.datums import wgs84_to_gcj02
 from geo.models import Building, Case, CaseEvent, CaseGridAssignment, Grid
 from geo.vocabulary import Role
 from loaders.case_import import CaseImportSpec, run_case_import
-from loaders.case_import_cli import main as cli_main
 from tests.integration.factories import (
     STEP,
     X0,
@@ -274,14 +274,14 @@ def test_garbage_is_reported_never_raised(world, tmp_path):
 def test_the_cli_prints_one_json_report_and_exits_by_status(world, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", world.url)
     path = write(tmp_path, GOOD)
-    assert cli_main(["cases", str(path), "--dry-run", "--json"]) == 0
+    assert gridgov(["import", "cases", str(path), "--dry-run", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "ok" and report["counts"]["to_import"] == 2 and counts(world) == (0, 0, 0)
-    assert cli_main(["cases", str(path), "--json", "--column", "reported_at=受理时间"]) == 0
+    assert gridgov(["import", "cases", str(path), "--json", "--column", "reported_at=受理时间"]) == 0
     assert json.loads(capsys.readouterr().out)["counts"]["imported"] == 2
-    assert cli_main(["cases", str(path), "--json", "--column", "when=受理时间"]) == 1
+    assert gridgov(["import", "cases", str(path), "--json", "--column", "when=受理时间"]) == 1
     assert "unknown role 'when'" in json.loads(capsys.readouterr().out)["problems"][0]["message"]
-    assert cli_main(["cases", str(tmp_path / "missing.csv"), "--json", "--datum", "mars"]) == 1
+    assert gridgov(["import", "cases", str(tmp_path / "missing.csv"), "--json", "--datum", "mars"]) == 1
     assert "unknown datum 'mars'" in capsys.readouterr().out
 
 

@@ -13,6 +13,7 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import func, select
 
+from dashboard.cli import main as gridgov
 from geo.actors import Actor
 from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
 from geo.layouts import active_layout
@@ -20,7 +21,6 @@ from geo.models import Building, Case, CaseEvent, CaseGridAssignment, Grid, Grid
 from geo.recut import apply_regrid
 from geo.vocabulary import Role
 from loaders import archive
-from loaders.import_cli import main as cli
 from loaders.layer_import import LayerSpec, MappingMemory, layout_history, restore_layout, run_layer_import
 from tests.integration.factories import add_case, add_layout
 from tests.layer_files import gbk_named_zip, grid_frame, square, write_shapefile, zip_shapefile
@@ -367,9 +367,9 @@ def test_the_cli_prints_one_json_report_and_exits_by_status(district, tmp_path, 
     broken = tmp_path / "broken.zip"
     broken.write_bytes(b"PK\x03\x04 broken")
     for path, code, status in ((good, 0, "ok"), (no_prj, 2, "needs_decision"), (broken, 1, "unusable")):
-        assert cli(["layer", str(path), "--kind", "grids", "--dry-run", "--json"]) == code
+        assert gridgov(["import", "layer", str(path), "--kind", "grids", "--dry-run", "--json"]) == code
         assert json.loads(capsys.readouterr().out)["status"] == status
-    assert cli(["layer", str(good), "--kind", "parks", "--json"]) == 1
+    assert gridgov(["import", "layer", str(good), "--kind", "parks", "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["problems"][0]["message"] == (
         "kind 'parks' is not one of grids, buildings, communities, streets")
 
