@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.data import database, layout_geojson
-from dashboard.grid_map import grid_choropleth
+from dashboard.analysis_draw import add_legend, grid_map, value_colours
 from dashboard.i18n import t
 from dashboard.tiles import kpi_tiles
 from geo.layouts import NoActiveLayout, active_layout, layout_bounds
@@ -28,6 +28,8 @@ with db.session() as session:
 kpi_tiles(kpis)
 st.subheader(t("open_by_grid"))
 st.caption(f"{t('layout')}: {layout.name}")
-m = grid_choropleth(layout_geojson(db.url, layout.id), open_by_grid, value_label=t("open_cases"),
-                    bounds=bounds)
+fill, legend = value_colours(open_by_grid)
+m = grid_map(layout_geojson(db.url, layout.id), fill, {g: f"{n:,}" for g, n in open_by_grid.items()},
+             t("open_cases"), bounds)
+add_legend(m, [(t("open_cases"), legend)])
 st_folium(m, key="overview_map", height=620, use_container_width=True, returned_objects=[])
