@@ -19,8 +19,9 @@ from dashboard.i18n import t
 from geo.actors import Actor
 from geo.case_actions import perform
 from geo.case_map_lookup import FilterOptions, panel_actions, suggested_route
-from geo.case_story import CaseStory, case_story
+from geo.case_story import CaseStory, case_story, reveal_reporter
 from geo.config import LOCAL_TZ
+from geo.permissions import may
 from geo.scope import OutOfScope
 from geo.vocabulary import Rating, Tier
 from geo.workflow import CaseChanged, WorkflowError
@@ -73,9 +74,23 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
         return
     _header(story)
     _details(story)
+    _reveal(story, actor)
     _dispatches(story)
     _timeline(story)
     _actions(story, actor, options, route)
+
+
+def _reveal(story: CaseStory, actor: Actor) -> None:
+    """Unmask the reporter for roles that need to call back; geo audits every reveal."""
+    if not may(actor.role, "reveal_personal") or not (story.case["reporter_phone"] or story.case["reporter_name"]):
+        return
+    key = f"case_map_revealed_{story.case['id']}"
+    if st.button(t("case_map_reveal"), key=f"case_map_reveal_{story.case['id']}"):
+        with database().transaction() as session:
+            st.session_state[key] = reveal_reporter(session, story.case["id"], actor, datetime.now(UTC))
+    if key in st.session_state:
+        name, phone = st.session_state[key]
+        st.caption(f"{t('case_map_reporter')}: {name} {phone} · {t('case_map_reveal_logged')}")
 
 
 def _header(story: CaseStory) -> None:

@@ -19,6 +19,7 @@ from geo.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_sec
 from geo.metrics_sql import count_if, dispatch_elapsed_seconds
 from geo.models import Building, Case, CaseDispatch, Category, Community, Department, Grid, Street
 from geo.routing import Route, route_for
+from geo.scope import case_condition
 from geo.storage import backend
 from geo.vocabulary import DONE_STATUSES, OPEN_STATUSES, DispatchRole, Rating, Role, Status
 from geo.workflow import actions_for
@@ -54,10 +55,11 @@ def filter_options(session: Session, layout_id: int) -> FilterOptions:
     )
 
 
-def grid_summary(session: Session, grid_id: int, now: datetime, start: datetime | None = None,
+def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, start: datetime | None = None,
                  end: datetime | None = None, policy: EscalationPolicy = DEFAULT_POLICY) -> dict | None:
     """A grid's load for the panel: where it is, who runs it, its cases reported in [start, end) (received,
-    open, overdue, closed, closure and satisfaction rates, cards) and the categories of its open cases.
+    open, overdue, closed, closure and satisfaction rates, cards) and the categories of its open cases —
+    counting only the cases the actor may see (a department sees its own load in that grid).
     Rates as docs/metrics.md defines them (closure: closed / received less rejected and deferred)."""
     place = session.execute(
         select(Grid.code, Grid.name, Grid.member_name, Community.name, Street.name, Grid.minx, Grid.miny,
@@ -66,7 +68,7 @@ def grid_summary(session: Session, grid_id: int, now: datetime, start: datetime 
         .outerjoin(Street, Street.id == Community.street_id).where(Grid.id == grid_id)).first()
     if place is None:
         return None
-    window = [Case.grid_id == grid_id]
+    window = [Case.grid_id == grid_id, case_condition(actor)]
     if start is not None:
         window.append(Case.reported_at >= start)
     if end is not None:

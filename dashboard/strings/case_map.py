@@ -42,6 +42,8 @@ _S = {
     "hint": ("点击事件查看详情；点击网格查看网格负荷。", "Click a case for its details; click a grid for its load."),
     # panel
     "panel_empty": ("在地图上点击事件或网格。", "Click a case or a grid on the map."),
+    "reveal": ("查看报告人完整信息", "Show the reporter's full details"),
+    "reveal_logged": ("本次查看已记入审计日志", "this reveal is recorded in the audit log"),
     "link_unknown": ("未找到事件 {number}，或该事件不在您的权限范围内。", "Case {number} was not found, or it is outside your scope."),
     "close_panel": ("关闭", "Close"),
     "case_gone": ("该事件已不存在或不在当前范围内。", "That case no longer exists or is out of your scope."),

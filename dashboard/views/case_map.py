@@ -217,7 +217,7 @@ def _panel(selected, actor, options: FilterOptions, filters: CaseFilters, now: d
         show_case(selected[1], actor, options)
     else:
         with database().session() as session:
-            summary = grid_summary(session, selected[1], now, filters.start, filters.end)
+            summary = grid_summary(session, selected[1], now, actor, filters.start, filters.end)
         show_grid(summary, _zoom_to, _only_grid)
 
 

@@ -156,3 +156,24 @@ def test_the_page_switches_to_english(maps, sample_url):
     at.session_state["lang"] = "en"  # the sidebar switch's key (see note on open_page)
     at.run()
     assert "Matching 48,022" in _markdown(at)
+
+
+def test_a_supervisor_reveals_the_reporter_and_the_reveal_is_audited(maps, sample_url):
+    from geo.audit import audit_log
+
+    case_id, number = _reported_case(sample_url)
+    at = click_case(open_page(maps, sample_url), number)
+    at.button(key=f"case_map_reveal_{case_id}").click().run()
+    db = Database(sample_url)
+    with db.session() as s:
+        phone = s.get(Case, case_id).reporter_phone
+        log = audit_log(s, Actor("admin", Role.ADMIN), action="reveal_personal")
+    db.dispose()
+    assert phone in "\n".join(c.value for c in at.caption)
+    assert log["target"].tolist() == [number]
+
+
+def test_an_analyst_gets_no_reveal_button(maps, sample_url):
+    case_id, number = _reported_case(sample_url)
+    at = click_case(open_page(maps, sample_url, ANALYST), number)
+    assert not [b for b in at.button if b.key == f"case_map_reveal_{case_id}"]

@@ -6,6 +6,7 @@ holds case B, whistled to CGJ. Bound roles are bound to the S1 / C1 / G1 / SZ si
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from geo.actors import Actor
 from geo.case_actions import perform
@@ -144,3 +145,15 @@ def test_district_wide_figures_are_refused_to_bound_roles(district, role):
         department_load(s, NOW, Window(T0 - timedelta(days=1), NOW), actor=actor_for(role, bound))
     with db.session() as s, pytest.raises(NotAllowed):
         screen_data(s, NOW, actor=actor_for(role, bound))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_grids_load_counts_only_the_cases_in_the_actors_scope(district, role):
+    from geo.case_map_lookup import grid_summary
+    from geo.models import Grid
+
+    db, _, bound = district
+    with db.session() as s:
+        g2 = s.scalar(select(Grid.id).where(Grid.code == "G2"))
+        summary = grid_summary(s, g2, NOW, actor_for(role, bound))
+    assert summary["received"] == (1 if "B" in VISIBLE[role] else 0)

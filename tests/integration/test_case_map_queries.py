@@ -163,7 +163,7 @@ def test_a_clicked_number_locates_its_case(district):
 def test_a_grid_summary_counts_its_cases_and_cards(district):
     db, _, grids, _ = district
     with db.session() as s:
-        summary = grid_summary(s, grids["A"].id, NOW)
+        summary = grid_summary(s, grids["A"].id, NOW, SUPERVISOR)
     assert (summary["received"], summary["open"], summary["closed"], summary["red"]) == (3, 2, 1, 1)
     assert summary["closure_rate"] == pytest.approx(1 / 3)
 
