@@ -77,3 +77,20 @@ def test_applying_then_restoring_a_layout_from_the_page(page_on, tmp_path):
     at.button(key="upload_layers_apply_button").click().run()
     at.button(key="upload_layers_restore_button").click().run()
     assert at.success[-1].value.startswith("已恢复版本 v1.zip")
+
+
+def test_a_zip_slip_upload_is_refused_on_the_page_and_nothing_changes(page_on, sample_databases, tmp_path):
+    import zipfile
+
+    shp = write_shapefile(grid_frame({"S01C01G01": square(0, 0)}), tmp_path / "src")
+    path = tmp_path / "slip.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for part in shp.parent.iterdir():
+            z.write(part, part.name)
+        z.writestr("../../evil.shp", b"x")
+    url = sample_databases.get("sqlite").url
+    at = page_on(url, str(path))
+    text = "\n".join(e.value for e in at.error) + "\n".join(m.value for m in at.markdown)
+    assert "zip slip" in text
+    assert not (tmp_path.parent / "evil.shp").exists()
+    assert not [b for b in at.button if "应用" in b.label and not b.disabled]
