@@ -1,7 +1,7 @@
 """Serve every folium / streamlit-folium asset from our own package instead of public CDNs.
 
 Governance centres run on an intranet without internet access. folium 0.20 and its plugins
-reference about a dozen files on jsdelivr, cdnjs, code.jquery.com, bootstrapcdn and d3js.org;
+reference about a dozen files on public CDNs (jsDelivr, cdnjs, the jQuery and Bootstrap CDNs, d3js);
 offline, the map silently stays blank. The files are vendored in ``dashboard/static/`` (see
 ``static/VENDORED.md``) and Streamlit serves them at ``/app/static/...`` when
 ``server.enableStaticServing`` is true.
@@ -37,46 +37,47 @@ import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-# CDN URL exactly as written in folium 0.20 / branca 0.8 / streamlit-folium 0.27
-# -> file below dashboard/static/.
+# Path of each CDN URL as written in folium 0.20 / branca 0.8 / streamlit-folium 0.27 (the host is left
+# out: any remote URL with one of these paths is replaced) -> file below dashboard/static/.
 # fmt: off
 CDN_TO_LOCAL: dict[str, str] = {
     # folium.Map defaults
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet-1.9.3/leaflet.js",
-    "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet-1.9.3/leaflet.css",
-    "https://code.jquery.com/jquery-3.7.1.min.js": "jquery-3.7.1/jquery.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.7.1/jquery.min.js": "jquery-3.7.1/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js":
+    "/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet-1.9.3/leaflet.js",
+    "/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet-1.9.3/leaflet.css",
+    "/jquery-3.7.1.min.js": "jquery-3.7.1/jquery.min.js",
+    "/ajax/libs/jquery/3.7.1/jquery.min.js": "jquery-3.7.1/jquery.min.js",
+    "/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js":
         "bootstrap-5.2.2/js/bootstrap.bundle.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css":
+    "/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css":
         "bootstrap-5.2.2/css/bootstrap.min.css",
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css":
+    "/bootstrap/3.0.0/css/bootstrap-glyphicons.css":
         "glyphicons-3.4.1/css/bootstrap-glyphicons.min.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
+    "/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
         "fontawesome-free-6.2.0/css/all.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
+    "/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
         "awesome-markers-2.0.2/leaflet.awesome-markers.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
+    "/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
         "awesome-markers-2.0.2/leaflet.awesome-markers.css",
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
+    "/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
         "awesome-markers-2.0.2/leaflet.awesome.rotate.min.css",
     # MarkerCluster / FastMarkerCluster
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
+    "/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
         "markercluster-1.1.0/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
+    "/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
         "markercluster-1.1.0/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
+    "/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
         "markercluster-1.1.0/MarkerCluster.Default.css",
     # HeatMap (folium's patched Leaflet.heat)
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js":
+    "/gh/python-visualization/folium@main/folium/templates/leaflet_heat.min.js":
         "leaflet-heat/leaflet_heat.min.js",
     # branca colormap legends (Choropleth, LinearColormap, StepColormap)
-    "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js": "d3-3.5.5/d3.min.js",
+    "/ajax/libs/d3/3.5.5/d3.min.js": "d3-3.5.5/d3.min.js",
 }
 # fmt: on
 
@@ -85,7 +86,7 @@ ICON_PATH_FIX = ("gridgov_leaflet_icon_path", "gridgov/leaflet-icon-path.js")
 
 # streamlit-folium adds d3 v4 *before* d3 v3 for every colormap; v3 loads last and wins, and
 # branca's legend is written for v3, so the v4 file is dead weight. Dropped, not vendored.
-_DROP_FROM_COMPONENT = frozenset({"https://d3js.org/d3.v4.min.js"})
+_DROP_FROM_COMPONENT = frozenset({"/d3.v4.min.js"})
 
 # Classes whose assets the dashboard relies on: an unmapped URL on one of these is a bug
 # (typically a folium upgrade that bumped a version) and is reported loudly.
@@ -109,7 +110,7 @@ def default_base_url() -> str:
 
 def local_url(cdn_url: str, base_url: str | None = None) -> str | None:
     """Local replacement of a known CDN URL, or None if we have not vendored it."""
-    rel = CDN_TO_LOCAL.get(cdn_url)
+    rel = CDN_TO_LOCAL.get(urlsplit(cdn_url).path) if is_remote(cdn_url) else None
     if rel is None:
         return None
     base = (base_url or _state["base_url"] or default_base_url()).rstrip("/")
@@ -194,7 +195,7 @@ def rewrite_links(urls: Iterable[str]) -> list[str]:
     """Map CDN URLs to local ones, drop known-dead ones, keep order, de-duplicate."""
     out: list[str] = []
     for url in urls:
-        if url in _DROP_FROM_COMPONENT:
+        if is_remote(url) and urlsplit(url).path in _DROP_FROM_COMPONENT:
             continue
         new = local_url(url) or url
         if new not in out:
