@@ -42,8 +42,8 @@ actor = require_actor()
 
 
 def _allowed(name: str, capability: str | None) -> bool:
-    if actor.role == Role.SCREEN:  # the wall screen's kiosk sees the big screen and nothing else
-        return name == "big_screen.py"
+    if actor.role == Role.SCREEN:  # the wall's kiosk: the big screen (and the overview, which owns the root URL)
+        return name in ("overview.py", "big_screen.py")
     return capability is None or may(actor.role, capability)
 
 
@@ -52,5 +52,8 @@ with st.sidebar:
     if actor.role != Role.SCREEN:
         st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
 allowed = [(name, key, icon) for name, key, icon, capability in PAGES if _allowed(name, capability)]
-navigation = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon) in enumerate(allowed)])
+# The default (first) page is served at the root URL whatever its url_path, so the overview stays first for
+# every role and /big_screen always resolves.
+navigation = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon) in enumerate(allowed)],
+                           position="hidden" if actor.role == Role.SCREEN else "sidebar")
 navigation.run()
