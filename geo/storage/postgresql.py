@@ -60,3 +60,18 @@ def floor(value):
 def after_bulk_load(connection) -> None:
     """Refresh the planner's statistics after a bulk load."""
     connection.execute(text("ANALYZE"))
+
+
+def forbid_changes(connection, table: str) -> None:
+    """Make ``table`` append-only: any UPDATE or DELETE raises (the case log and the audit log)."""
+    connection.execute(text(
+        "CREATE OR REPLACE FUNCTION gridgov_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION '% is append-only: rows are never updated or deleted', TG_TABLE_NAME; END $$"))
+    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+    connection.execute(text(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                            "FOR EACH ROW EXECUTE FUNCTION gridgov_append_only()"))
+
+
+def allow_changes(connection, table: str) -> None:
+    """Undo ``forbid_changes`` (migration downgrade)."""
+    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))

@@ -73,3 +73,17 @@ def after_bulk_load(connection) -> None:
     read several-fold until the next checkpoint) and refresh the planner's statistics."""
     connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.exec_driver_sql("ANALYZE")
+
+
+def forbid_changes(connection, table: str) -> None:
+    """Make ``table`` append-only: any UPDATE or DELETE aborts (the case log and the audit log)."""
+    for verb in ("UPDATE", "DELETE"):
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: rows are never updated or deleted'); END")
+
+
+def allow_changes(connection, table: str) -> None:
+    """Undo ``forbid_changes`` (migration downgrade)."""
+    for verb in ("update", "delete"):
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")

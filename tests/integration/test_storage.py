@@ -100,3 +100,21 @@ def test_building_bbox_columns_follow_its_footprint(db):
     with db.session() as s:
         b = s.scalars(select(Building)).one()
     assert (b.minx, b.miny, b.maxx, b.maxy) == (106.80, 39.60, 106.81, 39.61)
+
+
+@pytest.mark.parametrize("statement", ["UPDATE case_events SET note = 'edited'", "DELETE FROM case_events"])
+def test_the_case_log_refuses_updates_and_deletes(db, statement):
+    from sqlalchemy import text
+
+    from geo.models import CaseEvent
+
+    with db.transaction() as s:
+        s.add(_case())
+        s.flush()
+        s.add(CaseEvent(case_id=1, at=datetime(2026, 1, 2, tzinfo=UTC), actor="a", role="supervisor",
+                        action="accept", from_status="reported", to_status="accepted", note=""))
+    with pytest.raises(Exception, match="append-only"):
+        with db.transaction() as s:
+            s.execute(text(statement))
+    with db.session() as s:
+        assert s.scalars(select(CaseEvent.note)).all() == [""]
