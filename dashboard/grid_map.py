@@ -20,10 +20,11 @@ def class_breaks(values: list[int], classes: int = len(PALETTE)) -> list[float]:
     return sorted(set(np.quantile(positive, np.linspace(0, 1, classes + 1)[1:]).round(0).tolist()))
 
 
-def colour_for(value: int, breaks: list[float]) -> str:
+def colour_for(value: int, breaks: list[float], palette: list[str] = PALETTE, empty: str = EMPTY) -> str:
+    """The palette colour of ``value``'s class (``empty`` for nothing); other themes pass their own palette."""
     if value <= 0:
-        return EMPTY
+        return empty
     for i, upper in enumerate(breaks):
         if value <= upper:
-            return PALETTE[min(i, len(PALETTE) - 1)]
-    return PALETTE[-1]
+            return palette[min(i, len(palette) - 1)]
+    return palette[-1]

@@ -20,7 +20,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from dashboard.basemap import make_map, tile_config_from_env
-from dashboard.grid_map import class_breaks
+from dashboard.grid_map import class_breaks, colour_for
 from geo.screen import ScreenMap
 
 #: Dark sequential palette for open load (few → many); grids with none stay near the background.
@@ -100,15 +100,6 @@ def base_map(bounds: tuple[float, float, float, float] | None) -> folium.Map:
     return m
 
 
-def _colour(value: int, breaks: list[float]) -> str:
-    if value <= 0:
-        return EMPTY
-    for i, upper in enumerate(breaks):
-        if value <= upper:
-            return PALETTE[min(i, len(PALETTE) - 1)]
-    return PALETTE[-1]
-
-
 def live_layer(data: ScreenMap, grids_geojson: str | None) -> folium.FeatureGroup:
     """Grids coloured by open cases, open cases by card (carded ones larger, drawn last), fresh ones pulsing."""
     group = folium.FeatureGroup(name="live")
@@ -118,7 +109,7 @@ def live_layer(data: ScreenMap, grids_geojson: str | None) -> folium.FeatureGrou
         breaks = class_breaks(list(data.open_by_grid.values()), len(PALETTE))
         for feature in collection["features"]:
             value = data.open_by_grid.get(feature["properties"]["id"], 0)
-            feature["properties"] = {"fill": _colour(value, breaks)}
+            feature["properties"] = {"fill": colour_for(value, breaks, PALETTE, EMPTY)}
         folium.GeoJson(
             collection,
             style_function=lambda f: {
