@@ -132,19 +132,72 @@ def test_each_role_locates_and_maps_only_its_cases(district, role):
     assert layer.counts.total == len(VISIBLE[role])
 
 
-@pytest.mark.parametrize("role", [r for r in Role if r not in (Role.ADMIN, Role.SUPERVISOR, Role.ANALYST,
-                                                               Role.SCREEN)])
-def test_district_wide_figures_are_refused_to_bound_roles(district, role):
+def _district_wide_calls(s, actor):
+    """Every page data function that shows district-wide figures, called as ``actor``."""
     from geo.analysis_filters import Window
-    from geo.load_service import department_load
+    from geo.hotspot_service import HotspotQuery, hotspot_view
+    from geo.load_service import department_load, department_trend, grid_load
+    from geo.screen import screen_data, screen_map
+    from geo.supervision import monthly_report, supervision_notices
+
+    window = Window(T0 - timedelta(days=1), NOW)
+    return {
+        "hotspot_view": lambda: hotspot_view(s, HotspotQuery(window, detail="none"), actor=actor),
+        "grid_load": lambda: grid_load(s, NOW, window, actor=actor),
+        "department_load": lambda: department_load(s, NOW, window, actor=actor),
+        "department_trend": lambda: department_trend(s, NOW, window, actor=actor),
+        "supervision_notices": lambda: supervision_notices(s, NOW, window, actor=actor),
+        "monthly_report": lambda: monthly_report(s, 2026, 3, NOW, actor=actor),
+        "screen_data": lambda: screen_data(s, NOW, actor=actor),
+        "screen_map": lambda: screen_map(s, NOW, actor=actor),
+    }
+
+
+DISTRICT_WIDE_ROLES = {Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.SCREEN}
+CALLS = ["hotspot_view", "grid_load", "department_load", "department_trend", "supervision_notices",
+         "monthly_report", "screen_data", "screen_map"]
+
+
+@pytest.mark.parametrize("call", CALLS)
+@pytest.mark.parametrize("role", list(Role))
+def test_district_wide_figures_only_for_roles_that_may_see_them(district, role, call):
     from geo.permissions import NotAllowed
-    from geo.screen import screen_data
 
     db, _, bound = district
-    with db.session() as s, pytest.raises(NotAllowed):
-        department_load(s, NOW, Window(T0 - timedelta(days=1), NOW), actor=actor_for(role, bound))
-    with db.session() as s, pytest.raises(NotAllowed):
-        screen_data(s, NOW, actor=actor_for(role, bound))
+    with db.session() as s:
+        run = _district_wide_calls(s, actor_for(role, bound))[call]
+        if role in DISTRICT_WIDE_ROLES:
+            run()
+        else:
+            with pytest.raises(NotAllowed):
+                run()
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_the_admin_reads_the_audit_log_and_the_accounts(district, role):
+    from geo.accounts import list_users
+    from geo.audit import audit_log
+
+    db, _, bound = district
+    with db.session() as s:
+        for call in (audit_log, list_users):
+            if role == Role.ADMIN:
+                call(s, actor_for(role, bound))
+            else:
+                with pytest.raises(PermissionError):
+                    call(s, actor_for(role, bound))
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_uploaders_may_import(district, role, tmp_path):
+    from loaders.case_import import CaseImportSpec, run_case_import
+
+    db, _, bound = district
+    path = tmp_path / "cases.csv"
+    path.write_text("工单编号,诉求内容,经度,纬度,受理时间\nX1,测试,106.8005,39.6705,2026-03-02 09:00\n", encoding="utf-8")
+    report = run_case_import(path, CaseImportSpec(), db, apply=False, actor=actor_for(role, bound))
+    refused = any(p.kind == "not_permitted" for p in report.problems)
+    assert refused == (role not in (Role.ADMIN, Role.ANALYST))
 
 
 @pytest.mark.parametrize("role", list(Role))
