@@ -20,7 +20,7 @@ from geo.layouts import NoActiveLayout, active_layout, layout_bounds
 from geo.vocabulary import OPEN_STATUSES, Source, Status
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
-LINKED = "case_map_linked"  # the ?case= number already opened in this session
+LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
 BUILDINGS_ZOOM = 16
 RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "bounds", "zoom"]
 PERIODS = {"any": None, "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
@@ -95,16 +95,18 @@ def current_view(bounds: tuple[float, float, float, float]) -> MapView:
 
 
 def handle_link(actor: Actor) -> None:
-    """``?case=NUMBER`` opens that case's panel — if the signed-in actor may see it (geo decides)."""
+    """``?case=NUMBER`` opens that case's panel — if the signed-in actor may see it (geo decides); otherwise a
+    warning stays on the page for as long as the link is in the address bar."""
     number = st.query_params.get("case")
-    if not number or st.session_state.get(LINKED) == number:
+    if not number:
         return
-    st.session_state[LINKED] = number
-    with database().session() as session:
-        found = locate_case(session, number, actor)
-    if found:
-        st.session_state[SELECTED] = ("case", *found)
-    else:
+    if st.session_state.get(LINKED, (None, False))[0] != number:
+        with database().session() as session:
+            found = locate_case(session, number, actor)
+        st.session_state[LINKED] = (number, found is not None)
+        if found:
+            st.session_state[SELECTED] = ("case", *found)
+    if not st.session_state[LINKED][1]:
         st.warning(t("case_map_link_unknown").format(number=number))
 
 

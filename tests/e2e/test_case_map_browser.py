@@ -96,8 +96,8 @@ def test_a_department_user_sees_only_its_cases_and_cannot_open_another_departmen
     own, theirs = _cases_of_departments(sample_sqlite_copy)
     server = streamlit_server("dashboard/app.py", env={"DATABASE_URL": sample_sqlite_copy, "GRIDGOV_TILE_URL": None})
     open_case_map(page, server, username="dept_cgj", query=f"?case={theirs}")
+    page.get_by_text(f"未找到事件 {theirs}").first.wait_for(timeout=60_000)  # by URL: refused, nothing revealed
     page.get_by_text(f"符合条件 {own:,}").first.wait_for(timeout=60_000)  # the whole map holds only its cases
-    page.get_by_text(f"未找到事件 {theirs}").first.wait_for(timeout=30_000)  # by URL: refused, nothing revealed
     search = page.get_by_label("搜索编号 / 描述 / 地址")
     search.fill(theirs)  # by number: no match
     search.press("Enter")
