@@ -18,10 +18,11 @@ from geo.case_map import MapView
 from geo.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
 from geo.metrics_sql import count_if, dispatch_elapsed_seconds
 from geo.models import Building, Case, CaseDispatch, Category, Community, Department, Grid, Street
+from geo.overview import district_kpis
 from geo.routing import Route, route_for
 from geo.scope import case_condition
 from geo.storage import backend
-from geo.vocabulary import DONE_STATUSES, OPEN_STATUSES, DispatchRole, Rating, Role, Status
+from geo.vocabulary import OPEN_STATUSES, DispatchRole, Role
 from geo.workflow import actions_for
 
 #: More buildings than this in view: not drawn (the user is not zoomed in enough to tell them apart).
@@ -87,17 +88,9 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
 
 
 def _case_figures(session: Session, window: list, now: datetime) -> dict:
-    is_open = Case.status.in_([str(s) for s in OPEN_STATUSES])
-    row = session.execute(select(
-        func.count(), count_if(is_open),
-        count_if(and_(is_open, Case.status != Status.DEFERRED, Case.deadline < now)),
-        count_if(Case.status.in_([str(s) for s in DONE_STATUSES])),
-        count_if(Case.status.not_in([Status.REJECTED, Status.DEFERRED])),
-        count_if(Case.rating.is_not(None)), count_if(Case.rating.in_([Rating.SATISFIED, Rating.BASIC])),
-    ).where(*window)).one()
-    received, open_, overdue, closed, due, rated, satisfied = (int(v) for v in row)
-    return {"received": received, "open": open_, "overdue": overdue, "closed": closed,
-                "closure_rate": closed / due if due else None, "satisfaction_rate": satisfied / rated if rated else None}
+    kpis = district_kpis(session, now, where=window)
+    return {"received": kpis.received, "open": kpis.open, "overdue": kpis.overdue, "closed": kpis.closed,
+            "closure_rate": kpis.closure_rate, "satisfaction_rate": kpis.satisfaction_rate}
 
 
 def _card_figures(session: Session, window: list, now: datetime, policy: EscalationPolicy) -> dict:

@@ -26,8 +26,9 @@ _OPEN = [str(s) for s in OPEN_STATUSES]
 _DONE = [str(s) for s in DONE_STATUSES]
 
 
-def _case_figures(sql, now):
-    closed_span = sql.seconds_between(Case.reported_at, Case.closed_at)
+def case_figures(now: datetime) -> list:
+    """The per-case counts of docs/metrics.md as labelled SQL aggregates over ``cases`` (one definition,
+    shared by the metrics table and the overview's KPI tiles)."""
     return [
         func.count().label("received"),
         count_if(Case.status.in_(_OPEN)).label("open"),
@@ -39,7 +40,7 @@ def _case_figures(sql, now):
         count_if(Case.rating.in_([Rating.SATISFIED, Rating.BASIC])).label("satisfied"),
         count_if(Case.rework_count > 0).label("reworked"),
         count_if(Case.status.in_(_DONE + [Status.REWORK])).label("finished_once"),
-    ], closed_span
+    ]
 
 
 def _dispatch_figures(sql, now, policy: EscalationPolicy):
@@ -70,7 +71,8 @@ def metrics(session: Session, dimension: str, now: datetime, start: datetime | N
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; dimensions: {', '.join(DIMENSIONS)}")
     sql = backend(session.get_bind().dialect.name)
-    case_columns, closed_span = _case_figures(sql, now)
+    case_columns = case_figures(now)
+    closed_span = sql.seconds_between(Case.reported_at, Case.closed_at)
     dispatch_columns, report_in_span = _dispatch_figures(sql, now, policy)
     close_h = keyed_cases(dimension, [(closed_span / 3600.0).label("v")])
     report_h = keyed_dispatches(dimension, [(report_in_span / 3600.0).label("v")])
