@@ -1,7 +1,6 @@
-"""Many new cases at once (an import of a hotline export): the placement rules of geo.intake.report_case,
-vectorised so that 100,000 cases are placed and written in seconds.
+"""Many new cases at once (an import of a hotline export), placed and written in seconds for 100,000.
 
-Same rules as report_case: a case with coordinates goes to the grid of the active layout that holds it
+``place_cases`` is the one placement rule; geo.intake.report_case calls it for a single case. A case with coordinates goes to the grid of the active layout that holds it
 (snapped / near-boundary flags kept; outside every grid it goes to the unassigned queue with grid None) and
 to the building whose footprint holds it. New here: a case without coordinates whose address matched a
 building (loaders.case_address) is placed at a point inside that building's footprint — so it shows on the

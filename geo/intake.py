@@ -12,7 +12,7 @@ import shapely
 from sqlalchemy.orm import Session
 
 from geo.actors import Actor
-from geo.assignment import assign_buildings, assign_points
+from geo.bulk_intake import place_cases
 from geo.config import LOCAL_TZ
 from geo.datums import to_wgs84
 from geo.models import Case, CaseEvent, CaseGridAssignment, Category
@@ -53,19 +53,18 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     lon, lat = (float(v[0]) for v in to_wgs84(np.array([new.lon]), np.array([new.lat]), new.datum))
     if not (np.isfinite(lon) and np.isfinite(lat)):
         raise InvalidInput(f"case coordinates ({new.lon}, {new.lat}) are not numbers")
-    placed = assign_points(session, np.array([lon]), np.array([lat]))
-    building = int(assign_buildings(session, np.array([lon]), np.array([lat]))[0])
+    placed = place_cases(session, np.array([lon]), np.array([lat]), np.array([-1])).iloc[0]  # the bulk rules
     at = new.reported_at or datetime.now(UTC)
-    grid_id = int(placed.grid_id[0])
+    grid_id, building = int(placed.grid_id), int(placed.building_id)
     case = Case(number=new.number or case_number(at), source=str(source), category_id=new.category_id,
                 description=new.description, address=new.address, reporter_name=new.reporter_name,
                 reporter_phone=new.reporter_phone, lon=lon, lat=lat, location=shapely.Point(lon, lat),
                 grid_id=grid_id if grid_id >= 0 else None, building_id=building if building >= 0 else None,
-                snapped=bool(placed.snapped[0]), near_boundary=bool(placed.near_boundary[0]),
+                snapped=bool(placed.snapped), near_boundary=bool(placed.near_boundary),
                 status=Status.REPORTED, reported_at=at)
     session.add(case)
     session.flush()
-    session.add(CaseGridAssignment(case_id=case.id, layout_id=placed.layout_id, grid_id=case.grid_id,
+    session.add(CaseGridAssignment(case_id=case.id, layout_id=int(placed.layout_id), grid_id=case.grid_id,
                                    snapped=case.snapped, near_boundary=case.near_boundary))
     session.add(CaseEvent(case_id=case.id, at=at, actor=actor.name, role=str(actor.role), action="report",
                           from_status=None, to_status=Status.REPORTED, note=_placement_note(case, new.datum)))
