@@ -30,8 +30,11 @@ def _postgis_url() -> str:
     return url
 
 
-def _fresh_postgres_database(base_url: str, name: str) -> str:
-    """(Re)create database ``name`` on the server of ``base_url``; returns its URL."""
+def _fresh_postgres_database(base_url: str, suffix: str) -> str:
+    """(Re)create the database named after ``base_url``'s own plus ``suffix`` (``gridgov_test`` →
+    ``gridgov_test_empty``) on the same server; returns its URL. Two suites pointed at different base
+    databases (parallel checkouts) never drop each other's databases."""
+    name = f"{make_url(base_url).database}_{suffix}"
     admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -51,7 +54,7 @@ def empty_template(backend_name, tmp_path_factory) -> str:
     if backend_name == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'empty.db'}"
     else:
-        url = _fresh_postgres_database(_postgis_url(), "gridgov_test_empty")
+        url = _fresh_postgres_database(_postgis_url(), "empty")
     db = Database(url)
     upgrade(db)
     db.dispose()
@@ -88,7 +91,7 @@ class SampleDatabases:
             if backend_name == "sqlite":
                 url = f"sqlite:///{self._tmp.mktemp('sample') / 'sample.db'}"
             else:
-                url = _fresh_postgres_database(_postgis_url(), "gridgov_test_sample")
+                url = _fresh_postgres_database(_postgis_url(), "sample")
             database = Database(url)
             upgrade(database)
             load_sample(database)
