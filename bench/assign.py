@@ -30,7 +30,7 @@ from pyproj import Transformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.grid_index import GridIndex
+from geo.domain.grid_index import GridIndex
 
 CENTRE_LONLAT = (106.8, 39.67)
 SIZE_M = (20_000.0, 15_000.0)

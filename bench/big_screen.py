@@ -40,9 +40,9 @@ def peak_mb() -> float:
 
 
 def _sample_url() -> str:
-    from geo.schema import upgrade
-    from geo.storage import Database
-    from loaders.sample_load import load_sample
+    from geo.db.database import Database
+    from geo.db.schema import upgrade
+    from samples.load import load_sample
 
     url = f"sqlite:///{tempfile.mkdtemp()}/screen.db"
     db = Database(url)
@@ -61,8 +61,8 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     from dashboard.auth import ACTOR_KEY
-    from geo.actors import Actor
-    from geo.vocabulary import Role
+    from geo.domain.actors import Actor
+    from geo.domain.vocabulary import Role
 
     at = AppTest.from_file(str(PAGE), default_timeout=120)
     at.session_state[ACTOR_KEY] = Actor("kiosk:bench", Role.SCREEN)  # the wall runs on a kiosk token

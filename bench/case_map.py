@@ -25,15 +25,15 @@ from sqlalchemy import create_engine, func, make_url, select, text
 
 from dashboard.case_map_draw import base_map, case_layer
 from dashboard.offline import _component_target, use_local_assets
-from geo.actors import Actor
-from geo.case_map import CaseFilters, MapView, map_layer
-from geo.case_map_lookup import buildings_in_view, panel_actions, suggested_route
-from geo.case_story import case_story
-from geo.layouts import active_layout, layout_bounds, layout_geojson
-from geo.models import Case
-from geo.schema import upgrade
-from geo.storage import Database
-from geo.vocabulary import Role
+from geo.db.database import Database
+from geo.db.models import Case
+from geo.db.schema import upgrade
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role
+from geo.read.case_map import CaseFilters, MapView, map_layer
+from geo.read.case_map_lookup import buildings_in_view, panel_actions, suggested_route
+from geo.read.case_story import case_story
+from geo.read.layouts import active_layout, layout_bounds, layout_geojson
 
 LABELS = {"cases": "件", "open": "在办", "zoom_in": "放大查看", **{f"status_{s}": s for s in (
     "reported", "accepted", "whistled", "reported_in", "answered", "closed", "rated", "rejected", "rework",
@@ -42,7 +42,7 @@ TARGET = 1_000_000
 
 
 def _sample_sqlite() -> str:
-    from loaders.sample_load import load_sample
+    from samples.load import load_sample
 
     url = f"sqlite:///{tempfile.mkdtemp(prefix='bench_case_map_')}/sample.db"
     db = Database(url)
@@ -108,7 +108,7 @@ def million_database(base_url: str) -> Database:
     with db.session() as s:
         count = s.scalar(select(func.count()).select_from(Case))
     if count == 0:
-        from loaders.sample_load import load_sample
+        from samples.load import load_sample
 
         load_sample(db)
         count = 48_022

@@ -22,16 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.actors import Actor
-from geo.analysis_filters import default_window, window_for_days
-from geo.hotspot_service import PERMUTATIONS, HotspotQuery, hotspot_view, layout_key
-from geo.hotspots import getis_ord, grid_weights
-from geo.layouts import active_layout, grids_frame
-from geo.load_service import department_load, department_trend, grid_load
-from geo.schema import upgrade
-from geo.storage import Database
-from geo.supervision import supervision_notices
-from geo.vocabulary import Role
+from geo.db.database import Database
+from geo.db.schema import upgrade
+from geo.domain.actors import Actor
+from geo.domain.hotspots import getis_ord, grid_weights
+from geo.domain.vocabulary import Role
+from geo.read.analysis_filters import default_window, window_for_days
+from geo.read.hotspot_service import PERMUTATIONS, HotspotQuery, hotspot_view, layout_key
+from geo.read.layouts import active_layout, grids_frame
+from geo.read.load_service import department_load, department_trend, grid_load
+from geo.read.supervision import supervision_notices
 
 ANALYST = Actor("分析员", Role.ANALYST)
 
@@ -51,7 +51,7 @@ def median_seconds(fn) -> float:
 def sample_database(url: str | None) -> Database:
     if url:
         return Database(url)
-    from loaders.sample_load import load_sample
+    from samples.load import load_sample
 
     db = Database(f"sqlite:///{Path(tempfile.mkdtemp(prefix='gridgov-bench-')) / 'sample.db'}")
     upgrade(db)

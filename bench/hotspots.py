@@ -20,8 +20,9 @@ from shapely.geometry import box
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from geo.crs import METRIC_CRS, STORAGE_CRS
-from geo.hotspots import clear_weights_cache, getis_ord, grid_weights, h3_counts
+from geo.config import metric_crs
+from geo.domain.crs import STORAGE_CRS
+from geo.domain.hotspots import clear_weights_cache, getis_ord, grid_weights, h3_counts
 
 CENTRE = (106.82, 39.67)
 WIDTH_M, HEIGHT_M = 12_000, 14_000
@@ -30,19 +31,19 @@ RUNS = 3
 
 def voronoi_grids(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     """n Voronoi cells tiling a 12 × 14 km rectangle around CENTRE, in lon/lat like stored grids."""
-    cx, cy = Transformer.from_crs(STORAGE_CRS, METRIC_CRS, always_xy=True).transform(*CENTRE)
+    cx, cy = Transformer.from_crs(STORAGE_CRS, metric_crs(), always_xy=True).transform(*CENTRE)
     rect = box(cx - WIDTH_M / 2, cy - HEIGHT_M / 2, cx + WIDTH_M / 2, cy + HEIGHT_M / 2)
     rng = np.random.default_rng(seed)
     xs = rng.uniform(rect.bounds[0], rect.bounds[2], n)
     ys = rng.uniform(rect.bounds[1], rect.bounds[3], n)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(np.c_[xs, ys]), extend_to=rect))
     cells = shapely.intersection(cells, rect)
-    return gpd.GeoDataFrame(geometry=cells, crs=METRIC_CRS).to_crs(STORAGE_CRS)
+    return gpd.GeoDataFrame(geometry=cells, crs=metric_crs()).to_crs(STORAGE_CRS)
 
 
 def clustered_counts(grids: gpd.GeoDataFrame, seed: int = 1) -> np.ndarray:
     """Poisson counts, background 2 per grid plus a cluster (sd 1.5 km) 3 km south-west of the centre."""
-    centres = grids.to_crs(METRIC_CRS).geometry.centroid
+    centres = grids.to_crs(metric_crs()).geometry.centroid
     hot = centres.union_all().centroid
     d2 = (centres.x - (hot.x - 3000)) ** 2 + (centres.y - (hot.y - 3000)) ** 2
     lam = 2.0 + 30.0 * np.exp(-d2.to_numpy() / (2 * 1500.0**2))

@@ -25,14 +25,14 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.actors import Actor
-from geo.datums import wgs84_to_gcj02
-from geo.models import Building, Case, Category
-from geo.schema import upgrade
-from geo.storage import Database
-from geo.vocabulary import Role
+from geo.db.database import Database
+from geo.db.models import Building, Case, Category
+from geo.db.schema import upgrade
+from geo.domain.actors import Actor
+from geo.domain.datums import wgs84_to_gcj02
+from geo.domain.vocabulary import Role
 from loaders.case_import import CaseImportSpec, run_case_import
-from loaders.sample_load import load_sample
+from samples.load import load_sample
 
 STATUS_WORDS = ["待受理", "已受理", "处理中", "已办结", "已办结", "已办结"]
 SOURCES = ["12345热线", "小程序", "网格员", "视频巡查"]

@@ -19,12 +19,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from geo.actors import Actor
-from geo.schema import upgrade
-from geo.storage import Database
-from geo.vocabulary import Role
+from geo.db.database import Database
+from geo.db.schema import upgrade
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role
 from loaders.layer_import import LayerSpec, MappingMemory, run_layer_import
-from loaders.sample_load import load_sample
+from samples.load import load_sample
 
 SURVEY = REPO / "sample_data" / "grids_survey_office.zip"
 ACTOR = Actor("bench", Role.ANALYST)

@@ -20,12 +20,12 @@ from sqlalchemy import create_engine, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.metrics import metrics  # noqa: E402
-from geo.models import Case, CaseDispatch, Department  # noqa: E402
-from geo.schema import upgrade  # noqa: E402
-from geo.storage import Database  # noqa: E402
-from geo.sweep import sweep  # noqa: E402
-from loaders.sample_load import load_sample  # noqa: E402
+from geo.db.database import Database  # noqa: E402
+from geo.db.models import Case, CaseDispatch, Department  # noqa: E402
+from geo.db.schema import upgrade  # noqa: E402
+from geo.read.metrics import metrics  # noqa: E402
+from geo.usecases.sweep import sweep  # noqa: E402
+from samples.load import load_sample  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 OPEN_CASES = 100_000

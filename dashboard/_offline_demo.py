@@ -21,8 +21,9 @@ import streamlit as st
 from folium.plugins import HeatMap, MarkerCluster
 from streamlit_folium import st_folium
 
-from dashboard.basemap import make_map, tile_config_from_env
+from dashboard.basemap import make_map
 from dashboard.offline import use_local_assets
+from geo.config import tile_config
 
 CENTER = (39.9150, 116.4040)
 MARKER = (39.9150, 116.4040)  # the single clickable marker, inside the grid polygon
@@ -31,7 +32,7 @@ use_local_assets()
 st.set_page_config(page_title="GridGov offline map check", layout="wide")
 st.title("Offline map check")
 
-m = make_map(CENTER, 15, tile_config_from_env())
+m = make_map(CENTER, 15, tile_config())
 
 grid = {
     "type": "Feature",

@@ -13,8 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.data import database
-from geo import analysis_filters, hotspot_service, load_service, supervision
-from geo.actors import Actor
+from geo.domain.actors import Actor
+from geo.read import analysis_filters, hotspot_service, load_service, supervision
 from loaders import exports
 
 TTL = 120

@@ -11,8 +11,9 @@ import folium
 import numpy as np
 from folium.raster_layers import ImageOverlay
 
-from dashboard.basemap import make_map, tile_config_from_env
+from dashboard.basemap import make_map
 from dashboard.grid_map import EMPTY, PALETTE, class_breaks, colour_for
+from geo.config import tile_config
 
 #: Gi* classes, ArcGIS's diverging red–blue so that analysts read them as they are used to.
 GI_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#f7f7f7",
@@ -46,7 +47,7 @@ def grid_map(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label
         feature["properties"]["fill"] = fill.get(grid_id, EMPTY)
         feature["properties"]["sel"] = grid_id == selected
     minx, miny, maxx, maxy = bounds
-    m = make_map(center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=12, tiles=tile_config_from_env())
+    m = make_map(center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=12, tiles=tile_config())
     folium.GeoJson(
         collection, name="grids",
         style_function=lambda f: {

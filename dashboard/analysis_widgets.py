@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard import analysis_data as data
 from dashboard.data import database
 from dashboard.i18n import t
-from geo.layouts import NoActiveLayout, active_layout
+from geo.read.layouts import NoActiveLayout, active_layout
 
 
 def layout_or_stop() -> tuple[int, str]:

@@ -7,8 +7,8 @@ import streamlit as st
 from dashboard.auth import require_actor, sign_out, signed_in
 from dashboard.i18n import language_switch, t
 from dashboard.offline import use_local_assets
-from geo.permissions import may
-from geo.vocabulary import Role
+from geo.domain.permissions import may
+from geo.domain.vocabulary import Role
 
 # An emoji favicon is drawn in the browser; a ":material/...:" favicon would be fetched from a Google CDN.
 st.set_page_config(page_title="GridGov", page_icon="🗺️", layout="wide")

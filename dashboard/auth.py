@@ -4,8 +4,6 @@ the session; it times out after GRIDGOV_SESSION_TIMEOUT_MIN minutes without acti
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from datetime import UTC, datetime
 
@@ -13,22 +11,19 @@ import streamlit as st
 
 from dashboard.data import database
 from dashboard.i18n import t
-from geo.accounts import LockedOut, SignInFailed, actor_from_claims, authenticate, kiosk_actor
-from geo.actors import Actor
+from geo.config import session_timeout_s, single_sign_on
+from geo.domain.actors import Actor
+from geo.usecases.accounts import LockedOut, SignInFailed, actor_from_claims, authenticate, kiosk_actor
 
 ACTOR_KEY = "gg_actor"
 SEEN_KEY = "gg_last_seen"
-
-
-def _timeout_s() -> float:
-    return float(os.environ.get("GRIDGOV_SESSION_TIMEOUT_MIN", "30")) * 60
 
 
 def current_actor() -> Actor | None:
     """The signed-in actor, or None (also after the inactivity timeout, which signs the session out)."""
     actor = st.session_state.get(ACTOR_KEY)
     last = st.session_state.get(SEEN_KEY, time.time())
-    if actor is not None and not actor.name.startswith("kiosk:") and time.time() - last > _timeout_s():
+    if actor is not None and not actor.name.startswith("kiosk:") and time.time() - last > session_timeout_s():
         sign_out()
         st.warning(t("auth_timed_out"))
         return None
@@ -64,16 +59,16 @@ def _kiosk() -> Actor | None:
 
 
 def _single_sign_on() -> Actor | None:
-    if os.environ.get("GRIDGOV_AUTH") != "oidc":
+    sso = single_sign_on()
+    if sso is None:
         return None
     if not st.user.is_logged_in:
         st.button(t("auth_sso"), on_click=st.login, type="primary")
         st.stop()
-    role_map = json.loads(os.environ.get("GRIDGOV_OIDC_ROLE_MAP", "{}"))
-    claim = os.environ.get("GRIDGOV_OIDC_ROLE_CLAIM", "groups")
     try:
         with database().transaction() as session:
-            return actor_from_claims(session, st.user.to_dict(), claim, role_map, datetime.now(UTC))
+            return actor_from_claims(session, st.user.to_dict(), sso.role_claim, sso.role_map,
+                                     datetime.now(UTC))
     except SignInFailed:
         st.error(t("auth_sso_no_role"))
         st.stop()

@@ -1,55 +1,18 @@
-"""Base map: a configurable tile layer (intranet tile server, Tianditu, OSM) or none at all.
-
-Environment:
-    GRIDGOV_TILE_URL          URL template, e.g. ``http://tiles.intranet/{z}/{x}/{y}.png``;
-                              unset, empty or ``none`` -> no tiles (plain background).
-    GRIDGOV_TILE_ATTRIBUTION  attribution text/HTML (default: the tile server's host name).
-    GRIDGOV_TILE_MAX_ZOOM     highest zoom level the tile server has (default 18).
-    GRIDGOV_TILE_SUBDOMAINS   values for ``{s}`` in the template, e.g. ``01234567`` for
-                              Tianditu's ``t{s}.tianditu.gov.cn`` (default ``abc``).
-"""
+"""Base map: a configurable tile layer (intranet tile server, Tianditu, OSM; ``geo.config.tile_config``)
+or none at all."""
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from collections.abc import Sequence
 
 import folium
 
+from geo.config import TileConfig
+
 # Buildings need street level; beyond the tile server's own maximum the tiles are upscaled.
 MAP_MAX_ZOOM = 19
-DEFAULT_TILE_MAX_ZOOM = 18
 # Light, neutral background used when no tiles are configured (and visible between tiles).
 BACKGROUND_COLOR = "#eef1f4"
-
-
-@dataclass(frozen=True)
-class TileConfig:
-    url: str
-    attribution: str
-    max_zoom: int = DEFAULT_TILE_MAX_ZOOM
-    subdomains: str = "abc"
-
-
-def tile_config_from_env(env: Mapping[str, str] | None = None) -> TileConfig | None:
-    """Tile settings from ``GRIDGOV_TILE_*``; None means "draw no tiles"."""
-    env = os.environ if env is None else env
-    url = (env.get("GRIDGOV_TILE_URL") or "").strip()
-    if not url or url.lower() == "none":
-        return None
-    raw_zoom = (env.get("GRIDGOV_TILE_MAX_ZOOM") or "").strip()
-    try:
-        max_zoom = int(raw_zoom) if raw_zoom else DEFAULT_TILE_MAX_ZOOM
-    except ValueError:
-        raise ValueError(f"GRIDGOV_TILE_MAX_ZOOM must be an integer, got {raw_zoom!r}") from None
-    # Default attribution: the host name without the {s} label ("t{s}.tianditu.gov.cn" -> "tianditu.gov.cn").
-    host = re.sub(r"[^.]*\{s\}[^.]*\.", "", urlsplit(url).netloc)
-    attribution = (env.get("GRIDGOV_TILE_ATTRIBUTION") or "").strip() or host or "tiles"
-    subdomains = (env.get("GRIDGOV_TILE_SUBDOMAINS") or "").strip() or "abc"
-    return TileConfig(url=url, attribution=attribution, max_zoom=max_zoom, subdomains=subdomains)
 
 
 def make_map(center: Sequence[float], zoom: int, tiles: TileConfig | None, **map_kwargs) -> folium.Map:

@@ -15,10 +15,11 @@ import folium
 import pandas as pd
 from folium.utilities import JsCode
 
-from dashboard.basemap import make_map, tile_config_from_env
+from dashboard.basemap import make_map
 from dashboard.grid_map import class_breaks, colour_for
-from geo.case_map import MapLayer
-from geo.vocabulary import OPEN_STATUSES
+from geo.config import tile_config
+from geo.domain.vocabulary import OPEN_STATUSES
+from geo.read.case_map import MapLayer
 
 CASE_MARK, GRID_MARK, CELL_MARK = "●", "▦", "◎"
 
@@ -76,7 +77,7 @@ def base_map(grids_geojson: str, bounds: tuple[float, float, float, float]) -> f
     """The map that stays the same across reruns: tiles (if configured) and the grid boundaries. Half zoom
     steps, so that the whole district fills the map at the start."""
     center = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
-    m = make_map(center=center, zoom=START_ZOOM, tiles=tile_config_from_env(), zoom_snap=0.5, zoom_delta=0.5)
+    m = make_map(center=center, zoom=START_ZOOM, tiles=tile_config(), zoom_snap=0.5, zoom_delta=0.5)
     m.get_root().header.add_child(folium.Element(_CSS), name="gridgov_case_map_css")
     folium.GeoJson(grids_geojson, name="grids", on_each_feature=_GRID_EACH,
                    style={"color": "#5b6b7f", "weight": 0.8, "fillColor": "#1d4f91", "fillOpacity": 0.03}

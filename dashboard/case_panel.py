@@ -16,19 +16,20 @@ import streamlit as st
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
-from geo.actors import Actor
-from geo.case_actions import perform
-from geo.case_map_lookup import FilterOptions, panel_actions, suggested_route
-from geo.case_story import CaseStory, case_story, reveal_reporter
 from geo.config import LOCAL_TZ
-from geo.permissions import may
-from geo.scope import OutOfScope
-from geo.vocabulary import Rating, Tier
-from geo.workflow import CaseChanged, WorkflowError
+from geo.db.scope import OutOfScope
+from geo.domain.actors import Actor
+from geo.domain.permissions import may
+from geo.domain.vocabulary import Rating, Tier
+from geo.domain.workflow import CaseChanged, WorkflowError
+from geo.read.case_map_lookup import FilterOptions, panel_actions, suggested_route
+from geo.read.case_story import CaseStory, case_story
+from geo.usecases.case_actions import perform
+from geo.usecases.personal_data import reveal_reporter
 
 _TZ = ZoneInfo(LOCAL_TZ)
 FLASH = "case_map_flash"
-#: Which inputs each action needs (geo.case_actions' keyword parameters).
+#: Which inputs each action needs (geo.usecases.case_actions' keyword parameters).
 ACTION_INPUTS = {
     "accept": ("tier", "note"), "reject": ("reason",), "whistle": ("lead", "co", "note"), "report_in": ("note",),
     "answer": ("note",), "close": ("note",), "rate": ("rating", "note"), "return_for_rework": ("reason",),
@@ -203,7 +204,7 @@ def _input(name: str, action: str, case: dict, options: FilterOptions, route) ->
 
 
 def action_params(action: str, case_id: int) -> dict:
-    """The keyword parameters of geo.case_actions.perform from the panel's inputs."""
+    """The keyword parameters of geo.usecases.case_actions.perform from the panel's inputs."""
     value = {name: st.session_state.get(_key(name, action, case_id)) for name in ACTION_INPUTS[action]}
     params = {}
     if "tier" in value:

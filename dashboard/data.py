@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.storage import Database
+from geo.db.database import Database
 
 
 @st.cache_resource
@@ -16,7 +16,7 @@ def database() -> Database:
 @st.cache_data(show_spinner=False)
 def layout_geojson(url: str, layout_id: int) -> str:
     """Grid polygons change only with a new layout version, so the key (database, layout id) never goes stale."""
-    from geo.layouts import layout_geojson as build
+    from geo.read.layouts import layout_geojson as build
 
     with database().session() as session:
         return build(session, layout_id)

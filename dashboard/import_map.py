@@ -6,7 +6,8 @@ import json
 
 import folium
 
-from dashboard.basemap import make_map, tile_config_from_env
+from dashboard.basemap import make_map
+from geo.config import tile_config
 
 STATUS_COLOURS = {"added": "#2ca02c", "changed": "#ff7f0e", "unchanged": "#4c78a8"}
 SEVERITY_COLOURS = {"error": "#d62728", "warning": "#e6a800", "info": "#7f7f7f"}
@@ -35,7 +36,7 @@ def preview_map(layers: dict[str, str], problems: list) -> folium.Map:
                              for k in ("current", "new", "removed"))
     box = _bounds([new, current])
     center = ((box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2) if box else (39.67, 106.82)
-    m = make_map(center=center, zoom=13, tiles=tile_config_from_env())
+    m = make_map(center=center, zoom=13, tiles=tile_config())
     folium.GeoJson(current, name="current", style_function=lambda f: {
         "color": "#555", "weight": 2.5, "fillOpacity": 0, "opacity": 0.6}).add_to(m)
     folium.GeoJson(new, name="new", style_function=lambda f: {

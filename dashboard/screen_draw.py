@@ -8,21 +8,17 @@ a script or a font from anywhere. Every value from the database goes through ``h
 from __future__ import annotations
 
 import html
-import os
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from dashboard.screen_map import DOT_COLOURS
 from geo.config import LOCAL_TZ
-from geo.screen import Headline
+from geo.read.screen import Headline
 
 CSS_PATH = Path(__file__).resolve().parent / "static" / "gridgov" / "screen.css"
-DEFAULT_REFRESH_S = 30.0
-MIN_REFRESH_S = 1.0
 #: Hides Streamlit's chrome when the page is opened as a screen (``?embed=true``).
 _CHROME_CSS = """
 header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
@@ -30,35 +26,6 @@ header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSideb
 """
 
 Translate = Callable[[str], str]
-
-
-def refresh_seconds(env: Mapping[str, str] | None = None) -> float:
-    """``GRIDGOV_SCREEN_REFRESH_S`` (default 30): seconds between refreshes, at least 1."""
-    raw = ((os.environ if env is None else env).get("GRIDGOV_SCREEN_REFRESH_S") or "").strip()
-    if not raw:
-        return DEFAULT_REFRESH_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"GRIDGOV_SCREEN_REFRESH_S must be a number of seconds, got {raw!r}") from None
-    if not value >= MIN_REFRESH_S:
-        raise ValueError(f"GRIDGOV_SCREEN_REFRESH_S must be at least {MIN_REFRESH_S:g} s, got {raw!r}")
-    return value
-
-
-def fixed_as_of(env: Mapping[str, str] | None = None) -> datetime | None:
-    """``GRIDGOV_SCREEN_AS_OF`` (ISO 8601, e.g. ``2026-10-31T20:00+08:00``): show the district as of that
-    instant instead of now — for demos and training on a historical database. Unset: live."""
-    raw = ((os.environ if env is None else env).get("GRIDGOV_SCREEN_AS_OF") or "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(
-            f"GRIDGOV_SCREEN_AS_OF must be an ISO 8601 time such as 2026-10-31T20:00+08:00, got {raw!r}"
-        ) from None
-    return value.replace(tzinfo=ZoneInfo(LOCAL_TZ)) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def screen_css(embedded: bool) -> str:

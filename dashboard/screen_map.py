@@ -19,9 +19,10 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.basemap import make_map, tile_config_from_env
+from dashboard.basemap import make_map
 from dashboard.grid_map import class_breaks, colour_for
-from geo.screen import ScreenMap
+from geo.config import tile_config
+from geo.read.screen import ScreenMap
 
 #: Dark sequential palette for open load (few → many); grids with none stay near the background.
 PALETTE = ["#16305a", "#1d4a80", "#2567a3", "#2f8bbf", "#f0a03c", "#e8572b"]
@@ -82,7 +83,7 @@ def base_map(bounds: tuple[float, float, float, float] | None) -> folium.Map:
     m = make_map(
         centre,
         12,
-        tile_config_from_env(),
+        tile_config(),
         zoom_control=False,
         prefer_canvas=True,
         zoom_snap=0.1,

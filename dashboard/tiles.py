@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard.i18n import t
-from geo.overview import Kpis
+from geo.read.overview import Kpis
 
 
 def _percent(value: float | None) -> str:

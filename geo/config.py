@@ -1,26 +1,79 @@
-"""Settings read from the environment, in one place."""
+"""Every setting GridGov reads from the environment, in one place (README's configuration table lists them).
+
+Each reader takes an optional ``env`` mapping (default ``os.environ``) so tests can pass their own, and
+refuses a malformed value with a message naming the variable and an accepted example. Nothing else in
+GridGov reads the environment. This module may import geo.domain (to build its value types) and nothing
+else of geo.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from geo.domain.crs import DEFAULT_METRIC_CRS
+from geo.domain.workcalendar import WorkCalendar, default_calendar
 
 #: Display time zone: all times are stored as UTC and shown in the district's local time.
 LOCAL_TZ = "Asia/Shanghai"
+MB = 1024 * 1024
 
 
-def data_dir() -> Path:
+def _env(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def _text(name: str, env: Mapping[str, str] | None, default: str = "") -> str:
+    return (_env(env).get(name) or "").strip() or default
+
+
+def _number(name: str, env: Mapping[str, str] | None, default: float, minimum: float, unit: str,
+            short: str) -> float:
+    """A number of ``unit`` (e.g. "seconds", short "s") at least ``minimum``; NaN is refused too."""
+    raw = _text(name, env)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of {unit}, got {raw!r}") from None
+    if not value >= minimum:
+        raise ValueError(f"{name} must be at least {minimum:g} {short}, got {raw!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where the embedded database and uploads live (``GRIDGOV_DATA_DIR``, default ``./data``)."""
-    return Path(os.environ.get("GRIDGOV_DATA_DIR", "data")).resolve()
+    return Path(_text("GRIDGOV_DATA_DIR", env, "data")).resolve()
 
 
-def database_url() -> str:
+def database_url(env: Mapping[str, str] | None = None) -> str:
     """``DATABASE_URL`` if set (``postgresql+psycopg://…`` for PostGIS), else the embedded SQLite file."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
-    return f"sqlite:///{data_dir() / 'gridgov.db'}"
+    return _text("DATABASE_URL", env) or f"sqlite:///{data_dir(env) / 'gridgov.db'}"
+
+
+def max_upload_bytes(env: Mapping[str, str] | None = None) -> int:
+    """Largest upload accepted (``GRIDGOV_MAX_UPLOAD_MB``, default 200 MB — Streamlit's own default limit)."""
+    return int(_number("GRIDGOV_MAX_UPLOAD_MB", env, 200, minimum=0, unit="megabytes", short="MB") * MB)
+
+
+# --------------------------------------------------------------------------- spatial rules
+
+
+def metric_crs(env: Mapping[str, str] | None = None) -> str:
+    """The projected CRS (metres) for distances and areas (``GRIDGOV_METRIC_CRS``, default EPSG:4545)."""
+    return _text("GRIDGOV_METRIC_CRS", env, DEFAULT_METRIC_CRS)
 
 
 @dataclass(frozen=True)
@@ -32,9 +85,116 @@ class AssignmentSettings:
     building_m: float = 20.0  # no footprint contains the point: the nearest building this close
 
     @classmethod
-    def from_env(cls) -> AssignmentSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AssignmentSettings:
         return cls(
-            snap_m=float(os.environ.get("GRIDGOV_SNAP_M", cls.snap_m)),
-            boundary_m=float(os.environ.get("GRIDGOV_BOUNDARY_M", cls.boundary_m)),
-            building_m=float(os.environ.get("GRIDGOV_BUILDING_M", cls.building_m)),
+            snap_m=_number("GRIDGOV_SNAP_M", env, cls.snap_m, minimum=0, unit="metres", short="m"),
+            boundary_m=_number("GRIDGOV_BOUNDARY_M", env, cls.boundary_m, minimum=0, unit="metres", short="m"),
+            building_m=_number("GRIDGOV_BUILDING_M", env, cls.building_m, minimum=0, unit="metres", short="m"),
         )
+
+
+@lru_cache(maxsize=1)
+def _calendar_from(path: str) -> WorkCalendar:
+    return WorkCalendar.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def work_calendar(env: Mapping[str, str] | None = None) -> WorkCalendar:
+    """The district's work calendar: the JSON file named by ``GRIDGOV_CALENDAR``, else China's official one."""
+    path = _text("GRIDGOV_CALENDAR", env)
+    return _calendar_from(path) if path else default_calendar()
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def session_timeout_s(env: Mapping[str, str] | None = None) -> float:
+    """Idle seconds before a session signs out (``GRIDGOV_SESSION_TIMEOUT_MIN``, default 30 minutes)."""
+    return _number("GRIDGOV_SESSION_TIMEOUT_MIN", env, 30, minimum=0, unit="minutes", short="min") * 60
+
+
+@dataclass(frozen=True)
+class SingleSignOn:
+    """``GRIDGOV_AUTH=oidc``: sign in through Streamlit's OIDC login; groups map to roles."""
+
+    role_claim: str
+    role_map: dict[str, str]
+
+
+def single_sign_on(env: Mapping[str, str] | None = None) -> SingleSignOn | None:
+    """The single sign-on settings, or None for local accounts (the default)."""
+    if _text("GRIDGOV_AUTH", env) != "oidc":
+        return None
+    raw = _text("GRIDGOV_OIDC_ROLE_MAP", env, "{}")
+    try:
+        role_map = json.loads(raw)
+    except ValueError:
+        raise ValueError(f'GRIDGOV_OIDC_ROLE_MAP must be JSON such as {{"gov-center": "supervisor"}}, '
+                         f"got {raw!r}") from None
+    return SingleSignOn(_text("GRIDGOV_OIDC_ROLE_CLAIM", env, "groups"), role_map)
+
+
+def demo_password(env: Mapping[str, str] | None = None) -> str:
+    """The sample's demo accounts' password (``GRIDGOV_DEMO_PASSWORD``, default ``gridgov-demo``)."""
+    return _text("GRIDGOV_DEMO_PASSWORD", env, "gridgov-demo")
+
+
+DEFAULT_TILE_MAX_ZOOM = 18
+
+
+@dataclass(frozen=True)
+class TileConfig:
+    url: str
+    attribution: str
+    max_zoom: int = DEFAULT_TILE_MAX_ZOOM
+    subdomains: str = "abc"
+
+
+def tile_config(env: Mapping[str, str] | None = None) -> TileConfig | None:
+    """Base-map tiles from ``GRIDGOV_TILE_URL`` (template; unset, empty or ``none``: no tiles),
+    ``GRIDGOV_TILE_ATTRIBUTION`` (default: the host), ``GRIDGOV_TILE_MAX_ZOOM`` (18) and
+    ``GRIDGOV_TILE_SUBDOMAINS`` (values of ``{s}``, e.g. ``01234567`` for Tianditu; default ``abc``)."""
+    url = _text("GRIDGOV_TILE_URL", env)
+    if not url or url.lower() == "none":
+        return None
+    raw_zoom = _text("GRIDGOV_TILE_MAX_ZOOM", env)
+    try:
+        max_zoom = int(raw_zoom) if raw_zoom else DEFAULT_TILE_MAX_ZOOM
+    except ValueError:
+        raise ValueError(f"GRIDGOV_TILE_MAX_ZOOM must be an integer, got {raw_zoom!r}") from None
+    # Default attribution: the host name without the {s} label ("t{s}.tianditu.gov.cn" -> "tianditu.gov.cn").
+    host = re.sub(r"[^.]*\{s\}[^.]*\.", "", urlsplit(url).netloc)
+    return TileConfig(url=url, attribution=_text("GRIDGOV_TILE_ATTRIBUTION", env) or host or "tiles",
+                      max_zoom=max_zoom, subdomains=_text("GRIDGOV_TILE_SUBDOMAINS", env, "abc"))
+
+
+def screen_refresh_s(env: Mapping[str, str] | None = None) -> float:
+    """``GRIDGOV_SCREEN_REFRESH_S`` (default 30): seconds between big-screen refreshes, at least 1."""
+    return _number("GRIDGOV_SCREEN_REFRESH_S", env, 30.0, minimum=1.0, unit="seconds", short="s")
+
+
+def screen_as_of(env: Mapping[str, str] | None = None) -> datetime | None:
+    """``GRIDGOV_SCREEN_AS_OF`` (ISO 8601, e.g. ``2026-10-31T20:00+08:00``): show the district as of that
+    instant instead of now — for training on a historical database. Unset: live."""
+    raw = _text("GRIDGOV_SCREEN_AS_OF", env)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(
+            f"GRIDGOV_SCREEN_AS_OF must be an ISO 8601 time such as 2026-10-31T20:00+08:00, got {raw!r}"
+        ) from None
+    return value.replace(tzinfo=ZoneInfo(LOCAL_TZ)) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def cli_user(env: Mapping[str, str] | None = None) -> str:
+    """Who runs a ``gridgov`` command, for the audit log (``USER``, default ``admin``)."""
+    return _text("USER", env, "admin")
+
+
+def new_password(env: Mapping[str, str] | None = None) -> str:
+    """``GRIDGOV_NEW_PASSWORD``: the password for ``gridgov user add`` without a terminal (scripts); "" asks."""
+    return _text("GRIDGOV_NEW_PASSWORD", env)

@@ -2,7 +2,7 @@
 
 Why each rule:
 - Uploads come from analysts' desktops; a mistaken 5 GB upload or a crafted archive must be refused with a
-  plain message before it fills the disk (``MAX_UPLOAD_BYTES``, ``MAX_UNPACKED_BYTES``, ``MAX_RATIO``).
+  plain message before it fills the disk (``geo.config.max_upload_bytes``, ``MAX_UNPACKED_BYTES``, ``MAX_RATIO``).
 - Declared sizes in a zip can lie, so extraction counts the bytes it actually writes and stops at the limit.
 - A member named ``../../evil.shp`` or ``/etc/x`` would escape the upload folder (zip slip): the whole
   archive is refused, nothing is extracted.
@@ -12,14 +12,12 @@ Why each rule:
 
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
-MB = 1024 * 1024
-#: Largest upload accepted (GRIDGOV_MAX_UPLOAD_MB, default 200 MB — Streamlit's own default limit).
-MAX_UPLOAD_BYTES = int(float(os.environ.get("GRIDGOV_MAX_UPLOAD_MB", "200")) * MB)
+from geo.config import MB, max_upload_bytes
+
 #: Largest total size after unpacking: a district's layers are tens of MB; 1 GB is far beyond honest data.
 MAX_UNPACKED_BYTES = 1024 * MB
 #: Largest compression ratio of a member (and of the whole archive). Shapefiles compress 3–10×; bombs 1000×.
@@ -41,8 +39,8 @@ class ArchiveRefused(ValueError):
 
 
 def check_upload_size(size: int, limit: int | None = None) -> None:
-    """Refuse an upload larger than ``limit`` bytes (default ``MAX_UPLOAD_BYTES``)."""
-    limit = MAX_UPLOAD_BYTES if limit is None else limit
+    """Refuse an upload larger than ``limit`` bytes (default ``geo.config.max_upload_bytes()``)."""
+    limit = max_upload_bytes() if limit is None else limit
     if size > limit:
         raise ArchiveRefused(
             "oversize", f"The upload is {size / MB:.1f} MB; the limit is {limit / MB:.0f} MB. "

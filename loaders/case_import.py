@@ -28,19 +28,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.actors import Actor
-from geo.audit import record
-from geo.bulk_intake import NOT_PLACED, place_cases, report_cases_bulk
 from geo.config import LOCAL_TZ
-from geo.datums import DATUMS
-from geo.layouts import NoActiveLayout, active_layout
-from geo.models import Building, Case, Category, Grid
-from geo.permissions import may
-from geo.storage import Database
-from geo.vocabulary import Source, Status
+from geo.db.database import Database
+from geo.domain.actors import Actor
+from geo.domain.datums import DATUMS
+from geo.domain.permissions import may
+from geo.domain.vocabulary import Source, Status
+from geo.read import references
+from geo.read.layouts import NoActiveLayout, active_layout
+from geo.usecases.bulk_intake import NOT_PLACED, import_cases, place_cases
 from loaders import case_rows as rows_
 from loaders.case_address import AddressIndex
 from loaders.case_mapping import CategoryLookup, MappingError, resolve_mapping
@@ -107,9 +105,7 @@ def _run(path: Path, spec: CaseImportSpec, db: Database, apply: bool, actor: Act
                            "problems)")
         report.settle()
         if apply and report.status == "ok" and len(cases):
-            numbers = report_cases_bulk(session, cases, placement, actor, now, note=f"imported from {path.name}")
-            record(session, now, actor.name, actor.role, "import", path.name, f"cases: {len(cases)} rows")
-            session.commit()
+            numbers = import_cases(db, cases, placement, actor, now, path.name)
         if apply and report.status == "ok":
             report.status = "applied"
         _fill_report(report, session, layout.id, outcome, placement, numbers, spec)
@@ -164,10 +160,9 @@ def _validate_and_place(session: Session, table: CaseTable, mapping: dict[str, s
     """(outcomes, the good rows as case columns, their placement) — all vectorised over the table."""
     frame = table.frame
     out = rows_.Outcomes.for_rows(frame.index)
-    lookup = CategoryLookup.build(session.execute(select(Category.id, Category.code, Category.name)).all(),
-                                  spec.category_map)
+    lookup = CategoryLookup.build(references.categories(session), spec.category_map)
     refs = rows_.source_refs(frame, mapping, spec.ref_prefix, out)
-    rows_.mark_duplicates(refs, _existing_refs(session, refs), out)
+    rows_.mark_duplicates(refs, references.existing_source_refs(session, refs), out)
     reported, closed = rows_.times(frame, mapping, spec.tz, out)
     status = rows_.statuses(frame, mapping, closed, out, spec.status_map)
     category_id = rows_.categories(frame, mapping, lookup, out)
@@ -190,23 +185,13 @@ def _validate_and_place(session: Session, table: CaseTable, mapping: dict[str, s
     return out, cases, placement
 
 
-def _existing_refs(session: Session, refs: pd.Series) -> dict[str, str]:
-    """source_ref → case number for the refs already in the database (chunked IN lists)."""
-    unique = refs.unique().tolist()
-    found: dict[str, str] = {}
-    for start in range(0, len(unique), 5000):
-        chunk = unique[start:start + 5000]
-        found.update(session.execute(select(Case.source_ref, Case.number).where(Case.source_ref.in_(chunk))).all())
-    return found
-
-
 def _match_addresses(session: Session, address: pd.Series, has_point: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Building id by address for rows without coordinates (-1 elsewhere), and why a row was not matched."""
     building = np.full(len(address), -1, dtype=np.int64)
     reason = np.full(len(address), "", dtype=object)
     need = ~has_point
     if need.any():
-        index = AddressIndex(session.execute(select(Building.id, Building.address)).all())
+        index = AddressIndex(references.building_addresses(session))
         match = index.match(address[need].tolist())
         building[need], reason[need] = match.building_id, match.reason
     return building, reason
@@ -240,8 +225,7 @@ def _fill_report(report: ImportReport, session: Session, layout_id: int, out: ro
     if out.unknown:
         report.extra["unknown_words"] = out.unknown
     if "category" in out.unknown:  # what the page offers to map them to
-        report.extra["our_categories"] = [list(r) for r in session.execute(
-            select(Category.code, Category.name).order_by(Category.code)).all()]
+        report.extra["our_categories"] = references.category_codes(session)
     report.extra["rows"] = _row_table(session, layout_id, out, placement, numbers, applied,
                                       spec.row_table_limit)
     report.extra["rows_truncated"] = len(out.outcome) > spec.row_table_limit
@@ -249,7 +233,7 @@ def _fill_report(report: ImportReport, session: Session, layout_id: int, out: ro
 
 def _row_table(session: Session, layout_id: int, out: rows_.Outcomes, placement: pd.DataFrame,
                numbers: pd.Series, applied: bool, limit: int) -> list[dict]:
-    codes = dict(session.execute(select(Grid.id, Grid.code).where(Grid.layout_id == layout_id)).all())
+    codes = references.grid_codes(session, layout_id)
     head = out.outcome.index[:limit]
     placed = placement.reindex(head)
     ok_word = "imported" if applied else "to_import"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.vocabulary import Source, Status
+from geo.domain.vocabulary import Source, Status
 
 #: role → header names seen in 12345 hotline, mini-program and grid-system exports (compared normalised:
 #: case, spaces, full-width forms and brackets ignored). The first role whose alias matches a header wins.

@@ -19,11 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.archive import MAX_UPLOAD_BYTES
+from geo.config import max_upload_bytes
 
-#: Files above this are refused before reading: the upload limit shared with layer uploads
-#: (GRIDGOV_MAX_UPLOAD_MB, default 200 MB ≈ 1.5 million hotline rows).
-MAX_BYTES = MAX_UPLOAD_BYTES
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", "\t", ";", "|")
@@ -61,9 +58,9 @@ def read_case_table(path: str | Path, encoding: str | None = None, sheet: str | 
     path = Path(path)
     if not path.is_file():
         raise UnreadableFile(f"no such file: {path}")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise UnreadableFile(f"{path.name} is {size / 1e6:.0f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB — "
+    size, limit = path.stat().st_size, max_upload_bytes()  # the limit shared with layer uploads
+    if size > limit:
+        raise UnreadableFile(f"{path.name} is {size / 1e6:.0f} MB; the limit is {limit / 1e6:.0f} MB — "
                              "split the export into smaller files")
     if size == 0:
         raise UnreadableFile(f"{path.name} is empty")

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from geo.config import LOCAL_TZ
-from geo.datums import to_wgs84
-from geo.vocabulary import DONE_STATUSES, Source, Status
+from geo.domain.datums import to_wgs84
+from geo.domain.vocabulary import DONE_STATUSES, Source, Status
 from loaders.case_mapping import SOURCE_WORDS, STATUS_WORDS, CategoryLookup, map_words, normalise_text
 from loaders.case_times import ACCEPTED_FORMATS, parse_times
 

@@ -18,10 +18,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
-from geo.actors import Actor
-from geo.analysis_filters import Window
 from geo.config import LOCAL_TZ
-from geo.supervision import MonthlyReport, monthly_report
+from geo.domain.actors import Actor
+from geo.read.analysis_filters import Window
+from geo.read.supervision import MonthlyReport, monthly_report
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHEETS = ("汇总", "部门绩效", "街道情况", "督办单")

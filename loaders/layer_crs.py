@@ -19,8 +19,8 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 
-from geo.crs import STORAGE_CRS
-from geo.datums import in_china, to_wgs84
+from geo.domain.crs import STORAGE_CRS
+from geo.domain.datums import in_china, to_wgs84
 from loaders.import_report import Detection, Question
 
 #: First EPSG code of each family, by (datum, zone width, prefixed?) → (first code, first zone or CM).

@@ -16,21 +16,19 @@ import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
-from geo.actors import Actor
-from geo.audit import record
 from geo.config import data_dir
-from geo.layouts import NoActiveLayout, active_layout
-from geo.models import Grid, Street
-from geo.permissions import may
-from geo.storage import Database
-from loaders import layer_apply, layer_diff, layer_validate
+from geo.db.database import Database
+from geo.domain.actors import Actor
+from geo.domain.permissions import may
+from geo.read.layers import current_features, district_outline, moved_cases, parent_lookup
+from geo.read.layers import layout_history as read_layout_history
+from geo.usecases import layers as publishing
+from loaders import layer_diff, layer_validate
 from loaders.archive import ArchiveRefused, unpack_upload
 from loaders.import_report import ImportReport, Question
 from loaders.layer_crs import resolve_crs, to_storage
@@ -140,7 +138,7 @@ def _run(path, spec, db, apply, actor, report, progress, memory, tmp) -> None:
     mapping = _mapping(frame, spec, report, memory.get(spec.kind, report.source))
     progress(0.35, "crs")
     with db.session() as session:
-        district = _district(session)
+        district = district_outline(session)
     frame = _place(frame, declared, spec, report, district)
     if frame is None or mapping is None:
         return
@@ -209,20 +207,6 @@ def _guess(role: str, columns: list[str]) -> str | None:
     return next((lowered[s] for s in SYNONYMS[role] if s in lowered), None)
 
 
-def _district(session) -> shapely.Geometry | None:
-    """The district outline: union of the streets, else of the active layout's grids; None when empty."""
-    from sqlalchemy import select
-
-    geoms = session.scalars(select(Street.geom)).all()
-    if not geoms:
-        try:
-            layout_id = active_layout(session).id
-        except NoActiveLayout:
-            return None
-        geoms = session.scalars(select(Grid.geom).where(Grid.layout_id == layout_id)).all()
-    return shapely.union_all(geoms) if geoms else None
-
-
 def _place(frame, declared, spec: LayerSpec, report: ImportReport, district) -> gpd.GeoDataFrame | None:
     """Resolve the CRS (asking if needed) and bring the layer to WGS84; None while a question is open."""
     present = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
@@ -272,12 +256,12 @@ def _validate(frame, spec: LayerSpec, report: ImportReport, district) -> gpd.Geo
 
 def _diff(session, frame: gpd.GeoDataFrame, kind: str, report: ImportReport) -> None:
     _check_parents(session, frame, kind, report)
-    old, layout = layer_diff.current_features(session, kind)
+    old, layout = current_features(session, kind)
     frame = frame.drop_duplicates("code")  # duplicates are already reported as errors
     diff = layer_diff.compare(old, frame, kind)
     diff["against_layout"] = layout or None
     if kind == "grids" and (diff["added"] or diff["removed"] or any(c["geometry"] for c in diff["changed"])):
-        moved = layer_diff.moved_cases(session, frame)
+        moved = moved_cases(session, frame)
     else:
         moved = pd.DataFrame(columns=["number", "old_grid", "new_grid"])
     diff["cases_moving"] = len(moved)
@@ -289,12 +273,10 @@ def _diff(session, frame: gpd.GeoDataFrame, kind: str, report: ImportReport) -> 
 
 def _check_parents(session, frame, kind: str, report: ImportReport) -> None:
     """Grids name a community, communities a street: unknown ones are a warning (grid) or an error."""
-    from geo.models import Community
-
-    parent, model = {"grids": ("community", Community), "communities": ("street", Street)}.get(kind, (None, None))
-    if parent is None:
+    parent = {"grids": "community", "communities": "street"}.get(kind)
+    known = parent_lookup(session, kind)
+    if known is None:
         return
-    known = layer_apply.lookup(session, model)
     for code, value in zip(frame["code"], frame[parent]):
         if value and value not in known or (kind == "communities" and not value):
             severity = "error" if kind == "communities" else "warning"
@@ -304,13 +286,7 @@ def _check_parents(session, frame, kind: str, report: ImportReport) -> None:
 
 
 def _apply(db: Database, frame, kind: str, report: ImportReport, actor: Actor) -> None:
-    with db.transaction() as session:
-        if kind == "grids":
-            done = layer_apply.write_grids(session, frame, report.source, actor)
-        else:
-            done = layer_apply.WRITERS[kind](session, frame)
-        record(session, datetime.now(UTC), actor.name, actor.role, "import", report.source, f"{kind}: {done}")
-    report.extra["applied"] = done
+    report.extra["applied"] = publishing.publish_layer(db, kind, frame, report.source, actor)
     report.status = "applied"
 
 
@@ -320,9 +296,7 @@ def restore_layout(db: Database, layout_id: int, actor: Actor) -> ImportReport:
     if not may(actor.role, "upload"):
         return report.fail("not_permitted", f"{actor.name} ({actor.role}) may not restore layouts")
     try:
-        with db.transaction() as session:
-            report.extra["applied"] = layer_apply.restore(session, layout_id, actor)
-            record(session, datetime.now(UTC), actor.name, actor.role, "import", report.source, "restore")
+        report.extra["applied"] = publishing.restore_layout(db, layout_id, actor)
         report.status = "applied"
     except Exception as exc:  # noqa: BLE001 - a report, never a traceback
         report.fail("error", f"Cannot restore layout {layout_id}: {type(exc).__name__}: {exc}")
@@ -332,4 +306,4 @@ def restore_layout(db: Database, layout_id: int, actor: Actor) -> ImportReport:
 def layout_history(db: Database) -> list[dict]:
     """Every grid layout version, newest first (for the page's history table)."""
     with db.session() as session:
-        return layer_apply.history(session)
+        return read_layout_history(session)

@@ -6,7 +6,7 @@ gaps are warnings (assignment has a deterministic edge rule and a snap tolerance
 code is an error (codes are how people and cases refer to grids), as is a grid lying wholly outside the
 district (almost always a wrong CRS).
 
-Areas are measured in ``geo.crs.METRIC_CRS`` (m²); the default tolerance of 1 m² ignores the centimetre
+Areas are measured in ``geo.config.metric_crs()`` (m²); the default tolerance of 1 m² ignores the centimetre
 noise a projection round trip leaves while catching any real overlap or gap.
 """
 
@@ -19,7 +19,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo.crs import METRIC_CRS, STORAGE_CRS
+from geo.config import metric_crs
+from geo.domain.crs import STORAGE_CRS
 from loaders.import_report import ImportReport
 
 AREA_TOLERANCE_M2 = 1.0
@@ -121,7 +122,7 @@ def _dissolve_pieces(frame: gpd.GeoDataFrame, counts, report: ImportReport) -> g
 
 def check_topology(frame: gpd.GeoDataFrame, report: ImportReport, tolerance_m2: float = AREA_TOLERANCE_M2) -> None:
     """Overlaps, gaps and slivers between grids larger than ``tolerance_m2``, each with its location."""
-    metric = frame.to_crs(METRIC_CRS)
+    metric = frame.to_crs(metric_crs())
     geoms, codes = metric.geometry.to_numpy(), frame["code"].to_numpy()
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     pairs = left < right
@@ -157,7 +158,7 @@ def _thin(geom) -> bool:
 
 
 def _storage_point(metric_geom) -> dict:
-    point = gpd.GeoSeries([metric_geom.representative_point()], crs=METRIC_CRS).to_crs(STORAGE_CRS).iloc[0]
+    point = gpd.GeoSeries([metric_geom.representative_point()], crs=metric_crs()).to_crs(STORAGE_CRS).iloc[0]
     return {"lon": round(point.x, 7), "lat": round(point.y, 7)}
 
 
@@ -167,8 +168,8 @@ def check_district(frame: gpd.GeoDataFrame, district: BaseGeometry | None, repor
     union of the streets, or of the current layout's grids, in WGS84 (None: nothing to compare with)."""
     if district is None or district.is_empty:
         return
-    metric = frame.to_crs(METRIC_CRS)
-    area = gpd.GeoSeries([district], crs=STORAGE_CRS).to_crs(METRIC_CRS).iloc[0].buffer(1.0)
+    metric = frame.to_crs(metric_crs())
+    area = gpd.GeoSeries([district], crs=STORAGE_CRS).to_crs(metric_crs()).iloc[0].buffer(1.0)
     shapely.prepare(area)
     outside = shapely.difference(metric.geometry.to_numpy(), area)
     for code, geom, part, whole in zip(frame["code"], frame.geometry, outside, metric.geometry):

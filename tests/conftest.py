@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from geo.models import Base
-from geo.schema import upgrade
-from geo.storage import Database
+from geo.db.database import Database
+from geo.db.models import Base
+from geo.db.schema import upgrade
 
 BACKENDS = ["sqlite", "postgis"]
 
@@ -86,7 +86,7 @@ class SampleDatabases:
 
     def get(self, backend_name: str) -> Database:
         if backend_name not in self._loaded:
-            from loaders.sample_load import load_sample
+            from samples.load import load_sample
 
             if backend_name == "sqlite":
                 url = f"sqlite:///{self._tmp.mktemp('sample') / 'sample.db'}"
@@ -119,7 +119,7 @@ def sample_db(backend_name, sample_databases) -> Database:
 @pytest.fixture
 def sample_sqlite_copy(sample_databases, tmp_path) -> str:
     """URL of a private copy of the loaded SQLite sample (with demo accounts) that a test may change."""
-    from loaders.sample_accounts import add_demo_accounts
+    from samples.accounts import add_demo_accounts
 
     source = sample_databases.get("sqlite")
     if not getattr(source, "demo_accounts", False):

@@ -8,8 +8,8 @@ import streamlit as st
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
-from geo.accounts import list_users
-from geo.audit import audit_log
+from geo.read.audit_log import audit_log
+from geo.usecases.accounts import list_users
 
 actor = require_actor()
 st.title(t("audit"))

@@ -22,13 +22,11 @@ from dashboard.screen_draw import (
     cases_feed_html,
     category_html,
     column,
-    fixed_as_of,
     header_html,
     map_caption,
     panel,
     problems_html,
     ranking_html,
-    refresh_seconds,
     screen_css,
     tiles_html,
     trend_legend,
@@ -36,7 +34,8 @@ from dashboard.screen_draw import (
     whistles_feed_html,
 )
 from dashboard.screen_map import base_map, live_layer
-from geo.screen import ScreenSettings, screen_data, screen_map
+from geo.config import screen_as_of, screen_refresh_s
+from geo.read.screen import ScreenSettings, screen_data, screen_map
 
 SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=4, ranking_rows=7, category_rows=6, problem_rows=3)
 _LAST = "big_screen_last"  # session state: (ScreenData, ScreenMap) of the last good refresh
@@ -44,7 +43,7 @@ _FAILED = "big_screen_failed_at"  # session state: when the last refresh failed,
 
 actor = require_actor()  # a person's sign-in, or the wall's kiosk token (?kiosk=…)
 try:
-    refresh, as_of = refresh_seconds(), fixed_as_of()
+    refresh, as_of = screen_refresh_s(), screen_as_of()
 except ValueError as exc:
     st.error(str(exc))
     st.stop()

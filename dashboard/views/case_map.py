@@ -1,5 +1,5 @@
 """Case map: supervisors filter the district's cases, click one to see its story and act on it, or click a
-grid to see its load. The map layer (cases or counts) is decided in geo.case_map for the current view."""
+grid to see its load. The map layer (cases or counts) is decided in geo.read.case_map for the current view."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_htm
 from dashboard.case_panel import show_case, show_grid
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
-from geo.actors import Actor
-from geo.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
-from geo.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
-from geo.layouts import NoActiveLayout, active_layout, layout_bounds
-from geo.vocabulary import OPEN_STATUSES, Source, Status
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
+from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
+from geo.read.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
+from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)

@@ -12,7 +12,7 @@ from dashboard.analysis_widgets import layout_or_stop, window_picker
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
-from geo.load_service import DEPARTMENT_FIGURES, RANKINGS
+from geo.read.load_service import DEPARTMENT_FIGURES, RANKINGS
 from loaders.exports import XLSX_MIME
 
 RATES = {"report_in_on_time_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate", "rework_rate"}

@@ -10,7 +10,7 @@ from dashboard.analysis_widgets import layout_or_stop, window_picker
 from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
-from geo.load_service import GRID_FIGURES
+from geo.read.load_service import GRID_FIGURES
 
 RATES = {"closure_rate", "on_time_closure_rate"}
 LEVEL_FIGURES = ["received", "open", "overdue", "closure_rate", "close_h_median"]

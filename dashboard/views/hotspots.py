@@ -18,7 +18,7 @@ from dashboard.analysis_widgets import category_picker, layout_or_stop, window_p
 from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
-from geo.analysis_filters import BBOX
+from geo.read.analysis_filters import BBOX
 
 actor = require_actor()
 st.title(t("hs_title"))

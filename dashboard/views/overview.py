@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.data import database, layout_geojson
 from dashboard.analysis_draw import add_legend, grid_map, value_colours
+from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from dashboard.tiles import kpi_tiles
-from geo.layouts import NoActiveLayout, active_layout, layout_bounds
-from geo.overview import district_kpis, open_cases_by_grid
+from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
+from geo.read.overview import district_kpis, open_cases_by_grid
 
 db = database()
 st.title(t("app_title"))

@@ -12,8 +12,8 @@ import streamlit as st
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
-from geo.config import data_dir
-from loaders.archive import MAX_UPLOAD_BYTES, MB, ArchiveRefused, save_upload
+from geo.config import MB, data_dir, max_upload_bytes
+from loaders.archive import ArchiveRefused, save_upload
 from loaders.case_import import CaseImportSpec, run_case_import
 from loaders.case_mapping import ROLES
 
@@ -171,7 +171,7 @@ def _apply(path: str, spec: CaseImportSpec, report) -> None:
 st.title(t("upload_cases_title"))
 st.caption(t("upload_cases_intro"))
 st.file_uploader(t("upload_cases_file"), type=["csv", "txt", "tsv", "xlsx"], key="upload_cases_uploader",
-                 max_upload_size=MAX_UPLOAD_BYTES // MB, on_change=_save_upload)
+                 max_upload_size=max(1, max_upload_bytes() // MB), on_change=_save_upload)
 if refused := st.session_state.pop("upload_cases_refused", None):
     st.error(refused)
 if done := st.session_state.get(DONE):

@@ -14,8 +14,8 @@ from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.import_map import preview_map
-from geo.config import data_dir
-from loaders.archive import MAX_UPLOAD_BYTES, MB, ArchiveRefused, save_upload
+from geo.config import MB, data_dir, max_upload_bytes
+from loaders.archive import ArchiveRefused, save_upload
 from loaders.layer_import import KINDS, ROLES, LayerSpec, layout_history, restore_layout, run_layer_import
 from loaders.layer_read import CANDIDATES
 
@@ -188,7 +188,7 @@ st.title(t("upload_layers_title"))
 kind = st.selectbox(t("upload_layers_kind"), KINDS, key="upload_layers_kind",
                     format_func=lambda k: t(f"upload_layers_kind_{k}"))
 st.file_uploader(t("upload_layers_file"), type=["zip", "geojson", "json", "gpkg"], key="upload_layers_uploader",
-                 max_upload_size=MAX_UPLOAD_BYTES // MB, on_change=_save_upload)
+                 max_upload_size=max(1, max_upload_bytes() // MB), on_change=_save_upload)
 if refused := st.session_state.pop("upload_layers_refused", None):
     st.error(refused)
 if path := st.session_state.get(FILE):

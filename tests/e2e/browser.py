@@ -279,8 +279,8 @@ def assert_no_failed_requests(log: NetworkLog, ignore: str | None = None) -> Non
 
 
 def sign_in(page, url: str, username: str, password: str | None = None) -> None:
-    """Open ``url`` and sign in through the dashboard's form (demo accounts: loaders.sample_accounts)."""
-    from loaders.sample_accounts import demo_password
+    """Open ``url`` and sign in through the dashboard's form (demo accounts: samples.accounts)."""
+    from samples.accounts import demo_password
 
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_label("用户名").fill(username, timeout=90_000)

@@ -3,8 +3,8 @@
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import ACTOR_KEY
-from geo.actors import Actor
-from geo.vocabulary import Role
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role
 
 SUPERVISOR = Actor("值班长", Role.SUPERVISOR)
 ANALYST = Actor("分析员", Role.ANALYST)

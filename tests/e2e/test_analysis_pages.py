@@ -9,9 +9,9 @@ import streamlit_folium
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from geo.models import Grid
-from geo.schema import upgrade
-from geo.storage import Database
+from geo.db.database import Database
+from geo.db.models import Grid
+from geo.db.schema import upgrade
 from tests.e2e.signin import ANALYST, signed_in
 from tests.integration.factories import add_departments_and_category, add_layout, square
 

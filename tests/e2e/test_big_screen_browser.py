@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from geo.actors import Actor
-from geo.intake import NewCase, report_case
-from geo.models import Case, Category
-from geo.storage import Database
-from geo.vocabulary import Role, Source
+from geo.db.database import Database
+from geo.db.models import Case, Category
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role, Source
+from geo.usecases.intake import NewCase, report_case
 from tests.e2e.browser import FOLIUM_IFRAME, assert_all_local, assert_no_failed_requests, save_screenshot
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def sample_copy(sample_sqlite_copy) -> str:
 @pytest.fixture
 def kiosk_token(sample_copy) -> str:
     """The wall screen runs on a kiosk token, not a person's sign-in."""
-    from geo.accounts import create_kiosk_token
+    from geo.usecases.accounts import create_kiosk_token
 
     db = Database(sample_copy)
     with db.transaction() as s:

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.schema import upgrade
-from geo.storage import Database
+from geo.db.database import Database
+from geo.db.schema import upgrade
 from tests.e2e.signin import SCREEN, signed_in
 
 PAGE = str(Path(__file__).resolve().parents[2] / "dashboard" / "views" / "big_screen.py")
@@ -48,7 +48,7 @@ def test_the_screen_shows_the_sample_districts_tiles_and_panels(screen, sample_d
 def test_the_screen_never_shows_reporters(screen, sample_databases):
     from sqlalchemy import select
 
-    from geo.models import Case
+    from geo.db.models import Case
 
     db = sample_databases.get("sqlite")
     with db.session() as s:

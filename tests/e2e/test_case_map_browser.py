@@ -7,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from geo.models import Case, CaseDispatch, Department
-from geo.storage import Database
+from geo.db.database import Database
+from geo.db.models import Case, CaseDispatch, Department
 from tests.e2e.browser import FOLIUM_IFRAME, assert_all_local, save_screenshot, sign_in
 
 pytestmark = pytest.mark.browser

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from geo.actors import Actor
-from geo.case_actions import perform
-from geo.models import Case
-from geo.storage import Database
-from geo.vocabulary import Role
+from geo.db.database import Database
+from geo.db.models import Case
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role
+from geo.usecases.case_actions import perform
 from tests.e2e.signin import ANALYST, SUPERVISOR, signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -159,7 +159,7 @@ def test_the_page_switches_to_english(maps, sample_url):
 
 
 def test_a_supervisor_reveals_the_reporter_and_the_reveal_is_audited(maps, sample_url):
-    from geo.audit import audit_log
+    from geo.read.audit_log import audit_log
 
     case_id, number = _reported_case(sample_url)
     at = click_case(open_page(maps, sample_url), number)

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.schema import upgrade
-from geo.storage import Database
+from geo.db.database import Database
+from geo.db.schema import upgrade
 from tests.e2e.signin import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")

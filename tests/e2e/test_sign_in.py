@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.accounts import Binding, add_user
-from geo.actors import Actor
-from geo.schema import upgrade
-from geo.storage import Database
-from geo.vocabulary import Role
+from geo.db.database import Database
+from geo.db.schema import upgrade
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role
+from geo.usecases.accounts import Binding, add_user
 from tests.integration.factories import add_departments_and_category
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")

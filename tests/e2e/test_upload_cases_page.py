@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from geo.models import Case
-from geo.schema import upgrade
-from geo.storage import Database
+from geo.db.database import Database
+from geo.db.models import Case
+from geo.db.schema import upgrade
 from tests.e2e.signin import ANALYST, signed_in
 from tests.integration.factories import STEP, X0, Y0, add_departments_and_category, add_layout, square
 

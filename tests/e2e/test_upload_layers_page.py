@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.schema import upgrade
-from geo.storage import Database
+from geo.db.database import Database
+from geo.db.schema import upgrade
 from tests.e2e.signin import ANALYST, signed_in
 from tests.layer_files import grid_frame, square, write_shapefile, zip_shapefile
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import shapely
 
-from geo.layouts import activate_layout, create_layout
-from geo.models import Case, Category, Department, Grid
-from geo.vocabulary import Source, Status
+from geo.db.models import Case, Category, Department, Grid
+from geo.domain.vocabulary import Source, Status
+from geo.usecases.layouts import activate_layout, create_layout
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 X0, Y0, STEP = 106.8, 39.67, 0.001

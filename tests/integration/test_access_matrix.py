@@ -8,14 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from geo.actors import Actor
-from geo.case_actions import perform
-from geo.case_story import case_story, queue, queue_counts, reveal_reporter
-from geo.models import Case, CaseDispatch, Community, Street
-from geo.permissions import ACTION_ROLES
-from geo.scope import OutOfScope
-from geo.vocabulary import Role, Status
-from geo.workflow import WorkflowError
+from geo.db.models import Case, CaseDispatch, Community, Street
+from geo.db.scope import OutOfScope
+from geo.domain.actors import Actor
+from geo.domain.permissions import ACTION_ROLES
+from geo.domain.vocabulary import Role, Status
+from geo.domain.workflow import WorkflowError
+from geo.read.case_story import case_story, queue, queue_counts
+from geo.usecases.case_actions import perform
+from geo.usecases.personal_data import reveal_reporter
 from tests.integration.factories import T0, X0, Y0, add_case, add_departments_and_category, add_layout, square
 
 NOW = T0 + timedelta(hours=2)
@@ -119,8 +120,8 @@ def test_no_role_can_act_on_a_case_outside_its_scope_and_nothing_is_written(dist
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_locates_and_maps_only_its_cases(district, role):
-    from geo.case_map import CaseFilters, MapView, locate_case, map_layer
-    from geo.layouts import active_layout
+    from geo.read.case_map import CaseFilters, MapView, locate_case, map_layer
+    from geo.read.layouts import active_layout
 
     db, ids, bound = district
     actor = actor_for(role, bound)
@@ -134,11 +135,11 @@ def test_each_role_locates_and_maps_only_its_cases(district, role):
 
 def _district_wide_calls(s, actor):
     """Every page data function that shows district-wide figures, called as ``actor``."""
-    from geo.analysis_filters import Window
-    from geo.hotspot_service import HotspotQuery, hotspot_view
-    from geo.load_service import department_load, department_trend, grid_load
-    from geo.screen import screen_data, screen_map
-    from geo.supervision import monthly_report, supervision_notices
+    from geo.read.analysis_filters import Window
+    from geo.read.hotspot_service import HotspotQuery, hotspot_view
+    from geo.read.load_service import department_load, department_trend, grid_load
+    from geo.read.screen import screen_data, screen_map
+    from geo.read.supervision import monthly_report, supervision_notices
 
     window = Window(T0 - timedelta(days=1), NOW)
     return {
@@ -161,7 +162,7 @@ CALLS = ["hotspot_view", "grid_load", "department_load", "department_trend", "su
 @pytest.mark.parametrize("call", CALLS)
 @pytest.mark.parametrize("role", list(Role))
 def test_district_wide_figures_only_for_roles_that_may_see_them(district, role, call):
-    from geo.permissions import NotAllowed
+    from geo.domain.permissions import NotAllowed
 
     db, _, bound = district
     with db.session() as s:
@@ -175,8 +176,8 @@ def test_district_wide_figures_only_for_roles_that_may_see_them(district, role, 
 
 @pytest.mark.parametrize("role", list(Role))
 def test_only_the_admin_reads_the_audit_log_and_the_accounts(district, role):
-    from geo.accounts import list_users
-    from geo.audit import audit_log
+    from geo.read.audit_log import audit_log
+    from geo.usecases.accounts import list_users
 
     db, _, bound = district
     with db.session() as s:
@@ -202,8 +203,8 @@ def test_only_uploaders_may_import(district, role, tmp_path):
 
 @pytest.mark.parametrize("role", list(Role))
 def test_a_grids_load_counts_only_the_cases_in_the_actors_scope(district, role):
-    from geo.case_map_lookup import grid_summary
-    from geo.models import Grid
+    from geo.db.models import Grid
+    from geo.read.case_map_lookup import grid_summary
 
     db, _, bound = district
     with db.session() as s:

@@ -3,14 +3,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from geo.accounts import (
-    AccountError, Binding, LockedOut, SignInFailed, actor_from_claims, add_user, authenticate,
-    create_kiosk_token, kiosk_actor, set_disabled, set_role,
+from geo.db.models import AuditEntry, User
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role
+from geo.read.audit_log import audit_log
+from geo.usecases.accounts import (
+    AccountError,
+    Binding,
+    LockedOut,
+    SignInFailed,
+    actor_from_claims,
+    add_user,
+    authenticate,
+    create_kiosk_token,
+    kiosk_actor,
+    set_disabled,
+    set_role,
 )
-from geo.actors import Actor
-from geo.audit import audit_log
-from geo.models_access import AuditEntry, User
-from geo.vocabulary import Role
 from tests.integration.factories import T0, add_departments_and_category
 
 ADMIN = Actor("管理员", Role.ADMIN)

@@ -10,14 +10,14 @@ import pytest
 import shapely
 from sqlalchemy import select
 
-from geo.actors import Actor
-from geo.case_actions import perform
-from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
-from geo.intake import NewCase, report_case
-from geo.models import Case, CaseEvent, CaseGridAssignment, Grid
-from geo.recut import apply_regrid, regrid_diff
-from geo.vocabulary import Role
-from geo.workflow import InvalidInput
+from geo.db.models import Case, CaseEvent, CaseGridAssignment, Grid
+from geo.domain.actors import Actor
+from geo.domain.datums import wgs84_to_bd09, wgs84_to_gcj02
+from geo.domain.vocabulary import Role
+from geo.domain.workflow import InvalidInput
+from geo.usecases.case_actions import perform
+from geo.usecases.intake import NewCase, report_case
+from geo.usecases.recut import apply_regrid, regrid_diff
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
 
 CLERK = Actor("接线员", Role.SUPERVISOR)

@@ -3,11 +3,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from geo.actors import Actor
-from geo.bundles import ClusterRule, bundle_candidates, create_bundle
-from geo.models import Case, CaseEvent
-from geo.vocabulary import Role
-from geo.workflow import InvalidInput
+from geo.db.models import Case, CaseEvent
+from geo.domain.actors import Actor
+from geo.domain.clustering import ClusterRule
+from geo.domain.vocabulary import Role
+from geo.domain.workflow import InvalidInput
+from geo.read.bundles import bundle_candidates
+from geo.usecases.bundles import create_bundle
 from tests.integration.factories import T0, X0, Y0, add_case, add_departments_and_category
 
 SUPERVISOR = Actor("王主任", Role.SUPERVISOR)

@@ -10,11 +10,11 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
-from dashboard.cli import main as gridgov
-from geo.actors import Actor
-from geo.datums import wgs84_to_gcj02
-from geo.models import Building, Case, CaseEvent, CaseGridAssignment, Grid
-from geo.vocabulary import Role
+from cli import main as gridgov
+from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, Grid
+from geo.domain.actors import Actor
+from geo.domain.datums import wgs84_to_gcj02
+from geo.domain.vocabulary import Role
 from loaders.case_import import CaseImportSpec, run_case_import
 from tests.integration.factories import (
     STEP,
@@ -246,12 +246,12 @@ def test_an_uncertain_encoding_asks_and_imports_nothing(world, tmp_path):
 
 
 def test_a_failure_half_way_through_the_writes_leaves_nothing_behind(world, tmp_path, monkeypatch):
-    import geo.bulk_intake
+    import geo.usecases.bulk_intake
 
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(geo.bulk_intake, "_log_block", fail)  # after the cases are inserted
+    monkeypatch.setattr(geo.usecases.bulk_intake, "_log_block", fail)  # after the cases are inserted
     report = run(world, write(tmp_path, GOOD))
     assert report.status == "unusable"
     assert report.problems[0].message == "Cannot use the input: RuntimeError: disk full"

@@ -7,11 +7,19 @@ from datetime import timedelta
 import pytest
 import shapely
 
-from geo.actors import Actor
-from geo.case_map import CaseFilters, MapView, cell_counts, filter_counts, grid_counts, locate_case, map_layer
-from geo.case_map_lookup import buildings_in_view, filter_options, grid_summary, panel_actions
-from geo.models import Building, CaseDispatch
-from geo.vocabulary import Role, Status
+from geo.db.models import Building, CaseDispatch
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role, Status
+from geo.read.case_map import (
+    CaseFilters,
+    MapView,
+    cell_counts,
+    filter_counts,
+    grid_counts,
+    locate_case,
+    map_layer,
+)
+from geo.read.case_map_lookup import buildings_in_view, filter_options, grid_summary, panel_actions
 from tests.integration.factories import (
     STEP,
     T0,
@@ -146,7 +154,7 @@ def test_counts_per_grid_are_placed_at_their_cases(district):
 def test_overdue_counts_open_cases_past_their_deadline(district):
     db, *_ = district
     with db.transaction() as s:
-        from geo.models import Case
+        from geo.db.models import Case
         s.query(Case).filter(Case.number == "C2").update({"deadline": NOW - timedelta(minutes=1)})
     with db.session() as s:
         assert filter_counts(s, CaseFilters(), NOW).overdue == 1

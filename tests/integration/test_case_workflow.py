@@ -3,12 +3,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from geo.actors import Actor
-from geo.case_actions import perform
-from geo.models import Case, CaseEvent
-from geo.vocabulary import Role, Status, Tier
-from geo.scope import OutOfScope
-from geo.workflow import CaseChanged, IllegalTransition, InvalidInput, NotPermitted
+from geo.db.models import Case, CaseEvent
+from geo.db.scope import OutOfScope
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role, Status, Tier
+from geo.domain.workflow import CaseChanged, IllegalTransition, InvalidInput, NotPermitted
+from geo.usecases.case_actions import perform
 from tests.integration.factories import T0, add_case, add_departments_and_category
 
 SUPERVISOR = Actor("王主任", Role.SUPERVISOR)
@@ -138,7 +138,7 @@ def test_a_race_between_check_and_write_is_caught_by_the_version_column(world):
 
 
 def test_the_case_story_has_dispatches_with_cards_and_events_in_order(world):
-    from geo.case_story import case_story
+    from geo.read.case_story import case_story
 
     db, case_id, ids = world
     act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
@@ -153,8 +153,9 @@ def test_the_case_story_has_dispatches_with_cards_and_events_in_order(world):
 
 
 def test_the_reporter_is_masked_and_a_reveal_is_audited(world):
-    from geo.audit import audit_log
-    from geo.case_story import case_story, reveal_reporter
+    from geo.read.audit_log import audit_log
+    from geo.read.case_story import case_story
+    from geo.usecases.personal_data import reveal_reporter
 
     db, case_id, ids = world
     with db.transaction() as s:
@@ -171,7 +172,7 @@ def test_the_reporter_is_masked_and_a_reveal_is_audited(world):
 
 
 def test_queues_hold_new_and_late_cases(world):
-    from geo.case_story import queue, queue_counts
+    from geo.read.case_story import queue, queue_counts
 
     db, case_id, ids = world
     with db.session() as s:

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import select
 
-from dashboard.cli import main
-from geo.models_access import User
+from cli import main
+from geo.db.models import User
 from tests.integration.factories import X0, Y0, add_case, add_layout, square
 
 

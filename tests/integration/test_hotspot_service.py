@@ -7,12 +7,12 @@ import pytest
 import shapely
 from sqlalchemy import func, select
 
-from geo.actors import Actor
-from geo.analysis_filters import Window, default_window, window_for_days
-from geo.hotspot_service import HotspotQuery, case_points, hotspot_view
-from geo.hotspots import HOTSPOT_CLASSES
-from geo.models import Case, Category
-from geo.vocabulary import Role, Source, Status
+from geo.db.models import Case, Category
+from geo.domain.actors import Actor
+from geo.domain.hotspots import HOTSPOT_CLASSES
+from geo.domain.vocabulary import Role, Source, Status
+from geo.read.analysis_filters import Window, default_window, window_for_days
+from geo.read.hotspot_service import HotspotQuery, case_points, hotspot_view
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
 
 ANALYST = Actor("分析员", Role.ANALYST)

@@ -13,13 +13,13 @@ import shapely
 from pyproj import CRS
 from sqlalchemy import func, select
 
-from dashboard.cli import main as gridgov
-from geo.actors import Actor
-from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
-from geo.layouts import active_layout
-from geo.models import Building, Case, CaseEvent, CaseGridAssignment, Grid, GridLayout
-from geo.recut import apply_regrid
-from geo.vocabulary import Role
+from cli import main as gridgov
+from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, Grid, GridLayout
+from geo.domain.actors import Actor
+from geo.domain.datums import wgs84_to_bd09, wgs84_to_gcj02
+from geo.domain.vocabulary import Role
+from geo.read.layouts import active_layout
+from geo.usecases.recut import apply_regrid
 from loaders import archive
 from loaders.layer_import import LayerSpec, MappingMemory, layout_history, restore_layout, run_layer_import
 from tests.integration.factories import add_case, add_layout
@@ -235,7 +235,7 @@ def test_a_grid_far_outside_the_district_is_an_error(district, tmp_path):
 
 
 def test_an_oversized_upload_is_refused_and_changes_nothing(district, tmp_path, monkeypatch):
-    monkeypatch.setattr(archive, "MAX_UPLOAD_BYTES", 1024)
+    monkeypatch.setenv("GRIDGOV_MAX_UPLOAD_MB", "0.001")  # ≈ 1 kB
     path = survey_zip(tmp_path)
     before = state(district)
     report = run(district, path, tmp_path, apply=True)

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import shapely
 
-from geo.actors import Actor
-from geo.analysis_filters import Window
-from geo.load_service import department_load, department_trend, grid_load
-from geo.models import Case, CaseDispatch, Community, Street
-from geo.supervision import monthly_report, supervision_notices
-from geo.vocabulary import Role, Source, Status
+from geo.db.models import Case, CaseDispatch, Community, Street
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role, Source, Status
+from geo.read.analysis_filters import Window
+from geo.read.load_service import department_load, department_trend, grid_load
+from geo.read.supervision import monthly_report, supervision_notices
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
 
 ANALYST = Actor("分析员", Role.ANALYST)

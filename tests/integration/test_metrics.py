@@ -6,10 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.metrics import metrics, rank, wilson_lower_bound
-from geo.models import CaseDispatch
-from geo.vocabulary import Rating, Status
-from tests.integration.factories import T0, X0, Y0, STEP, add_case, add_departments_and_category, add_layout, square
+from geo.db.models import CaseDispatch
+from geo.domain.vocabulary import Rating, Status
+from geo.read.metrics import metrics, rank, wilson_lower_bound
+from tests.integration.factories import (
+    STEP,
+    T0,
+    X0,
+    Y0,
+    add_case,
+    add_departments_and_category,
+    add_layout,
+    square,
+)
 
 H = timedelta(hours=1)
 NOW = T0 + timedelta(days=10)

@@ -1,7 +1,7 @@
 import pytest
 
-from geo.models import Category
-from geo.routing import route_for
+from geo.db.models import Category
+from geo.read.routing import route_for
 from tests.integration.factories import add_departments_and_category
 
 

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from geo.models import Case, Grid
-from loaders.sample_load import table_counts
+from geo.db.models import Case, Grid
+from samples.load import table_counts
 
 
 def _summary(db):
@@ -30,7 +30,7 @@ def test_sqlite_and_postgis_hold_identical_counts_and_per_grid_cases(sample_data
 def test_sample_grids_match_the_generators_grid_codes(sample_db):
     import pandas as pd
 
-    from loaders.sample_load import SAMPLE_DIR
+    from samples.load import SAMPLE_DIR
 
     expected = pd.read_csv(SAMPLE_DIR / "cases.csv.gz", dtype=str, usecols=["grid_code"])["grid_code"]
     _, per_grid = _summary(sample_db)
@@ -40,7 +40,7 @@ def test_sample_grids_match_the_generators_grid_codes(sample_db):
 
 @pytest.mark.parametrize("table", ["cases", "case_events"])
 def test_stage_timestamps_are_in_order(sample_db, table):
-    from geo.models import CaseEvent
+    from geo.db.models import CaseEvent
 
     with sample_db.session() as s:
         if table == "cases":

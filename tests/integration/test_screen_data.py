@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from geo.actors import Actor
-from geo.models import Bundle, Case, CaseDispatch, Category
-from geo.screen import (
+from geo.db.models import Bundle, Case, CaseDispatch, Category
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Rating, Role, Status
+from geo.read.screen import (
     ScreenSettings,
     cards_now,
     category_mix,
@@ -26,7 +27,6 @@ from geo.screen import (
     screen_data,
     screen_map,
 )
-from geo.vocabulary import Rating, Role, Status
 from tests.integration.factories import (
     STEP,
     T0,

@@ -5,9 +5,9 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from geo.models import Building, Case, Street
-from geo.schema import current_revision
-from geo.vocabulary import Source, Status
+from geo.db.models import Building, Case, Street
+from geo.db.schema import current_revision
+from geo.domain.vocabulary import Source, Status
 
 
 def _street(geom) -> Street:
@@ -106,7 +106,7 @@ def test_building_bbox_columns_follow_its_footprint(db):
 def test_the_case_log_refuses_updates_and_deletes(db, statement):
     from sqlalchemy import text
 
-    from geo.models import CaseEvent
+    from geo.db.models import CaseEvent
 
     with db.transaction() as s:
         s.add(_case())

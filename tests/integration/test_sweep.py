@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 
-from geo.escalation import reminder_levels
-from geo.models import CaseDispatch, Notification
-from geo.notify import deliver_pending
-from geo.sweep import sweep
+from geo.db.models import CaseDispatch, Notification
+from geo.domain.escalation import reminder_levels
+from geo.usecases.notify import deliver_pending
+from geo.usecases.sweep import sweep
 from tests.integration.factories import T0, add_case, add_departments_and_category
 
 

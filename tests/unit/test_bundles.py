@@ -1,6 +1,6 @@
 import pandas as pd
 
-from geo.bundles import ClusterRule, clusters
+from geo.domain.clustering import ClusterRule, clusters
 
 RULE = ClusterRule(min_cases=3, radius_m=100, days=7)
 LON, LAT = 106.82, 39.67

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from geo import datums
+from geo.domain import datums
 
 prcoords = pytest.importorskip("prcoords")
 

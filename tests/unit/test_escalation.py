@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.escalation import (
+from geo.domain.escalation import (
     DEFAULT_POLICY,
     EscalationPolicy,
     card_for,
@@ -16,7 +16,7 @@ from geo.escalation import (
     due_reminders,
     reminder_levels,
 )
-from geo.vocabulary import Card
+from geo.domain.vocabulary import Card
 
 WHISTLE = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 

@@ -8,9 +8,16 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from geo.analysis_filters import month_window
-from geo.supervision import MonthlyReport
-from loaders.exports import SHEETS, XLSX_CELL_CHARS, monthly_report_xlsx, notice_rows, notices_csv, notices_xlsx
+from geo.read.analysis_filters import month_window
+from geo.read.supervision import MonthlyReport
+from loaders.exports import (
+    SHEETS,
+    XLSX_CELL_CHARS,
+    monthly_report_xlsx,
+    notice_rows,
+    notices_csv,
+    notices_xlsx,
+)
 
 AS_OF = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
 NOTICES = pd.DataFrame({

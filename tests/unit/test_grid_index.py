@@ -20,9 +20,9 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from geo.grid_index import GridIndex
-from geo.grid_raster import metres_per_degree
-from geo.nearest import FootprintIndex, nearest_within
+from geo.domain.grid_index import GridIndex
+from geo.domain.grid_raster import metres_per_degree
+from geo.domain.nearest import FootprintIndex, nearest_within
 
 X0, Y0, U = 106.8, 39.67, 0.001
 KX, KY = (float(k) for k in metres_per_degree(Y0 + 1.5 * U))  # ≈ 85.9 km and 111.0 km per degree

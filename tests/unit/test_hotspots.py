@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from shapely.geometry import box
 
-from geo.hotspots import (
+from geo.domain.hotspots import (
     HOTSPOT_CLASSES,
     clear_weights_cache,
     emerging,

@@ -11,7 +11,8 @@ import pytest
 from folium.plugins import FastMarkerCluster, HeatMap, MarkerCluster
 
 from dashboard import offline
-from dashboard.basemap import TileConfig, make_map, tile_config_from_env
+from dashboard.basemap import make_map
+from geo.config import TileConfig, tile_config
 
 BASE = "/app/static"
 GRID = {
@@ -191,16 +192,16 @@ def test_every_mapped_cdn_url_is_vendored():
 
 
 def test_no_tiles_map_has_max_zoom_for_marker_cluster():
-    assert tile_config_from_env({}) is None
-    assert tile_config_from_env({"GRIDGOV_TILE_URL": "none"}) is None
+    assert tile_config({}) is None
+    assert tile_config({"GRIDGOV_TILE_URL": "none"}) is None
     m = make_map((39.9, 116.4), 12, None)
     html = m.get_root().render()
     assert '"maxZoom": 19' in html
     assert "L.tileLayer" not in html
 
 
-def test_tile_config_from_env():
-    cfg = tile_config_from_env(
+def test_tile_config():
+    cfg = tile_config(
         {
             "GRIDGOV_TILE_URL": "http://t{s}.tianditu.gov.cn/vec_w/wmts?x={x}&y={y}&l={z}",
             "GRIDGOV_TILE_MAX_ZOOM": "17",
@@ -216,6 +217,6 @@ def test_tile_config_from_env():
     html = make_map((39.9, 116.4), 12, cfg).get_root().render()
     assert "L.tileLayer" in html and '"maxNativeZoom": 17' in html
     with pytest.raises(ValueError):
-        tile_config_from_env(
+        tile_config(
             {"GRIDGOV_TILE_URL": "http://x/{z}/{x}/{y}.png", "GRIDGOV_TILE_MAX_ZOOM": "high"}
         )

@@ -8,11 +8,11 @@ import pytest
 from dashboard.screen_draw import (
     cases_feed_html,
     category_html,
-    fixed_as_of,
     header_html,
-    refresh_seconds,
     trend_svg,
 )
+from geo.config import screen_as_of as fixed_as_of
+from geo.config import screen_refresh_s as refresh_seconds
 
 AS_OF = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.workcalendar import (
+from geo.domain.workcalendar import (
     WorkCalendar,
     add_working_time,
     add_working_time_many,

@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 
-from geo.vocabulary import Role, Status
-from geo.workflow import IllegalTransition, InvalidInput, NotPermitted, actions_for, check
+from geo.domain.vocabulary import Role, Status
+from geo.domain.workflow import IllegalTransition, InvalidInput, NotPermitted, actions_for, check
 
 R, S = Role, Status
 CENTER = {R.SUPERVISOR, R.ADMIN}

@@ -1,0 +1,143 @@
+"""The ``gridgov`` command line: an entry point beside the pages and the API, calling the same geo/loaders
+functions. Subcommands live in this package: users.py (accounts), import_layer.py and import_cases.py (imports)."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from cli.users import add_user_parsers
+
+APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+
+
+def _db():
+    from geo.db.database import Database
+
+    return Database()
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    from geo.db.schema import current_revision, upgrade
+
+    db = _db()
+    upgrade(db)
+    print(f"database ready at revision {current_revision(db)}: {db.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def cmd_load_sample(args: argparse.Namespace) -> int:
+    from geo.config import demo_password
+    from geo.db.schema import upgrade
+    from samples.accounts import add_demo_accounts
+    from samples.load import DatabaseNotEmpty, load_sample
+
+    db = _db()
+    upgrade(db)
+    try:
+        counts = load_sample(db)
+    except DatabaseNotEmpty as exc:
+        if args.if_empty:
+            print(f"sample not loaded: {exc}")
+            return 0
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("loaded the sample district: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    created = add_demo_accounts(db)
+    print(f"demo accounts (password {demo_password()!r}): {', '.join(created)}")
+    return 0
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    """Re-run grid assignment for every case under the active layout (after a tolerance change, say)."""
+    from datetime import UTC, datetime
+
+    from geo.domain.actors import Actor
+    from geo.domain.vocabulary import Role
+    from geo.read.layouts import active_layout
+    from geo.usecases.recut import apply_regrid, regrid_diff
+
+    db = _db()
+    with db.transaction() as session:
+        layout = active_layout(session)
+        if args.dry_run:
+            _, moved = regrid_diff(session, layout.id)
+        else:
+            moved = apply_regrid(session, layout.id, Actor("gridgov assign", Role.ADMIN), datetime.now(UTC))
+    print(moved[["number", "old_grid", "new_grid"]].fillna("—").to_string(index=False) if len(moved) else "")
+    verb = "would move" if args.dry_run else "moved"
+    print(f"{verb} {len(moved)} case(s) under layout {layout.id} ({layout.name})")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Write due escalation reminders to the outbox, then deliver pending ones (cron: every minute)."""
+    from datetime import UTC, datetime
+
+    from geo.usecases.notify import LogNotifier, WebhookNotifier, deliver_pending
+    from geo.usecases.sweep import sweep
+
+    db = _db()
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        inserted = sweep(session, now, full=args.full)
+    print(f"sweep: {inserted} new reminder(s)")
+    if args.deliver:
+        notifier = WebhookNotifier(args.webhook) if args.webhook else LogNotifier()
+        with db.transaction() as session:
+            delivered, failed = deliver_pending(session, notifier, now)
+        print(f"delivered {delivered}, failed {failed} (failed ones are retried on a later sweep)")
+    return 0
+
+
+def _add_import_parsers(sub) -> None:
+    from cli.import_cases import add_cases_parser
+    from cli.import_layer import add_layer_parser
+
+    p = sub.add_parser("import", help="import a layer or cases: --dry-run previews, --json prints one report")
+    what = p.add_subparsers(dest="import_what", required=True)
+    add_layer_parser(what)
+    add_cases_parser(what)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
+               "--server.address", args.address, "--server.headless", "true",
+               "--server.enableStaticServing", "true", "--browser.gatherUsageStats", "false"]
+    return subprocess.call(command)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gridgov", description="GridGov: grid-based community governance.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("init-db", help="create or upgrade the database schema (DATABASE_URL, default data/gridgov.db)")
+    p.set_defaults(func=cmd_init_db)
+    p = sub.add_parser("load-sample", help="load the sample district (435 grids, one year of cases) into an empty database")
+    p.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the database already holds cases")
+    p.set_defaults(func=cmd_load_sample)
+    p = sub.add_parser("assign", help="re-run grid assignment for all cases under the active layout")
+    p.add_argument("--dry-run", action="store_true", help="print the cases that would change grid; change nothing")
+    p.set_defaults(func=cmd_assign)
+    p = sub.add_parser("sweep", help="write due escalation reminders (idempotent; safe to run from cron)")
+    p.add_argument("--deliver", action="store_true", help="also deliver pending reminders")
+    p.add_argument("--full", action="store_true", help="check every dispatch, not only what fell due since the last sweep")
+    p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
+    p.set_defaults(func=cmd_sweep)
+    add_user_parsers(sub)
+    _add_import_parsers(sub)
+    p = sub.add_parser("serve", help="start the dashboard on the configured database")
+    p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
+    p.add_argument("--address", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Opening the database. Backend differences live in one module per dialect (sqlite.py, postgresql.py) with
+the same function names, picked by the dialect's name — never ``if postgres:`` elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from geo.config import database_url
+from geo.db.dialects import postgresql, sqlite
+
+_BACKENDS: dict[str, ModuleType] = {"sqlite": sqlite, "postgresql": postgresql}
+
+
+def backend(dialect_name: str) -> ModuleType:
+    """The module holding this dialect's spatial and time SQL."""
+    try:
+        return _BACKENDS[dialect_name]
+    except KeyError:
+        raise ValueError(
+            f"unsupported database {dialect_name!r}: GridGov runs on {', '.join(sorted(_BACKENDS))}"
+        ) from None
+
+
+class Database:
+    """An engine plus a session factory. ``with db.transaction() as s:`` commits or rolls back as one unit."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url or database_url()
+        self.engine: Engine = create_engine(self.url, **_engine_options(self.url))
+        self.backend = backend(self.engine.dialect.name)
+        self.backend.configure_engine(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    # Session time zone UTC: timestamps are stored as naive UTC, and the server must not shift them.
+    # connect_timeout: a database host that is down fails fast instead of stalling a page (or the wall
+    # screen's refresh) for minutes.
+    return {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC", "connect_timeout": 5}}

@@ -1,0 +1,61 @@
+"""Who may do what: every role's rights in one table. The workflow's transition rules, the scoping of case
+queries and the pages' menus all read it; nothing else decides access."""
+
+from __future__ import annotations
+
+from geo.domain.vocabulary import Role
+
+R = Role
+CENTER = frozenset({R.SUPERVISOR, R.ADMIN})
+
+#: Workflow action → roles allowed to take it (the case must also be in the actor's scope, geo.db.scope).
+ACTION_ROLES: dict[str, frozenset[Role]] = {
+    "accept": CENTER | {R.STREET, R.COMMUNITY},  # a street or community may take a simple case itself
+    "reject": CENTER,
+    "whistle": CENTER | {R.STREET},
+    "report_in": frozenset({R.DEPARTMENT}),
+    "answer": frozenset({R.DEPARTMENT}),
+    "close": CENTER | {R.STREET, R.COMMUNITY},
+    "rate": CENTER | {R.RESIDENT},  # the resident, or the center on the resident's behalf (hotline call-back)
+    "return_for_rework": CENTER,
+    "reopen": CENTER,
+    "defer": CENTER,
+    "resume": CENTER,
+    "change_category": CENTER,
+}
+
+#: Capabilities beyond workflow actions.
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    # read individual cases (within scope); the big screen sees aggregates only
+    "view_cases": frozenset(Role) - {R.SCREEN, R.RESIDENT},
+    # see reporters' names and phones unmasked (each reveal is audited)
+    "reveal_personal": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
+    # district-wide aggregates: KPIs, hotspots, rankings of every department
+    "view_district_metrics": CENTER | {R.ANALYST, R.SCREEN},
+    "upload": frozenset({R.ADMIN, R.ANALYST}),
+    "manage_users": frozenset({R.ADMIN}),
+    "view_audit": frozenset({R.ADMIN}),
+    "create_bundle": CENTER,
+}
+
+#: Roles that see every case (no area or department restriction).
+DISTRICT_WIDE = CENTER | {R.ANALYST}
+
+
+def may(role: Role, capability: str) -> bool:
+    """True if ``role`` has ``capability`` (a CAPABILITIES key or a workflow action)."""
+    table = ACTION_ROLES if capability in ACTION_ROLES else CAPABILITIES
+    if capability not in table:
+        raise KeyError(f"unknown capability {capability!r}")
+    return Role(role) in table[capability]
+
+
+class NotAllowed(PermissionError):
+    def __init__(self, name: str, role: Role, capability: str):
+        super().__init__(f"{name} ({role}) may not {capability.replace('_', ' ')}")
+
+
+def require(actor, capability: str) -> None:
+    """Raise NotAllowed unless ``actor`` (a geo.domain.actors.Actor) has ``capability``."""
+    if not may(actor.role, capability):
+        raise NotAllowed(actor.name, actor.role, capability)

@@ -1,0 +1,296 @@
+"""The supervisors' case map: filters → SQL, and what the map draws for the current view.
+
+At the district's scale (48,000 cases; a city: millions) the browser must never receive every case. So the
+map layer is decided here, in SQL, for the view the user looks at:
+
+- zoomed in (``DETAIL_ZOOM`` or closer), or the filter leaves at most ``CAP`` cases: the individual cases
+  in view, each with its worst escalation card, at most ``CAP`` of them;
+- otherwise, or when more than ``CAP`` cases are in view: counts per grid (grids in view), or counts per
+  screen cell when too many grids are in view (a city), each placed at its cases' mean position.
+
+Only the rows drawn leave the database: at most a few thousand, whatever the number of cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from geo.db.database import backend
+from geo.db.models import Case, CaseDispatch, Category, Community, Grid
+from geo.db.scope import case_condition
+from geo.db.sql import count_if, dispatch_elapsed_seconds
+from geo.domain.actors import Actor
+from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
+from geo.domain.vocabulary import OPEN_STATUSES, Card, Source, Status
+
+#: Individual cases are drawn from this zoom level on (≈ 4 m per pixel: a few streets in view).
+DETAIL_ZOOM = 15
+#: At most this many individual markers (≈ 0.3 MB of GeoJSON; Leaflet's SVG draws them in well under 1 s).
+CAP = 2000
+#: Above this many grids in view, counts go per screen cell instead of per grid.
+MAX_GRID_BUBBLES = 800
+#: Screen cells (columns, rows) when aggregating per cell.
+CELLS = (40, 24)
+CARDS = (Card.YELLOW, Card.RED, Card.DISCIPLINE)
+MAX_TEXT = 100
+
+_OPEN = [str(s) for s in OPEN_STATUSES]
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    """What the supervisor narrowed the map to; an empty field means "any". Hashable (cache key).
+
+    ``cards`` and ``department_ids`` together mean "a dispatch *to one of these departments* got one of these
+    cards" (department X's red cards), not two unrelated dispatches. ``actor`` limits the cases to those the
+    actor may see (geo.db.scope); None: no limit (benchmarks, tests).
+    """
+
+    statuses: tuple[str, ...] = ()
+    cards: tuple[str, ...] = ()
+    category_ids: tuple[int, ...] = ()
+    class_codes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    street_ids: tuple[int, ...] = ()
+    community_ids: tuple[int, ...] = ()
+    grid_ids: tuple[int, ...] = ()
+    department_ids: tuple[int, ...] = ()
+    start: datetime | None = None  # reported_at >= start (aware)
+    end: datetime | None = None  # reported_at < end (aware)
+    text: str = ""  # number, description or address contains it (case-insensitive)
+    actor: Actor | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("statuses", "cards", "category_ids", "class_codes", "sources", "street_ids",
+                     "community_ids", "grid_ids", "department_ids"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        _check_vocabulary("status", self.statuses, [str(s) for s in Status])
+        _check_vocabulary("card", self.cards, [str(c) for c in CARDS])
+        _check_vocabulary("source", self.sources, [str(s) for s in Source])
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{name} must be an aware datetime (e.g. UTC), got {value!r}")
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValueError(f"the time window is empty: start {self.start} is not before end {self.end}")
+        object.__setattr__(self, "text", self.text.strip())
+        if len(self.text) > MAX_TEXT:
+            raise ValueError(f"search text is {len(self.text)} characters; at most {MAX_TEXT} are accepted")
+
+
+def _check_vocabulary(what: str, values: tuple[str, ...], accepted: list[str]) -> None:
+    unknown = [v for v in values if v not in accepted]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; accepted: {', '.join(accepted)}")
+
+
+@dataclass(frozen=True)
+class MapView:
+    """The part of the map on screen (WGS84 degrees) and its zoom level."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    zoom: float
+
+    def __post_init__(self) -> None:
+        if not (self.west < self.east and self.south < self.north):
+            raise ValueError(f"empty view: west {self.west} < east {self.east} and south {self.south} < "
+                             f"north {self.north} must hold")
+
+
+@dataclass(frozen=True)
+class FilterCounts:
+    total: int  # cases matching the filter, anywhere
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """What to draw. ``kind``: "cases" (rows: id, number, lon, lat, status, card, category),
+    "grids" (rows: grid_id, code, name, n, open, lon, lat) or "cells" (rows: n, open, lon, lat).
+    ``too_many``: the view holds more than ``CAP`` matching cases although individual cases were due
+    (zoomed in): the user should zoom in further or narrow the filter."""
+
+    kind: str
+    rows: pd.DataFrame
+    counts: FilterCounts
+    in_view: int | None = None
+    too_many: bool = False
+    cap: int = CAP
+    detail_zoom: int = DETAIL_ZOOM
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def conditions(session: Session, filters: CaseFilters, now: datetime,
+               policy: EscalationPolicy = DEFAULT_POLICY) -> list:
+    """SQL conditions on Case for ``filters`` (ANDed)."""
+    sql = backend(session.get_bind().dialect.name)
+    where: list = []
+    if filters.statuses:
+        where.append(Case.status.in_(filters.statuses))
+    if filters.sources:
+        where.append(Case.source.in_(filters.sources))
+    if filters.category_ids:
+        where.append(Case.category_id.in_(filters.category_ids))
+    if filters.class_codes:
+        where.append(Case.category_id.in_(select(Category.id).where(Category.class_code.in_(filters.class_codes))))
+    where += _area_conditions(filters.street_ids, filters.community_ids, filters.grid_ids)
+    where += _dispatch_conditions(filters, sql, now, policy)
+    if filters.start is not None:
+        where.append(Case.reported_at >= filters.start)
+    if filters.end is not None:
+        where.append(Case.reported_at < filters.end)
+    if filters.text:
+        where.append(or_(*(column.icontains(filters.text, autoescape=True)
+                           for column in (Case.number, Case.description, Case.address))))
+    if filters.actor is not None:
+        where.append(case_condition(filters.actor))
+    return where
+
+
+def _area_conditions(street_ids, community_ids, grid_ids) -> list:
+    where = []
+    if grid_ids:
+        where.append(Case.grid_id.in_(grid_ids))
+    if community_ids:
+        where.append(Case.grid_id.in_(select(Grid.id).where(Grid.community_id.in_(community_ids))))
+    if street_ids:
+        where.append(Case.grid_id.in_(select(Grid.id).join(Community, Community.id == Grid.community_id)
+                                      .where(Community.street_id.in_(street_ids))))
+    return where
+
+
+def _dispatch_conditions(filters: CaseFilters, sql, now: datetime, policy: EscalationPolicy) -> list:
+    """One EXISTS over the case's dispatches: department and card apply to the same dispatch."""
+    if not (filters.cards or filters.department_ids):
+        return []
+    on = [CaseDispatch.case_id == Case.id]
+    if filters.department_ids:
+        on.append(CaseDispatch.department_id.in_(filters.department_ids))
+    if filters.cards:
+        elapsed = dispatch_elapsed_seconds(sql, now)
+        bands = _card_bands(policy)
+        on.append(or_(*(and_(elapsed >= low, elapsed < high) if high else elapsed >= low
+                        for low, high in (bands[c] for c in filters.cards))))
+    return [exists().where(*on)]
+
+
+def _card_bands(policy: EscalationPolicy) -> dict[str, tuple[int, int | None]]:
+    yellow, red, discipline = card_thresholds_seconds(policy)
+    return {"yellow": (yellow, red), "red": (red, discipline), "discipline": (discipline, None)}
+
+
+def _in_view(view: MapView) -> list:
+    return [Case.lon >= view.west, Case.lon <= view.east, Case.lat >= view.south, Case.lat <= view.north]
+
+
+def filter_counts(session: Session, filters: CaseFilters, now: datetime) -> FilterCounts:
+    """How many cases match, how many of them are open and overdue (one pass in SQL)."""
+    is_open = Case.status.in_(_OPEN)
+    row = session.execute(select(
+        func.count(), count_if(is_open),
+        count_if(and_(is_open, Case.status != Status.DEFERRED, Case.deadline < now)),
+    ).where(*conditions(session, filters, now))).one()
+    return FilterCounts(*(int(v) for v in row))
+
+
+def card_column(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY):
+    """SQL: the worst card among the case's dispatches ('none' if it was never whistled), per case row."""
+    sql = backend(session.get_bind().dialect.name)
+    worst = (select(func.max(dispatch_elapsed_seconds(sql, now)))
+             .where(CaseDispatch.case_id == Case.id).scalar_subquery())
+    yellow, red, discipline = card_thresholds_seconds(policy)
+    return case((worst >= discipline, literal("discipline")), (worst >= red, literal("red")),
+                (worst >= yellow, literal("yellow")), else_=literal("none"))
+
+
+def cases_in_view(session: Session, filters: CaseFilters, view: MapView, now: datetime,
+                  limit: int = CAP + 1) -> pd.DataFrame:
+    """The matching cases in view, newest first, at most ``limit``: id, number, lon, lat, status, card,
+    category."""
+    query = (select(Case.id, Case.number, Case.lon, Case.lat, Case.status,
+                    card_column(session, now).label("card"), Category.name.label("category"))
+             .outerjoin(Category, Category.id == Case.category_id)
+             .where(*conditions(session, filters, now), *_in_view(view))
+             .order_by(Case.reported_at.desc(), Case.id.desc()).limit(limit))
+    return _frame(session, query)
+
+
+def grid_counts(session: Session, filters: CaseFilters, view: MapView, layout_id: int,
+                now: datetime) -> pd.DataFrame:
+    """Matching cases per grid of the layout whose box meets the view: grid_id, code, name, n, open,
+    lon, lat (the mean position of the grid's matching cases: where they are, inside the grid)."""
+    grids_in_view = select(Grid.id).where(Grid.layout_id == layout_id, Grid.maxx >= view.west,
+                                          Grid.minx <= view.east, Grid.maxy >= view.south,
+                                          Grid.miny <= view.north)
+    counted = (select(Case.grid_id.label("grid_id"), func.count().label("n"),
+                      count_if(Case.status.in_(_OPEN)).label("open"),
+                      func.avg(Case.lon).label("lon"), func.avg(Case.lat).label("lat"))
+               .where(*conditions(session, filters, now), Case.grid_id.in_(grids_in_view))
+               .group_by(Case.grid_id).subquery())
+    query = (select(counted, Grid.code, Grid.name).join(Grid, Grid.id == counted.c.grid_id)
+             .order_by(counted.c.grid_id))
+    return _frame(session, query)
+
+
+def cell_counts(session: Session, filters: CaseFilters, view: MapView, now: datetime,
+                cells: tuple[int, int] = CELLS, unassigned_only: bool = False) -> pd.DataFrame:
+    """Matching cases in view per screen cell (``cells`` columns × rows): n, open, lon, lat (mean position
+    of the cell's cases). ``unassigned_only``: only cases outside every grid (they have no grid bubble)."""
+    sql = backend(session.get_bind().dialect.name)
+    dx, dy = (view.east - view.west) / cells[0], (view.north - view.south) / cells[1]
+    column = sql.floor((Case.lon - view.west) / dx).label("cx")
+    row = sql.floor((Case.lat - view.south) / dy).label("cy")
+    where = [*conditions(session, filters, now), *_in_view(view)]
+    if unassigned_only:
+        where.append(Case.grid_id.is_(None))
+    query = (select(column, row, func.count().label("n"), count_if(Case.status.in_(_OPEN)).label("open"),
+                    func.avg(Case.lon).label("lon"), func.avg(Case.lat).label("lat"))
+             .where(*where).group_by(column, row))
+    return _frame(session, query).drop(columns=["cx", "cy"])
+
+
+def map_layer(session: Session, filters: CaseFilters, view: MapView, now: datetime, layout_id: int,
+              cap: int = CAP) -> MapLayer:
+    """What the case map draws for ``view`` (see the module docstring for the rule)."""
+    counts = filter_counts(session, filters, now)
+    if view.zoom >= DETAIL_ZOOM or counts.total <= cap:
+        rows = cases_in_view(session, filters, view, now, limit=cap + 1)
+        if len(rows) <= cap:
+            return MapLayer("cases", rows, counts, in_view=len(rows), cap=cap)
+        too_many = True
+    else:
+        too_many = False
+    grids = grid_counts(session, filters, view, layout_id, now)
+    unassigned = cell_counts(session, filters, view, now, unassigned_only=True)
+    if len(grids) > MAX_GRID_BUBBLES:
+        cells = cell_counts(session, filters, view, now)
+        return MapLayer("cells", cells, counts, int(cells["n"].sum()), too_many, cap)
+    in_view = int(grids["n"].sum()) + int(unassigned["n"].sum())
+    notes = ("unassigned",) if len(unassigned) else ()
+    layer = MapLayer("grids", grids, counts, in_view, too_many, cap, notes=notes)
+    if len(unassigned):
+        layer = MapLayer("grids", pd.concat([grids, unassigned.assign(grid_id=None, code="", name="")],
+                                            ignore_index=True), counts, in_view, too_many, cap, notes=notes)
+    return layer
+
+
+def locate_case(session: Session, number: str, actor: Actor) -> tuple[int, float | None, float | None] | None:
+    """(id, lon, lat) of the case with this number (a clicked marker's tooltip, a ?case= link) if the actor
+    may see it, else None — the same answer for "no such case" and "not yours", so nothing leaks."""
+    row = session.execute(select(Case.id, Case.lon, Case.lat)
+                          .where(Case.number == number.strip(), case_condition(actor))).first()
+    return None if row is None else (int(row[0]), row[1], row[2])
+
+
+def _frame(session: Session, query) -> pd.DataFrame:
+    result = session.execute(query)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))

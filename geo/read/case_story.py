@@ -1,0 +1,123 @@
+"""What the pages need about cases: one case's whole story in one call, and the supervisor's work queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo.db.database import backend
+from geo.db.models import (
+    Building,
+    Case,
+    CaseDispatch,
+    CaseEvent,
+    Category,
+    Community,
+    Department,
+    Grid,
+    Street,
+)
+from geo.db.scope import case_condition, require_case
+from geo.db.sql import dispatch_elapsed_seconds
+from geo.domain.actors import Actor
+from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_for, card_thresholds_seconds
+from geo.domain.personal_data import mask_name, mask_phone
+from geo.domain.vocabulary import OPEN_STATUSES, Status
+
+
+@dataclass(frozen=True)
+class CaseStory:
+    case: dict
+    dispatches: list[dict]
+    events: list[dict]
+
+
+def case_story(session: Session, case_id: int, now: datetime, actor: Actor,
+               policy: EscalationPolicy = DEFAULT_POLICY) -> CaseStory | None:
+    """The case with its place (grid, member, building, community, street), its dispatches with their cards,
+    and its events in order; None if there is no such case; OutOfScope if it is not the actor's to see.
+    Reporter name and phone are always masked here: ``reveal_reporter`` unmasks them and audits it."""
+    if session.get(Case, case_id) is None:
+        return None
+    require_case(session, actor, case_id)
+    row = session.execute(
+        select(Case, Category.name, Category.class_name, Grid.code, Grid.name, Grid.member_name, Grid.member_phone,
+               Building.address, Community.name, Street.name)
+        .outerjoin(Category, Category.id == Case.category_id).outerjoin(Grid, Grid.id == Case.grid_id)
+        .outerjoin(Building, Building.id == Case.building_id)
+        .outerjoin(Community, Community.id == Grid.community_id).outerjoin(Street, Street.id == Community.street_id)
+        .where(Case.id == case_id)).first()
+    if row is None:
+        return None
+    case = row[0]
+    info = {c.key: getattr(case, c.key) for c in Case.__table__.columns if c.key != "location"}
+    info.update(category=row[1], category_class=row[2], grid_code=row[3], grid_name=row[4], grid_member=row[5],
+                grid_member_phone=row[6], building_address=row[7], community=row[8], street=row[9])
+    info["reporter_phone"], info["reporter_name"] = mask_phone(case.reporter_phone), mask_name(case.reporter_name)
+    dispatches = [
+        {"id": d.id, "department_id": d.department_id, "department": name, "role": d.role,
+         "whistled_at": d.whistled_at, "reported_in_at": d.reported_in_at, "answered_at": d.answered_at,
+         "card": str(card_for(d.whistled_at, d.reported_in_at, now, policy))}
+        for d, name in session.execute(
+            select(CaseDispatch, Department.name).join(Department, Department.id == CaseDispatch.department_id)
+            .where(CaseDispatch.case_id == case_id).order_by(CaseDispatch.role.desc(), CaseDispatch.id))]
+    events = [
+        {"at": e.at, "actor": e.actor, "role": e.role, "action": e.action, "from_status": e.from_status,
+         "to_status": e.to_status, "note": e.note}
+        for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                 .order_by(CaseEvent.at, CaseEvent.id))]
+    return CaseStory(info, dispatches, events)
+
+
+QUEUES = ("new", "unassigned", "awaiting_report_in_yellow", "awaiting_report_in_red",
+          "awaiting_report_in_discipline", "overdue", "awaiting_rating", "rework")
+
+
+def queue_counts(session: Session, now: datetime, actor: Actor,
+                 policy: EscalationPolicy = DEFAULT_POLICY) -> dict[str, int]:
+    """How many cases of the actor's scope wait in each queue (see ``queue``)."""
+    return {name: session.scalar(select(func.count()).select_from(
+        _queue_query(session, name, now, policy).where(case_condition(actor)).subquery())) for name in QUEUES}
+
+
+def queue(session: Session, name: str, now: datetime, actor: Actor, limit: int = 200,
+          policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """The cases of the actor's scope in queue ``name`` (oldest first): id, number, status, reported_at,
+    deadline, category, grid."""
+    query = (_queue_query(session, name, now, policy).where(case_condition(actor)).add_columns(Category.name.label("category"),
+                                                                  Grid.code.label("grid"))
+             .outerjoin(Category, Category.id == Case.category_id).outerjoin(Grid, Grid.id == Case.grid_id)
+             .order_by(Case.reported_at).limit(limit))
+    result = session.execute(query)
+    return pd.DataFrame(result.all(), columns=list(result.keys()))
+
+
+def _queue_query(session: Session, name: str, now: datetime, policy: EscalationPolicy):
+    base = select(Case.id, Case.number, Case.status, Case.reported_at, Case.deadline).distinct()
+    open_ = Case.status.in_([str(s) for s in OPEN_STATUSES])
+    if name == "new":
+        return base.where(Case.status.in_([Status.REPORTED, Status.REOPENED]))
+    if name == "unassigned":
+        return base.where(open_, Case.grid_id.is_(None))
+    if name == "overdue":
+        return base.where(open_, Case.status != Status.DEFERRED, Case.deadline < now)
+    if name == "awaiting_rating":
+        return base.where(Case.status == Status.CLOSED, Case.rating.is_(None))
+    if name == "rework":
+        return base.where(Case.status == Status.REWORK)
+    if name.startswith("awaiting_report_in_"):
+        low, high = _card_band(name.removeprefix("awaiting_report_in_"), policy)
+        elapsed = dispatch_elapsed_seconds(backend(session.get_bind().dialect.name), now)
+        waiting = base.join(CaseDispatch, CaseDispatch.case_id == Case.id).where(
+            open_, CaseDispatch.reported_in_at.is_(None), elapsed >= low)
+        return waiting if high is None else waiting.where(elapsed < high)
+    raise ValueError(f"unknown queue {name!r}; queues: {', '.join(QUEUES)}")
+
+
+def _card_band(card: str, policy: EscalationPolicy) -> tuple[int, int | None]:
+    yellow, red, discipline = card_thresholds_seconds(policy)
+    return {"yellow": (yellow, red), "red": (red, discipline), "discipline": (discipline, None)}[card]

@@ -1,0 +1,55 @@
+"""Grid layouts: which version of the grid cut is active, and reading its grids (creating and publishing a
+layout is geo.usecases.layouts, publishing a layer geo.usecases.layers)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from geo.db.models import Grid, GridLayout
+from geo.domain.crs import STORAGE_CRS
+
+
+class NoActiveLayout(LookupError):
+    def __init__(self):
+        super().__init__("no grid layout is active: load the sample district or import a grid layer first")
+
+
+def active_layout(session: Session) -> GridLayout:
+    layout = session.scalars(select(GridLayout).where(GridLayout.is_active.is_(True))).first()
+    if layout is None:
+        raise NoActiveLayout()
+    return layout
+
+
+def grids_frame(session: Session, layout_id: int) -> gpd.GeoDataFrame:
+    """The layout's grids sorted by code (the order the assignment's edge rule relies on)."""
+    rows = session.execute(
+        select(Grid.id, Grid.code, Grid.name, Grid.community_id, Grid.member_name, Grid.geom)
+        .where(Grid.layout_id == layout_id)
+        .order_by(Grid.code)
+    ).all()
+    frame = gpd.GeoDataFrame(
+        [r._asdict() for r in rows],
+        columns=["id", "code", "name", "community_id", "member_name", "geom"],
+        geometry="geom",
+        crs=STORAGE_CRS,
+    )
+    return frame.reset_index(drop=True)
+
+
+def layout_geojson(session: Session, layout_id: int) -> str:
+    """The layout's grids as a GeoJSON FeatureCollection string with only id, code and name (a small payload
+    for the map: no per-feature bbox, coordinates at ~1 cm)."""
+    grids = grids_frame(session, layout_id)[["id", "code", "name", "geom"]]
+    return grids.to_json(drop_id=True, to_wgs84=False, na="drop")
+
+
+def layout_bounds(session: Session, layout_id: int) -> tuple[float, float, float, float]:
+    """(minx, miny, maxx, maxy) of the layout's grids, from the bbox columns."""
+    row = session.execute(
+        select(func.min(Grid.minx), func.min(Grid.miny), func.max(Grid.maxx), func.max(Grid.maxy))
+        .where(Grid.layout_id == layout_id)
+    ).one()
+    return tuple(float(v) for v in row)

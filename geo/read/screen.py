@@ -1,0 +1,368 @@
+"""What the governance center's wall screen shows, aggregated in SQL: headline figures, a live feed, the
+department ranking, a 30-day trend, the category mix, the common problems and the map's live layers.
+
+The screen hangs in a room anyone walks through and has no login yet, so nothing here returns personal
+data: no reporter names or phones, no descriptions or addresses — only counts, categories, grid codes, case
+numbers, departments, times, states, cards and rounded positions. Every function reads "as of ``now``":
+cases reported after ``now`` are left out, so a past instant can be replayed on a historical database
+(statuses are the database's current ones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from geo.config import LOCAL_TZ
+from geo.db.database import backend
+from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
+from geo.db.sql import count_if, dispatch_elapsed_seconds
+from geo.domain.actors import Actor
+from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds, cards_for
+from geo.domain.permissions import require
+from geo.domain.vocabulary import OPEN_STATUSES
+from geo.read.bundles import bundle_candidates
+from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
+from geo.read.metrics import metrics, wilson_lower_bound
+from geo.read.overview import district_kpis, open_cases_by_grid
+
+_OPEN = [str(s) for s in OPEN_STATUSES]
+_ZONE = ZoneInfo(LOCAL_TZ)
+#: Latest instant counted as "up to now": windows are [start, end), so a case reported exactly at ``now``
+#: needs an end just after it.
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """How much the screen shows. Windows are rolling so that rates do not jump at midnight or month start."""
+
+    window_days: int = 30  # rates, ranking, category mix and trend
+    feed_rows: int = 8  # latest cases in the feed
+    whistle_rows: int = 6  # latest whistles in the feed
+    ranking_rows: int = 8  # departments in the ranking
+    category_rows: int = 8  # category classes in the mix (the rest summed as None)
+    problem_rows: int = 5  # common problems
+    fresh_hours: float = 2.0  # cases this recent pulse on the map
+    map_cases: int = 3000  # open cases drawn on the map, newest first (payload cap)
+    policy: EscalationPolicy = field(default=DEFAULT_POLICY)
+
+
+@dataclass(frozen=True)
+class Headline:
+    today: int  # reported since local midnight (Asia/Shanghai)
+    month: int  # reported since the 1st of the local month
+    open: int  # open now, all cases
+    closure_rate: float | None  # window: closed / due
+    satisfaction_rate: float | None  # window: satisfied / rated
+    report_in_on_time_rate: float | None  # window: reported in within the yellow threshold / decided
+    yellow: int  # dispatches of open cases not reported in, by their card now
+    red: int
+    discipline: int
+
+
+@dataclass(frozen=True)
+class ScreenData:
+    """Everything on the screen except the map, read in one go so all panels show the same instant."""
+
+    as_of: datetime
+    headline: Headline
+    latest_cases: pd.DataFrame  # number, category, grid, reported_at (local), status
+    latest_whistles: pd.DataFrame  # department, number, category, whistled_at (local), card
+    ranking: (
+        pd.DataFrame
+    )  # department, report_in_on_time_rate, closure_rate, satisfaction_rate, whistled, score
+    trend: pd.DataFrame  # day (local date), received, closed
+    category_mix: pd.DataFrame  # category_class (None: other / uncategorised), cases
+    problems: pd.DataFrame  # kind (candidate | bundle), category, cases, grids
+
+
+@dataclass(frozen=True)
+class ScreenMap:
+    """The map's live layers. ``layout_id`` None: no grid layout loaded yet."""
+
+    layout_id: int | None
+    bounds: tuple[float, float, float, float] | None
+    open_by_grid: dict[int, int]
+    cases: pd.DataFrame  # lon, lat (5 decimals), status, card, fresh
+
+
+def local_day_start(now: datetime) -> datetime:
+    """Local midnight of ``now``'s day, as an aware datetime (comparable with the UTC columns)."""
+    return now.astimezone(_ZONE).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def local_month_start(now: datetime) -> datetime:
+    return local_day_start(now).replace(day=1)
+
+
+def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> Headline:
+    """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
+    until = now + _TICK
+    today = district_kpis(session, now, local_day_start(now), until).received
+    month = district_kpis(session, now, local_month_start(now), until).received
+    open_now = district_kpis(session, now, None, until).open
+    window = metrics(
+        session, "district", now, now - timedelta(days=settings.window_days), until, settings.policy
+    )
+    rates = window.iloc[0] if len(window) else None
+
+    def rate(name: str) -> float | None:
+        return None if rates is None or pd.isna(rates[name]) else float(rates[name])
+
+    yellow, red, discipline = cards_now(session, now, settings.policy)
+    return Headline(
+        today,
+        month,
+        open_now,
+        rate("closure_rate"),
+        rate("satisfaction_rate"),
+        rate("report_in_on_time_rate"),
+        yellow,
+        red,
+        discipline,
+    )
+
+
+def _pending(now: datetime):
+    """A dispatch whistled by ``now`` and not reported in as of ``now``, on a case still open."""
+    return and_(
+        CaseDispatch.whistled_at <= now,
+        or_(CaseDispatch.reported_in_at.is_(None), CaseDispatch.reported_in_at > now),
+        Case.status.in_(_OPEN),
+    )
+
+
+def cards_now(
+    session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY
+) -> tuple[int, int, int]:
+    """(yellow, red, discipline): dispatches still waiting for a report-in, by the card they show now. Unlike
+    geo.read.metrics' card counts (lateness, kept after the report-in), these are the ones someone must chase."""
+    sql = backend(session.get_bind().dialect.name)
+    y, r, d = card_thresholds_seconds(policy)
+    elapsed = dispatch_elapsed_seconds(sql, now)
+    row = session.execute(
+        select(
+            count_if(and_(elapsed >= y, elapsed < r)),
+            count_if(and_(elapsed >= r, elapsed < d)),
+            count_if(elapsed >= d),
+        )
+        .select_from(CaseDispatch)
+        .join(Case, Case.id == CaseDispatch.case_id)
+        .where(_pending(now))
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _local(values) -> pd.Series:
+    return pd.to_datetime(pd.Series(values, dtype=object), utc=True).dt.tz_convert(LOCAL_TZ)
+
+
+def latest_cases(session: Session, now: datetime, limit: int = 8) -> pd.DataFrame:
+    """The newest cases (number, category, grid code, local time, status), newest first."""
+    rows = session.execute(
+        select(Case.number, Category.name, Grid.code, Case.reported_at, Case.status)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .outerjoin(Grid, Grid.id == Case.grid_id)
+        .where(Case.reported_at <= now)
+        .order_by(Case.reported_at.desc(), Case.id.desc())
+        .limit(limit)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["number", "category", "grid", "reported_at", "status"])
+    return frame.assign(reported_at=_local(frame["reported_at"]))
+
+
+def latest_whistles(
+    session: Session, now: datetime, limit: int = 6, policy: EscalationPolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """The newest dispatches (department, case number, category, local time) with their card as of now."""
+    rows = session.execute(
+        select(
+            func.coalesce(func.nullif(Department.short_name, ""), Department.name),
+            Case.number,
+            Category.name,
+            CaseDispatch.whistled_at,
+            CaseDispatch.reported_in_at,
+        )
+        .select_from(CaseDispatch)
+        .join(Case, Case.id == CaseDispatch.case_id)
+        .join(Department, Department.id == CaseDispatch.department_id)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(CaseDispatch.whistled_at <= now)
+        .order_by(CaseDispatch.whistled_at.desc(), CaseDispatch.id.desc())
+        .limit(limit)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["department", "number", "category", "whistled_at", "reported_in_at"])
+    cards = cards_for(frame["whistled_at"], frame["reported_in_at"], now, policy) if len(frame) else []
+    return frame.assign(whistled_at=_local(frame["whistled_at"]), card=[str(c) for c in cards]).drop(
+        columns="reported_in_at"
+    )
+
+
+def department_ranking(
+    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()
+) -> pd.DataFrame:
+    """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
+    time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
+    table = metrics(
+        session, "department", now, now - timedelta(days=settings.window_days), now + _TICK, settings.policy
+    )
+    parts = [
+        wilson_lower_bound(table[s], table[n])
+        for s, n in (("reported_in_on_time", "report_in_decided"), ("closed", "due"), ("satisfied", "rated"))
+    ]
+    names = dict(
+        session.execute(
+            select(Department.id, func.coalesce(func.nullif(Department.short_name, ""), Department.name))
+        ).all()
+    )
+    scored = table.assign(score=sum(parts) / len(parts), department=table["key"].map(names))
+    scored = scored.sort_values(["score", "whistled"], ascending=[False, False])
+    columns = [
+        "department",
+        "report_in_on_time_rate",
+        "closure_rate",
+        "satisfaction_rate",
+        "whistled",
+        "score",
+    ]
+    return scored[columns].head(settings.ranking_rows).reset_index(drop=True)
+
+
+def daily_trend(session: Session, now: datetime, days: int = 30) -> pd.DataFrame:
+    """Cases received and closed per local day over the last ``days`` days (today included).
+
+    Bucketed in pandas, not SQL: a local-date expression differs per backend (julianday/strftime vs
+    AT TIME ZONE) and belongs in geo/storage; the window holds a few thousand timestamps at most."""
+    first = local_day_start(now) - timedelta(days=days - 1)
+    received = session.scalars(
+        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now)
+    )
+    closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now))
+    index = pd.Index([(first + timedelta(days=i)).date() for i in range(days)], name="day")
+
+    def per_day(values) -> pd.Series:
+        dates = _local(list(values)).dt.date
+        return dates.value_counts().reindex(index, fill_value=0).astype(int)
+
+    return pd.DataFrame({"received": per_day(received), "closed": per_day(closed)}).reset_index()
+
+
+def category_mix(
+    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()
+) -> pd.DataFrame:
+    """Cases per category class over the window, largest first; the tail past ``category_rows`` - 1 classes
+    and uncategorised cases are summed in one row with class None."""
+    count = func.count().label("cases")
+    rows = session.execute(
+        select(Category.class_name, count)
+        .select_from(Case)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now)
+        .group_by(Category.class_name)
+        .order_by(count.desc())
+    ).all()
+    frame = pd.DataFrame(rows, columns=["category_class", "cases"])
+    named = frame[frame["category_class"].notna()]
+    if len(named) <= settings.category_rows and len(named) == len(frame):
+        return frame.reset_index(drop=True)
+    head = named.head(settings.category_rows - 1)
+    rest = int(frame["cases"].sum() - head["cases"].sum())
+    return pd.concat([head, pd.DataFrame({"category_class": [None], "cases": [rest]})], ignore_index=True)
+
+
+def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataFrame:
+    """The biggest common problems: clusters of open same-category cases (geo.read.bundles) not yet bundled, and
+    existing bundles with their open cases — category, case and grid counts only (titles are free text)."""
+    found = bundle_candidates(session, now)
+    found = found[pd.to_datetime(found["reported_at"], utc=True) <= pd.Timestamp(now)]
+    candidates = (
+        found.groupby("cluster")
+        .agg(category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"))
+        .assign(kind="candidate")
+    )
+    rows = session.execute(
+        select(Category.name, func.count(Case.id), func.count(func.distinct(Case.grid_id)))
+        .select_from(Bundle)
+        .join(Category, Category.id == Bundle.category_id)
+        .join(Case, and_(Case.bundle_id == Bundle.id, Case.status.in_(_OPEN), Case.reported_at <= now))
+        .group_by(Bundle.id, Category.name)
+    ).all()
+    bundles = pd.DataFrame(rows, columns=["category", "cases", "grids"]).assign(kind="bundle")
+    frames = [f for f in (candidates, bundles) if len(f)]
+    columns = ["kind", "category", "cases", "grids"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    table = pd.concat(frames, ignore_index=True)[columns].astype({"cases": int, "grids": int})
+    return table.sort_values(["cases", "grids"], ascending=False).head(limit).reset_index(drop=True)
+
+
+def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+                actor: Actor) -> ScreenData:
+    """All panels but the map, as of ``now``."""
+    require(actor, "view_district_metrics")
+    return ScreenData(
+        as_of=now,
+        headline=headline(session, now, settings),
+        latest_cases=latest_cases(session, now, settings.feed_rows),
+        latest_whistles=latest_whistles(session, now, settings.whistle_rows, settings.policy),
+        ranking=department_ranking(session, now, settings),
+        trend=daily_trend(session, now, settings.window_days),
+        category_mix=category_mix(session, now, settings),
+        problems=common_problems(session, now, settings.problem_rows),
+    )
+
+
+def live_cases(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> pd.DataFrame:
+    """Open cases to draw (newest first, at most ``map_cases``): position rounded to ~1 m, status, the worst
+    card among its dispatches still waiting for a report-in, and whether it is fresh (pulses)."""
+    waiting = (
+        select(CaseDispatch.case_id, func.min(CaseDispatch.whistled_at).label("whistled_at"))
+        .select_from(CaseDispatch)
+        .join(Case, Case.id == CaseDispatch.case_id)
+        .where(_pending(now))
+        .group_by(CaseDispatch.case_id)
+        .subquery("waiting")
+    )
+    rows = session.execute(
+        select(Case.lon, Case.lat, Case.status, Case.reported_at, waiting.c.whistled_at)
+        .outerjoin(waiting, waiting.c.case_id == Case.id)
+        .where(Case.status.in_(_OPEN), Case.lon.is_not(None), Case.lat.is_not(None), Case.reported_at <= now)
+        .order_by(Case.reported_at.desc(), Case.id.desc())
+        .limit(settings.map_cases)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["lon", "lat", "status", "reported_at", "whistled_at"])
+    cards = cards_for(frame["whistled_at"], None, now, settings.policy) if len(frame) else []
+    fresh = pd.to_datetime(frame["reported_at"], utc=True) >= pd.Timestamp(
+        now - timedelta(hours=settings.fresh_hours)
+    )
+    return pd.DataFrame(
+        {
+            "lon": frame["lon"].astype(float).round(5),
+            "lat": frame["lat"].astype(float).round(5),
+            "status": frame["status"],
+            "card": [str(c) for c in cards],
+            "fresh": fresh.astype(bool),
+        }
+    )
+
+
+def screen_map(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+               actor: Actor) -> ScreenMap:
+    """The map's layers as of ``now``: open load per grid of the active layout, and the live cases."""
+    require(actor, "view_district_metrics")
+    try:
+        layout = active_layout(session)
+    except NoActiveLayout:
+        return ScreenMap(None, None, {}, live_cases(session, now, settings))
+    return ScreenMap(
+        layout.id,
+        layout_bounds(session, layout.id),
+        open_cases_by_grid(session, layout.id),
+        live_cases(session, now, settings),
+    )

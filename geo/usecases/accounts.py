@@ -1,0 +1,189 @@
+"""Local accounts: argon2 password hashes, lockout after repeated failures, role changes, kiosk tokens, and
+mapping single-sign-on claims to a role. Every sign-in, failure, lockout and account change is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.db.models import Community, Department, KioskToken, Street, User
+from geo.domain.actors import Actor
+from geo.domain.vocabulary import Role
+from geo.usecases.audit import record
+
+_HASHER = PasswordHasher()  # argon2id with the library's recommended parameters
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 10
+
+
+class SignInFailed(Exception):
+    """Wrong user name or password, or a disabled account — one message for all, so as not to tell which."""
+
+    def __init__(self):
+        super().__init__("user name or password is wrong, or the account is disabled")
+
+
+class LockedOut(Exception):
+    def __init__(self, until: datetime):
+        super().__init__(f"too many failed sign-ins: the account is locked until {until:%H:%M} UTC")
+        self.until = until
+
+
+class AccountError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a bound role is bound to, by code (department, street, community) or grid codes."""
+
+    department: str | None = None
+    street: str | None = None
+    community: str | None = None
+    grids: tuple[str, ...] = ()
+
+
+def _resolve(session: Session, role: Role, binding: Binding) -> dict:
+    needed = {Role.DEPARTMENT: "department", Role.STREET: "street", Role.COMMUNITY: "community",
+              Role.GRID_MEMBER: "grids"}.get(role)
+    if needed and not getattr(binding, needed):
+        raise AccountError(f"role {role} must be bound to a {needed.rstrip('s')}")
+    ids = {}
+    for field, model in (("department", Department), ("street", Street), ("community", Community)):
+        code = getattr(binding, field)
+        if code is not None:
+            found = session.scalar(select(model.id).where(model.code == code))
+            if found is None:
+                raise AccountError(f"no {field} with code {code!r}")
+            ids[f"{field}_id"] = found
+    return {**ids, "grid_codes": ";".join(binding.grids)}
+
+
+def add_user(session: Session, username: str, password: str, role: str, by: Actor, now: datetime,
+             display_name: str = "", binding: Binding = Binding()) -> User:
+    role = Role(role)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(f"user {username!r} already exists")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD} characters")
+    user = User(username=username, display_name=display_name or username, password_hash=_HASHER.hash(password),
+                role=str(role), created_at=now, **_resolve(session, role, binding))
+    session.add(user)
+    record(session, now, by.name, by.role, "user_add", username, f"role={role}")
+    session.flush()
+    return user
+
+
+def set_role(session: Session, username: str, role: str, by: Actor, now: datetime,
+             binding: Binding = Binding()) -> None:
+    user = _user(session, username)
+    old = user.role
+    for key, value in {"department_id": None, "street_id": None, "community_id": None, "grid_codes": "",
+                       **_resolve(session, Role(role), binding)}.items():
+        setattr(user, key, value)
+    user.role = str(Role(role))
+    record(session, now, by.name, by.role, "role_change", username, f"{old} → {user.role}")
+
+
+def set_disabled(session: Session, username: str, disabled: bool, by: Actor, now: datetime) -> None:
+    _user(session, username).disabled = disabled
+    record(session, now, by.name, by.role, "user_disable" if disabled else "user_enable", username)
+
+
+def _user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, now: datetime) -> Actor:
+    """The actor for a correct password; records the attempt. Locks the account after MAX_FAILURES failures
+    in a row for LOCKOUT. Callers commit the session whatever happens (the failure count must persist)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        record(session, now, username, user.role, "sign_in_locked", username)
+        raise LockedOut(user.locked_until)
+    if user is None or user.disabled or not _verify(user.password_hash, password):
+        if user is not None:
+            user.failed_attempts += 1
+            if user.failed_attempts >= MAX_FAILURES:
+                user.locked_until, user.failed_attempts = now + LOCKOUT, 0
+                record(session, now, username, user.role, "lockout", username, f"for {LOCKOUT}")
+        record(session, now, username, "", "sign_in_failed", username)
+        raise SignInFailed()
+    user.failed_attempts, user.locked_until = 0, None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    record(session, now, username, user.role, "sign_in", username)
+    return actor_for(user)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return bool(password_hash) and _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(name=user.display_name or user.username, role=Role(user.role), department_id=user.department_id,
+                 street_id=user.street_id, community_id=user.community_id,
+                 grid_codes=frozenset(c for c in user.grid_codes.split(";") if c))
+
+
+def actor_from_claims(session: Session, claims: dict, role_claim: str, role_map: dict[str, str],
+                      now: datetime) -> Actor:
+    """Single sign-on: the account named by the claims' ``preferred_username``/``email`` if it exists (its
+    role and binding are managed here), else the role mapped from ``claims[role_claim]`` (unbound roles only)."""
+    username = str(claims.get("preferred_username") or claims.get("email") or "")
+    user = session.scalar(select(User).where(User.username == username)) if username else None
+    if user is not None and not user.disabled:
+        record(session, now, username, user.role, "sign_in", username, "sso")
+        return actor_for(user)
+    groups = claims.get(role_claim) or []
+    groups = [groups] if isinstance(groups, str) else list(groups)
+    roles = [Role(role_map[g]) for g in groups if g in role_map]
+    unbound = [r for r in roles if r in (Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.SCREEN)]
+    if not username or not unbound:
+        record(session, now, username or "?", "", "sign_in_failed", username, "sso: no usable role")
+        raise SignInFailed()
+    record(session, now, username, unbound[0], "sign_in", username, "sso")
+    return Actor(name=str(claims.get("name") or username), role=unbound[0])
+
+
+def create_kiosk_token(session: Session, label: str, by: Actor, now: datetime) -> str:
+    """A new big-screen token; only its hash is stored, so the returned value is shown once."""
+    token = secrets.token_urlsafe(32)
+    session.add(KioskToken(label=label, token_hash=_digest(token), created_at=now))
+    record(session, now, by.name, by.role, "kiosk_token", label)
+    return token
+
+
+def kiosk_actor(session: Session, token: str) -> Actor | None:
+    """The read-only big-screen actor for a valid, unrevoked token, else None."""
+    found = session.scalar(select(KioskToken).where(KioskToken.token_hash == _digest(token),
+                                                    KioskToken.revoked.is_(False)))
+    return Actor(name=f"kiosk:{found.label}", role=Role.SCREEN) if found else None
+
+
+def _digest(token: str) -> str:
+    # A random 256-bit token needs no slow hash: sha256 makes the stored value useless to a thief.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def list_users(session: Session, viewer: Actor) -> list[dict]:
+    """Accounts without their hashes, for the district admin."""
+    if viewer.role != Role.ADMIN:
+        raise PermissionError(f"{viewer.name} ({viewer.role}) may not list accounts")
+    users = session.scalars(select(User).order_by(User.username))
+    return [{"username": u.username, "name": u.display_name, "role": u.role, "disabled": u.disabled,
+             "locked_until": u.locked_until, "grids": u.grid_codes} for u in users]

@@ -1,0 +1,24 @@
+"""Revealing a reporter's personal data: only for roles allowed to, and every reveal audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from geo.db.models import Case
+from geo.db.scope import require_case
+from geo.domain.actors import Actor
+from geo.domain.permissions import may
+from geo.usecases.audit import record
+
+
+def reveal_reporter(session: Session, case_id: int, actor: Actor, now: datetime) -> tuple[str, str]:
+    """(name, phone) of the reporter, for roles allowed to see personal data; every reveal is audited in the
+    caller's transaction (commit it)."""
+    require_case(session, actor, case_id)
+    if not may(actor.role, "reveal_personal"):
+        raise PermissionError(f"{actor.name} ({actor.role}) may not see reporters' personal data")
+    case = session.get(Case, case_id)
+    record(session, now, actor.name, actor.role, "reveal_personal", case.number)
+    return case.reporter_name, case.reporter_phone
