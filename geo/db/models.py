@@ -2,7 +2,7 @@
 cases with their dispatches and their append-only event log; accounts, kiosk tokens and the access audit
 log. The only module of GridGov that defines tables.
 
-The hierarchy (DOMAIN.md): district → street 街道 → community 社区 → grid 网格 → building 楼栋.
+The hierarchy (docs/domain.md): district → street 街道 → community 社区 → grid 网格 → building 楼栋.
 Grid layouts are versioned (a district re-cut 620 grids into 539): a re-cut adds a new GridLayout and new
 Grid rows; the old ones stay, and CaseGridAssignment keeps which grid a case was in under each layout.
 """
