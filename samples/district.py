@@ -13,8 +13,8 @@ stored in WGS84; the grid layer is also exported the way survey offices deliver 
 
 from __future__ import annotations
 
+import argparse
 import gzip
-import sys
 import tempfile
 import zipfile
 from collections import Counter, deque
@@ -716,8 +716,10 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = sys.argv[1:] if argv is None else argv
-    generate(Path(args[0]) if args else Path("sample_data"))
+    parser = argparse.ArgumentParser(prog="python -m samples.district",
+                                     description="Regenerate the sample district (deterministic).")
+    parser.add_argument("out_dir", nargs="?", default="sample_data", help="where to write (default sample_data)")
+    generate(Path(parser.parse_args(argv).out_dir))
 
 
 if __name__ == "__main__":
