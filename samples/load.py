@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.db.database import Database
+from geo.read.routing import TERRITORY
 from geo.usecases.bulk_load import CASE_TIMES, DatabaseNotEmpty, DistrictData, load_district, table_counts
 from samples.cases import case_numbers
 from samples.history import DISPATCH_TIMES, case_events, case_frame, dispatch_frame
@@ -47,19 +48,43 @@ def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -
         renumbered = dict(zip(cases["number"], case_numbers(_epoch_s(cases["reported_at"]))))
         cases["number"] = cases["number"].map(renumbered)
         dispatches["case_number"] = dispatches["case_number"].map(renumbered)
+    streets, communities, grids = (_layer(sample_dir, name) for name in ("streets", "communities", "grids"))
+    street_of_grid = grids.set_index("code")["community_code"].map(communities.set_index("code")["street_code"])
     return DistrictData(
-        departments=_csv(sample_dir / "departments.csv"),
-        categories=_csv(sample_dir / "categories.csv"),
-        streets=_layer(sample_dir, "streets"),
-        communities=_layer(sample_dir, "communities"),
-        grids=_layer(sample_dir, "grids"),
+        departments=_with_street_offices(_csv(sample_dir / "departments.csv"), streets),
+        categories=_csv(sample_dir / "categories.csv").replace({"lead_department": {TERRITORY: ""}}),
+        streets=streets,
+        communities=communities,
+        grids=grids,
         buildings=_layer(sample_dir, "buildings"),
         cases=cases,
-        dispatches=dispatches,
+        dispatches=_to_street_offices(dispatches, cases, street_of_grid),
         events=case_events(cases),
         layout_name=LAYOUT_NAME,
         layout_source="sample_data/district.gpkg",
     )
+
+
+def _with_street_offices(departments: pd.DataFrame, streets: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue's placeholder for "the street office of the place" becomes one office per street."""
+    # a town (镇) is governed by its people's government, a street (街道) by its office
+    suffix = streets["name"].str.endswith("镇").map({True: "人民政府", False: "办事处"})
+    offices = pd.DataFrame({"code": office_code(streets["code"]), "name": streets["name"] + suffix,
+                            "short_name": streets["name"], "street_code": streets["code"]})
+    return pd.concat([departments[departments["code"] != TERRITORY].assign(street_code=""), offices],
+                     ignore_index=True)
+
+
+def _to_street_offices(dispatches: pd.DataFrame, cases: pd.DataFrame, street_of_grid: pd.Series) -> pd.DataFrame:
+    """Dispatches to the placeholder go to the office of the case's own street."""
+    street = dispatches["case_number"].map(cases.set_index("number")["grid_code"]).map(street_of_grid)
+    territorial = dispatches["department_code"] == TERRITORY
+    return dispatches.assign(department_code=dispatches["department_code"].mask(territorial, office_code(street)))
+
+
+def office_code(street_codes: pd.Series) -> pd.Series:
+    """STREET_S01 …: the department code of a street's office."""
+    return TERRITORY + "_" + street_codes
 
 
 def _moved(frame: pd.DataFrame, columns: list[str], shift: pd.Timedelta) -> pd.DataFrame:

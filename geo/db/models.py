@@ -111,11 +111,15 @@ class Building(_Bbox, Base):
 
 
 class Department(Base):
+    """A department a case is whistled to. A street office (街道办事处) is the department of one street:
+    territory-first categories go to the office of the case's own street (geo.read.routing)."""
+
     __tablename__ = "departments"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     short_name: Mapped[str] = mapped_column(String(50), default="")
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
 
 
 class Category(Base):
