@@ -130,6 +130,94 @@ EN: dict[str, str] = {
     "datum_question_web": ("The layer looks like a web map's export (adcode, center …), whose coordinates are "
                            "usually GCJ-02 ({gcj02:,.0f} m from WGS 84 here) or BD-09 ({bd09:,.0f} m). Choose the "
                            "datum; the preview draws the layer under each."),
+    # reading a case export (loaders.case_read)
+    "file_missing": "no such file: {path}",
+    "file_too_big": "{file} is {mb:.0f} MB; the limit is {limit:.0f} MB — split the export into smaller files",
+    "file_empty": "{file} is empty",
+    "file_xls": "{file} is an old Excel 97–2003 (.xls) workbook; save it as .xlsx or CSV",
+    "file_binary": "{file} is a binary file, not a CSV text export (save it as CSV or .xlsx)",
+    "file_no_header": "the file has no header row",
+    "csv_unparsable": "cannot parse the file as a table (delimiter {delimiter}): {error}",
+    "xlsx_sheet": "cannot read sheet {sheet} of {file}: {error}",
+    "xlsx_unreadable": "{file} is not a readable .xlsx workbook ({error}: {detail})",
+    "csv_enc_bom": "{name} byte-order mark at the start of the file",
+    "csv_enc_not_utf8": "not valid UTF-8 (byte {byte} at offset {offset})",
+    "csv_enc_ascii": "every byte is ASCII",
+    "csv_enc_utf8": "valid UTF-8 with {share:.0%} Chinese among non-ASCII characters",
+    "csv_enc_decodes": "{utf8}; decodes as {name} with {share:.0%} Chinese among non-ASCII characters",
+    "csv_enc_none": "{utf8}; not valid GBK or GB18030 either",
+    "csv_enc_unknown": "unknown encoding {name}; use utf-8, gbk or gb18030",
+    "csv_enc_wrong": ("the file does not decode as {name} (byte {byte} at offset {offset}); detected: {detected} "
+                      "({evidence})"),
+    "question_csv_encoding": ("The text encoding is uncertain: which one shows the Chinese text correctly? (pass "
+                              "--encoding NAME)"),
+    # which column is what in a case export (loaders.case_mapping)
+    "column_arg_malformed": "--column {pair} is not ROLE=COLUMN (e.g. reported_at=受理时间)",
+    "column_arg_role": "unknown role {role} in --column {pair}; roles: {roles}",
+    "word_arg_malformed": "{option} {pair} is not THEIRS=OURS (e.g. 道路破损=井盖缺失破损)",
+    "mapping_unknown_role": "unknown role {role}; roles: {roles}",
+    "mapping_no_column": "column {column} (for {role}) is not in the file; columns: {columns}",
+    "mapping_no_time": ("no column for {roles} (the time the case was reported); map one, e.g. --column "
+                        "reported_at=受理时间; columns: {columns}"),
+    "category_map_target": "category mapping {theirs} → {ours}: {ours} is not one of our category codes or names",
+    # the case import (loaders.case_import)
+    "not_permitted_cases": "{name} ({role}) may not import cases",
+    "option_datum": "unknown datum {datum}; expected one of {datums}",
+    "option_default_source": "unknown default source {source}; sources: {sources}",
+    "option_status_map": "status mapping {theirs} → {ours}: {ours} is not a status ({statuses})",
+    "option_source_map": "source mapping {theirs} → {ours}: {ours} is not a source ({sources})",
+    "option_tz": "unknown time zone {tz} (e.g. Asia/Shanghai)",
+    "option_time_format": ("--time-format {value} is neither month-first, day-first nor a strptime pattern "
+                           "(e.g. %d-%b-%Y %H:%M)"),
+    "no_layout": "no grid layout is active: import a grid layer first",
+    "no_location_columns": ("no coordinate (经度/纬度) or address column: every case goes to the manual-placement "
+                            "queue"),
+    "no_rows": "the file has a header but no rows",
+    "all_rejected": "every row was rejected: nothing can be imported (see the row problems)",
+    "time_order_detected": "dates are written {order} ({example} can only be read that way)",
+    "time_order_analyst": "{order}, as the analyst said",
+    "time_pattern_analyst": "the pattern {pattern}, as the analyst said",
+    "question_time_order": ("Dates such as {example} are written day and month before the year, and no value "
+                            "tells which comes first. Is {example} month-first (US) or day-first? (pass "
+                            "--time-format month-first|day-first)"),
+    "question_word_category": ("Their category {word} ({n:,} rows) is not one of ours: map it to one of our "
+                               "categories, or to 待分类 (uncategorised: the center triages those cases)."),
+    "question_word_status": ("Their status word {word} ({n:,} rows) is not one of ours: map it to one of our "
+                             "statuses, or to 待分类 (read from the closing time: closed if there is one, else "
+                             "reported)."),
+    "question_word_source": ("Their channel word {word} ({n:,} rows) is not one of ours: map it to one of our "
+                             "sources, or to 待分类 (the default source, {default})."),
+    "fallback_category": "待分类: uncategorised, the center triages it",
+    "fallback_status": "待分类: closed if it has a closing time, else reported",
+    "fallback_source": "待分类: the default source",
+    # case rows (loaders.case_rows) — a row's problem; the report prefixes the row(s)
+    "at_row": "row {row}: {problem}",
+    "at_rows": "{n:,} rows ({rows} …): {problem}",
+    "more_rows": "{n:,} more rows with problems of kind {kind}, not listed one by one",
+    "no_source_column": "no column for the source id (工单编号/事件编号): each row is identified by a hash of its content",
+    "no_source_id": "no source id; identified by a hash of its content",
+    "bad_source_id": "source id longer than {limit} characters: {value}…",
+    "duplicate_in_file": "duplicate source id '{ref}' (first in row {first}): skipped",
+    "already_imported": "source id '{ref}' is already imported (case {number}): skipped",
+    "bad_time": "{column} {value} is not a time (accepted: {accepted})",
+    "missing_time": "no report time ({column} is empty)",
+    "closed_before_opened": "closed before it was reported: closed {closed}, reported {reported}",
+    "unknown_status": "unknown status {value}; known words include {known} … or our codes ({codes})",
+    "closed_without_time": ("status {value} is closed but there is no closing time (map one: --column "
+                            "closed_at=办结时间)"),
+    "open_with_closing_time": "closing time {closed} given but status {value} is still open",
+    "unknown_category": ("unknown category {value}; use one of our category codes or names (e.g. {examples}) or "
+                         "add it to the category mapping"),
+    "unknown_source": "unknown source {value}; use 12345, 小程序, 网格员, 视频, 代表 or our codes ({codes})",
+    "coordinates_not_numbers": "coordinates are not numbers: lon {lon}, lat {lat}",
+    "coordinates_lone": "only one coordinate given: lon {lon}, lat {lat}",
+    "coordinates_out_of_range": "coordinates out of range: lon {lon}, lat {lat} (lon −180…180, lat −90…90)",
+    "not_placed": "{why}: goes to the manual-placement queue",
+    "outside_every_grid": "coordinates ({lon:.6f}, {lat:.6f}) are outside every grid",
+    # matching a case's address to a building (loaders.case_address)
+    "address_none": "no coordinates and no address",
+    "address_unmatched": "no coordinates, and address {address} matches no building",
+    "address_ambiguous": "no coordinates, and address {address} matches {n} buildings",
     # uploads and zips (loaders.archive)
     "zip_oversize": ("The upload is {mb:.1f} MB; the limit is {limit:.0f} MB. Split the layer or remove unneeded files "
                      "(e.g. .sbn, .xml) and upload again."),
