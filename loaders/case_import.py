@@ -96,19 +96,10 @@ def _run(path: Path, spec: CaseImportSpec, db: Database, apply: bool, actor: Act
         return report.fail("bad_option", option_error)
     if current_revision(db) is None:
         return report.fail("no_schema", msg("no_schema"))
-    try:
-        table = read_case_table(path, spec.encoding, spec.sheet)
-    except UnreadableFile as exc:
-        return report.fail("unreadable", exc.message or str(exc))
-    _describe_table(report, table)
-    try:
-        mapping = resolve_mapping(table.frame.columns, spec.columns)
-    except MappingError as exc:
-        if report.questions:  # headers read with an uncertain encoding: the encoding is the question
-            report.problem("bad_mapping", exc.message or str(exc), severity="warning")
-            return report.settle()
-        return report.fail("bad_mapping", exc.message or str(exc))
-    _describe_mapping(report, table, mapping)
+    read = _read(path, spec, report)
+    if read is None:
+        return report.settle()
+    table, mapping = read
     order = time_order(report, [table.frame[mapping[r]] for r in ("reported_at", "closed_at") if r in mapping],
                        spec.time_format)
     with db.session() as session:
@@ -132,6 +123,27 @@ def _run(path: Path, spec: CaseImportSpec, db: Database, apply: bool, actor: Act
             report.status = "applied"
         _fill_report(report, session, layout.id, outcome, placement, numbers, spec)
     return report
+
+
+def _read(path: Path, spec: CaseImportSpec, report: ImportReport) -> tuple[CaseTable, dict[str, str]] | None:
+    """The table and its column mapping, described in the report; None when the file cannot be used (or the
+    encoding question must be answered before its headers can be mapped)."""
+    try:
+        table = read_case_table(path, spec.encoding, spec.sheet)
+    except UnreadableFile as exc:
+        report.fail("unreadable", exc.message or str(exc))
+        return None
+    _describe_table(report, table)
+    try:
+        mapping = resolve_mapping(table.frame.columns, spec.columns)
+    except MappingError as exc:
+        if report.questions:  # headers read with an uncertain encoding: the encoding is the question
+            report.problem("bad_mapping", exc.message or str(exc), severity="warning")
+        else:
+            report.fail("bad_mapping", exc.message or str(exc))
+        return None
+    _describe_mapping(report, table, mapping)
+    return table, mapping
 
 
 def _check_spec(spec: CaseImportSpec) -> Msg | None:
