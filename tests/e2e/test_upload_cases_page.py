@@ -132,6 +132,10 @@ def test_the_page_in_a_browser_uploads_a_gbk_export_and_shows_the_preview(stream
     page.get_by_label("坐标系").get_by_text("GCJ-02").click()
     page.get_by_text("按坐标定位").first.wait_for(timeout=60_000)
     page.wait_for_timeout(3000)
+    assert page.get_by_text("“飞机噪音”（1 行）").count() == 1  # asked once, 待分类 preselected
+    assert not page.get_by_role("button", name="确认导入").is_enabled()
+    page.get_by_role("button", name="按此设置重新预览").last.click()
+    page.get_by_text("可以导入：请检查预览后确认。").wait_for(timeout=60_000)
     save_screenshot(page, "upload_cases", full_page=False)
     assert page.get_by_text("识别编码：GBK").count() == 1
     assert page.get_by_role("button", name="确认导入").is_enabled()
