@@ -69,9 +69,11 @@ class Outcomes:
         if len(counts):
             self.unknown[role] = {str(k): int(v) for k, v in counts.items()}
 
-    def mark(self, mask: pd.Series, outcome: str, kind: str, key: str, **params) -> None:
+    def mark(self, mask: pd.Series, outcome: str, kind: str, key: str, quote: tuple[str, ...] = (),
+             **params) -> None:
         """Mark rows in ``mask`` that are still alive with message ``key``; each parameter is one value for
-        every row or a Series of per-row values."""
+        every row or a Series of per-row values; those named in ``quote`` are shown quoted (repr), computed
+        for the marked rows only."""
         if key not in EN:
             raise KeyError(f"no import message {key!r}")
         mask = mask.reindex(self.outcome.index, fill_value=False) & self.alive
@@ -83,6 +85,8 @@ class Outcomes:
         self.msg[mask] = key
         values = pd.DataFrame({k: v.reindex(rows) if isinstance(v, pd.Series) else [v] * len(rows)
                                for k, v in params.items()}, index=rows)
+        for name in quote:
+            values[name] = values[name].map(repr)
         self.params.loc[rows] = pd.Series(values.to_dict("records") if params else [{}] * len(rows), index=rows)
 
 
@@ -128,11 +132,11 @@ def times(frame: pd.DataFrame, mapping: dict[str, str], tz: str, out: Outcomes,
     reported, bad_reported = parse_times(reported_raw, tz, order)
     closed, bad_closed = parse_times(closed_raw, tz, order)
     header = mapping.get("reported_at", "reported_at")
-    out.mark(bad_reported, "rejected", "bad_time", "bad_time", column=header, value=reported_raw.map(repr),
+    out.mark(bad_reported, "rejected", "bad_time", "bad_time", ("value",), column=header, value=reported_raw,
              accepted=ACCEPTED_FORMATS)
     out.mark(reported_raw == "", "rejected", "missing_time", "missing_time", column=header)
     header = mapping.get("closed_at", "closed_at")
-    out.mark(bad_closed, "rejected", "bad_time", "bad_time", column=header, value=closed_raw.map(repr),
+    out.mark(bad_closed, "rejected", "bad_time", "bad_time", ("value",), column=header, value=closed_raw,
              accepted=ACCEPTED_FORMATS)
     before = closed.notna() & reported.notna() & (closed < reported)
     out.mark(before, "rejected", "closed_before_opened", "closed_before_opened", closed=_local(closed),
@@ -152,21 +156,21 @@ def statuses(frame: pd.DataFrame, mapping: dict[str, str], closed: pd.Series, ou
     status = map_words(raw, {**STATUS_WORDS, **extra}, default="")
     status = status.mask(status == "", np.where(closed.notna(), str(Status.CLOSED), str(Status.REPORTED)))
     known = ", ".join(sorted({k for k in STATUS_WORDS if not k.isascii()})[:12])
-    out.mark(status.isna(), "rejected", "unknown_status", "unknown_status", value=raw.map(repr), known=known,
+    out.mark(status.isna(), "rejected", "unknown_status", "unknown_status", ("value",), value=raw, known=known,
              codes=", ".join(Status))
     out.note_unknown("status", raw, status.isna())
     done = status.isin([str(s) for s in DONE_STATUSES])
-    out.mark(done & closed.isna(), "rejected", "closed_without_time", "closed_without_time", value=raw.map(repr))
+    out.mark(done & closed.isna(), "rejected", "closed_without_time", "closed_without_time", ("value",), value=raw)
     open_with_time = closed.notna() & ~done & (status != str(Status.REJECTED))
-    out.mark(open_with_time, "rejected", "open_with_closing_time", "open_with_closing_time",
-             closed=_local(closed), value=raw.map(repr))
+    out.mark(open_with_time, "rejected", "open_with_closing_time", "open_with_closing_time", ("value",),
+             closed=_local(closed), value=raw)
     return status
 
 
 def categories(frame: pd.DataFrame, mapping: dict[str, str], lookup: CategoryLookup, out: Outcomes) -> pd.Series:
     raw = column(frame, mapping, "category")
     ids = lookup.ids(raw)
-    out.mark(ids == -2, "rejected", "unknown_category", "unknown_category", value=raw.map(repr),
+    out.mark(ids == -2, "rejected", "unknown_category", "unknown_category", ("value",), value=raw,
              examples=", ".join(lookup.examples))
     out.note_unknown("category", raw, ids == -2)
     return ids.astype(object).where(ids >= 0, None)
@@ -177,7 +181,7 @@ def sources(frame: pd.DataFrame, mapping: dict[str, str], default: str, out: Out
     raw = column(frame, mapping, "source")
     extra = {k: (default if v == FALLBACK else v) for k, v in (extra_words or {}).items()}
     source = map_words(raw, {**SOURCE_WORDS, **extra}, default=default)
-    out.mark(source.isna(), "rejected", "unknown_source", "unknown_source", value=raw.map(repr),
+    out.mark(source.isna(), "rejected", "unknown_source", "unknown_source", ("value",), value=raw,
              codes=", ".join(Source))
     out.note_unknown("source", raw, source.isna())
     return source
@@ -189,12 +193,12 @@ def coordinates(frame: pd.DataFrame, mapping: dict[str, str], datum: str,
     raw_lon, raw_lat = column(frame, mapping, "lon"), column(frame, mapping, "lat")
     lon, lat = _numbers(raw_lon), _numbers(raw_lat)
     text = ((raw_lon != "") & lon.isna()) | ((raw_lat != "") & lat.isna())
-    quoted = {"lon": raw_lon.map(repr), "lat": raw_lat.map(repr)}
-    out.mark(text, "rejected", "bad_coordinates", "coordinates_not_numbers", **quoted)
+    raw = {"quote": ("lon", "lat"), "lon": raw_lon, "lat": raw_lat}
+    out.mark(text, "rejected", "bad_coordinates", "coordinates_not_numbers", **raw)
     lone = lon.isna() != lat.isna()
-    out.mark(lone, "rejected", "bad_coordinates", "coordinates_lone", **quoted)
+    out.mark(lone, "rejected", "bad_coordinates", "coordinates_lone", **raw)
     outside = (lon.abs() > 180) | (lat.abs() > 90)
-    out.mark(outside, "rejected", "bad_coordinates", "coordinates_out_of_range", **quoted)
+    out.mark(outside, "rejected", "bad_coordinates", "coordinates_out_of_range", **raw)
     zero = (lon == 0) & (lat == 0)
     usable = out.alive & lon.notna() & lat.notna() & ~zero
     x, y = to_wgs84(lon.where(usable).to_numpy(float), lat.where(usable).to_numpy(float), datum)

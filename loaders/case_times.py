@@ -81,8 +81,7 @@ def _normalise(values: pd.Series) -> pd.Series:
         for old, new in _REPLACEMENTS[:8]:
             text = text.str.replace(old, new, regex=False)
     text = text.str.replace("/", "-", regex=False)
-    text = text.str.replace(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})", r"\1-\2-\3", regex=True)
-    text = text.str.replace(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})", r"\1-\2-\3", regex=True)
+    text = text.str.replace(r"^(\d{4}|\d{1,2})\.(\d{1,2})\.(\d{4}|\d{1,2})\b", r"\1-\2-\3", regex=True)
     return text.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
@@ -106,6 +105,7 @@ def day_month_order(*columns: pd.Series) -> tuple[str | None, str | None]:
     example). None with an example: they do not tell (every day ≤ 12, or some say one and some the other) —
     the analyst must say. (None, None): no value is written that way."""
     raw = pd.concat([c.astype(str) for c in columns], ignore_index=True)
+    raw = raw[raw.str.match(r"\s*\d{1,2}\s*[-/.／]\s*\d{1,2}\s*[-/.／]\s*\d{4}")]  # the only candidates
     text = _normalise(raw)
     parts = text.str.extract(_YEAR_LAST)[["a", "b"]].dropna().astype(int)
     if parts.empty:
