@@ -248,7 +248,7 @@ EN: dict[str, str] = {
     "crs_analyst": "chosen by the analyst ({value})",
     "crs_lonlat_no_prj": "no .prj; the coordinates are longitude/latitude (the datum is checked separately)",
     "crs_no_prj": "The layer has no .prj (no CRS is declared).",
-    "crs_from_prj": "from the .prj: {name}",
+    "crs_from_prj": "declared by the file (.prj or the GeoJSON/GPKG itself): {name}",
     "crs_prefix_missing": "the .prj declares {name} without a zone prefix, but eastings are {x:,.0f}: zone {zone}",
     "crs_prefix_extra": "the .prj declares {name} with a zone prefix, but eastings are {x:,.0f} (no prefix)",
     "crs_zone_fix": "{why} → {code}",

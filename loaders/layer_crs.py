@@ -225,7 +225,7 @@ def _choice_label(code: str, bounds, district) -> str:
     lon, lat = _landing(CRS.from_user_input(code), bounds)
     label = f"{crs_label(code)} → {lon:.4f}, {lat:.4f}"
     if district is not None:
-        label += f" ({_km_from_box(lon, lat, district):,.1f} km from the district)"
+        label += f" · Δ {_km_from_box(lon, lat, district):,.1f} km"  # numbers and symbols read in any language
     return label
 
 

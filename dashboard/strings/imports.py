@@ -167,7 +167,7 @@ ZH = {
     "crs_analyst": "由分析人员选择（{value}）",
     "crs_lonlat_no_prj": "没有 .prj；坐标是经纬度（坐标基准另行判断）",
     "crs_no_prj": "该图层没有 .prj（未声明坐标系）。",
-    "crs_from_prj": "来自 .prj：{name}",
+    "crs_from_prj": "文件声明（.prj 或 GeoJSON/GPKG 自带）：{name}",
     "crs_prefix_missing": ".prj 声明的 {name} 不带带号，但横坐标为 {x:,.0f}：第 {zone} 带",
     "crs_prefix_extra": ".prj 声明的 {name} 带有带号，但横坐标为 {x:,.0f}（不带带号）",
     "crs_zone_fix": "{why} → {code}",
