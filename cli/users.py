@@ -20,7 +20,7 @@ def _binding(args: argparse.Namespace):
     from geo.usecases.accounts import Binding
 
     return Binding(department=args.department, street=args.street, community=args.community,
-                   grids=tuple(g for g in (args.grids or "").split(",") if g))
+                   grids=tuple(g for g in (args.grids or "").split(",") if g), district=args.district)
 
 
 def cmd_user(args: argparse.Namespace) -> int:
@@ -70,6 +70,8 @@ def add_user_parsers(sub) -> None:
             q.add_argument("--street", help="street code (street staff)")
             q.add_argument("--community", help="community code (community staff)")
             q.add_argument("--grids", help="comma-separated grid codes (grid members)")
+            q.add_argument("--district", help="district code: binds an admin, supervisor or analyst to one "
+                                              "district of the city (default: the whole city)")
         if name == "add":
             q.add_argument("--name", help="display name; the password is read from the terminal "
                                           "(or GRIDGOV_NEW_PASSWORD)")

@@ -46,6 +46,13 @@ def areas(url: str, layout_id: int) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def districts(url: str) -> pd.DataFrame:
+    """The city's districts (id, code, name, bbox); one row for a district-wide deployment."""
+    with database().session() as session:
+        return analysis_filters.district_choices(session)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def hotspots(url: str, actor: Actor, first: date, last: date, category_id: int | None, class_code: str | None,
              detail: str) -> hotspot_service.HotspotView:
     query = hotspot_service.HotspotQuery(analysis_filters.window_for_days(first, last), category_id, class_code,
@@ -56,42 +63,48 @@ def hotspots(url: str, actor: Actor, first: date, last: date, category_id: int |
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def grid_load(url: str, actor: Actor, now: datetime, first: date, last: date, street_id: int | None, community_id: int | None,
-              with_members: bool) -> load_service.GridLoad:
+              with_members: bool, district_id: int | None = None) -> load_service.GridLoad:
     window = analysis_filters.window_for_days(first, last)
     with database().session() as session:
-        return load_service.grid_load(session, now, window, street_id, community_id, with_members, actor=actor)
+        return load_service.grid_load(session, now, window, street_id, community_id, with_members, actor=actor,
+                                      district_id=district_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def department_load(url: str, actor: Actor, now: datetime, first: date, last: date, ranking: str) -> pd.DataFrame:
+def department_load(url: str, actor: Actor, now: datetime, first: date, last: date, ranking: str,
+                    district_id: int | None = None) -> pd.DataFrame:
     with database().session() as session:
         return load_service.department_load(session, now, analysis_filters.window_for_days(first, last), ranking,
-                                            actor=actor)
+                                            actor=actor, district_id=district_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def department_trend(url: str, actor: Actor, now: datetime, first: date, last: date) -> pd.DataFrame:
+def department_trend(url: str, actor: Actor, now: datetime, first: date, last: date,
+                     district_id: int | None = None) -> pd.DataFrame:
     with database().session() as session:
         return load_service.department_trend(session, now, analysis_filters.window_for_days(first, last),
-                                             actor=actor)
+                                             actor=actor, district_id=district_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices(url: str, actor: Actor, now: datetime, first: date, last: date) -> pd.DataFrame:
+def notices(url: str, actor: Actor, now: datetime, first: date, last: date,
+            district_id: int | None = None) -> pd.DataFrame:
     with database().session() as session:
         return supervision.supervision_notices(session, now, analysis_filters.window_for_days(first, last),
-                                              actor=actor)
+                                              actor=actor, district_id=district_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def monthly_report_xlsx(url: str, actor: Actor, now: datetime, year: int, month: int) -> bytes:
+def monthly_report_xlsx(url: str, actor: Actor, now: datetime, year: int, month: int,
+                        district_id: int | None = None) -> bytes:
     with database().session() as session:
-        return exports.monthly_report_file(session, year, month, now, actor)
+        return exports.monthly_report_file(session, year, month, now, actor, district_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices_files(url: str, actor: Actor, now: datetime, first: date, last: date) -> tuple[bytes, bytes]:
+def notices_files(url: str, actor: Actor, now: datetime, first: date, last: date,
+                  district_id: int | None = None) -> tuple[bytes, bytes]:
     """(xlsx, csv) of the window's supervision notices."""
     window = analysis_filters.window_for_days(first, last)
-    table = notices(url, actor, now, first, last)
+    table = notices(url, actor, now, first, last, district_id)
     return exports.notices_xlsx(table, window, now), exports.notices_csv(table)

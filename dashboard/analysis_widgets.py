@@ -46,3 +46,21 @@ def category_picker(key: str, class_column=st, category_column=st) -> tuple[int 
     category_id = category_column.selectbox(t("hs_category"), [None, *names], key=f"{key}_category",
                                             format_func=lambda c: t("hs_all") if c is None else names[c])
     return (category_id, None) if category_id is not None else (None, class_code)
+
+
+def district_picker(actor, key: str, column=st) -> int | None:
+    """The district the page shows: none to pick in a city of one district (None: all of it), a bound
+    actor's own district (shown, not changeable), else a choice of the whole city or one district."""
+    districts = data.districts(database().url)
+    if actor.district_id is not None:
+        names = dict(zip(districts["id"].astype(int), districts["name"]))
+        column.selectbox(t("city_district"), [actor.district_id], key=key, disabled=True,
+                         format_func=lambda d: names.get(d, "?"), help=t("city_your_district"))
+        return actor.district_id
+    if len(districts) <= 1:
+        return None
+    names = dict(zip(districts["id"].astype(int), districts["name"]))
+    ALL = 0  # "the whole city" (a None option would show as an empty selectbox)
+    picked = column.selectbox(t("city_district"), [ALL, *names], key=key,
+                              format_func=lambda d: t("city_whole_city") if d == ALL else names[d])
+    return None if picked == ALL else int(picked)

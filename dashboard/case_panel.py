@@ -243,7 +243,8 @@ def show_grid(summary: dict | None, on_zoom, on_filter) -> None:
         st.info(t("case_map_case_gone"))
         return
     st.markdown(f"#### {t('case_map_grid_load')} · {summary['code']}")
-    st.caption(f"{summary['name']} · {summary['community'] or ''} {summary['street'] or ''} · "
+    st.caption(f"{summary['name']} · {summary['community'] or ''} {summary['street'] or ''} "
+               f"{summary.get('district') or ''} · "
                f"{t('case_map_grid_member')}: {summary['member'] or '—'}")
     cols = st.columns(4)
     for col, key in zip(cols, ("received", "open", "overdue", "closed")):

@@ -56,9 +56,11 @@ SUMMARY_FIGURES = [
 ]
 
 
-def monthly_report_file(session: Session, year: int, month: int, now: datetime, actor: Actor) -> bytes:
-    """The monthly report of ``year``-``month`` (local calendar month) as .xlsx bytes."""
-    return monthly_report_xlsx(monthly_report(session, year, month, now, actor=actor))
+def monthly_report_file(session: Session, year: int, month: int, now: datetime, actor: Actor,
+                        district_id: int | None = None) -> bytes:
+    """The monthly report of ``year``-``month`` (local calendar month) as .xlsx bytes: the city's, or one
+    district's."""
+    return monthly_report_xlsx(monthly_report(session, year, month, now, actor=actor, district_id=district_id))
 
 
 def monthly_report_xlsx(report: MonthlyReport) -> bytes:

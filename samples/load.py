@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.db.database import Database
 from geo.read.routing import TERRITORY
@@ -26,6 +27,8 @@ from samples.history import DISPATCH_TIMES, case_events, case_frame, dispatch_fr
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 LAYOUT_NAME = "海勃湾区网格 (sample)"
+#: The sample is one district of its city (乌海市): 海勃湾区, by its administrative division code.
+DISTRICT_CODE, DISTRICT_NAME = "150302", "海勃湾区"
 #: The instant the committed sample year ends (the generator's snapshot, samples.cases.END + 1 s).
 SAMPLE_END = pd.Timestamp("2026-10-31T16:00:00Z").to_pydatetime()
 
@@ -50,10 +53,12 @@ def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -
         dispatches["case_number"] = dispatches["case_number"].map(renumbered)
     streets, communities, grids = (_layer(sample_dir, name) for name in ("streets", "communities", "grids"))
     street_of_grid = grids.set_index("code")["community_code"].map(communities.set_index("code")["street_code"])
+    district = gpd.GeoDataFrame({"code": [DISTRICT_CODE], "name": [DISTRICT_NAME]},
+                                geometry=[shapely.union_all(streets.geometry.to_numpy())], crs=streets.crs)
     return DistrictData(
         departments=_with_street_offices(_csv(sample_dir / "departments.csv"), streets),
         categories=_csv(sample_dir / "categories.csv").replace({"lead_department": {TERRITORY: ""}}),
-        streets=streets,
+        streets=streets.assign(district_code=DISTRICT_CODE),
         communities=communities,
         grids=grids,
         buildings=_layer(sample_dir, "buildings"),
@@ -62,6 +67,7 @@ def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -
         events=case_events(cases),
         layout_name=LAYOUT_NAME,
         layout_source="sample_data/district.gpkg",
+        districts=district,
     )
 
 

@@ -1,7 +1,8 @@
 """Big screen for the governance center's wall: the whole district at once, refreshing itself.
 
 Open it as a screen with ``http://<host>:8501/big_screen?embed=true`` (Streamlit's embed mode; this page
-then hides the sidebar and header too). One fragment re-reads everything every ``GRIDGOV_SCREEN_REFRESH_S``
+then hides the sidebar and header too); ``&district=<code>`` shows one district of a city (an account bound
+to a district always sees its own). One fragment re-reads everything every ``GRIDGOV_SCREEN_REFRESH_S``
 seconds (default 30); the map stays mounted and only its live layer is swapped (dashboard/screen_map.py).
 If the database cannot be reached, the last good figures stay up under a warning with their time, and the
 next refresh that reaches the database clears it. No personal data is read (geo/screen.py).
@@ -9,12 +10,14 @@ next refresh that reaches the database clears it. No personal data is read (geo/
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 from streamlit_folium import st_folium
 
+from dashboard import analysis_data
 from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
@@ -47,6 +50,22 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     st.stop()
+
+
+def _settings() -> ScreenSettings:
+    """SETTINGS for the district asked in the URL (``?district=CODE``), else the actor's (None: the city)."""
+    asked = st.query_params.get("district")
+    if not asked:
+        return replace(SETTINGS, district_id=actor.district_id)
+    districts = analysis_data.districts(database().url)
+    if asked not in set(districts["code"]):
+        st.error(t("big_screen_unknown_district").format(code=asked))
+        st.stop()
+    district_id = int(districts.loc[districts["code"] == asked, "id"].iloc[0])
+    if actor.district_id is not None and district_id != actor.district_id:
+        st.error(t("big_screen_not_your_district"))
+        st.stop()
+    return replace(SETTINGS, district_id=district_id)
 st.html(screen_css(bool(st.context.is_embedded)))
 
 
@@ -54,9 +73,10 @@ def _refresh(now: datetime) -> None:
     """Read everything in one session; on a database error keep the last good data and note the failure."""
     db = database()
     try:
+        settings = _settings()
         with db.session() as session:
-            data = screen_data(session, now, SETTINGS, actor=actor)
-            live = screen_map(session, now, SETTINGS, actor=actor)
+            data = screen_data(session, now, settings, actor=actor)
+            live = screen_map(session, now, settings, actor=actor)
             grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
     except DBAPIError:
         st.session_state[_FAILED] = now

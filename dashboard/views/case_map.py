@@ -67,20 +67,28 @@ def filter_widgets(options: FilterOptions, now: datetime) -> dict:
 
 
 def _area_widgets(options: FilterOptions) -> dict:
-    streets = dict(zip(options.streets["id"].astype(int), options.streets["name"]))
+    district_ids = ()
+    if len(options.districts) > 1:  # a city: districts first (a city of one district has no such filter)
+        districts = dict(zip(options.districts["id"].astype(int), options.districts["name"]))
+        district_ids = _multi("city_district", list(districts), districts.get, "case_map_f_district")
+    shown = options.streets
+    if district_ids:
+        shown = shown[shown["district_id"].isin(district_ids)]
+    streets = dict(zip(shown["id"].astype(int), shown["name"]))
     street_ids = _multi("case_map_street", list(streets), streets.get, "case_map_f_street")
     comms = options.communities
-    comms = comms[comms["street_id"].isin(street_ids)] if street_ids else comms
+    comms = comms[comms["street_id"].isin(street_ids or list(streets))] if street_ids or district_ids else comms
     communities = dict(zip(comms["id"].astype(int), comms["name"]))
     community_ids = _multi("case_map_community", list(communities), communities.get, "case_map_f_community")
     grids = options.grids
     if community_ids:
         grids = grids[grids["community_id"].isin(community_ids)]
-    elif street_ids:
+    elif street_ids or district_ids:
         grids = grids[grids["community_id"].isin(comms["id"])]
     labels = dict(zip(grids["id"].astype(int), grids["code"] + " " + grids["name"]))
     grid_ids = _multi("case_map_grid", list(labels), labels.get, "case_map_f_grid")
-    return {"street_ids": street_ids, "community_ids": community_ids, "grid_ids": grid_ids}
+    return {"district_ids": district_ids, "street_ids": street_ids, "community_ids": community_ids,
+            "grid_ids": grid_ids}
 
 
 def current_view(bounds: tuple[float, float, float, float]) -> MapView:
@@ -141,7 +149,7 @@ def _zoom_to(bounds: tuple[float, float, float, float]) -> None:
 
 
 def _only_grid(grid_id: int) -> None:
-    for key in ("case_map_f_street", "case_map_f_community"):
+    for key in ("case_map_f_district", "case_map_f_street", "case_map_f_community"):
         st.session_state[key] = []
     st.session_state["case_map_f_grid"] = [grid_id]
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import analysis_data as data
-from dashboard.analysis_widgets import layout_or_stop, window_picker
+from dashboard.analysis_widgets import district_picker, layout_or_stop, window_picker
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
@@ -34,16 +34,17 @@ layout_or_stop()
 url = database().url
 now = data.now_minute()
 
-c_window, c_rank, _ = st.columns([2.2, 1.6, 4])
+c_window, c_district, c_rank, _ = st.columns([2.2, 1.3, 1.6, 2.7])
 first, last = window_picker("dl_window", c_window)
+district_id = district_picker(actor, "dl_district", c_district)
 ranking = c_rank.selectbox(t("dl_ranking"), list(RANKINGS), key="dl_ranking",
                            format_func=lambda r: t(f"dl_rank_{r}"))
 
-table = data.department_load(url, actor, now, first, last, ranking)
+table = data.department_load(url, actor, now, first, last, ranking, district_id)
 if table.empty:
     st.info(t("dl_no_departments"))
     st.stop()
-notices = data.notices(url, actor, now, first, last)
+notices = data.notices(url, actor, now, first, last, district_id)
 sums = table[["whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]].sum()
 k = st.columns(6)
 k[0].metric(t("dl_whistled"), f"{int(sums['whistled']):,}")
@@ -66,7 +67,7 @@ st.dataframe(table[["rank", "department", *DEPARTMENT_FIGURES, "score"]], hide_i
 trend_column, notice_column = st.columns([1, 1], gap="large")
 with trend_column:
     st.subheader(t("dl_trend"))
-    trend = data.department_trend(url, actor, now, first, last)
+    trend = data.department_trend(url, actor, now, first, last, district_id)
     c1, c2 = st.columns([1, 2])
     figure = c1.selectbox(t("dl_trend_figure"), TREND_CHOICES, key="dl_trend_figure", format_func=header)
     busiest = table.sort_values("whistled", ascending=False)["department"].head(5).tolist()
@@ -103,10 +104,12 @@ month = e1.selectbox(t("dl_report_month"), list(reversed(months)), key="dl_repor
                      format_func=lambda p: f"{p.year}-{p.month:02d}")
 e2.download_button(t("dl_monthly_xlsx"), key="dl_monthly_xlsx", mime=XLSX_MIME, on_click="ignore",
                    file_name=f"月专报_{month.year}-{month.month:02d}.xlsx",
-                   data=lambda: data.monthly_report_xlsx(url, actor, now, month.year, month.month))
+                   data=lambda: data.monthly_report_xlsx(url, actor, now, month.year, month.month, district_id))
 span = f"{first:%Y%m%d}-{last:%Y%m%d}"
 e3.download_button(t("dl_notices_xlsx"), key="dl_notices_xlsx", mime=XLSX_MIME, on_click="ignore",
-                   file_name=f"督办单_{span}.xlsx", data=lambda: data.notices_files(url, actor, now, first, last)[0])
+                   file_name=f"督办单_{span}.xlsx",
+                   data=lambda: data.notices_files(url, actor, now, first, last, district_id)[0])
 e4.download_button(t("dl_notices_csv"), key="dl_notices_csv", mime="text/csv", on_click="ignore",
-                   file_name=f"督办单_{span}.csv", data=lambda: data.notices_files(url, actor, now, first, last)[1])
+                   file_name=f"督办单_{span}.csv",
+                   data=lambda: data.notices_files(url, actor, now, first, last, district_id)[1])
 

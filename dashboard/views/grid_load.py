@@ -1,12 +1,12 @@
 """Grid load: open, new, overdue, closure rate and median time to close per grid and per grid member, as a
-choropleth and sortable tables; drill from the district to a street, then to a community."""
+choropleth and sortable tables; drill from the city to a district, a street, then a community."""
 
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import analysis_data as data
 from dashboard.analysis_draw import add_legend, grid_map, value_colours
-from dashboard.analysis_widgets import layout_or_stop, window_picker
+from dashboard.analysis_widgets import district_picker, layout_or_stop, window_picker
 from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
@@ -23,16 +23,21 @@ layout_id, layout_name = layout_or_stop()
 url = database().url
 places = data.areas(url, layout_id)
 
-# A click in the drill table asks for a street/community; apply it before those widgets are created.
-for key in ("gl_street", "gl_community"):
+# A click in the drill table asks for a district/street/community; apply it before those widgets are created.
+for key in ("gl_district", "gl_street", "gl_community"):
     if f"{key}_next" in st.session_state:
         st.session_state[key] = st.session_state.pop(f"{key}_next")
 
-c_window, c_street, c_community, c_colour, c_table = st.columns([2.2, 1.5, 1.5, 1.5, 1.3])
+c_window, c_district, c_street, c_community, c_colour, c_table = st.columns([2.2, 1.3, 1.5, 1.5, 1.5, 1.3])
 first, last = window_picker("gl_window", c_window)
+district_id = district_picker(actor, "gl_district", c_district)
+if district_id is not None:
+    places = places[places["district_id"] == district_id]
 named = places.dropna(subset=["street_id", "community_id"])  # grids outside any community have no drill path
 streets = dict(zip(named["street_id"].astype(int), named["street_name"]))
 ALL = 0  # "no filter" (a None option would show as an empty selectbox)
+if st.session_state.get("gl_street") not in streets:
+    st.session_state["gl_street"] = ALL
 street_pick = c_street.selectbox(t("gl_street"), [ALL, *streets], key="gl_street",
                                  format_func=lambda s: t("gl_whole_district") if s == ALL else streets[s])
 street_id = None if street_pick == ALL else int(street_pick)
@@ -48,7 +53,8 @@ colour_by = c_colour.selectbox(t("gl_colour_by"), COLOURABLE, key="gl_colour", f
 table_of = c_table.radio(t("gl_table_of"), ["grids", "members"], key="gl_table_of", horizontal=True,
                          format_func=lambda v: t(f"gl_{v}"))
 
-load = data.grid_load(url, actor, data.now_minute(), first, last, street_id, community_id, table_of == "members")
+load = data.grid_load(url, actor, data.now_minute(), first, last, street_id, community_id, table_of == "members",
+                      district_id)
 grids = load.grids
 totals = grids[["received", "open", "overdue", "closed", "due"]].sum()
 k1, k2, k3, k4, k5 = st.columns(5)
@@ -80,14 +86,15 @@ with level_column:
     if load.level != "grid":
         st.caption(t("gl_drill_hint"))
         level_rows = load.areas[["id", "name", *LEVEL_FIGURES]]
-        event = st.dataframe(level_rows.drop(columns="id"), key=f"gl_levels_{load.level}_{street_id}",
+        event = st.dataframe(level_rows.drop(columns="id"), key=f"gl_levels_{load.level}_{district_id}_{street_id}",
                              on_select="rerun", selection_mode="single-row", hide_index=True,
                              height=min(38 + 35 * len(level_rows), 600),
                              column_config={"name": t("gl_col_name"), **figure_columns()})
         rows = event.selection.rows if event else []
         if rows:
             picked = int(level_rows["id"].iloc[rows[0]])
-            st.session_state["gl_street_next" if load.level == "street" else "gl_community_next"] = picked
+            following = {"city_district": "gl_district", "street": "gl_street", "community": "gl_community"}
+            st.session_state[following[load.level] + "_next"] = picked
             st.rerun()
     else:
         st.dataframe(grids[["code", "name", "member", *GRID_FIGURES]], hide_index=True, height=560,

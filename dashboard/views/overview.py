@@ -6,14 +6,18 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.analysis_draw import add_legend, grid_map, value_colours
+from dashboard.analysis_widgets import district_picker
+from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from dashboard.tiles import kpi_tiles
 from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
-from geo.read.overview import district_kpis, open_cases_by_grid
+from geo.read.overview import area_kpis, open_cases_by_grid
 
 db = database()
+actor = require_actor()
 st.title(t("app_title"))
+district_id = district_picker(actor, "overview_district")
 with db.session() as session:
     try:
         layout = active_layout(session)
@@ -21,8 +25,8 @@ with db.session() as session:
         st.info(t("no_layout"))
         st.stop()
     now = datetime.now(UTC)
-    kpis = district_kpis(session, now)
-    open_by_grid = open_cases_by_grid(session, layout.id)
+    kpis = area_kpis(session, now, district_id)
+    open_by_grid = open_cases_by_grid(session, layout.id, district_id)
     bounds = layout_bounds(session, layout.id)
 
 kpi_tiles(kpis)

@@ -2,7 +2,8 @@
 cases with their dispatches and their append-only event log; accounts, kiosk tokens and the access audit
 log. The only module of GridGov that defines tables.
 
-The hierarchy (docs/domain.md): district → street 街道 → community 社区 → grid 网格 → building 楼栋.
+The hierarchy (docs/domain.md): city 市 → district 区/县 → street 街道 → community 社区 → grid 网格 → building
+楼栋. One database holds one city: a district-wide deployment is a city of one district.
 Grid layouts are versioned (a district re-cut 620 grids into 539): a re-cut adds a new GridLayout and new
 Grid rows; the old ones stay, and CaseGridAssignment keeps which grid a case was in under each layout.
 """
@@ -48,11 +49,22 @@ class _Bbox:
 
 def bbox_rows(geoms) -> list[dict]:
     """``{"geom", "minx", "miny", "maxx", "maxy"}`` per geometry: the one spelling of the rule "the bbox
-    columns match the geometry", used by every writer of streets, communities, grids and buildings."""
+    columns match the geometry", used by every writer of districts, streets, communities, grids and
+    buildings."""
     geoms = np.asarray(geoms, dtype=object)
     bounds = shapely.bounds(geoms)
     return [{"geom": g, "minx": float(b[0]), "miny": float(b[1]), "maxx": float(b[2]), "maxy": float(b[3])}
             for g, b in zip(geoms, bounds)]
+
+
+class District(_Bbox, Base):
+    """A district (区/县) of the city. District-wide roles may be bound to one (``User.district_id``)."""
+
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    geom = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
 
 
 class Street(_Bbox, Base):
@@ -60,6 +72,7 @@ class Street(_Bbox, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)
     geom = mapped_column(Geometry("MULTIPOLYGON"), nullable=False)
 
 
@@ -282,6 +295,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str] = mapped_column(String(255), default="")  # empty: SSO-only account
     role: Mapped[str] = mapped_column(String(20))
+    # district-wide roles (admin, supervisor, analyst): bound to one district, or None for the whole city
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))

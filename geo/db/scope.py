@@ -1,7 +1,7 @@
 """Which cases an actor may see and act on, as a SQL condition over ``cases`` — enforced in the geo queries
 the pages call, not only hidden in the pages.
 
-- center supervisors, admins, analysts: the whole district;
+- center supervisors, admins, analysts: the whole city, or their district when bound to one;
 - department staff: cases whistled to their department;
 - street / community staff: cases in grids of their street / community (under the grid a case is in now);
 - grid members: cases in their grids (by grid code, which survives a re-cut);
@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import exists, false, select, true
 from sqlalchemy.orm import Session, aliased
 
-from geo.db.models import Case, CaseDispatch, Community, Grid
+from geo.db.models import Case, CaseDispatch, Community, Grid, Street
 from geo.domain.actors import Actor
 from geo.domain.permissions import DISTRICT_WIDE, may
 from geo.domain.vocabulary import Role
@@ -32,7 +32,7 @@ def case_condition(actor: Actor):
     if not may(actor.role, "view_cases"):
         return false()
     if actor.role in DISTRICT_WIDE:
-        return true()
+        return true() if actor.district_id is None else district_condition(actor.district_id)
     if actor.role == Role.DEPARTMENT:
         own = aliased(CaseDispatch)  # an alias: the enclosing query may join case_dispatches itself
         return exists(select(own.id).where(own.case_id == Case.id, own.department_id == actor.department_id))
@@ -44,6 +44,18 @@ def case_condition(actor: Actor):
         return Case.grid_id.in_(select(Grid.id).join(Community, Community.id == Grid.community_id)
                                 .where(Community.street_id == actor.street_id))
     return false()
+
+
+def district_condition(district_id: int):
+    """SQL condition on ``cases``: in a grid of a street of district ``district_id`` (under the grid the case
+    is in now, like the street and community scopes)."""
+    return Case.grid_id.in_(select(Grid.id).join(Community, Community.id == Grid.community_id)
+                            .join(Street, Street.id == Community.street_id).where(Street.district_id == district_id))
+
+
+def area_condition(district_id: int | None):
+    """``district_condition`` for a district, TRUE for the whole city (None)."""
+    return true() if district_id is None else district_condition(district_id)
 
 
 def in_scope(session: Session, actor: Actor, case_id: int) -> bool:

@@ -6,10 +6,13 @@ from __future__ import annotations
 from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.sql import Select
 
-from geo.db.models import Case, CaseDispatch, Community, Department, Grid, Street
+from geo.db.models import Case, CaseDispatch, Community, Department, District, Grid, Street
 from geo.db.types import UTCDateTime
 
-DIMENSIONS = ("district", "street", "community", "grid", "grid_member", "department")
+#: "district" is one row for everything counted (the district, or the whole city); "city_district" is one row
+#: per district of the city.
+DIMENSIONS = ("district", "city_district", "street", "community", "grid", "grid_member", "department")
+_JOINS = ("grid", "grid_member", "community", "street", "city_district")
 
 
 def dispatch_elapsed_seconds(sql, now):
@@ -28,6 +31,7 @@ def area_key(dimension: str):
     """(key column, label column) for an area dimension, over Case ⟕ Grid ⟕ Community ⟕ Street."""
     return {
         "district": (literal(0), literal("district")),
+        "city_district": (District.id, District.name),
         "street": (Street.id, Street.name),
         "community": (Community.id, Community.name),
         "grid": (Grid.id, Grid.code),
@@ -37,12 +41,14 @@ def area_key(dimension: str):
 
 def with_area(query: Select, dimension: str) -> Select:
     """Join what an area dimension needs (left joins: unassigned cases still count for the district)."""
-    if dimension in ("grid", "grid_member", "community", "street"):
+    if dimension in _JOINS:
         query = query.outerjoin(Grid, Grid.id == Case.grid_id)
-    if dimension in ("community", "street"):
+    if dimension in ("community", "street", "city_district"):
         query = query.outerjoin(Community, Community.id == Grid.community_id)
-    if dimension == "street":
+    if dimension in ("street", "city_district"):
         query = query.outerjoin(Street, Street.id == Community.street_id)
+    if dimension == "city_district":
+        query = query.outerjoin(District, District.id == Street.district_id)
     return query
 
 

@@ -16,6 +16,8 @@ class Actor:
     community_id: int | None = None  # community staff
     # Grid members are bound to grid *codes*: a code survives a re-cut of the layout, a grid id does not.
     grid_codes: frozenset[str] = field(default_factory=frozenset)
+    # District-wide roles (admin, supervisor, analyst) of a city: bound to one district, None = the whole city.
+    district_id: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))

@@ -38,7 +38,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "create_bundle": CENTER,
 }
 
-#: Roles that see every case (no area or department restriction).
+#: Roles that see every case of their district (no area or department restriction below it); in a city,
+#: an account of these roles is bound to one district (Actor.district_id) or, unbound, sees the whole city.
 DISTRICT_WIDE = CENTER | {R.ANALYST}
 
 
@@ -59,3 +60,13 @@ def require(actor, capability: str) -> None:
     """Raise NotAllowed unless ``actor`` (a geo.domain.actors.Actor) has ``capability``."""
     if not may(actor.role, capability):
         raise NotAllowed(actor.name, actor.role, capability)
+
+
+def figures_district(actor, picked: int | None) -> int | None:
+    """The district whose figures a page shows: a bound actor's own (asking for another district is refused),
+    else the one picked (None: the whole city). A city with one district shows the same either way."""
+    if actor.district_id is None:
+        return picked
+    if picked is not None and picked != actor.district_id:
+        raise NotAllowed(actor.name, actor.role, f"see district {picked}")
+    return actor.district_id

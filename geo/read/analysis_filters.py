@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.config import LOCAL_TZ
-from geo.db.models import Case, Category, Community, Grid, Street
+from geo.db.models import Case, Category, Community, District, Grid, Street
 
 
 @dataclass(frozen=True)
@@ -82,20 +82,32 @@ def category_choices(session: Session) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "code", "name", "class_code", "class_name"])
 
 
-def area_choices(session: Session, layout_id: int) -> pd.DataFrame:
-    """The layout's grids with their community and street: columns grid_id, grid_code, grid_name, member_name,
-    community_id, community_name, street_id, street_name, minx, miny, maxx, maxy (the grid's bounding box, so
-    that a map can zoom to a grid picked in a table) – sorted by street, community, grid code."""
-    rows = session.execute(
+def area_choices(session: Session, layout_id: int, district_id: int | None = None) -> pd.DataFrame:
+    """The layout's grids with their community, street and district: columns grid_id, grid_code, grid_name,
+    member_name, community_id, community_name, street_id, street_name, minx, miny, maxx, maxy (the grid's
+    bounding box, so that a map can zoom to a grid picked in a table), district_id, district_name – sorted by
+    district, street, community, grid code. ``district_id``: only that district's grids."""
+    query = (
         select(Grid.id, Grid.code, Grid.name, Grid.member_name, Community.id, Community.name, Street.id,
-               Street.name, Grid.minx, Grid.miny, Grid.maxx, Grid.maxy)
+               Street.name, Grid.minx, Grid.miny, Grid.maxx, Grid.maxy, District.id, District.name)
         .outerjoin(Community, Community.id == Grid.community_id)
         .outerjoin(Street, Street.id == Community.street_id)
+        .outerjoin(District, District.id == Street.district_id)
         .where(Grid.layout_id == layout_id)
-        .order_by(Street.code, Community.code, Grid.code)
-    ).all()
-    return pd.DataFrame(rows, columns=["grid_id", "grid_code", "grid_name", "member_name", "community_id",
-                                       "community_name", "street_id", "street_name", *BBOX])
+        .order_by(District.code, Street.code, Community.code, Grid.code)
+    )
+    if district_id is not None:
+        query = query.where(Street.district_id == district_id)
+    return pd.DataFrame(session.execute(query).all(), columns=[
+        "grid_id", "grid_code", "grid_name", "member_name", "community_id", "community_name", "street_id",
+        "street_name", *BBOX, "district_id", "district_name"])
+
+
+def district_choices(session: Session) -> pd.DataFrame:
+    """The city's districts: columns id, code, name, minx, miny, maxx, maxy (sorted by code)."""
+    rows = session.execute(select(District.id, District.code, District.name, District.minx, District.miny,
+                                  District.maxx, District.maxy).order_by(District.code)).all()
+    return pd.DataFrame(rows, columns=["id", "code", "name", *BBOX])
 
 
 BBOX = ["minx", "miny", "maxx", "maxy"]

@@ -21,7 +21,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from geo.db.database import backend
-from geo.db.models import Case, CaseDispatch, Category, Community, Grid
+from geo.db.models import Case, CaseDispatch, Category, Community, Grid, Street
 from geo.db.scope import case_condition
 from geo.db.sql import count_if, dispatch_elapsed_seconds
 from geo.domain.actors import Actor
@@ -56,6 +56,7 @@ class CaseFilters:
     category_ids: tuple[int, ...] = ()
     class_codes: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    district_ids: tuple[int, ...] = ()
     street_ids: tuple[int, ...] = ()
     community_ids: tuple[int, ...] = ()
     grid_ids: tuple[int, ...] = ()
@@ -66,7 +67,7 @@ class CaseFilters:
     actor: Actor | None = None
 
     def __post_init__(self) -> None:
-        for name in ("statuses", "cards", "category_ids", "class_codes", "sources", "street_ids",
+        for name in ("statuses", "cards", "category_ids", "class_codes", "sources", "district_ids", "street_ids",
                      "community_ids", "grid_ids", "department_ids"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         _check_vocabulary("status", self.statuses, [str(s) for s in Status])
@@ -142,7 +143,7 @@ def conditions(session: Session, filters: CaseFilters, now: datetime,
         where.append(Case.category_id.in_(filters.category_ids))
     if filters.class_codes:
         where.append(Case.category_id.in_(select(Category.id).where(Category.class_code.in_(filters.class_codes))))
-    where += _area_conditions(filters.street_ids, filters.community_ids, filters.grid_ids)
+    where += _area_conditions(filters.street_ids, filters.community_ids, filters.grid_ids, filters.district_ids)
     where += _dispatch_conditions(filters, sql, now, policy)
     if filters.start is not None:
         where.append(Case.reported_at >= filters.start)
@@ -156,8 +157,12 @@ def conditions(session: Session, filters: CaseFilters, now: datetime,
     return where
 
 
-def _area_conditions(street_ids, community_ids, grid_ids) -> list:
+def _area_conditions(street_ids, community_ids, grid_ids, district_ids=()) -> list:
     where = []
+    if district_ids:
+        where.append(Case.grid_id.in_(select(Grid.id).join(Community, Community.id == Grid.community_id)
+                                      .join(Street, Street.id == Community.street_id)
+                                      .where(Street.district_id.in_(district_ids))))
     if grid_ids:
         where.append(Case.grid_id.in_(grid_ids))
     if community_ids:

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from geo.db.database import backend
-from geo.db.models import Building, Case, CaseDispatch, Category, Community, Department, Grid, Street
+from geo.db.models import Building, Case, CaseDispatch, Category, Community, Department, District, Grid, Street
 from geo.db.scope import case_condition
 from geo.db.sql import count_if, dispatch_elapsed_seconds
 from geo.domain.actors import Actor
@@ -33,7 +33,8 @@ MAX_BUILDINGS = 3000
 class FilterOptions:
     """The choices of the filter widgets, as small frames (id + label columns)."""
 
-    streets: pd.DataFrame  # id, name
+    districts: pd.DataFrame  # id, name
+    streets: pd.DataFrame  # id, name, district_id
     communities: pd.DataFrame  # id, name, street_id
     grids: pd.DataFrame  # id, code, name, community_id (active layout)
     departments: pd.DataFrame  # id, name
@@ -46,7 +47,8 @@ def filter_options(session: Session, layout_id: int) -> FilterOptions:
         return pd.DataFrame(result.all(), columns=list(result.keys()))
 
     return FilterOptions(
-        streets=frame(select(Street.id, Street.name).order_by(Street.code)),
+        districts=frame(select(District.id, District.name).order_by(District.code)),
+        streets=frame(select(Street.id, Street.name, Street.district_id).order_by(Street.code)),
         communities=frame(select(Community.id, Community.name, Community.street_id).order_by(Community.code)),
         grids=frame(select(Grid.id, Grid.code, Grid.name, Grid.community_id)
                     .where(Grid.layout_id == layout_id).order_by(Grid.code)),
@@ -64,9 +66,10 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
     Rates as docs/metrics.md defines them (closure: closed / received less rejected and deferred)."""
     place = session.execute(
         select(Grid.code, Grid.name, Grid.member_name, Community.name, Street.name, Grid.minx, Grid.miny,
-               Grid.maxx, Grid.maxy)
+               Grid.maxx, Grid.maxy, District.name)
         .outerjoin(Community, Community.id == Grid.community_id)
-        .outerjoin(Street, Street.id == Community.street_id).where(Grid.id == grid_id)).first()
+        .outerjoin(Street, Street.id == Community.street_id)
+        .outerjoin(District, District.id == Street.district_id).where(Grid.id == grid_id)).first()
     if place is None:
         return None
     window = [Case.grid_id == grid_id, case_condition(actor)]
@@ -74,8 +77,8 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
         window.append(Case.reported_at >= start)
     if end is not None:
         window.append(Case.reported_at < end)
-    summary = {"id": grid_id, "code": place[0], "name": place[1], "member": place[2], "community": place[3], "street": place[4],
-                   "bounds": tuple(float(v) for v in place[5:9])}
+    summary = {"id": grid_id, "code": place[0], "name": place[1], "member": place[2], "community": place[3],
+               "street": place[4], "district": place[9], "bounds": tuple(float(v) for v in place[5:9])}
     summary.update(_case_figures(session, window, now))
     summary.update(_card_figures(session, window, now, policy))
     open_by_category = session.execute(

@@ -7,7 +7,7 @@ import geopandas as gpd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.db.models import Grid, GridLayout
+from geo.db.models import District, Grid, GridLayout
 from geo.domain.crs import STORAGE_CRS
 
 
@@ -52,4 +52,15 @@ def layout_bounds(session: Session, layout_id: int) -> tuple[float, float, float
         select(func.min(Grid.minx), func.min(Grid.miny), func.max(Grid.maxx), func.max(Grid.maxy))
         .where(Grid.layout_id == layout_id)
     ).one()
+    return tuple(float(v) for v in row)
+
+
+def area_bounds(session: Session, layout_id: int, district_id: int | None = None) -> tuple[float, float, float, float]:
+    """``layout_bounds``, or the bounds of one district's outline (the city's layout when None)."""
+    if district_id is None:
+        return layout_bounds(session, layout_id)
+    row = session.execute(select(District.minx, District.miny, District.maxx, District.maxy)
+                          .where(District.id == district_id)).first()
+    if row is None:
+        raise LookupError(f"no district with id {district_id}")
     return tuple(float(v) for v in row)

@@ -1,6 +1,7 @@
 """Load per area and per department for the grid-load and department-load pages, built on ``geo.read.metrics``.
 
-- ``grid_load``: drill street → community → grid; per grid (as a choropleth and a table) and per grid member.
+- ``grid_load``: drill city → district → street → community → grid; per grid (as a choropleth and a table) and
+  per grid member.
 - ``department_load``: per department, ranked so that a tiny sample cannot win (Wilson lower bound).
 - ``department_trend``: per department and month (one SQL GROUP BY).
 The supervision-notice list (督办单) and the monthly report live in ``geo.read.supervision``.
@@ -15,16 +16,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from geo.config import LOCAL_TZ
 from geo.db.database import backend
-from geo.db.models import Case, CaseDispatch, Department
+from geo.db.models import Case, CaseDispatch, Department, District, Street
+from geo.db.scope import area_condition
 from geo.db.sql import count_if, dispatch_elapsed_seconds
 from geo.domain.actors import Actor
 from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
-from geo.domain.permissions import require
+from geo.domain.permissions import figures_district, require
 from geo.domain.vocabulary import DONE_STATUSES, Status
 from geo.read.analysis_filters import Window, area_choices, local_midnight
 from geo.read.layouts import active_layout
@@ -47,11 +49,12 @@ TREND_FIGURES = ("whistled", "reported_in_on_time", "late", "closed", "closed_on
 
 @dataclass(frozen=True)
 class GridLoad:
-    """One drill level: ``areas`` holds the rows of the level below the chosen parent (streets of the district,
-    communities of a street, or the grids of a community); ``grids`` every grid under the parent (zero rows
-    for grids without cases, for the choropleth); ``members`` the grid members of those grids."""
+    """One drill level: ``areas`` holds the rows of the level below the chosen parent (districts of the city,
+    streets of a district, communities of a street, or the grids of a community); ``grids`` every grid under
+    the parent (zero rows for grids without cases, for the choropleth); ``members`` the grid members of those
+    grids. A city of one district starts at its streets."""
 
-    level: str  # "street" | "community" | "grid": what ``areas`` lists
+    level: str  # "city_district" | "street" | "community" | "grid": what ``areas`` lists
     areas: pd.DataFrame
     grids: pd.DataFrame
     members: pd.DataFrame
@@ -59,25 +62,43 @@ class GridLoad:
 
 
 def grid_load(session: Session, now: datetime, window: Window, street_id: int | None = None,
-              community_id: int | None = None, with_members: bool = True, *, actor: Actor) -> GridLoad:
-    """Load under the chosen parent: the whole district, one street, or one community of that street.
+              community_id: int | None = None, with_members: bool = True, *, actor: Actor,
+              district_id: int | None = None) -> GridLoad:
+    """Load under the chosen parent: the whole city, one district, one street of it, or one community of that
+    street. An actor bound to a district sees that district (``district_id`` may only name it).
 
     ``with_members=False`` leaves ``members`` empty and saves one metrics query (a page showing the grid
     table does not need it)."""
     require(actor, "view_district_metrics")
+    district_id = figures_district(actor, district_id)
     layout = active_layout(session)
-    places = _checked_parent(area_choices(session, layout.id), street_id, community_id)
-    grids = _with_figures(metrics(session, "grid", now, window.start, window.end), places, "grid_id")
+    places = _checked_parent(area_choices(session, layout.id, district_id), street_id, community_id)
+    figures = {"window": (now, window.start, window.end), "district_id": district_id}
+    grids = _with_figures(_metrics(session, "grid", figures), places, "grid_id")
     grids = grids.rename(columns={"grid_code": "code", "grid_name": "name", "community_name": "community",
-                                  "street_name": "street", "member_name": "member"})
-    members = _member_rows(session, now, window, places) if with_members else pd.DataFrame()
+                                  "street_name": "street", "member_name": "member", "district_name": "district"})
+    members = _member_rows(session, figures, places) if with_members else pd.DataFrame()
     if community_id is not None:
         return GridLoad("grid", grids, grids, members, layout.id)
-    level = "community" if street_id is not None else "street"
-    rows = metrics(session, level, now, window.start, window.end)
-    parents = places.drop_duplicates(f"{level}_id")[[f"{level}_id", f"{level}_name"]]
-    areas = _with_figures(rows, parents, f"{level}_id").rename(columns={f"{level}_id": "id", f"{level}_name": "name"})
-    return GridLoad(level, areas, grids, members, layout.id)
+    level = _level_below(session, district_id, street_id)
+    key = "district" if level == "city_district" else level
+    parents = places.drop_duplicates(f"{key}_id")[[f"{key}_id", f"{key}_name"]]
+    areas = _with_figures(_metrics(session, level, figures), parents, f"{key}_id")
+    return GridLoad(level, areas.rename(columns={f"{key}_id": "id", f"{key}_name": "name"}), grids, members, layout.id)
+
+
+def _level_below(session: Session, district_id: int | None, street_id: int | None) -> str:
+    """The level the drill table lists: communities of a street, streets of a district (or of a city of one
+    district), else the districts of the city."""
+    if street_id is not None:
+        return "community"
+    if district_id is not None or session.scalar(select(func.count()).select_from(District)) <= 1:
+        return "street"
+    return "city_district"
+
+
+def _metrics(session: Session, dimension: str, figures: dict) -> pd.DataFrame:
+    return metrics(session, dimension, *figures["window"], district_id=figures["district_id"])
 
 
 def _checked_parent(places: pd.DataFrame, street_id: int | None, community_id: int | None) -> pd.DataFrame:
@@ -102,12 +123,11 @@ def _with_figures(figures: pd.DataFrame, rows: pd.DataFrame, key: str) -> pd.Dat
     return joined
 
 
-def _member_rows(session: Session, now: datetime, window: Window, places: pd.DataFrame) -> pd.DataFrame:
+def _member_rows(session: Session, figures: dict, places: pd.DataFrame) -> pd.DataFrame:
     """Per grid member of the chosen grids (a member may keep several grids): figures and grid codes."""
     grids_of = places.groupby("member_name", sort=True)["grid_code"].agg(lambda c: "、".join(sorted(c)))
     members = pd.DataFrame({"member": grids_of.index, "grids": grids_of.to_numpy()})
-    figures = metrics(session, "grid_member", now, window.start, window.end)
-    return _with_figures(figures, members, "member")
+    return _with_figures(_metrics(session, "grid_member", figures), members, "member")
 
 
 def _local_month(column, window: Window):
@@ -127,19 +147,21 @@ def _local_month(column, window: Window):
 
 
 def department_load(session: Session, now: datetime, window: Window, ranking: str = "report_in_on_time",
-                    policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
-    """Every department (those without a whistle in the window too), best first by ``ranking``.
+                    policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor,
+                    district_id: int | None = None) -> pd.DataFrame:
+    """Every department (those without a whistle in the window too), best first by ``ranking``, over the
+    city's cases or one district's (its street offices and the line departments; a bound actor: its own).
 
     Column ``score`` is the lower bound of the 95 % Wilson interval of the ranking's rate and ``rank`` the
     1-based place: 2 of 2 on time scores 0.34 and cannot top 95 of 100 (0.89).
     """
     require(actor, "view_district_metrics")
+    district_id = figures_district(actor, district_id)
     if ranking not in RANKINGS:
         raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {ranking!r}")
-    departments = pd.DataFrame(session.execute(
-        select(Department.id, Department.name, Department.short_name).order_by(Department.code)).all(),
-        columns=["department_id", "department", "short_name"])
-    figures = metrics(session, "department", now, window.start, window.end, policy)
+    departments = pd.DataFrame(session.execute(district_departments(district_id)).all(),
+                               columns=["department_id", "department", "short_name"])
+    figures = metrics(session, "department", now, window.start, window.end, policy, district_id=district_id)
     table = _with_figures(figures, departments, "department_id")
     successes, trials = RANKINGS[ranking]
     ranked = rank(table, successes, trials)
@@ -147,9 +169,20 @@ def department_load(session: Session, now: datetime, window: Window, ranking: st
     return ranked
 
 
+def district_departments(district_id: int | None):
+    """SELECT id, name, short_name of the departments serving a district (the line departments and the offices
+    of its streets), or every department of the city (None); by code."""
+    query = select(Department.id, Department.name, Department.short_name).order_by(Department.code)
+    if district_id is None:
+        return query
+    streets = select(Street.id).where(Street.district_id == district_id)
+    return query.where(Department.street_id.is_(None) | Department.street_id.in_(streets))
+
+
 def department_trend(session: Session, now: datetime, window: Window,
-                     policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
-    """Per department and local month of report: whistled, reported_in_on_time,
+                     policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor,
+                     district_id: int | None = None) -> pd.DataFrame:
+    """Per department and local month of report (the city's cases or one district's): whistled, reported_in_on_time,
     late (reported in after the yellow threshold or not at all by then), closed, closed_on_time, due, and the
     rates report_in_on_time_rate and on_time_closure_rate. One row per (month, department) with a whistle.
 
@@ -157,6 +190,7 @@ def department_trend(session: Session, now: datetime, window: Window,
     November case), bucketed by a CASE over the month boundaries computed here; ``backend.month_of`` would
     give UTC months, which put the first eight hours of every month into the month before."""
     require(actor, "view_district_metrics")
+    district_id = figures_district(actor, district_id)
     sql = backend(session.get_bind().dialect.name)
     yellow, _, _ = card_thresholds_seconds(policy)
     elapsed = dispatch_elapsed_seconds(sql, now)
@@ -170,7 +204,7 @@ def department_trend(session: Session, now: datetime, window: Window,
                count_if(Case.status.not_in([Status.REJECTED, Status.DEFERRED])))
         .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id)
         .join(Department, Department.id == CaseDispatch.department_id)
-        .where(Case.reported_at >= window.start, Case.reported_at < window.end)
+        .where(Case.reported_at >= window.start, Case.reported_at < window.end, area_condition(district_id))
         .group_by(month, Department.id, Department.name).order_by(month, Department.id)
     )
     table = pd.DataFrame(session.execute(query).all(),

@@ -3,7 +3,7 @@ department (docs/metrics.md defines each with its formula and denominator). Aggr
 joins the few per-key result rows.
 
 Window: cases *reported* in [start, end). Point-in-time figures (open, overdue, cards of dispatches not yet
-reported in) are as of ``now``.
+reported in) are as of ``now``. Area: the whole city, or one district (``district_id``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch
+from geo.db.scope import area_condition
 from geo.db.sql import (
     DIMENSIONS,
     count_if,
@@ -64,7 +65,9 @@ def _dispatch_figures(sql, now, policy: EscalationPolicy):
     ], case((reported, sql.seconds_between(CaseDispatch.whistled_at, CaseDispatch.reported_in_at)))
 
 
-def _in_window(query, start: datetime | None, end: datetime | None):
+def _in_window(query, start: datetime | None, end: datetime | None, district_id: int | None = None):
+    if district_id is not None:
+        query = query.where(area_condition(district_id))
     if start is not None:
         query = query.where(Case.reported_at >= start)
     if end is not None:
@@ -73,8 +76,10 @@ def _in_window(query, start: datetime | None, end: datetime | None):
 
 
 def metrics(session: Session, dimension: str, now: datetime, start: datetime | None = None,
-            end: datetime | None = None, policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined)."""
+            end: datetime | None = None, policy: EscalationPolicy = DEFAULT_POLICY,
+            district_id: int | None = None) -> pd.DataFrame:
+    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined), over
+    the whole city or the cases of district ``district_id``."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; dimensions: {', '.join(DIMENSIONS)}")
     sql = backend(session.get_bind().dialect.name)
@@ -83,11 +88,12 @@ def metrics(session: Session, dimension: str, now: datetime, start: datetime | N
     dispatch_columns, report_in_span = _dispatch_figures(sql, now, policy)
     close_h = keyed_cases(dimension, [(closed_span / 3600.0).label("v")])
     report_h = keyed_dispatches(dimension, [(report_in_span / 3600.0).label("v")])
+    d = district_id
     cases, dispatches, close_pct, report_pct = _frames(session, [
-        _in_window(keyed_cases(dimension, case_columns), start, end).group_by("key", "label"),
-        _in_window(keyed_dispatches(dimension, dispatch_columns), start, end).group_by("key", "label"),
-        percentiles(_in_window(close_h, start, end), {"close_h_median": 0.5, "close_h_p90": 0.9}, sql),
-        percentiles(_in_window(report_h, start, end), {"report_in_h_median": 0.5, "report_in_h_p90": 0.9}, sql),
+        _in_window(keyed_cases(dimension, case_columns), start, end, d).group_by("key", "label"),
+        _in_window(keyed_dispatches(dimension, dispatch_columns), start, end, d).group_by("key", "label"),
+        percentiles(_in_window(close_h, start, end, d), {"close_h_median": 0.5, "close_h_p90": 0.9}, sql),
+        percentiles(_in_window(report_h, start, end, d), {"report_in_h_median": 0.5, "report_in_h_p90": 0.9}, sql),
     ])
     table = cases.merge(dispatches.drop(columns="label"), on="key", how="outer")
     table = table.merge(close_pct, on="key", how="left").merge(report_pct, on="key", how="left")

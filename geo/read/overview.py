@@ -1,4 +1,5 @@
-"""Figures for the overview page: district KPI tiles and open load per grid. Aggregated in SQL."""
+"""Figures for the overview page: KPI tiles (the city's or one district's) and open load per grid. Aggregated
+in SQL."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.db.models import Case, Grid
+from geo.db.scope import area_condition
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.metrics import case_figures
 
@@ -47,12 +49,18 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     return Kpis(**{name: int(value) for name, value in session.execute(query).one()._mapping.items()})
 
 
-def open_cases_by_grid(session: Session, layout_id: int) -> dict[int, int]:
-    """Open cases per grid id of the layout (grids with none are absent)."""
+def area_kpis(session: Session, now: datetime, district_id: int | None = None) -> Kpis:
+    """``district_kpis`` over every case of the city, or of one district."""
+    return district_kpis(session, now, where=[area_condition(district_id)])
+
+
+def open_cases_by_grid(session: Session, layout_id: int, district_id: int | None = None) -> dict[int, int]:
+    """Open cases per grid id of the layout, of the city or one district (grids with none are absent)."""
     rows = session.execute(
         select(Case.grid_id, func.count())
         .join(Grid, Grid.id == Case.grid_id)
-        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]))
+        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]),
+               area_condition(district_id))
         .group_by(Case.grid_id)
     ).all()
     return {int(g): int(n) for g, n in rows}

@@ -10,7 +10,7 @@ cases reported after ``now`` are left out, so a past instant can be replayed on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 from geo.config import LOCAL_TZ
 from geo.db.database import backend
 from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
+from geo.db.scope import area_condition
 from geo.db.sql import count_if, dispatch_elapsed_seconds
 from geo.domain.actors import Actor
 from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds, cards_for
-from geo.domain.permissions import require
+from geo.domain.permissions import figures_district, require
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.bundles import bundle_candidates
-from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
+from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read.overview import district_kpis, open_cases_by_grid
 
@@ -40,7 +41,8 @@ _TICK = timedelta(microseconds=1)
 
 @dataclass(frozen=True)
 class ScreenSettings:
-    """How much the screen shows. Windows are rolling so that rates do not jump at midnight or month start."""
+    """How much the screen shows, and of what: the whole city or one district (``district_id``). Windows are
+    rolling so that rates do not jump at midnight or month start."""
 
     window_days: int = 30  # rates, ranking, category mix and trend
     feed_rows: int = 8  # latest cases in the feed
@@ -51,6 +53,7 @@ class ScreenSettings:
     fresh_hours: float = 2.0  # cases this recent pulse on the map
     map_cases: int = 3000  # open cases drawn on the map, newest first (payload cap)
     policy: EscalationPolicy = field(default=DEFAULT_POLICY)
+    district_id: int | None = None  # None: the whole city
 
 
 @dataclass(frozen=True)
@@ -103,19 +106,18 @@ def local_month_start(now: datetime) -> datetime:
 
 def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> Headline:
     """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
-    until = now + _TICK
-    today = district_kpis(session, now, local_day_start(now), until).received
-    month = district_kpis(session, now, local_month_start(now), until).received
-    open_now = district_kpis(session, now, None, until).open
-    window = metrics(
-        session, "district", now, now - timedelta(days=settings.window_days), until, settings.policy
-    )
+    until, area = now + _TICK, [area_condition(settings.district_id)]
+    today = district_kpis(session, now, local_day_start(now), until, area).received
+    month = district_kpis(session, now, local_month_start(now), until, area).received
+    open_now = district_kpis(session, now, None, until, area).open
+    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, settings.policy,
+                     district_id=settings.district_id)
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
         return None if rates is None or pd.isna(rates[name]) else float(rates[name])
 
-    yellow, red, discipline = cards_now(session, now, settings.policy)
+    yellow, red, discipline = cards_now(session, now, settings.policy, settings.district_id)
     return Headline(
         today,
         month,
@@ -139,7 +141,7 @@ def _pending(now: datetime):
 
 
 def cards_now(
-    session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY
+    session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY, district_id: int | None = None
 ) -> tuple[int, int, int]:
     """(yellow, red, discipline): dispatches still waiting for a report-in, by the card they show now. Unlike
     geo.read.metrics' card counts (lateness, kept after the report-in), these are the ones someone must chase."""
@@ -154,7 +156,7 @@ def cards_now(
         )
         .select_from(CaseDispatch)
         .join(Case, Case.id == CaseDispatch.case_id)
-        .where(_pending(now))
+        .where(_pending(now), area_condition(district_id))
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -163,13 +165,13 @@ def _local(values) -> pd.Series:
     return pd.to_datetime(pd.Series(values, dtype=object), utc=True).dt.tz_convert(LOCAL_TZ)
 
 
-def latest_cases(session: Session, now: datetime, limit: int = 8) -> pd.DataFrame:
+def latest_cases(session: Session, now: datetime, limit: int = 8, district_id: int | None = None) -> pd.DataFrame:
     """The newest cases (number, category, grid code, local time, status), newest first."""
     rows = session.execute(
         select(Case.number, Category.name, Grid.code, Case.reported_at, Case.status)
         .outerjoin(Category, Category.id == Case.category_id)
         .outerjoin(Grid, Grid.id == Case.grid_id)
-        .where(Case.reported_at <= now)
+        .where(Case.reported_at <= now, area_condition(district_id))
         .order_by(Case.reported_at.desc(), Case.id.desc())
         .limit(limit)
     ).all()
@@ -178,7 +180,8 @@ def latest_cases(session: Session, now: datetime, limit: int = 8) -> pd.DataFram
 
 
 def latest_whistles(
-    session: Session, now: datetime, limit: int = 6, policy: EscalationPolicy = DEFAULT_POLICY
+    session: Session, now: datetime, limit: int = 6, policy: EscalationPolicy = DEFAULT_POLICY,
+    district_id: int | None = None,
 ) -> pd.DataFrame:
     """The newest dispatches (department, case number, category, local time) with their card as of now."""
     rows = session.execute(
@@ -193,7 +196,7 @@ def latest_whistles(
         .join(Case, Case.id == CaseDispatch.case_id)
         .join(Department, Department.id == CaseDispatch.department_id)
         .outerjoin(Category, Category.id == Case.category_id)
-        .where(CaseDispatch.whistled_at <= now)
+        .where(CaseDispatch.whistled_at <= now, area_condition(district_id))
         .order_by(CaseDispatch.whistled_at.desc(), CaseDispatch.id.desc())
         .limit(limit)
     ).all()
@@ -209,9 +212,8 @@ def department_ranking(
 ) -> pd.DataFrame:
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
-    table = metrics(
-        session, "department", now, now - timedelta(days=settings.window_days), now + _TICK, settings.policy
-    )
+    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
+                    settings.policy, district_id=settings.district_id)
     parts = [
         wilson_lower_bound(table[s], table[n])
         for s, n in (("reported_in_on_time", "report_in_decided"), ("closed", "due"), ("satisfied", "rated"))
@@ -234,16 +236,16 @@ def department_ranking(
     return scored[columns].head(settings.ranking_rows).reset_index(drop=True)
 
 
-def daily_trend(session: Session, now: datetime, days: int = 30) -> pd.DataFrame:
+def daily_trend(session: Session, now: datetime, days: int = 30, district_id: int | None = None) -> pd.DataFrame:
     """Cases received and closed per local day over the last ``days`` days (today included).
 
     Bucketed in pandas, not SQL: a local-date expression differs per backend (julianday/strftime vs
     AT TIME ZONE) and belongs in geo/storage; the window holds a few thousand timestamps at most."""
-    first = local_day_start(now) - timedelta(days=days - 1)
+    first, area = local_day_start(now) - timedelta(days=days - 1), area_condition(district_id)
     received = session.scalars(
-        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now)
+        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now, area)
     )
-    closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now))
+    closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now, area))
     index = pd.Index([(first + timedelta(days=i)).date() for i in range(days)], name="day")
 
     def per_day(values) -> pd.Series:
@@ -263,7 +265,8 @@ def category_mix(
         select(Category.class_name, count)
         .select_from(Case)
         .outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now)
+        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now,
+               area_condition(settings.district_id))
         .group_by(Category.class_name)
         .order_by(count.desc())
     ).all()
@@ -276,10 +279,10 @@ def category_mix(
     return pd.concat([head, pd.DataFrame({"category_class": [None], "cases": [rest]})], ignore_index=True)
 
 
-def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataFrame:
+def common_problems(session: Session, now: datetime, limit: int = 5, district_id: int | None = None) -> pd.DataFrame:
     """The biggest common problems: clusters of open same-category cases (geo.read.bundles) not yet bundled, and
     existing bundles with their open cases — category, case and grid counts only (titles are free text)."""
-    found = bundle_candidates(session, now)
+    found = bundle_candidates(session, now, district_id=district_id)
     found = found[pd.to_datetime(found["reported_at"], utc=True) <= pd.Timestamp(now)]
     candidates = (
         found.groupby("cluster")
@@ -290,7 +293,8 @@ def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataF
         select(Category.name, func.count(Case.id), func.count(func.distinct(Case.grid_id)))
         .select_from(Bundle)
         .join(Category, Category.id == Bundle.category_id)
-        .join(Case, and_(Case.bundle_id == Bundle.id, Case.status.in_(_OPEN), Case.reported_at <= now))
+        .join(Case, and_(Case.bundle_id == Bundle.id, Case.status.in_(_OPEN), Case.reported_at <= now,
+                         area_condition(district_id)))
         .group_by(Bundle.id, Category.name)
     ).all()
     bundles = pd.DataFrame(rows, columns=["category", "cases", "grids"]).assign(kind="bundle")
@@ -304,18 +308,26 @@ def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataF
 
 def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
                 actor: Actor) -> ScreenData:
-    """All panels but the map, as of ``now``."""
+    """All panels but the map, as of ``now``: the city's, or the district of ``settings`` (a bound actor:
+    its own)."""
     require(actor, "view_district_metrics")
+    settings = _for(actor, settings)
+    d = settings.district_id
     return ScreenData(
         as_of=now,
         headline=headline(session, now, settings),
-        latest_cases=latest_cases(session, now, settings.feed_rows),
-        latest_whistles=latest_whistles(session, now, settings.whistle_rows, settings.policy),
+        latest_cases=latest_cases(session, now, settings.feed_rows, d),
+        latest_whistles=latest_whistles(session, now, settings.whistle_rows, settings.policy, d),
         ranking=department_ranking(session, now, settings),
-        trend=daily_trend(session, now, settings.window_days),
+        trend=daily_trend(session, now, settings.window_days, d),
         category_mix=category_mix(session, now, settings),
-        problems=common_problems(session, now, settings.problem_rows),
+        problems=common_problems(session, now, settings.problem_rows, d),
     )
+
+
+def _for(actor: Actor, settings: ScreenSettings) -> ScreenSettings:
+    """The settings with the district the actor may see (its own when bound)."""
+    return replace(settings, district_id=figures_district(actor, settings.district_id))
 
 
 def live_cases(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> pd.DataFrame:
@@ -332,7 +344,8 @@ def live_cases(session: Session, now: datetime, settings: ScreenSettings = Scree
     rows = session.execute(
         select(Case.lon, Case.lat, Case.status, Case.reported_at, waiting.c.whistled_at)
         .outerjoin(waiting, waiting.c.case_id == Case.id)
-        .where(Case.status.in_(_OPEN), Case.lon.is_not(None), Case.lat.is_not(None), Case.reported_at <= now)
+        .where(Case.status.in_(_OPEN), Case.lon.is_not(None), Case.lat.is_not(None), Case.reported_at <= now,
+               area_condition(settings.district_id))
         .order_by(Case.reported_at.desc(), Case.id.desc())
         .limit(settings.map_cases)
     ).all()
@@ -354,15 +367,17 @@ def live_cases(session: Session, now: datetime, settings: ScreenSettings = Scree
 
 def screen_map(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
                actor: Actor) -> ScreenMap:
-    """The map's layers as of ``now``: open load per grid of the active layout, and the live cases."""
+    """The map's layers as of ``now``: open load per grid of the active layout, and the live cases (the
+    city's, or one district's)."""
     require(actor, "view_district_metrics")
+    settings = _for(actor, settings)
     try:
         layout = active_layout(session)
     except NoActiveLayout:
         return ScreenMap(None, None, {}, live_cases(session, now, settings))
     return ScreenMap(
         layout.id,
-        layout_bounds(session, layout.id),
-        open_cases_by_grid(session, layout.id),
+        area_bounds(session, layout.id, settings.district_id),
+        open_cases_by_grid(session, layout.id, settings.district_id),
         live_cases(session, now, settings),
     )

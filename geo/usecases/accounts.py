@@ -13,8 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.db.models import Community, Department, KioskToken, Street, User
+from geo.db.models import Community, Department, District, KioskToken, Street, User
 from geo.domain.actors import Actor
+from geo.domain.permissions import DISTRICT_WIDE
 from geo.domain.vocabulary import Role
 from geo.usecases.audit import record
 
@@ -43,12 +44,14 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class Binding:
-    """What a bound role is bound to, by code (department, street, community) or grid codes."""
+    """What a bound role is bound to, by code (department, street, community) or grid codes; a district-wide
+    role (admin, supervisor, analyst) may be bound to one district of the city (unbound: the whole city)."""
 
     department: str | None = None
     street: str | None = None
     community: str | None = None
     grids: tuple[str, ...] = ()
+    district: str | None = None
 
 
 def _resolve(session: Session, role: Role, binding: Binding) -> dict:
@@ -56,8 +59,11 @@ def _resolve(session: Session, role: Role, binding: Binding) -> dict:
               Role.GRID_MEMBER: "grids"}.get(role)
     if needed and not getattr(binding, needed):
         raise AccountError(f"role {role} must be bound to a {needed.rstrip('s')}")
+    if binding.district is not None and role not in DISTRICT_WIDE:
+        raise AccountError(f"only {', '.join(sorted(DISTRICT_WIDE))} may be bound to a district, not {role}")
     ids = {}
-    for field, model in (("department", Department), ("street", Street), ("community", Community)):
+    for field, model in (("department", Department), ("street", Street), ("community", Community),
+                         ("district", District)):
         code = getattr(binding, field)
         if code is not None:
             found = session.scalar(select(model.id).where(model.code == code))
@@ -86,7 +92,8 @@ def set_role(session: Session, username: str, role: str, by: Actor, now: datetim
              binding: Binding = Binding()) -> None:
     user = _user(session, username)
     old = user.role
-    for key, value in {"department_id": None, "street_id": None, "community_id": None, "grid_codes": "",
+    for key, value in {"department_id": None, "street_id": None, "community_id": None, "district_id": None,
+                       "grid_codes": "",
                        **_resolve(session, Role(role), binding)}.items():
         setattr(user, key, value)
     user.role = str(Role(role))
@@ -137,7 +144,7 @@ def _verify(password_hash: str, password: str) -> bool:
 def actor_for(user: User) -> Actor:
     return Actor(name=user.display_name or user.username, role=Role(user.role), department_id=user.department_id,
                  street_id=user.street_id, community_id=user.community_id,
-                 grid_codes=frozenset(c for c in user.grid_codes.split(";") if c))
+                 grid_codes=frozenset(c for c in user.grid_codes.split(";") if c), district_id=user.district_id)
 
 
 def actor_from_claims(session: Session, claims: dict, role_claim: str, role_map: dict[str, str],

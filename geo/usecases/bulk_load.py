@@ -1,6 +1,6 @@
 """Loading a whole district at once (the sample, or a migration from another platform) into an empty database,
-in one transaction: departments, categories, streets, communities, one published grid layout, buildings, and
-cases with their dispatches and event history.
+in one transaction: its district row(s), departments, categories, streets, communities, one published grid
+layout, buildings, and cases with their dispatches and event history.
 
 Rows reference each other by code (category_code, street_code, case_number …), never by id: the database
 assigns every id from its own sequence, and the codes are resolved to ids by reading them back after each
@@ -30,6 +30,7 @@ from geo.db.models import (
     Category,
     Community,
     Department,
+    District,
     Grid,
     Street,
     bbox_rows,
@@ -54,13 +55,15 @@ class DistrictData:
     - departments: code, name, short_name, street_code (optional: the street whose office it is)
     - categories: code, name, class_code, class_name, lead_department (code or ""), co_departments
       (";"-separated codes), time_limit, time_unit, routing_rule
-    - streets: code, name, geometry; communities: code, name, street_code, geometry
+    - streets: code, name, district_code (optional when there is one district), geometry;
+      communities: code, name, street_code, geometry
     - grids: code, name, community_code, member_name, member_phone, geometry
     - buildings: code, address, grid_code, households, geometry
     - cases: number, category_code, building_code ("" for none), lon, lat, CASE_TEXTS, tier, rating,
       rework_count, CASE_TIMES
     - dispatches: case_number, department_code, role, whistled_at, reported_in_at, answered_at
     - events: case_number, at, actor, role, action, from_status, to_status, note
+    - districts: code, name, geometry (None: the streets form one district, code ``D01``, name 本区)
     """
 
     departments: pd.DataFrame
@@ -74,6 +77,7 @@ class DistrictData:
     events: pd.DataFrame
     layout_name: str
     layout_source: str
+    districts: gpd.GeoDataFrame | None = None
 
 
 def load_district(db: Database, data: DistrictData, loaded_by: str) -> dict[str, int]:
@@ -83,7 +87,9 @@ def load_district(db: Database, data: DistrictData, loaded_by: str) -> dict[str,
         existing = session.scalar(select(func.count()).select_from(Case))
         if existing:
             raise DatabaseNotEmpty(f"the database already holds {existing} cases; load into an empty one")
-        streets = _insert_keyed(session, Street, _area_frame(data.streets, ["code", "name"]))
+        districts = _insert_keyed(session, District, _area_frame(district_frame(data), ["code", "name"]))
+        streets = _insert_keyed(session, Street, _area_frame(
+            data.streets, ["code", "name"], district_id=_ids(_district_codes(data), districts, "district")))
         communities = _insert_keyed(session, Community, _area_frame(
             data.communities, ["code", "name"], street_id=_ids(data.communities["street_code"], streets, "street")))
         departments = _insert_keyed(session, Department, data.departments[["code", "name", "short_name"]].assign(
@@ -113,8 +119,30 @@ def load_district(db: Database, data: DistrictData, loaded_by: str) -> dict[str,
     return counts
 
 
+def district_frame(data: DistrictData) -> gpd.GeoDataFrame:
+    """The data's districts, or one district covering all its streets when it names none."""
+    if data.districts is not None:
+        return data.districts
+    outline = shapely.union_all(data.streets.geometry.to_numpy())
+    return gpd.GeoDataFrame({"code": [ONE_DISTRICT[0]], "name": [ONE_DISTRICT[1]]}, geometry=[outline],
+                            crs=data.streets.crs)
+
+
+#: Code and name of the district made for data that names none (as migration 0005 does for old databases).
+ONE_DISTRICT = ("D01", "本区")
+
+
+def _district_codes(data: DistrictData) -> pd.Series:
+    if "district_code" in data.streets:
+        return data.streets["district_code"]
+    only = district_frame(data)["code"]
+    if len(only) != 1:
+        raise ValueError(f"{len(only)} districts but the streets name none of them (column district_code)")
+    return pd.Series(only.iloc[0], index=data.streets.index)
+
+
 def table_counts(session: Session) -> dict[str, int]:
-    tables = (Street, Community, Grid, Building, Department, Category, Case, CaseDispatch, CaseEvent)
+    tables = (District, Street, Community, Grid, Building, Department, Category, Case, CaseDispatch, CaseEvent)
     return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) for t in tables}
 
 

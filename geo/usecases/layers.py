@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from geo.config import LOCAL_TZ
 from geo.db.database import Database
-from geo.db.models import Building, Community, Grid, GridLayout, Street, bbox_rows
+from geo.db.models import Building, Community, District, Grid, GridLayout, Street, bbox_rows
 from geo.domain.actors import Actor
 from geo.read.assignment import assign_points
 from geo.read.layers import parent_lookup
@@ -117,9 +117,24 @@ def _write_communities(session: Session, frame: gpd.GeoDataFrame) -> dict:
 
 
 def _write_streets(session: Session, frame: gpd.GeoDataFrame) -> dict:
-    rows = [{"code": r.code, "name": r.name or r.code, **box}
-            for r, box in zip(frame.itertuples(), bbox_rows(frame.geometry))]
+    districts = _street_districts(session, frame)
+    rows = [{"code": r.code, "name": r.name or r.code, "district_id": d, **box}
+            for r, d, box in zip(frame.itertuples(), districts, bbox_rows(frame.geometry))]
     return _upsert(session, Street, rows)
+
+
+def _street_districts(session: Session, frame: gpd.GeoDataFrame) -> list[int | None]:
+    """The district of each street: the one a street already has, else the district containing a point of
+    it (the only district, when the city has one); None where no district does (a city loaded without one)."""
+    known = dict(session.execute(select(Street.code, Street.district_id)).all())
+    rows = session.execute(select(District.id, District.geom).order_by(District.id)).all()
+    if not rows:
+        return [known.get(code) for code in frame["code"]]
+    inside = shapely.point_on_surface(frame.geometry.to_numpy())
+    found = np.full(len(frame), rows[0][0] if len(rows) == 1 else -1)
+    for district_id, geom in rows if len(rows) > 1 else ():
+        found[shapely.contains(geom, inside)] = district_id
+    return [known.get(code) or (int(d) if d >= 0 else None) for code, d in zip(frame["code"], found)]
 
 
 _WRITERS = {"buildings": _write_buildings, "communities": _write_communities, "streets": _write_streets}

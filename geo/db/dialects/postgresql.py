@@ -25,9 +25,12 @@ def prepare_database(connection) -> None:
 
 def create_spatial_indexes(connection) -> None:
     for table, column in SPATIAL_COLUMNS:
-        connection.execute(
-            text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column}_gist ON {table} USING gist ({column})")
-        )
+        create_spatial_index(connection, table, column)
+
+
+def create_spatial_index(connection, table: str, column: str) -> None:
+    """A GiST index on one geometry column (tables added by later migrations, e.g. districts)."""
+    connection.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table}_{column}_gist ON {table} USING gist ({column})"))
 
 
 def seconds_between(start, end):

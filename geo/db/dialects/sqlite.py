@@ -36,6 +36,10 @@ def create_spatial_indexes(connection) -> None:
     """SQLite has no spatial index without SpatiaLite; the bbox and lon/lat columns carry B-tree indexes."""
 
 
+def create_spatial_index(connection, table: str, column: str) -> None:
+    """No spatial index on SQLite (see create_spatial_indexes)."""
+
+
 def seconds_between(start, end):
     """SQL expression: seconds from ``start`` to ``end`` (NULL if either is NULL).
 

@@ -1,0 +1,14 @@
+"""Strings of the city level (districts above the streets), shared by every page that offers it."""
+
+STRINGS = {
+    "city_district": {"zh": "区/县", "en": "District"},
+    "city_whole_city": {"zh": "全市", "en": "Whole city"},
+    "city_your_district": {"zh": "本账号所属区/县", "en": "Your account's district"},
+    "gl_by_city_district": {"zh": "各区/县", "en": "Districts"},
+    "big_screen_unknown_district": {"zh": "没有代码为 {code} 的区/县。", "en": "No district with code {code}."},
+    "big_screen_not_your_district": {"zh": "本账号只能查看所属区/县的大屏。",
+                                     "en": "This account may show only its own district."},
+    "city_level_district": {"zh": "按区/县汇总 — 放大查看街道和网格", "en": "per district — zoom in for streets and grids"},
+    "city_level_street": {"zh": "按街道汇总 — 放大查看网格", "en": "per street — zoom in for grids"},
+    "city_level_grid": {"zh": "按网格", "en": "per grid"},
+}
