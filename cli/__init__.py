@@ -35,17 +35,32 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
     from samples.accounts import add_demo_accounts
     from samples.load import DatabaseNotEmpty, load_sample
 
+    city_options = [f"--{name.replace('_', '-')}" for name in ("grids", "cases", "districts", "history_days")
+                    if getattr(args, name) is not None]
+    if city_options and not args.city:
+        print(f"error: {', '.join(city_options)} describe the sample city: add --city", file=sys.stderr)
+        return 2
     db = _db()
     upgrade(db)
     try:
-        counts = load_sample(db, ends_at=datetime.now(UTC))
+        if args.city:
+            from samples.city import load_city
+
+            counts = load_city(db, datetime.now(UTC), args.grids or 40_000, args.cases or 10_000_000,
+                               args.districts or 16, args.history_days, progress=print)
+        else:
+            counts = load_sample(db, ends_at=datetime.now(UTC))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except DatabaseNotEmpty as exc:
         if args.if_empty:
             print(f"sample not loaded: {exc}")
             return 0
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print("loaded the sample district, its year ending now: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    what = "city" if args.city else "district"
+    print(f"loaded the sample {what}, its year ending now: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
     created = add_demo_accounts(db)
     print(f"demo accounts (password {demo_password()!r}): {', '.join(created)}")
     return 0
@@ -110,6 +125,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return subprocess.call(command)
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gridgov", description="GridGov: grid-based community governance.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_init_db)
     p = sub.add_parser("load-sample", help="load the sample district (435 grids, one year of cases) into an empty database")
     p.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the database already holds cases")
+    p.add_argument("--city", action="store_true",
+                   help="generate and load a sample city instead (16 districts, 40,000 grids, 10,000,000 cases)")
+    p.add_argument("--grids", type=_positive, default=None, help="the city's grids (default 40,000)")
+    p.add_argument("--cases", type=_positive, default=None, help="the city's cases in its year (default 10,000,000)")
+    p.add_argument("--districts", type=_positive, default=None, help="the city's districts (default 16)")
+    p.add_argument("--history-days", type=_positive, default=None, metavar="N",
+                   help="event history only for cases of the last N days or still open (default: every case)")
     p.set_defaults(func=cmd_load_sample)
     p = sub.add_parser("assign", help="re-run grid assignment for all cases under the active layout")
     p.add_argument("--dry-run", action="store_true", help="print the cases that would change grid; change nothing")

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+from scipy.spatial import cKDTree
 
 from geo.domain.vocabulary import DispatchRole, Rating, Source, Status, Tier
 
@@ -245,6 +246,13 @@ class DistrictData:
     core: np.ndarray
     to_wgs84: Transformer
     seed: int
+    scale: float = 1.0  # distances from the core (samples.district.Shape.scale)
+    n_cases: int = N_CASES
+    number_prefix: str = "HB"  # case numbers: prefix + local date + sequence of the day
+    place_prefix: str = ""  # in front of hotspot names (a city's district), e.g. "滨海区"
+    #: Address a case outside every footprint by the nearest footprint (True) or, ~30× faster for a city's
+    #: millions of cases, by the building whose centre is nearest.
+    exact_nearest: bool = True
 
 
 def person_names(rng: np.random.Generator, n: int) -> list[str]:
@@ -305,14 +313,14 @@ def day_weights() -> tuple[np.ndarray, np.ndarray]:
     return weight, month
 
 
-def sample_when_what(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sample_when_what(rng: np.random.Generator, n_cases: int = N_CASES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Category, source and report time of every case, sorted by report time.
 
     Day and category are drawn jointly so that each category keeps its own seasonal rhythm."""
     weight, month = day_weights()
     seasons = np.array([SEASONS[c.season] for c in CATEGORIES]).T  # (12, n_categories)
     intensity = weight[:, None] * _cat_attr("weight")[None, :] * seasons[month]
-    flat = rng.choice(intensity.size, size=N_CASES, p=(intensity / intensity.sum()).ravel())
+    flat = rng.choice(intensity.size, size=n_cases, p=(intensity / intensity.sum()).ravel())
     day, cat = np.divmod(flat, len(CATEGORIES))
     voices = list(VOICES)
     source = _sample_rows(
@@ -322,7 +330,7 @@ def sample_when_what(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, 
     profile = np.where(evening, 2, np.where(source == 0, 1, np.where(source == 3, 3, 0)))
     hours = np.stack([DAY_HOURS, PATROL_HOURS, NIGHT_HOURS, DAY_HOURS + 2.0])
     hour = _sample_rows(rng, hours, profile)
-    reported = START + day * DAY + hour * HOUR + rng.integers(0, 60, N_CASES) * 60
+    reported = START + day * DAY + hour * HOUR + rng.integers(0, 60, n_cases) * 60
     order = np.argsort(reported, kind="stable")
     return cat[order], source[order], reported[order]
 
@@ -330,9 +338,11 @@ def sample_when_what(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, 
 # ---------------------------------------------------------------------------------------------------- where
 
 
-def pick_hotspots(frame: pd.DataFrame, core: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
-    """Markets and old compounds in the core, construction sites on the urban fringe, each >= 900 m apart."""
-    r = np.hypot(frame["cx"] - core[0], frame["cy"] - core[1]).to_numpy()
+def pick_hotspots(frame: pd.DataFrame, core: np.ndarray, rng: np.random.Generator, scale: float = 1.0,
+                  prefix: str = "") -> pd.DataFrame:
+    """Markets and old compounds in the core, construction sites on the urban fringe, each >= 900 m apart
+    (distances times ``scale``; names after ``prefix``)."""
+    r = np.hypot(frame["cx"] - core[0], frame["cy"] - core[1]).to_numpy() / scale
     pools = {
         "market": (frame["households"].to_numpy() == 0) & (r < 2000),
         "compound": (frame["households"].to_numpy() > 0) & (r < 2200),
@@ -348,17 +358,27 @@ def pick_hotspots(frame: pd.DataFrame, core: np.ndarray, rng: np.random.Generato
             if len(picked) == len(names):
                 break
         rows += [
-            (kind, name, xy[i, 0], xy[i, 1], rng.uniform(s_lo, s_hi), rng.uniform(0.6, 1.4))
+            (kind, prefix + name, xy[i, 0], xy[i, 1], rng.uniform(s_lo, s_hi), rng.uniform(0.6, 1.4))
             for name, i in zip(names, picked)
         ]
     return pd.DataFrame(rows, columns=["kind", "name", "x", "y", "sigma", "weight"])
 
 
-def _nearest(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Index of the nearest tree geometry for each point (first one on ties)."""
-    inp, idx = tree.query_nearest(shapely.points(x, y))
+def _nearest(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray, near: float | None = None) -> np.ndarray:
+    """Index of the nearest tree geometry for each point (first one on ties). ``near``: a distance within which
+    most points find theirs; searching that far first prunes the tree (a city's millions of points), and only
+    the rest search everywhere, with the same answer."""
+    points = shapely.points(x, y)
+    result = np.full(len(points), -1)
+    if near is not None:
+        inp, idx = tree.query_nearest(points, max_distance=near)
+        first = np.unique(inp, return_index=True)[1]
+        result[inp[first]] = idx[first]
+    rest = np.flatnonzero(result < 0)
+    inp, idx = tree.query_nearest(points[rest])
     first = np.unique(inp, return_index=True)[1]
-    return idx[first]
+    result[rest[inp[first]]] = idx[first]
+    return result
 
 
 def locate(
@@ -381,7 +401,7 @@ def locate(
     x = np.where(hot, spots["x"].to_numpy()[spot] + rng.normal(0, 1, n) * sigma, 0.0)
     y = np.where(hot, spots["y"].to_numpy()[spot] + rng.normal(0, 1, n) * sigma, 0.0)
     anchor = np.zeros(n, dtype=int)
-    anchor[hot] = _nearest(shapely.STRtree(shapely.points(frame["cx"], frame["cy"])), x[hot], y[hot])
+    anchor[hot] = _nearest(shapely.STRtree(shapely.points(frame["cx"], frame["cy"])), x[hot], y[hot], 100.0)
     households = frame["households"].to_numpy()
     weights = {"home": households + 0.0, "shop": (households == 0) + 0.05, "street": households + 20.0}
     for p, w in weights.items():
@@ -457,13 +477,29 @@ def addresses(
     result = np.empty(len(lon), dtype=object)
     inside = building >= 0
     result[inside] = address[building[inside]]
-    near = _nearest(shapely.STRtree(data.buildings.geometry.values), lon[~inside], lat[~inside])
-    result[~inside] = [a.split("号")[0] + "号附近" for a in address[near]]
+    if data.exact_nearest:
+        near = _nearest(shapely.STRtree(data.buildings.geometry.values), lon[~inside], lat[~inside], NEAR_DEGREES)
+    else:
+        near = _nearest_centre(data, lon[~inside], lat[~inside])
+    result[~inside] = np.array([a.split("号")[0] + "号附近" for a in address], dtype=object)[near]
     kinds = np.where(spot >= 0, spots["kind"].to_numpy()[np.maximum(spot, 0)], "")
     named = np.isin(kinds, ["market", "site"]) & (rng.random(len(lon)) < 0.4)
     sides = rng.choice(["东门", "西门", "南侧", "北侧", "门口", "周边"], len(lon))
-    result[named] = [f"{spots['name'].iat[s]}{side}" for s, side in zip(spot[named], sides[named])]
+    spot_names = spots["name"].to_numpy()
+    result[named] = [f"{spot_names[s]}{side}" for s, side in zip(spot[named], sides[named])]
     return result
+
+
+#: ~100 m in degrees: where the building nearest a case outside every footprint almost always lies.
+NEAR_DEGREES = 0.001
+
+
+def _nearest_centre(data: DistrictData, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Index of the building whose centre is nearest each point (degrees, longitude shrunk by the latitude)."""
+    centres = shapely.get_coordinates(shapely.centroid(data.buildings.geometry.values))
+    shrink = np.cos(np.radians(np.mean(centres[:, 1])))
+    tree = cKDTree(centres * [shrink, 1.0])
+    return tree.query(np.column_stack([lon * shrink, lat]))[1]
 
 
 # ------------------------------------------------------------------------------------------- the closed loop
@@ -645,12 +681,18 @@ def _iso(t: np.ndarray) -> np.ndarray:
     return np.where(t >= 0, text, "")
 
 
-def case_numbers(reported: np.ndarray) -> np.ndarray:
-    """HB + local date + 6-digit sequence of the day, e.g. HB20251101000123 (cases are sorted by time)."""
+def _utc(t: np.ndarray) -> pd.DatetimeIndex:
+    """Aware UTC times, NaT where the stage was not reached (what a loader reads from the ISO text)."""
+    return pd.DatetimeIndex(np.where(t >= 0, t, np.iinfo(np.int64).min).astype("datetime64[s]")).tz_localize("UTC")
+
+
+def case_numbers(reported: np.ndarray, prefix: str = "HB") -> np.ndarray:
+    """HB (``prefix``) + local date + 6-digit sequence of the day, e.g. HB20251101000123 (cases are sorted by
+    time)."""
     day = (reported + LOCAL) // DAY
     seq = np.arange(len(day)) - np.searchsorted(day, day) + 1
     dates = np.char.replace(np.datetime_as_string(day.astype("datetime64[D]")), "-", "")
-    return np.char.add(np.char.add("HB", dates), np.char.zfill(seq.astype(str), 6))
+    return np.char.add(np.char.add(prefix, dates), np.char.zfill(seq.astype(str), 6))
 
 
 def reporters(
@@ -710,11 +752,13 @@ CASE_COLUMNS = [
 ]
 
 
-def generate_cases(data: DistrictData) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One year of cases and their dispatches, as the two CSV tables (columns as written)."""
+def generate_cases(data: DistrictData, as_text: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One year of cases and their dispatches, as the two CSV tables (columns as written); ``as_text=False``:
+    times as aware datetimes instead of ISO text (a city's cases go to the database, never to a file)."""
+    stamp = _iso if as_text else _utc
     seed = data.seed
-    cat, source, reported = sample_when_what(_rng(seed, 1))
-    spots = pick_hotspots(data.building_frame, data.core, _rng(seed, 2))
+    cat, source, reported = sample_when_what(_rng(seed, 1), data.n_cases)
+    spots = pick_hotspots(data.building_frame, data.core, _rng(seed, 2), data.scale, data.place_prefix)
     x, y, anchor, spot = locate(_rng(seed, 3), cat, data.building_frame, spots)
     lon, lat, grid, building = place_cases(data, x, y, anchor)
     rng = _rng(seed, 4)
@@ -728,7 +772,7 @@ def generate_cases(data: DistrictData) -> tuple[pd.DataFrame, pd.DataFrame]:
         timeline(rng, cat, tier, reported, disp, rework, long), tier, disp, will_rate, rating, rework, long
     )
     s["reported"] = reported
-    numbers = case_numbers(reported)
+    numbers = case_numbers(reported, data.number_prefix)
     name, phone = reporters(_rng(seed, 5), source, grid, data.grids)
     untriaged = (s["status"] == Status.REPORTED.value) | (tier == REJECTED)
     reasons = _rng(seed, 6).choice(REJECT_REASONS, len(cat))
@@ -750,7 +794,7 @@ def generate_cases(data: DistrictData) -> tuple[pd.DataFrame, pd.DataFrame]:
             "status": s["status"],
             "tier": np.where(untriaged, "", np.array([TIER_CODES.get(int(v), "") for v in tier])),
             **{
-                f"{k}_at": _iso(s[k])
+                f"{k}_at": stamp(s[k])
                 for k in (
                     "reported",
                     "accepted",
@@ -762,16 +806,16 @@ def generate_cases(data: DistrictData) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "rejected",
                 )
             },
-            "deadline": _iso(s["deadline"]),
+            "deadline": stamp(s["deadline"]),
             "rating": s["rating"],
             "rework_count": s["rework"].astype(int),
             "reject_reason": np.where(s["status"] == Status.REJECTED.value, reasons, ""),
         }
     )
-    return cases[CASE_COLUMNS], dispatch_frame(disp, s, numbers)
+    return cases[CASE_COLUMNS], dispatch_frame(disp, s, numbers, stamp)
 
 
-def dispatch_frame(disp: pd.DataFrame, s: dict[str, np.ndarray], numbers: np.ndarray) -> pd.DataFrame:
+def dispatch_frame(disp: pd.DataFrame, s: dict[str, np.ndarray], numbers: np.ndarray, stamp=_iso) -> pd.DataFrame:
     """Dispatch rows of the cases whistled before the snapshot; only the lead answers."""
     case = disp["case"].to_numpy()
     whistled = s["whistled"][case] >= 0
@@ -781,9 +825,9 @@ def dispatch_frame(disp: pd.DataFrame, s: dict[str, np.ndarray], numbers: np.nda
             "case_number": numbers[case],
             "department_code": disp["dept"].to_numpy(),
             "role": disp["role"].to_numpy(),
-            "whistled_at": _iso(s["whistled"][case]),
-            "reported_in_at": _iso(s["disp_reported_in"]),
-            "answered_at": _iso(np.where(lead, s["answered"][case], NA)),
+            "whistled_at": stamp(s["whistled"][case]),
+            "reported_in_at": stamp(s["disp_reported_in"]),
+            "answered_at": stamp(np.where(lead, s["answered"][case], NA)),
         }
     )
     return frame[whistled].reset_index(drop=True)

@@ -18,6 +18,8 @@ import gzip
 import tempfile
 import zipfile
 from collections import Counter, deque
+from dataclasses import dataclass
+from itertools import count
 from pathlib import Path
 
 import geopandas as gpd
@@ -135,6 +137,26 @@ ROADS = [
 ]
 
 
+@dataclass(frozen=True)
+class Shape:
+    """How big a generated district is and how its codes read. The defaults are the committed sample; the
+    city sample (samples.city) makes bigger districts with a district code in front of every code.
+
+    ``scale`` stretches every distance from the urban core (its spread, where buildings are dense, where
+    markets and sites lie), so a district with more grids over more land keeps the sample's look."""
+
+    n_grids: int = N_GRIDS
+    n_communities: int = N_COMMUNITIES
+    n_buildings: int = N_BUILDINGS
+    street_names: tuple[str, ...] = tuple(STREET_NAMES)
+    code_prefix: str = ""
+    scale: float = 1.0
+    communities_per_street: tuple[int, int] = (4, 8)
+
+
+SAMPLE = Shape()
+
+
 def _rng(seed: int, step: int) -> np.random.Generator:
     """One independent stream per generation step, so changing one step does not reshuffle the others."""
     return np.random.default_rng([seed, step])
@@ -163,35 +185,37 @@ def district_outline(centre: tuple[float, float], rng: np.random.Generator) -> s
     return shapely.Polygon(np.column_stack([centre[0] + r * np.cos(theta), centre[1] + r * np.sin(theta)]))
 
 
-def _seed_density(xy: np.ndarray, core: np.ndarray, area: float) -> np.ndarray:
+def _seed_density(xy: np.ndarray, core: np.ndarray, area: float, shape: Shape = SAMPLE) -> np.ndarray:
     """Expected grids per m²: a gaussian urban core on top of a uniform rural background."""
-    sigma = 1900.0
+    sigma = 1900.0 * shape.scale
     r2 = ((xy - core) ** 2).sum(axis=1)
     gauss = np.exp(-r2 / (2 * sigma**2)) / (2 * np.pi * sigma**2)
-    return N_GRIDS * (0.68 * gauss + 0.32 / area)
+    return shape.n_grids * (0.68 * gauss + 0.32 / area)
 
 
-def grid_seeds(outline: shapely.Polygon, core: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """435 seed points, denser in the urban core, kept apart (dart throwing) so cells are not slivers."""
+def grid_seeds(outline: shapely.Polygon, core: np.ndarray, rng: np.random.Generator,
+               shape: Shape = SAMPLE) -> np.ndarray:
+    """435 seed points (``shape.n_grids``), denser in the urban core, kept apart (dart throwing) so cells are
+    not slivers."""
     inner = outline.buffer(-60)
     shapely.prepare(inner)
     x0, y0, x1, y1 = outline.bounds
-    n = 40_000
+    n = 40_000 if shape.n_grids == N_GRIDS else 92 * shape.n_grids
     from_core = rng.random(n) < 0.68
     cand = np.where(
         from_core[:, None],
-        core + rng.normal(0, 1900.0, (n, 2)),
+        core + rng.normal(0, 1900.0 * shape.scale, (n, 2)),
         np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)]),
     )
     cand = cand[shapely.contains_xy(inner, cand[:, 0], cand[:, 1])]
-    min_dist = 0.62 / np.sqrt(_seed_density(cand, core, outline.area))
-    accepted = np.empty((N_GRIDS, 2))
+    min_dist = 0.62 / np.sqrt(_seed_density(cand, core, outline.area, shape))
+    accepted = np.empty((shape.n_grids, 2))
     count = 0
     for point, dist in zip(cand, min_dist):
         if count == 0 or np.min(np.hypot(*(accepted[:count] - point).T)) > dist:
             accepted[count] = point
             count += 1
-            if count == N_GRIDS:
+            if count == shape.n_grids:
                 return accepted
     raise RuntimeError("not enough seed candidates")
 
@@ -293,22 +317,29 @@ def make_contiguous(labels: np.ndarray, neighbours: list[list[int]], allowed: np
     raise RuntimeError("could not make groups contiguous")
 
 
-def communities_per_street(grid_counts: np.ndarray) -> np.ndarray:
-    """42 communities shared among the streets in proportion to their grids, 4 to 8 each."""
-    share = np.clip(np.round(grid_counts / grid_counts.sum() * N_COMMUNITIES), 4, 8).astype(int)
+def communities_per_street(grid_counts: np.ndarray, shape: Shape = SAMPLE) -> np.ndarray:
+    """42 communities (``shape.n_communities``) shared among the streets in proportion to their grids, 4 to 8
+    each (``shape.communities_per_street``)."""
+    total, (low, high) = shape.n_communities, shape.communities_per_street
+    share = np.clip(np.round(grid_counts / grid_counts.sum() * total), low, high).astype(int)
     order = np.argsort(-grid_counts, kind="stable")
-    while share.sum() != N_COMMUNITIES:
-        step = 1 if share.sum() < N_COMMUNITIES else -1
+    while share.sum() != total:
+        step = 1 if share.sum() < total else -1
         for s in order if step == 1 else order[::-1]:
-            if 4 <= share[s] + step <= 8 and share.sum() != N_COMMUNITIES:
+            if low <= share[s] + step <= high and share.sum() != total:
                 share[s] += step
     return share
 
 
-def _street_order(cells: np.ndarray, street: np.ndarray, core: np.ndarray) -> list[int]:
+def _street_order(cells: np.ndarray, street: np.ndarray, core: np.ndarray, shape: Shape = SAMPLE,
+                  seeds: np.ndarray | None = None) -> list[int]:
     """Map the k-means streets to STREET_NAMES by geography: the big rural one is the town, the western one
-    lies on the Yellow River (滨河), the northern one is 海北, the central one 新华 and its western neighbour 新华西."""
+    lies on the Yellow River (滨河), the northern one is 海北, the central one 新华 and its western neighbour 新华西.
+    Other names (a city's districts) go to the streets in reading order."""
     k = street.max() + 1
+    if shape.street_names != tuple(STREET_NAMES):
+        centres = np.array([seeds[street == s].mean(axis=0) for s in range(k)])
+        return [int(s) for s in _reading_order(centres)]
     area = np.array([shapely.area(cells[street == s]).sum() for s in range(k)])
     cent = np.array(
         [
@@ -337,33 +368,46 @@ def _reading_order(xy: np.ndarray) -> np.ndarray:
     return np.lexsort((xy[:, 0], -np.floor(xy[:, 1] / 400.0)))
 
 
-def build_hierarchy(cells: np.ndarray, seeds: np.ndarray, core: np.ndarray, seed: int) -> pd.DataFrame:
-    """Group grids into 7 contiguous streets and 42 contiguous communities; return codes and names per grid."""
+def build_hierarchy(cells: np.ndarray, seeds: np.ndarray, core: np.ndarray, seed: int,
+                    shape: Shape = SAMPLE) -> pd.DataFrame:
+    """Group grids into 7 contiguous streets and 42 contiguous communities (``shape``'s numbers); return codes
+    and names per grid."""
+    k = len(shape.street_names)
     neighbours = adjacency(cells)
     everywhere = np.zeros(len(cells), dtype=int)
-    street = make_contiguous(kmeans(seeds, 7, _rng(seed, 3)), neighbours, everywhere)
-    street_of = np.empty(7, dtype=int)
-    street_of[_street_order(cells, street, core)] = np.arange(7)
+    street = make_contiguous(kmeans(seeds, k, _rng(seed, 3)), neighbours, everywhere)
+    street_of = np.empty(k, dtype=int)
+    street_of[_street_order(cells, street, core, shape, seeds)] = np.arange(k)
     street = street_of[street]
-    shares = communities_per_street(np.bincount(street, minlength=7))
+    shares = communities_per_street(np.bincount(street, minlength=k), shape)
     community = np.zeros(len(cells), dtype=int)
-    for s in range(7):
+    stride = 10 ** len(str(max(shape.communities_per_street)))  # community labels s·stride + rank stay apart
+    for s in range(k):
         members = np.flatnonzero(street == s)
-        community[members] = s * 10 + kmeans(seeds[members], int(shares[s]), _rng(seed, 4 + s))
+        community[members] = s * stride + kmeans(seeds[members], int(shares[s]), _rng(seed, 4 + s))
     community = make_contiguous(community, neighbours, street)
-    return _name_hierarchy(street, community, seeds)
+    return _name_hierarchy(street, community, seeds, shape)
 
 
-def _name_hierarchy(street: np.ndarray, community: np.ndarray, seeds: np.ndarray) -> pd.DataFrame:
-    """Codes S01 / S01C01 / S01C01G01 in reading order, and Chinese names."""
-    urban, villages = iter(URBAN_COMMUNITIES), iter(VILLAGES)
+def _names(pool: list[str], suffix: str):
+    """The pool's names with ``suffix``, then (when a big district runs out) again as 二…, 三… 社区."""
+    for round_ in count(1):
+        mark = "" if round_ == 1 else "二三四五六七八九"[(round_ - 2) % 8] * (1 + (round_ - 2) // 8)
+        yield from (name + mark + suffix for name in pool)
+
+
+def _name_hierarchy(street: np.ndarray, community: np.ndarray, seeds: np.ndarray,
+                    shape: Shape = SAMPLE) -> pd.DataFrame:
+    """Codes S01 / S01C01 / S01C01G01 in reading order (after ``shape.code_prefix``), and Chinese names."""
+    urban, villages = _names(URBAN_COMMUNITIES, "社区"), _names(VILLAGES, "村")
     rows = []
-    for s in range(7):
+    p = shape.code_prefix
+    for s, street_name in enumerate(shape.street_names):
         labels = np.unique(community[street == s])
         centres = np.array([seeds[community == c].mean(axis=0) for c in labels])
         for c_rank, c in enumerate(labels[_reading_order(centres)], start=1):
-            c_code = f"S{s + 1:02d}C{c_rank:02d}"
-            c_name = next(villages) + "村" if STREET_NAMES[s] == "千里山镇" else next(urban) + "社区"
+            c_code = f"{p}S{s + 1:02d}C{c_rank:02d}"
+            c_name = next(villages) if street_name.endswith("镇") else next(urban)
             members = np.flatnonzero(community == c)
             for g_rank, g in enumerate(members[_reading_order(seeds[members])], start=1):
                 rows.append(
@@ -373,8 +417,8 @@ def _name_hierarchy(street: np.ndarray, community: np.ndarray, seeds: np.ndarray
                         f"{c_name}第{g_rank}网格",
                         c_code,
                         c_name,
-                        f"S{s + 1:02d}",
-                        STREET_NAMES[s],
+                        f"{p}S{s + 1:02d}",
+                        street_name,
                     )
                 )
     table = pd.DataFrame(
@@ -401,7 +445,8 @@ def _rectangles(
     return shapely.polygons(xy)
 
 
-def building_slots(outline: shapely.Polygon, core: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+def building_slots(outline: shapely.Polygon, core: np.ndarray, rng: np.random.Generator,
+                   shape: Shape = SAMPLE) -> pd.DataFrame:
     """Candidate footprints, one per cell of a tilted street lattice, so that no two buildings can overlap.
 
     Near the core they are long residential slabs (30–56 m); further out, small houses and sheds (15–34 m)."""
@@ -414,7 +459,8 @@ def building_slots(outline: shapely.Polygon, core: np.ndarray, rng: np.random.Ge
     cy = mid[1] + u * np.sin(STREET_ANGLE) + v * np.cos(STREET_ANGLE)
     inside = shapely.contains_xy(outline, cx, cy)
     cx, cy, n = cx[inside], cy[inside], int(inside.sum())
-    urban = rng.random(n) < 0.1 + np.exp(-((cx - core[0]) ** 2 + (cy - core[1]) ** 2) / (2 * 2800.0**2))
+    spread = 2800.0 * shape.scale
+    urban = rng.random(n) < 0.1 + np.exp(-((cx - core[0]) ** 2 + (cy - core[1]) ** 2) / (2 * spread**2))
     length = np.where(urban, rng.uniform(30, 56, n), rng.uniform(15, 34, n))
     width = np.where(urban, rng.uniform(11, 16, n), rng.uniform(10, 14, n))
     tilt = rng.uniform(-0.1, 0.1, n)
@@ -429,32 +475,36 @@ def building_slots(outline: shapely.Polygon, core: np.ndarray, rng: np.random.Ge
     )
 
 
-def allocate_buildings(cells: np.ndarray, capacity: np.ndarray, core: np.ndarray) -> np.ndarray:
-    """Buildings per grid: area x a density falling off from the core, scaled to exactly N_BUILDINGS."""
+def allocate_buildings(cells: np.ndarray, capacity: np.ndarray, core: np.ndarray,
+                       shape: Shape = SAMPLE) -> np.ndarray:
+    """Buildings per grid: area x a density falling off from the core, scaled to exactly N_BUILDINGS
+    (``shape.n_buildings``)."""
+    total, spread = shape.n_buildings, 2600.0 * shape.scale
     centre = shapely.get_coordinates(shapely.centroid(cells))
     r2 = ((centre - core) ** 2).sum(axis=1)
-    weight = shapely.area(cells) / 1e6 * (600 * np.exp(-r2 / (2 * 2600.0**2)) + 12)
+    weight = shapely.area(cells) / 1e6 * (600 * np.exp(-r2 / (2 * spread**2)) + 12)
     cap = np.floor(capacity * 0.85)
     lo, hi = 0.0, 100.0
     for _ in range(60):  # bisection on the scale so that the capped counts sum to just under the target
         t = (lo + hi) / 2
         lo, hi = (
-            (t, hi) if np.minimum(cap, np.maximum(3, np.floor(t * weight))).sum() <= N_BUILDINGS else (lo, t)
+            (t, hi) if np.minimum(cap, np.maximum(3, np.floor(t * weight))).sum() <= total else (lo, t)
         )
     counts = np.minimum(cap, np.maximum(3, np.floor(lo * weight)))
     frac = np.where(counts < cap, lo * weight - np.floor(lo * weight), -1.0)
-    counts[np.argsort(-frac, kind="stable")[: N_BUILDINGS - int(counts.sum())]] += 1
+    counts[np.argsort(-frac, kind="stable")[: total - int(counts.sum())]] += 1
     return counts.astype(int)
 
 
 def place_buildings(
-    cells: np.ndarray, core: np.ndarray, outline: shapely.Polygon, rng: np.random.Generator
+    cells: np.ndarray, core: np.ndarray, outline: shapely.Polygon, rng: np.random.Generator,
+    shape: Shape = SAMPLE,
 ) -> pd.DataFrame:
     """Pick slots whose footprint lies >= 2.5 m inside one grid, clustered into a few compounds per grid."""
-    slots = building_slots(outline, core, rng)
+    slots = building_slots(outline, core, rng, shape)
     rects = _rectangles(*(slots[c].to_numpy() for c in ("cx", "cy", "length", "width", "angle")))
     slot_idx, cell_idx = shapely.STRtree(shapely.buffer(cells, -2.5)).query(rects, predicate="within")
-    counts = allocate_buildings(cells, np.bincount(cell_idx, minlength=len(cells)), core)
+    counts = allocate_buildings(cells, np.bincount(cell_idx, minlength=len(cells)), core, shape)
     chosen = []
     for cell in range(len(cells)):
         mine = slot_idx[cell_idx == cell]
@@ -555,23 +605,26 @@ def check_tiling(grids: gpd.GeoDataFrame, outline_wgs: shapely.Geometry) -> None
         raise RuntimeError("a grid is not a single polygon")
 
 
-def build_district(seed: int) -> tuple[dict[str, gpd.GeoDataFrame], DistrictData]:
-    """All four layers plus what the case generator needs to know about them."""
+def build_district(seed: int, shape: Shape = SAMPLE, outline: shapely.Polygon | None = None,
+                   core: np.ndarray | None = None) -> tuple[dict[str, gpd.GeoDataFrame], DistrictData]:
+    """All four layers plus what the case generator needs to know about them. ``outline`` and ``core``
+    (survey CRS metres) place a district of a city; by default the sample's own outline around Haibowan."""
     to_wgs = _to_wgs84()
-    to_metric = Transformer.from_crs(STORAGE_CRS, SURVEY_CRS, always_xy=True)
-    centre = np.array(to_metric.transform(*CENTRE_LONLAT))
-    core = centre + np.array(CORE_OFFSET_M)
-    outline = district_outline(tuple(centre), _rng(seed, 1))
-    seeds = grid_seeds(outline, core, _rng(seed, 2))
+    if outline is None:
+        to_metric = Transformer.from_crs(STORAGE_CRS, SURVEY_CRS, always_xy=True)
+        centre = np.array(to_metric.transform(*CENTRE_LONLAT))
+        core = centre + np.array(CORE_OFFSET_M)
+        outline = district_outline(tuple(centre), _rng(seed, 1))
+    seeds = grid_seeds(outline, core, _rng(seed, 2), shape)
     cells = voronoi_cells(seeds, outline)
-    table = build_hierarchy(cells, seeds, core, seed)
+    table = build_hierarchy(cells, seeds, core, seed, shape)
     grids = grid_layer(cells, table, seed)
     check_tiling(grids, shapely.set_precision(_project(np.array([outline]), to_wgs)[0], PRECISION))
     communities = dissolve(grids, table["community_code"], table["community_name"])
-    communities.insert(2, "street_code", communities["code"].str[:3])
+    communities.insert(2, "street_code", communities["code"].str[: len(shape.code_prefix) + 3])
     streets = dissolve(grids, table["street_code"], table["street_name"])
     ordered_cells = cells[table["cell"].to_numpy()]
-    blds = place_buildings(ordered_cells, core, outline, _rng(seed, 30))
+    blds = place_buildings(ordered_cells, core, outline, _rng(seed, 30), shape)
     blds = building_attributes(blds, table, _rng(seed, 31))
     footprints = _rectangles(*(blds[c].to_numpy() for c in ("cx", "cy", "length", "width", "angle")))
     buildings = gpd.GeoDataFrame(
@@ -588,6 +641,7 @@ def build_district(seed: int) -> tuple[dict[str, gpd.GeoDataFrame], DistrictData
         core=core,
         to_wgs84=to_wgs,
         seed=seed,
+        scale=shape.scale,
     )
     return layers, data
 

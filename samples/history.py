@@ -46,18 +46,18 @@ def dispatch_frame(dispatches: pd.DataFrame) -> pd.DataFrame:
 def case_events(cases: pd.DataFrame) -> pd.DataFrame:
     """One event per stage a case reached, in time order, each naming the status it moved from."""
     parts = []
+    reporter = {str(source): str(role) for source, role in _REPORTER_ROLE.items()}
     for order, (column, action, status, role) in enumerate(STAGES):
         reached = cases[cases[column].notna()]
         parts.append(pd.DataFrame({
             "case_number": reached["number"], "at": reached[column], "order": order, "action": action,
             "to_status": str(status),
-            "role": reached["source"].map(lambda s: str(_REPORTER_ROLE.get(s, Role.RESIDENT))) if role is None
-            else str(role),
+            "role": reached["source"].map(reporter).fillna(str(Role.RESIDENT)) if role is None else str(role),
             "position": reached.index,
         }))
     events = pd.concat(parts).sort_values(["position", "at", "order"], kind="stable")
     events["from_status"] = events.groupby("position")["to_status"].shift(1)
-    events["actor"] = events["role"].map(lambda r: f"sample:{r}")
+    events["actor"] = "sample:" + events["role"]
     events["note"] = ""
     return events.drop(columns=["order", "position"]).reset_index(drop=True)
 

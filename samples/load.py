@@ -44,26 +44,21 @@ def load_sample(db: Database, ends_at: datetime, sample_dir: Path = SAMPLE_DIR) 
 
 def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -> DistrictData:
     """The sample's files as frames, the year moved to end at ``ends_at``."""
-    shift = pd.Timedelta(ends_at - SAMPLE_END).floor("min")
-    cases = _moved(case_frame(_csv(sample_dir / "cases.csv.gz")), CASE_TIMES, shift)
-    dispatches = _moved(dispatch_frame(_csv(sample_dir / "dispatches.csv.gz")), DISPATCH_TIMES, shift)
-    if shift:
-        renumbered = dict(zip(cases["number"], case_numbers(_epoch_s(cases["reported_at"]))))
-        cases["number"] = cases["number"].map(renumbered)
-        dispatches["case_number"] = dispatches["case_number"].map(renumbered)
+    cases, dispatches = moved_year(case_frame(_csv(sample_dir / "cases.csv.gz")),
+                                   dispatch_frame(_csv(sample_dir / "dispatches.csv.gz")), ends_at)
     streets, communities, grids = (_layer(sample_dir, name) for name in ("streets", "communities", "grids"))
     street_of_grid = grids.set_index("code")["community_code"].map(communities.set_index("code")["street_code"])
     district = gpd.GeoDataFrame({"code": [DISTRICT_CODE], "name": [DISTRICT_NAME]},
                                 geometry=[shapely.union_all(streets.geometry.to_numpy())], crs=streets.crs)
     return DistrictData(
-        departments=_with_street_offices(_csv(sample_dir / "departments.csv"), streets),
+        departments=with_street_offices(_csv(sample_dir / "departments.csv"), streets),
         categories=_csv(sample_dir / "categories.csv").replace({"lead_department": {TERRITORY: ""}}),
         streets=streets.assign(district_code=DISTRICT_CODE),
         communities=communities,
         grids=grids,
         buildings=_layer(sample_dir, "buildings"),
         cases=cases,
-        dispatches=_to_street_offices(dispatches, cases, street_of_grid),
+        dispatches=to_street_offices(dispatches, cases, street_of_grid),
         events=case_events(cases),
         layout_name=LAYOUT_NAME,
         layout_source="sample_data/district.gpkg",
@@ -71,7 +66,21 @@ def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -
     )
 
 
-def _with_street_offices(departments: pd.DataFrame, streets: pd.DataFrame) -> pd.DataFrame:
+def moved_year(cases: pd.DataFrame, dispatches: pd.DataFrame, ends_at: datetime,
+               prefix: str = "HB") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The generated year (ending at SAMPLE_END) moved by whole minutes to end at ``ends_at``, its case
+    numbers (``prefix`` + local date + sequence) renumbered from the moved times."""
+    shift = pd.Timedelta(ends_at - SAMPLE_END).floor("min")
+    cases = _moved(cases, CASE_TIMES, shift)
+    dispatches = _moved(dispatches, DISPATCH_TIMES, shift)
+    if shift:
+        renumbered = pd.Series(case_numbers(_epoch_s(cases["reported_at"]), prefix), index=cases["number"])
+        cases["number"] = cases["number"].map(renumbered)
+        dispatches["case_number"] = dispatches["case_number"].map(renumbered)
+    return cases, dispatches
+
+
+def with_street_offices(departments: pd.DataFrame, streets: pd.DataFrame) -> pd.DataFrame:
     """The catalogue's placeholder for "the street office of the place" becomes one office per street."""
     # a town (镇) is governed by its people's government, a street (街道) by its office
     suffix = streets["name"].str.endswith("镇").map({True: "人民政府", False: "办事处"})
@@ -81,7 +90,7 @@ def _with_street_offices(departments: pd.DataFrame, streets: pd.DataFrame) -> pd
                      ignore_index=True)
 
 
-def _to_street_offices(dispatches: pd.DataFrame, cases: pd.DataFrame, street_of_grid: pd.Series) -> pd.DataFrame:
+def to_street_offices(dispatches: pd.DataFrame, cases: pd.DataFrame, street_of_grid: pd.Series) -> pd.DataFrame:
     """Dispatches to the placeholder go to the office of the case's own street."""
     street = dispatches["case_number"].map(cases.set_index("number")["grid_code"]).map(street_of_grid)
     territorial = dispatches["department_code"] == TERRITORY

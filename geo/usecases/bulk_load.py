@@ -1,12 +1,17 @@
-"""Loading a whole district at once (the sample, or a migration from another platform) into an empty database,
-in one transaction: its district row(s), departments, categories, streets, communities, one published grid
-layout, buildings, and cases with their dispatches and event history.
+"""Loading a whole district or city at once (the samples, or a migration from another platform) into an empty
+database, in one transaction: district rows, streets, communities, one published grid layout, buildings,
+departments, categories, and cases with their dispatches and event history.
 
-Rows reference each other by code (category_code, street_code, case_number …), never by id: the database
-assigns every id from its own sequence, and the codes are resolved to ids by reading them back after each
-insert. (Inserting explicit ids left PostgreSQL's sequences behind, so the next case or import failed with a
-duplicate key.) Cases are placed in grids by the same assignment every other entry uses, not by the file's
-grid codes.
+``load_district`` loads one ``DistrictData``. A city is loaded piece by piece through a ``BulkLoad``: every
+district's areas first (so the layout is complete before any case is placed), then the catalogue, then the
+cases district by district, so that no more than one district's cases is ever in memory.
+
+Rows reference each other by code (category_code, street_code, case_number …), never by the file's ids: ids
+are taken from each table's own sequence (``reserve_ids``; inserting ids past a sequence left PostgreSQL's
+sequences behind, so the next case or import failed with a duplicate key). Rows go in through the backend's
+``bulk_insert`` (COPY on PostgreSQL) with the big tables' secondary indexes and keys dropped meanwhile and
+rebuilt at the end. Cases are placed in grids by the same assignment every other entry uses, not by the
+file's grid codes.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.db.database import Database
@@ -41,7 +46,10 @@ from geo.usecases.layouts import activate_layout, create_layout
 CASE_TIMES = ["reported_at", "accepted_at", "whistled_at", "reported_in_at", "answered_at", "closed_at",
               "rated_at", "rejected_at", "deadline"]
 CASE_TEXTS = ["description", "source", "reporter_name", "reporter_phone", "address", "status", "reject_reason"]
-_CHUNK = 5000
+#: Tables whose secondary indexes and keys are rebuilt after the load rather than maintained row by row.
+BULK_TABLES = ["buildings", "cases", "case_grid_assignments", "case_dispatches", "case_events"]
+#: Code and name of the district made for data that names none (as migration 0005 does for old databases).
+ONE_DISTRICT = ("D01", "本区")
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -84,39 +92,118 @@ def load_district(db: Database, data: DistrictData, loaded_by: str) -> dict[str,
     """Insert ``data`` into an empty database in one transaction; returns rows per table. Refuses a database
     that already holds cases (DatabaseNotEmpty)."""
     with db.transaction() as session:
-        existing = session.scalar(select(func.count()).select_from(Case))
-        if existing:
-            raise DatabaseNotEmpty(f"the database already holds {existing} cases; load into an empty one")
-        districts = _insert_keyed(session, District, _area_frame(district_frame(data), ["code", "name"]))
-        streets = _insert_keyed(session, Street, _area_frame(
-            data.streets, ["code", "name"], district_id=_ids(_district_codes(data), districts, "district")))
-        communities = _insert_keyed(session, Community, _area_frame(
-            data.communities, ["code", "name"], street_id=_ids(data.communities["street_code"], streets, "street")))
-        departments = _insert_keyed(session, Department, data.departments[["code", "name", "short_name"]].assign(
-            street_id=_ids(data.departments.get("street_code", pd.Series("", index=data.departments.index)),
-                           streets, "street")))
-        categories = _insert_keyed(session, Category, _category_rows(data.categories, departments))
-        layout = create_layout(session, data.layout_name, source=data.layout_source, created_by=loaded_by)
-        grids = _insert_keyed(session, Grid, _area_frame(
-            data.grids.sort_values("code"), ["code", "name", "member_name", "member_phone"], layout_id=layout.id,
-            community_id=_ids(data.grids.sort_values("code")["community_code"], communities, "community")),
-            where=Grid.layout_id == layout.id)
-        activate_layout(session, layout.id)
-        buildings = _insert_keyed(session, Building, _area_frame(
-            data.buildings, ["code", "address"], households=data.buildings["households"].astype(int).to_numpy(),
-            grid_id=_ids(data.buildings["grid_code"], grids, "grid")))
-        cases = _insert_cases(session, data.cases, layout.id, categories, buildings)
-        _insert_frame(session, CaseDispatch, pd.DataFrame({
-            "case_id": _ids(data.dispatches["case_number"], cases, "case"),
-            "department_id": _ids(data.dispatches["department_code"], departments, "department"),
-            **{c: data.dispatches[c] for c in ("role", "whistled_at", "reported_in_at", "answered_at")}}))
-        _insert_frame(session, CaseEvent, data.events.assign(
-            case_id=_ids(data.events["case_number"], cases, "case")).drop(columns="case_number"))
-        counts = table_counts(session)
+        load = BulkLoad.start(session, db, data.layout_name, data.layout_source, loaded_by)
+        load.add_areas(district_frame(data), data.streets.assign(district_code=_district_codes(data)),
+                       data.communities, data.grids, data.buildings)
+        load.add_catalogue(data.departments, data.categories)
+        load.add_cases(data.cases, data.dispatches, data.events)
+        counts = load.finish()
+    after_bulk_load(db)
+    return counts
+
+
+def after_bulk_load(db: Database) -> None:
+    """Refresh the planner's statistics (and on SQLite fold the write-ahead log) once the load committed."""
     with db.engine.connect() as connection:
         db.backend.after_bulk_load(connection)
         connection.commit()
-    return counts
+
+
+class BulkLoad:
+    """One load in progress inside the caller's transaction. ``start`` → ``add_areas`` (once per district) →
+    ``add_catalogue`` → ``add_cases`` (any number of times) → ``finish``; codes resolve to ids across calls."""
+
+    def __init__(self, session: Session, db: Database, layout_id: int, restore: list[str]):
+        self.session, self.backend, self.layout_id, self._restore = session, db.backend, layout_id, restore
+        self.ids: dict[str, pd.Series] = {}
+
+    @classmethod
+    def start(cls, session: Session, db: Database, layout_name: str, layout_source: str,
+              loaded_by: str) -> BulkLoad:
+        """Refuse a database holding cases (DatabaseNotEmpty), create the layout, set the indexes aside."""
+        existing = session.scalar(select(func.count()).select_from(Case))
+        if existing:
+            raise DatabaseNotEmpty(f"the database already holds {existing} cases; load into an empty one")
+        layout = create_layout(session, layout_name, source=layout_source, created_by=loaded_by)
+        return cls(session, db, layout.id, db.backend.without_indexes(session.connection(), BULK_TABLES))
+
+    def add_areas(self, districts: gpd.GeoDataFrame, streets: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
+                  grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame) -> None:
+        """One district's (or the whole data's) areas; streets carry ``district_code``."""
+        self._keyed(District, "district", _area_frame(districts, ["code", "name"]))
+        self._keyed(Street, "street", _area_frame(
+            streets, ["code", "name"], district_id=self._ids(streets["district_code"], "district")))
+        self._keyed(Community, "community", _area_frame(
+            communities, ["code", "name"], street_id=self._ids(communities["street_code"], "street")))
+        grids = grids.sort_values("code")
+        self._keyed(Grid, "grid", _area_frame(
+            grids, ["code", "name", "member_name", "member_phone"], layout_id=self.layout_id,
+            community_id=self._ids(grids["community_code"], "community")))
+        self._keyed(Building, "building", _area_frame(
+            buildings, ["code", "address"], households=buildings["households"].astype(int).to_numpy(),
+            grid_id=self._ids(buildings["grid_code"], "grid")))
+
+    def add_catalogue(self, departments: pd.DataFrame, categories: pd.DataFrame) -> None:
+        """Departments (a street office names its street) and categories with their routes."""
+        offices = departments.get("street_code", pd.Series("", index=departments.index))
+        self._keyed(Department, "department", departments[["code", "name", "short_name"]].assign(
+            street_id=self._ids(offices, "street")))
+        lead = categories["lead_department"].fillna("")
+        self._keyed(Category, "category", pd.DataFrame({
+            **{c: categories[c] for c in ("code", "name", "class_code", "class_name", "time_unit", "routing_rule")},
+            "lead_department_id": self._ids(lead, "department"),
+            "co_department_codes": categories["co_departments"].fillna(""),
+            "time_limit": categories["time_limit"].astype(float)}))
+
+    def add_cases(self, cases: pd.DataFrame, dispatches: pd.DataFrame, events: pd.DataFrame) -> None:
+        """Cases placed in the layout's grids, with their grid history, dispatches and events."""
+        lon, lat = cases["lon"].to_numpy(float), cases["lat"].to_numpy(float)
+        placed = assign_points(self.session, lon, lat, self.layout_id)
+        grid = pd.array(np.where(placed.grid_id >= 0, placed.grid_id, None), dtype="Int64")
+        ids = self._reserve(Case, len(cases))
+        self._insert(Case, pd.DataFrame({
+            "id": ids, "number": cases["number"].to_numpy(), "lon": lon, "lat": lat,
+            "location": shapely.points(lon, lat),
+            "category_id": self._ids(cases["category_code"], "category").to_numpy(),
+            "building_id": self._ids(cases["building_code"], "building").to_numpy(),
+            "grid_id": grid, "snapped": np.asarray(placed.snapped, bool),
+            "near_boundary": np.asarray(placed.near_boundary, bool),
+            "tier": cases["tier"].replace("", None).to_numpy(), "rating": cases["rating"].replace("", None).to_numpy(),
+            "rework_count": cases["rework_count"].astype(int).to_numpy(), "version": 1,
+            **{c: cases[c].to_numpy() for c in CASE_TEXTS + CASE_TIMES}}))
+        self._insert(CaseGridAssignment, pd.DataFrame({
+            "case_id": ids, "layout_id": self.layout_id, "grid_id": grid,
+            "snapped": np.asarray(placed.snapped, bool), "near_boundary": np.asarray(placed.near_boundary, bool)}))
+        numbers = pd.Series(ids, index=cases["number"].to_numpy())
+        self._insert(CaseDispatch, pd.DataFrame({
+            "case_id": _mapped(dispatches["case_number"], numbers, "case").to_numpy(),
+            "department_id": self._ids(dispatches["department_code"], "department").to_numpy(),
+            **{c: dispatches[c].to_numpy() for c in ("role", "whistled_at", "reported_in_at", "answered_at")}}))
+        self._insert(CaseEvent, events.assign(case_id=_mapped(events["case_number"], numbers, "case").to_numpy())
+                     .drop(columns="case_number"))
+
+    def finish(self) -> dict[str, int]:
+        """Rebuild the indexes and keys, publish the layout; rows per table."""
+        self.backend.restore_indexes(self.session.connection(), self._restore)
+        activate_layout(self.session, self.layout_id)
+        return table_counts(self.session)
+
+    def _reserve(self, model, n: int) -> np.ndarray:
+        first = self.backend.reserve_ids(self.session.connection(), model.__table__, n) if n else 1
+        return np.arange(first, first + n, dtype=np.int64)
+
+    def _insert(self, model, frame: pd.DataFrame) -> None:
+        self.backend.bulk_insert(self.session.connection(), model.__table__, frame)
+
+    def _keyed(self, model, what: str, frame: pd.DataFrame) -> None:
+        """Insert with ids from the table's sequence; remember code → id for the rows that follow."""
+        ids = self._reserve(model, len(frame))
+        self._insert(model, frame.reset_index(drop=True).assign(id=ids))
+        known = self.ids.get(what, pd.Series(dtype=np.int64))
+        self.ids[what] = pd.concat([known, pd.Series(ids, index=frame["code"].to_numpy())])
+
+    def _ids(self, codes: pd.Series, what: str) -> pd.Series:
+        return _mapped(codes, self.ids.get(what, pd.Series(dtype=np.int64)), what)
 
 
 def district_frame(data: DistrictData) -> gpd.GeoDataFrame:
@@ -126,10 +213,6 @@ def district_frame(data: DistrictData) -> gpd.GeoDataFrame:
     outline = shapely.union_all(data.streets.geometry.to_numpy())
     return gpd.GeoDataFrame({"code": [ONE_DISTRICT[0]], "name": [ONE_DISTRICT[1]]}, geometry=[outline],
                             crs=data.streets.crs)
-
-
-#: Code and name of the district made for data that names none (as migration 0005 does for old databases).
-ONE_DISTRICT = ("D01", "本区")
 
 
 def _district_codes(data: DistrictData) -> pd.Series:
@@ -146,59 +229,17 @@ def table_counts(session: Session) -> dict[str, int]:
     return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) for t in tables}
 
 
-def _category_rows(categories: pd.DataFrame, departments: dict[str, int]) -> pd.DataFrame:
-    lead = categories["lead_department"].fillna("")
-    return pd.DataFrame({
-        **{c: categories[c] for c in ("code", "name", "class_code", "class_name", "time_unit", "routing_rule")},
-        "lead_department_id": [departments[c] if c else None for c in lead],
-        "co_department_codes": categories["co_departments"].fillna(""),
-        "time_limit": categories["time_limit"].astype(float)})
-
-
 def _area_frame(frame: gpd.GeoDataFrame, columns: list[str], **extra) -> pd.DataFrame:
-    boxes = pd.DataFrame(bbox_rows(frame.geometry.to_numpy()), index=frame.index)
-    return pd.concat([frame[columns], boxes], axis=1).assign(**extra)
+    boxes = pd.DataFrame(bbox_rows(frame.geometry.to_numpy()))
+    extra = {k: (v.to_numpy() if isinstance(v, pd.Series) else v) for k, v in extra.items()}
+    return pd.concat([frame[columns].reset_index(drop=True), boxes], axis=1).assign(**extra)
 
 
-def _ids(codes: pd.Series, lookup: dict[str, int], what: str) -> list:
-    """Ids for codes ("" or NaN → None); an unknown code refuses the load, naming it."""
-    codes = codes.fillna("")
-    unknown = sorted(set(codes[codes != ""]) - set(lookup))
+def _mapped(codes: pd.Series, lookup: pd.Series, what: str) -> pd.Series:
+    """Ids for codes ("" or NaN → NULL); an unknown code refuses the load, naming it."""
+    codes = codes.fillna("").astype(str).reset_index(drop=True)
+    ids = codes.map(lookup).astype("Int64")
+    unknown = sorted(set(codes[(codes != "") & ids.isna()]))
     if unknown:
         raise ValueError(f"unknown {what} code(s): {unknown[:5]}")
-    return [lookup[c] if c else None for c in codes]
-
-
-def _insert_frame(session: Session, model, frame: pd.DataFrame) -> None:
-    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    for start in range(0, len(rows), _CHUNK):
-        session.execute(insert(model.__table__), rows[start:start + _CHUNK])
-
-
-def _insert_keyed(session: Session, model, frame: pd.DataFrame, where=None) -> dict[str, int]:
-    """Insert, then read back code → id (ids come from the database's sequence)."""
-    _insert_frame(session, model, frame)
-    query = select(model.code, model.id)
-    return dict(session.execute(query if where is None else query.where(where)).all())
-
-
-def _insert_cases(session: Session, cases: pd.DataFrame, layout_id: int, categories: dict[str, int],
-                  buildings: dict[str, int]) -> dict[str, int]:
-    lon, lat = cases["lon"].to_numpy(float), cases["lat"].to_numpy(float)
-    placed = assign_points(session, lon, lat, layout_id)
-    grid = np.asarray(placed.grid_id)
-    frame = pd.DataFrame({
-        "number": cases["number"], "lon": lon, "lat": lat, "location": shapely.points(lon, lat),
-        "category_id": _ids(cases["category_code"], categories, "category"),
-        "building_id": _ids(cases["building_code"], buildings, "building"),
-        "grid_id": [None if g < 0 else int(g) for g in grid],
-        "snapped": np.asarray(placed.snapped, bool), "near_boundary": np.asarray(placed.near_boundary, bool),
-        "tier": cases["tier"].replace("", None), "rating": cases["rating"].replace("", None),
-        "rework_count": cases["rework_count"].astype(int), "version": 1,
-        **{c: cases[c] for c in CASE_TEXTS + CASE_TIMES}})
-    _insert_frame(session, Case, frame)
-    ids = dict(session.execute(select(Case.number, Case.id)).all())
-    _insert_frame(session, CaseGridAssignment, pd.DataFrame({
-        "case_id": _ids(frame["number"], ids, "case"), "layout_id": layout_id, "grid_id": frame["grid_id"],
-        "snapped": frame["snapped"], "near_boundary": frame["near_boundary"]}))
     return ids

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, extract, func, text
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import shapely
+from sqlalchemy import Boolean, Engine, Float, Integer, extract, func, text
+
+from geo.db.types import Geometry, UTCDateTime
+
+#: Rows per CSV chunk written to COPY: a few tens of MB, so memory stays flat whatever the frame's size.
+_COPY_ROWS = 200_000
 
 #: Spatial columns that get a GiST index: (table, column).
 SPATIAL_COLUMNS = (
@@ -78,3 +90,84 @@ def forbid_changes(connection, table: str) -> None:
 def allow_changes(connection, table: str) -> None:
     """Undo ``forbid_changes`` (migration downgrade)."""
     connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+
+
+def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
+    """Insert ``frame`` (columns named after ``table``'s) with COPY … FROM STDIN in CSV: one stream instead
+    of one statement per row, ~20× faster than executemany for a city's millions of rows. Values as the ORM
+    takes them: shapely geometries, aware datetimes (NaT = NULL), None/NaN = NULL."""
+    if frame.empty:
+        return
+    names = ", ".join(f'"{c}"' for c in frame.columns)
+    driver = connection.connection.driver_connection  # the psycopg connection, inside the caller's transaction
+    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)") as copy:
+        for start in range(0, len(frame), _COPY_ROWS):
+            copy.write(_csv(table, frame.iloc[start:start + _COPY_ROWS]))
+
+
+def _csv(table, frame: pd.DataFrame) -> bytes:
+    """CSV that COPY reads back exactly: every non-NULL value quoted (so '' is an empty string and an
+    unquoted empty field is NULL), floats in their shortest round-trip form, geometries as hex EWKB."""
+    columns = {name: _arrow(table.c[name].type, frame[name]) for name in frame.columns}
+    out = io.BytesIO()
+    pa_csv.write_csv(pa.table(columns), out, pa_csv.WriteOptions(include_header=False, quoting_style="all_valid"))
+    return out.getvalue()
+
+
+def _arrow(kind, values: pd.Series) -> pa.Array:
+    if isinstance(kind, Geometry):
+        return pa.array(_hex_ewkb(np.asarray(values, dtype=object), kind), type=pa.string())
+    if isinstance(kind, UTCDateTime):
+        naive = pd.to_datetime(values, utc=True).dt.tz_convert(None).astype("datetime64[us]")
+        return pa.array(naive, type=pa.timestamp("us"), from_pandas=True)
+    if isinstance(kind, Boolean):
+        return pa.array(values.astype(object).where(values.notna(), None), type=pa.bool_())
+    if isinstance(kind, Integer):
+        return pa.array(pd.array(values, dtype="Int64"), type=pa.int64())
+    if isinstance(kind, Float):
+        return pa.array(pd.to_numeric(values), type=pa.float64(), from_pandas=True)
+    return pa.array(values.astype(object).where(values.notna(), None), type=pa.string())
+
+
+def _hex_ewkb(geoms: np.ndarray, kind: Geometry) -> np.ndarray:
+    """Hex EWKB with the column's SRID; a Polygon bound for a MULTIPOLYGON column becomes a one-part
+    MultiPolygon (as Geometry.process_bind_param does for single rows)."""
+    geoms = np.where(pd.isna(geoms), None, geoms)
+    if kind.kind == "MULTIPOLYGON":
+        polygons = np.flatnonzero(shapely.get_type_id(geoms) == 3)
+        geoms[polygons] = shapely.multipolygons(geoms[polygons], indices=np.arange(polygons.size))
+    return shapely.to_wkb(shapely.set_srid(geoms, kind.srid), hex=True, include_srid=True, flavor="extended")
+
+
+def reserve_ids(connection, table, n: int) -> int:
+    """The first of ``n`` consecutive ids taken from ``table``'s own sequence, for rows inserted with explicit
+    ids (so the sequence never lags behind them)."""
+    sequence = f"pg_get_serial_sequence('{table.name}', 'id')"
+    last = connection.execute(text(f"SELECT setval({sequence}, nextval({sequence}) + {int(n)} - 1)")).scalar()
+    return int(last) - n + 1
+
+
+def without_indexes(connection, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes, unique and foreign-key constraints of ``tables`` before a bulk load (each row
+    would otherwise update every index and look up every foreign key); returns the statements that put them
+    back (``restore_indexes``), which rebuild each index in one sort and validate each key in one join."""
+    names = ", ".join(f"'{t}'" for t in tables)
+    constraints = connection.execute(text(
+        "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        f"WHERE conrelid::regclass::text IN ({names}) AND contype IN ('f', 'u') ORDER BY contype DESC")).all()
+    indexes = connection.execute(text(
+        f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ({names}) AND indexname NOT IN "
+        "(SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))")).all()
+    for table, name, _, _ in constraints:  # foreign keys first ('f' sorts after 'u', DESC)
+        connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    for name, _ in indexes:
+        connection.execute(text(f'DROP INDEX "{name}"'))
+    return ([definition for _, definition in indexes]
+            + [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, kind, d in reversed(constraints)])
+
+
+def restore_indexes(connection, statements: list[str]) -> None:
+    """Put back what ``without_indexes`` dropped (indexes and unique keys first, then foreign keys)."""
+    connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+    for statement in statements:
+        connection.execute(text(statement))

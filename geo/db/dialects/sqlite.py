@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, event, func
+import pandas as pd
+from sqlalchemy import Engine, event, func, insert, text
 from sqlalchemy.engine import make_url
+
+#: Rows per executemany call of a bulk insert.
+_CHUNK = 5000
 
 
 def configure_engine(engine: Engine) -> None:
@@ -91,3 +95,35 @@ def allow_changes(connection, table: str) -> None:
     """Undo ``forbid_changes`` (migration downgrade)."""
     for verb in ("update", "delete"):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+
+
+def bulk_insert(connection, table, frame: pd.DataFrame) -> None:
+    """Insert ``frame`` (columns named after ``table``'s) with executemany in chunks: the embedded database
+    holds a district, whose rows go in within seconds this way. None/NaN/NaT = NULL."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for start in range(0, len(rows), _CHUNK):
+        connection.execute(insert(table), rows[start:start + _CHUNK])
+
+
+def reserve_ids(connection, table, n: int) -> int:
+    """The first of ``n`` consecutive ids for rows inserted with explicit ids: past the largest one (an
+    INTEGER PRIMARY KEY without AUTOINCREMENT continues after the largest id)."""
+    return int(connection.execute(text(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table.name}")).scalar())
+
+
+def without_indexes(connection, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes of ``tables`` before a bulk load; returns the statements that rebuild them
+    (``restore_indexes``). Unique constraints and foreign keys stay (SQLite cannot drop them)."""
+    names = ", ".join(f"'{t}'" for t in tables)
+    indexes = connection.execute(text(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({names}) AND sql IS NOT NULL"
+    )).all()
+    for name, _ in indexes:
+        connection.execute(text(f'DROP INDEX "{name}"'))
+    return [sql for _, sql in indexes]
+
+
+def restore_indexes(connection, statements: list[str]) -> None:
+    """Rebuild what ``without_indexes`` dropped."""
+    for statement in statements:
+        connection.execute(text(statement))
