@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard.data import database
 from geo.domain.actors import Actor
-from geo.read import analysis_filters, hotspot_service, load_service, supervision
+from geo.read import analysis_filters, hotspot_service, load_service, map_shapes, supervision
 from loaders import exports
 
 TTL = 120
@@ -53,10 +53,26 @@ def districts(url: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def shapes(url: str, layout_id: int, bounds: tuple[float, float, float, float], level: str,
+           district_id: int | None = None) -> map_shapes.Shapes:
+    """The ``level`` shapes meeting ``bounds``, simplified for the zoom that fits them (a map that does not
+    report its view back: it shows what it was fitted to)."""
+    with database().session() as session:
+        return map_shapes.shapes_in_view(session, layout_id, map_shapes.fitting_view(bounds), level, district_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def grid_shapes(url: str, ids: tuple[int, ...], bounds: tuple[float, float, float, float]) -> map_shapes.Shapes:
+    """These grids' shapes, simplified for the zoom that fits ``bounds``."""
+    with database().session() as session:
+        return map_shapes.shapes_of(session, "grid", ids, map_shapes.fitting_view(bounds).zoom)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def hotspots(url: str, actor: Actor, first: date, last: date, category_id: int | None, class_code: str | None,
-             detail: str) -> hotspot_service.HotspotView:
+             detail: str, district_id: int | None = None) -> hotspot_service.HotspotView:
     query = hotspot_service.HotspotQuery(analysis_filters.window_for_days(first, last), category_id, class_code,
-                                         detail)
+                                         detail, district_id)
     with database().session() as session:
         return hotspot_service.hotspot_view(session, query, actor=actor)
 

@@ -38,16 +38,33 @@ def value_colours(values: dict[int, float]) -> tuple[dict[int, str], list[tuple[
 def grid_map(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label: str,
              bounds: Sequence[float], selected: int | None = None,
              focus: Sequence[float] | None = None) -> folium.Map:
-    """Grids filled with ``fill`` (grid id → colour), a tooltip with code, name and ``tips``; the selected grid
-    outlined; the view fitted to ``focus`` (a bbox) or else to ``bounds``."""
+    """Grids (or any area shapes with id, code, name) filled with ``fill`` (id → colour), a tooltip with code,
+    name and ``tips``; the selected one outlined; the view fitted to ``focus`` (a bbox) or else to ``bounds``."""
+    m = fitted_map(bounds, focus)
+    area_layer(geojson, fill, tips, tip_label, selected).add_to(m)
+    return m
+
+
+def fitted_map(bounds: Sequence[float], focus: Sequence[float] | None = None) -> folium.Map:
+    """An empty map (tiles only) fitted to ``focus`` or else ``bounds``: the base that stays the same while
+    its data layer (``area_layer``, passed as streamlit-folium's feature_group_to_add) changes with the view."""
+    minx, miny, maxx, maxy = bounds
+    m = make_map(center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=12, tiles=tile_config())
+    x0, y0, x1, y1 = focus if focus is not None else bounds
+    m.fit_bounds([[y0, x0], [y1, x1]], max_zoom=16)
+    return m
+
+
+def area_layer(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label: str,
+               selected: int | None = None) -> folium.FeatureGroup:
+    """The shapes of ``geojson`` filled and tipped by id (see grid_map), as one feature group."""
     collection = json.loads(geojson)
     for feature in collection["features"]:
         grid_id = feature["properties"]["id"]
         feature["properties"]["tip"] = tips.get(grid_id, "")
         feature["properties"]["fill"] = fill.get(grid_id, EMPTY)
         feature["properties"]["sel"] = grid_id == selected
-    minx, miny, maxx, maxy = bounds
-    m = make_map(center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=12, tiles=tile_config())
+    group = folium.FeatureGroup(name="areas")
     folium.GeoJson(
         collection, name="grids",
         style_function=lambda f: {
@@ -56,10 +73,8 @@ def grid_map(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label
             "weight": 3.5 if f["properties"]["sel"] else 0.5},
         highlight_function=lambda f: {"weight": 2.5, "color": "#1f4e9c"},
         tooltip=folium.GeoJsonTooltip(fields=["code", "name", "tip"], aliases=["", "", tip_label]),
-    ).add_to(m)
-    x0, y0, x1, y1 = focus if focus is not None else bounds
-    m.fit_bounds([[y0, x0], [y1, x1]], max_zoom=16)
-    return m
+    ).add_to(group)
+    return group
 
 
 def add_hexagons(m: folium.Map, cells_geojson: str, counts: Sequence[int], name: str, tip_label: str) -> list:

@@ -1,9 +1,11 @@
-"""Drawing the case map: a base map that never changes (grid boundaries) and one feature group per rerun
-(buildings, case markers or count bubbles), so that panning swaps the case layer without rebuilding the map.
+"""Drawing the case map: a base map that never changes (tiles only) and one feature group per rerun with
+what the view shows (geo.read.map_shapes: the grids in view, or a city's streets or districts, each filled by
+its count of matching cases; buildings; case markers; count bubbles), so that panning swaps the layer
+without rebuilding the map and the browser never receives more than the view.
 
 Clicks are identified by the clicked layer's tooltip, which streamlit-folium returns as text: a case's
 tooltip starts with ``CASE_MARK`` and its number, a grid's with ``GRID_MARK`` and its code, a count cell's
-with ``CELL_MARK``.
+with ``CELL_MARK``, a street's or district's with ``AREA_MARK``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from dashboard.grid_map import class_breaks, colour_for
 from geo.config import tile_config
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.case_map import MapLayer
+from geo.read.map_shapes import Shapes
 
-CASE_MARK, GRID_MARK, CELL_MARK = "●", "▦", "◎"
+CASE_MARK, GRID_MARK, CELL_MARK, AREA_MARK = "●", "▦", "◎", "▣"
 
 #: Marker fill per status: new work blue, in the departments' hands orange/purple, done green, parked grey.
 STATUS_COLOURS = {
@@ -44,12 +47,15 @@ _CSS = """<style>
 .leaflet-tooltip { font: 13px/1.35 sans-serif; }
 </style>"""
 
-# Grid polygons: light lines, a faint fill so a click anywhere inside selects the grid, hover highlight.
-_GRID_EACH = JsCode(f"""function(f, l) {{
-  l.bindTooltip('{GRID_MARK} ' + f.properties.code + ' ' + f.properties.name, {{sticky: true}});
-  l.on('mouseover', function() {{ l.setStyle({{weight: 2.5, color: '#1d4f91'}}); }});
-  l.on('mouseout', function() {{ l.setStyle({{weight: 0.8, color: '#5b6b7f'}}); }});
-}}""")
+# Area polygons: light lines, the count's colour (or a faint fill, so a click anywhere inside selects the
+# area), hover highlight; the tooltip names the area.
+_AREA_EACH = JsCode("""function(f, l) {
+  var p = f.properties, w = p.f ? 0.6 : 0.8;
+  l.setStyle({color: '#5b6b7f', weight: w, fillColor: p.f || '#1d4f91', fillOpacity: p.f ? 0.78 : 0.03});
+  l.bindTooltip(p.t, {sticky: true});
+  l.on('mouseover', function() { l.setStyle({weight: 2.5, color: '#1d4f91'}); });
+  l.on('mouseout', function() { l.setStyle({weight: w, color: '#5b6b7f'}); });
+}""")
 
 _CASE_EACH = JsCode(f"""function(f, l) {{
   var S = {json.dumps(STATUS_COLOURS)}, K = {json.dumps(CARD_COLOURS)}, p = f.properties;
@@ -57,13 +63,6 @@ _CASE_EACH = JsCode(f"""function(f, l) {{
               weight: p.k === 'none' ? 1 : 3, fillOpacity: 0.9, radius: p.k === 'none' ? 6 : 7}});
   l.bindTooltip(p.t);
 }}""")
-
-_GRID_COUNT_EACH = JsCode("""function(f, l) {
-  l.setStyle({fillColor: f.properties.f, fillOpacity: 0.78, color: '#6b5a4e', weight: 0.6});
-  l.bindTooltip(f.properties.t, {sticky: true});
-  l.on('mouseover', function() { l.setStyle({weight: 2.5, color: '#1d4f91'}); });
-  l.on('mouseout', function() { l.setStyle({weight: 0.6, color: '#6b5a4e'}); });
-}""")
 
 _BUBBLE_EACH = JsCode("""function(f, l) {
   var p = f.properties;
@@ -73,38 +72,34 @@ _BUBBLE_EACH = JsCode("""function(f, l) {
 }""")
 
 
-def base_map(grids_geojson: str, bounds: tuple[float, float, float, float]) -> folium.Map:
-    """The map that stays the same across reruns: tiles (if configured) and the grid boundaries. Half zoom
-    steps, so that the whole district fills the map at the start."""
+def base_map(bounds: tuple[float, float, float, float], zoom: float = START_ZOOM) -> folium.Map:
+    """The map that stays the same across reruns: tiles (if configured), centred on ``bounds``; no data (that
+    is the per-rerun layer). Half zoom steps, so that the whole district fills the map at the start."""
     center = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
-    m = make_map(center=center, zoom=START_ZOOM, tiles=tile_config(), zoom_snap=0.5, zoom_delta=0.5)
+    m = make_map(center=center, zoom=zoom, tiles=tile_config(), zoom_snap=0.5, zoom_delta=0.5)
     m.get_root().header.add_child(folium.Element(_CSS), name="gridgov_case_map_css")
-    folium.GeoJson(grids_geojson, name="grids", on_each_feature=_GRID_EACH,
-                   style={"color": "#5b6b7f", "weight": 0.8, "fillColor": "#1d4f91", "fillOpacity": 0.03}
-                   ).add_to(m)
     return m
 
 
-def case_layer(layer: MapLayer, labels: dict[str, str], grids_geojson: str, buildings_geojson: str | None = None,
+def case_layer(layer: MapLayer, labels: dict[str, str], shapes: Shapes, buildings_geojson: str | None = None,
                selected: tuple[float, float] | None = None) -> folium.FeatureGroup:
-    """The per-rerun layer: buildings (zoomed in), then the cases, or the grids coloured by their count
-    (with count bubbles for cases outside every grid), or count bubbles per screen cell; then a ring around
-    the selected case. ``labels`` translates status codes ("status_closed") and count words ("cases")."""
+    """The per-rerun layer: the view's area shapes (grids, or a city's streets or districts) filled by their
+    count when counts are shown, buildings (zoomed in), then the cases or the count bubbles of cases outside
+    every grid; then a ring around the selected case. ``labels`` translates status codes ("status_closed")
+    and count words ("cases")."""
     group = folium.FeatureGroup(name="cases")
+    _areas(layer, shapes, labels).add_to(group)
     if buildings_geojson:
         folium.GeoJson(buildings_geojson, name="buildings", interactive=False,
                        style={"color": "#8a8f98", "weight": 0.6, "fillColor": "#c9ced6", "fillOpacity": 0.45}
                        ).add_to(group)
     if layer.kind == "cases":
         _cases(layer.rows, labels).add_to(group)
-    elif layer.kind == "grids":
-        in_grids = layer.rows[layer.rows["grid_id"].notna()]
-        if len(in_grids):
-            _grid_counts(in_grids, grids_geojson, labels).add_to(group)
-        if len(in_grids) < len(layer.rows):
-            _bubbles(layer.rows[layer.rows["grid_id"].isna()], labels).add_to(group)
-    elif len(layer.rows):
-        _bubbles(layer.rows, labels).add_to(group)
+    else:
+        key = "grid_id" if layer.kind == "grids" else "area_id"
+        outside = layer.rows[layer.rows[key].isna()]
+        if len(outside):
+            _bubbles(outside, labels).add_to(group)
     if selected is not None:
         folium.CircleMarker(location=[selected[1], selected[0]], radius=13, color=SELECTED_COLOUR, weight=4,
                             fill=False, interactive=False).add_to(group)
@@ -124,20 +119,23 @@ def _cases(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
                           marker=folium.CircleMarker(radius=6, className="gg-case"))
 
 
-def _grid_counts(rows: pd.DataFrame, grids_geojson: str, labels: dict[str, str]) -> folium.GeoJson:
-    """Grids with matching cases, filled by a quantile class of their count (grid_map's palette)."""
-    counts = {int(g): (int(n), int(o)) for g, n, o in rows[["grid_id", "n", "open"]].itertuples(index=False)}
+def _areas(layer: MapLayer, shapes: Shapes, labels: dict[str, str]) -> folium.GeoJson:
+    """The view's shapes; with counts (not with individual cases), those with matching cases filled by a
+    quantile class of their count (grid_map's palette) and the count in the tooltip."""
+    key = {"grids": "grid_id", "areas": "area_id"}.get(layer.kind)
+    counted = layer.rows[layer.rows[key].notna()] if key else layer.rows.iloc[0:0]
+    counts = {int(a): (int(n), int(o)) for a, n, o in counted[[key, "n", "open"]].itertuples(index=False)} if key else {}
     breaks = class_breaks([n for n, _ in counts.values()])
-    features = []
-    for feature in json.loads(grids_geojson)["features"]:
-        p = feature["properties"]
-        if p["id"] in counts:
-            n, open_ = counts[p["id"]]
-            features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
-                "f": colour_for(n, breaks),
-                "t": f"{GRID_MARK} {p['code']} {p['name']} · {n:,} {labels['cases']} · {labels['open']} {open_:,}"}})
-    return folium.GeoJson({"type": "FeatureCollection", "features": features}, name="grid_counts",
-                          on_each_feature=_GRID_COUNT_EACH)
+    mark = GRID_MARK if shapes.level == "grid" else AREA_MARK
+    fills, tips = {}, {}
+    for area_id, code, name in shapes.frame[["id", "code", "name"]].itertuples(index=False):
+        label = f"{mark} {code} {name}" if shapes.level == "grid" else f"{mark} {name}"
+        n, open_ = counts.get(int(area_id), (0, 0))
+        fills[area_id] = colour_for(n, breaks) if n else ""
+        tips[area_id] = label + (f" · {n:,} {labels['cases']} · {labels['open']} {open_:,}" if n else "") + (
+            "" if shapes.level == "grid" else f" · {labels['zoom_in']}")
+    properties = pd.DataFrame({"f": fills, "t": tips})
+    return folium.GeoJson(shapes.geojson(properties), name=f"{shapes.level}_shapes", on_each_feature=_AREA_EACH)
 
 
 def _bubbles(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
@@ -172,7 +170,7 @@ def parse_click(tooltip: str | None) -> tuple[str, str] | None:
         return "case", parts[1]
     if len(parts) >= 2 and parts[0] == GRID_MARK:
         return "grid", parts[1]
-    if parts and parts[0] == CELL_MARK:
+    if parts and parts[0] in (CELL_MARK, AREA_MARK):
         return "cell", ""
     return None
 

@@ -11,12 +11,3 @@ from geo.db.database import Database
 def database() -> Database:
     """One engine per server process, on DATABASE_URL (default: the embedded SQLite file)."""
     return Database()
-
-
-@st.cache_data(show_spinner=False)
-def layout_geojson(url: str, layout_id: int) -> str:
-    """Grid polygons change only with a new layout version, so the key (database, layout id) never goes stale."""
-    from geo.read.layouts import layout_geojson as build
-
-    with database().session() as session:
-        return build(session, layout_id)

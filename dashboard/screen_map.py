@@ -101,12 +101,13 @@ def base_map(bounds: tuple[float, float, float, float] | None) -> folium.Map:
     return m
 
 
-def live_layer(data: ScreenMap, grids_geojson: str | None) -> folium.FeatureGroup:
-    """Grids coloured by open cases, open cases by card (carded ones larger, drawn last), fresh ones pulsing."""
+def live_layer(data: ScreenMap) -> folium.FeatureGroup:
+    """Grids (a city: its streets or districts) coloured by open cases, open cases by card (carded ones larger,
+    drawn last), fresh ones pulsing."""
     group = folium.FeatureGroup(name="live")
     group.add_child(_ForgetOldGroups())
-    if grids_geojson:
-        collection = json.loads(grids_geojson)
+    if data.shapes is not None:
+        collection = json.loads(data.shapes.geojson())
         breaks = class_breaks(list(data.open_by_grid.values()), len(PALETTE))
         for feature in collection["features"]:
             value = data.open_by_grid.get(feature["properties"]["id"], 0)

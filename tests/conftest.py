@@ -116,6 +116,43 @@ def sample_db(backend_name, sample_databases) -> Database:
     return sample_databases.get(backend_name)
 
 
+#: The small city the suite exercises the city code paths on: four districts, 2,000 grids, 200,000 cases,
+#: event history for the last 30 days only (the full history would triple the load for nothing a test reads).
+SMALL_CITY = {"n_grids": 2_000, "n_cases": 200_000, "n_districts": 4, "history_days": 30}
+
+
+class CityDatabases(SampleDatabases):
+    """The small sample city loaded at most once per backend per test session, on first use."""
+
+    def get(self, backend_name: str) -> Database:
+        if backend_name not in self._loaded:
+            from samples.city import load_city
+            from samples.load import SAMPLE_END
+
+            if backend_name == "sqlite":
+                url = f"sqlite:///{self._tmp.mktemp('city') / 'city.db'}"
+            else:
+                url = _fresh_postgres_database(_postgis_url(), "city")
+            database = Database(url)
+            upgrade(database)
+            load_city(database, SAMPLE_END, **SMALL_CITY)
+            self._loaded[backend_name] = database
+        return self._loaded[backend_name]
+
+
+@pytest.fixture(scope="session")
+def city_databases(tmp_path_factory):
+    databases = CityDatabases(tmp_path_factory)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def city_db(backend_name, city_databases) -> Database:
+    """The small sample city on this backend. Tests must not change it."""
+    return city_databases.get(backend_name)
+
+
 @pytest.fixture
 def sample_sqlite_copy(sample_databases, tmp_path) -> str:
     """URL of a private copy of the loaded SQLite sample (with demo accounts) that a test may change."""

@@ -19,7 +19,7 @@ from streamlit_folium import st_folium
 
 from dashboard import analysis_data
 from dashboard.auth import require_actor
-from dashboard.data import database, layout_geojson
+from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.screen_draw import (
     cases_feed_html,
@@ -77,18 +77,17 @@ def _refresh(now: datetime) -> None:
         with db.session() as session:
             data = screen_data(session, now, settings, actor=actor)
             live = screen_map(session, now, settings, actor=actor)
-            grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
     except DBAPIError:
         st.session_state[_FAILED] = now
         return
-    st.session_state[_LAST] = (data, live, grids)
+    st.session_state[_LAST] = (data, live)
     st.session_state[_FAILED] = None
 
 
 @st.fragment(run_every=timedelta(seconds=refresh))
 def big_screen() -> None:
     _refresh(as_of or datetime.now(UTC))
-    data, live, grids = st.session_state.get(_LAST) or (None, None, None)
+    data, live = st.session_state.get(_LAST) or (None, None)
     days = SETTINGS.window_days
     note = t("big_screen_window_note").format(days=days)
     st.markdown(
@@ -121,7 +120,7 @@ def big_screen() -> None:
                 height=600,
                 use_container_width=True,
                 returned_objects=[],
-                feature_group_to_add=live_layer(live, grids),
+                feature_group_to_add=live_layer(live),
             )
         st.markdown(
             map_caption(t, SETTINGS.fresh_hours)

@@ -11,13 +11,14 @@ from streamlit_folium import st_folium
 from dashboard.auth import require_actor
 from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_html, parse_click
 from dashboard.case_panel import show_case, show_grid
-from dashboard.data import database, layout_geojson
+from dashboard.data import database
 from dashboard.i18n import t
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
 from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
 from geo.read.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
 from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
+from geo.read.map_shapes import fitting_view, level_for, shapes_in_view
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
@@ -91,6 +92,11 @@ def _area_widgets(options: FilterOptions) -> dict:
             "grid_ids": grid_ids}
 
 
+def start_zoom(bounds: tuple[float, float, float, float]) -> float:
+    """The district opens at START_ZOOM; a city, whose layout is larger, at the zoom that fits it."""
+    return min(START_ZOOM, fitting_view(bounds).zoom)
+
+
 def current_view(bounds: tuple[float, float, float, float]) -> MapView:
     """The view the browser last reported (bounds, zoom), or the whole layout before the map reported."""
     state = st.session_state.get(MAP_KEY) or {}
@@ -99,7 +105,7 @@ def current_view(bounds: tuple[float, float, float, float]) -> MapView:
         sw, ne = box["_southWest"], box["_northEast"]
         return MapView(float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]), float(zoom))
     except (KeyError, TypeError, ValueError):
-        return MapView(*bounds, zoom=START_ZOOM)
+        return MapView(*bounds, zoom=start_zoom(bounds))
 
 
 def handle_link(actor: Actor) -> None:
@@ -166,7 +172,7 @@ def _labels() -> dict[str, str]:
 def status_line(layer, view: MapView) -> None:
     c = layer.counts
     mode = {"cases": t("case_map_mode_cases"), "grids": t("case_map_mode_grids").format(zoom=DETAIL_ZOOM),
-            "cells": t("case_map_mode_cells")}[layer.kind]
+            "areas": t("case_map_mode_cells")}[layer.kind]
     st.markdown(f"**{t('case_map_matching')} {c.total:,}** · {t('case_map_open')} {c.open:,} · "
                 f"{t('case_map_overdue')} {c.overdue:,} · {t('case_map_in_view')} {layer.in_view or 0:,} "
                 f"<span style='color:#6b7785'>· {mode}</span>", unsafe_allow_html=True)
@@ -198,17 +204,18 @@ def main() -> None:
     handle_click(options, view, actor)
     selected = st.session_state.get(SELECTED)
     with db.session() as session:
-        layer = map_layer(session, filters, view, now, layout.id)
+        level = level_for(session, layout.id, view)
+        layer = map_layer(session, filters, view, now, layout.id, level=level)
+        shapes = shapes_in_view(session, layout.id, view, level)
         buildings = buildings_in_view(session, view) if view.zoom >= BUILDINGS_ZOOM else None
     map_col, panel_col = st.columns([0.64, 0.36], gap="medium")
     with map_col:
         status_line(layer, view)
         target = st.session_state.get(TARGET)
         ring = (selected[2], selected[3]) if selected and selected[0] == "case" and selected[2] is not None else None
-        grids = layout_geojson(db.url, layout.id)
-        st_folium(base_map(grids, bounds), key=MAP_KEY, height=760,
+        st_folium(base_map(bounds, start_zoom(bounds)), key=MAP_KEY, height=760,
                   use_container_width=True, returned_objects=RETURNED,
-                  feature_group_to_add=case_layer(layer, _labels(), grids, buildings, ring),
+                  feature_group_to_add=case_layer(layer, _labels(), shapes, buildings, ring),
                   center=target[0] if target else None, zoom=target[1] if target else None)
         st.markdown(legend_html(_labels()), unsafe_allow_html=True)
     with panel_col, st.container(key="case_map_panel"):

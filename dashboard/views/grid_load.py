@@ -8,9 +8,10 @@ from dashboard import analysis_data as data
 from dashboard.analysis_draw import add_legend, grid_map, value_colours
 from dashboard.analysis_widgets import district_picker, layout_or_stop, window_picker
 from dashboard.auth import require_actor
-from dashboard.data import database, layout_geojson
+from dashboard.data import database
 from dashboard.i18n import t
 from geo.read.load_service import GRID_FIGURES
+from geo.read.map_shapes import MAX_GRIDS
 
 RATES = {"closure_rate", "on_time_closure_rate"}
 LEVEL_FIGURES = ["received", "open", "overdue", "closure_rate", "close_h_median"]
@@ -102,16 +103,20 @@ with level_column:
                                     "member": t("hs_col_member"), **figure_columns()})
 
 with map_column:
-    values = grids.set_index("grid_id")[colour_by].fillna(0)
+    # Grids one by one while few enough; a city's or a district's thousands as their districts or streets.
+    map_level = "grid" if len(grids) <= MAX_GRIDS else "district" if load.level == "city_district" else "street"
+    source = grids.set_index("grid_id") if map_level == "grid" else load.areas.set_index("id")
+    values = source[colour_by].fillna(0)
     shown = (values * 100).round() if colour_by in RATES else values.round()
     fill, items = value_colours(shown.to_dict())
     if colour_by in RATES:
         items = [(c, f"{label}%") for c, label in items]
     tips = {g: (f"{v:.1%}" if colour_by in RATES else f"{v:,.1f}" if colour_by == "close_h_median" else f"{int(v):,}")
             for g, v in values.items()}
-    focus = (grids["minx"].min(), grids["miny"].min(), grids["maxx"].max(), grids["maxy"].max())
-    bounds = (places["minx"].min(), places["miny"].min(), places["maxx"].max(), places["maxy"].max())
-    m = grid_map(layout_geojson(url, layout_id), fill, tips, t(f"gl_{colour_by}"), bounds, None, focus)
+    focus = tuple(float(v) for v in (grids["minx"].min(), grids["miny"].min(), grids["maxx"].max(),
+                                     grids["maxy"].max()))
+    shapes = data.shapes(url, layout_id, focus, map_level, district_id)
+    m = grid_map(shapes.geojson(), fill, tips, t(f"gl_{colour_by}"), focus)
     add_legend(m, [(t(f"gl_{colour_by}"), items)])
     st_folium(m, key="gl_map", height=640, use_container_width=True, returned_objects=[])
     st.caption(f"{t('layout')}: {layout_name}")

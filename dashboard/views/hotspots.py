@@ -14,11 +14,15 @@ from dashboard.analysis_draw import (
     grid_map,
     value_colours,
 )
-from dashboard.analysis_widgets import category_picker, layout_or_stop, window_picker
+from dashboard.analysis_widgets import category_picker, district_picker, layout_or_stop, window_picker
 from dashboard.auth import require_actor
-from dashboard.data import database, layout_geojson
+from dashboard.data import database
 from dashboard.i18n import t
 from geo.read.analysis_filters import BBOX
+from geo.read.map_shapes import MAX_GRIDS
+
+#: A city-wide result has tens of thousands of grids: the map draws the grids that matter most.
+MAP_GRIDS = 2 * MAX_GRIDS
 
 actor = require_actor()
 st.title(t("hs_title"))
@@ -26,15 +30,16 @@ st.caption(t("hs_caption"))
 layout_id, layout_name = layout_or_stop()
 url = database().url
 
-c_window, c_class, c_category, c_view, c_detail = st.columns([2.2, 1.4, 1.6, 1.6, 1.4])
+c_window, c_district, c_class, c_category, c_view, c_detail = st.columns([2.2, 1.2, 1.4, 1.6, 1.6, 1.4])
 first, last = window_picker("hs_window", c_window)
+district_id = district_picker(actor, "hs_district", c_district)
 category_id, class_code = category_picker("hs", c_class, c_category)
 view = c_view.selectbox(t("hs_view"), ["gi", "counts", "emerging"], key="hs_view",
                         format_func=lambda v: t(f"hs_view_{v}"))
 detail = c_detail.selectbox(t("hs_detail"), ["none", "h3", "kde"], key="hs_detail",
                             format_func=lambda v: t(f"hs_detail_{v}"))
 
-result = data.hotspots(url, actor, first, last, category_id, class_code, detail)
+result = data.hotspots(url, actor, first, last, category_id, class_code, detail, district_id)
 if result.total == 0:
     st.info(t("hs_no_cases"))
     st.stop()
@@ -107,8 +112,12 @@ with map_column:
         legend = [(t("hs_legend_emerging"),
                    [(TREND_COLOURS[c], f"{t('hs_' + c)} ({int(counts.get(c, 0))})") for c in TREND_COLOURS])]
     focus = tuple(chosen.iloc[0][BBOX]) if len(chosen) else None
-    m = grid_map(layout_geojson(url, layout_id), fill, tips, t(f"hs_view_{view}"), result.bounds, selected,
-                 focus)
+    weight = {"gi": by_id["z"].abs(), "counts": by_id["count"]}.get(view)
+    if weight is None:
+        weight = (result.emerging.set_index("grid_id")["trend"] != "steady").astype(int)
+    drawn = weight.sort_values(ascending=False, kind="stable").index[:MAP_GRIDS]
+    shapes = data.grid_shapes(url, tuple(sorted(int(g) for g in set(drawn) | ({selected} - {None}))), result.bounds)
+    m = grid_map(shapes.geojson(), fill, tips, t(f"hs_view_{view}"), result.bounds, selected, focus)
     if result.cells is not None and len(result.cells):
         legend.append((t("hs_legend_h3"), add_hexagons(m, result.cells.to_json(drop_id=True),
                                                         result.cells["count"], t("hs_detail_h3"),
@@ -125,4 +134,5 @@ with map_column:
         if map_pick != selected:
             st.session_state["hs_selected"] = map_pick
             st.rerun()
-    st.caption(f"{t('layout')}: {layout_name}")
+    st.caption(f"{t('layout')}: {layout_name} · {t('hs_inference_' + result.inference)}"
+               + (f" · {t('hs_map_top').format(shown=len(drawn), total=len(by_id))}" if len(drawn) < len(by_id) else ""))

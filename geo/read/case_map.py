@@ -5,8 +5,9 @@ map layer is decided here, in SQL, for the view the user looks at:
 
 - zoomed in (``DETAIL_ZOOM`` or closer), or the filter leaves at most ``CAP`` cases: the individual cases
   in view, each with its worst escalation card, at most ``CAP`` of them;
-- otherwise, or when more than ``CAP`` cases are in view: counts per grid (grids in view), or counts per
-  screen cell when too many grids are in view (a city), each placed at its cases' mean position.
+- otherwise, or when more than ``CAP`` cases are in view: counts per area of the level the view's shapes
+  are drawn at (geo.read.map_shapes: grids in view, or the streets or districts of a city), with the cases
+  outside every grid as counts per screen cell placed at their mean position.
 
 Only the rows drawn leave the database: at most a few thousand, whatever the number of cases.
 """
@@ -21,19 +22,18 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from geo.db.database import backend
-from geo.db.models import Case, CaseDispatch, Category, Community, Grid, Street
+from geo.db.models import Case, CaseDispatch, Category, Community, District, Grid, Street
 from geo.db.scope import case_condition
 from geo.db.sql import count_if, dispatch_elapsed_seconds
 from geo.domain.actors import Actor
 from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
 from geo.domain.vocabulary import OPEN_STATUSES, Card, Source, Status
+from geo.read.map_shapes import MapView
 
 #: Individual cases are drawn from this zoom level on (≈ 4 m per pixel: a few streets in view).
 DETAIL_ZOOM = 15
 #: At most this many individual markers (≈ 0.3 MB of GeoJSON; Leaflet's SVG draws them in well under 1 s).
 CAP = 2000
-#: Above this many grids in view, counts go per screen cell instead of per grid.
-MAX_GRID_BUBBLES = 800
 #: Screen cells (columns, rows) when aggregating per cell.
 CELLS = (40, 24)
 CARDS = (Card.YELLOW, Card.RED, Card.DISCIPLINE)
@@ -91,22 +91,6 @@ def _check_vocabulary(what: str, values: tuple[str, ...], accepted: list[str]) -
 
 
 @dataclass(frozen=True)
-class MapView:
-    """The part of the map on screen (WGS84 degrees) and its zoom level."""
-
-    west: float
-    south: float
-    east: float
-    north: float
-    zoom: float
-
-    def __post_init__(self) -> None:
-        if not (self.west < self.east and self.south < self.north):
-            raise ValueError(f"empty view: west {self.west} < east {self.east} and south {self.south} < "
-                             f"north {self.north} must hold")
-
-
-@dataclass(frozen=True)
 class FilterCounts:
     total: int  # cases matching the filter, anywhere
     open: int
@@ -116,7 +100,9 @@ class FilterCounts:
 @dataclass(frozen=True)
 class MapLayer:
     """What to draw. ``kind``: "cases" (rows: id, number, lon, lat, status, card, category),
-    "grids" (rows: grid_id, code, name, n, open, lon, lat) or "cells" (rows: n, open, lon, lat).
+    "grids" (rows: grid_id, code, name, n, open, lon, lat; plus cells of cases outside every grid with
+    grid_id None), or "areas" (rows: area_id, code, name, n, open: the streets or districts in view; plus
+    those cells with area_id None).
     ``too_many``: the view holds more than ``CAP`` matching cases although individual cases were due
     (zoomed in): the user should zoom in further or narrow the filter."""
 
@@ -263,9 +249,27 @@ def cell_counts(session: Session, filters: CaseFilters, view: MapView, now: date
     return _frame(session, query).drop(columns=["cx", "cy"])
 
 
+def area_counts(session: Session, filters: CaseFilters, view: MapView, level: str,
+                now: datetime) -> pd.DataFrame:
+    """Matching cases per street or district (``level``) whose box meets the view: area_id, code, name, n,
+    open — the same counts as per grid, one level up."""
+    area = District if level == "district" else Street
+    key = Street.district_id if level == "district" else Street.id
+    in_view = select(area.id).where(area.maxx >= view.west, area.minx <= view.east, area.maxy >= view.south,
+                                    area.miny <= view.north)
+    counted = (select(key.label("area_id"), func.count().label("n"), count_if(Case.status.in_(_OPEN)).label("open"))
+               .select_from(Case).join(Grid, Grid.id == Case.grid_id)
+               .join(Community, Community.id == Grid.community_id).join(Street, Street.id == Community.street_id)
+               .where(*conditions(session, filters, now), key.in_(in_view)).group_by(key).subquery())
+    query = (select(counted, area.code, area.name).join(area, area.id == counted.c.area_id)
+             .order_by(counted.c.area_id))
+    return _frame(session, query)
+
+
 def map_layer(session: Session, filters: CaseFilters, view: MapView, now: datetime, layout_id: int,
-              cap: int = CAP) -> MapLayer:
-    """What the case map draws for ``view`` (see the module docstring for the rule)."""
+              cap: int = CAP, level: str = "grid") -> MapLayer:
+    """What the case map draws for ``view`` (see the module docstring for the rule); ``level``: the level the
+    view's shapes are drawn at (geo.read.map_shapes.level_for)."""
     counts = filter_counts(session, filters, now)
     if view.zoom >= DETAIL_ZOOM or counts.total <= cap:
         rows = cases_in_view(session, filters, view, now, limit=cap + 1)
@@ -274,18 +278,16 @@ def map_layer(session: Session, filters: CaseFilters, view: MapView, now: dateti
         too_many = True
     else:
         too_many = False
-    grids = grid_counts(session, filters, view, layout_id, now)
     unassigned = cell_counts(session, filters, view, now, unassigned_only=True)
-    if len(grids) > MAX_GRID_BUBBLES:
-        cells = cell_counts(session, filters, view, now)
-        return MapLayer("cells", cells, counts, int(cells["n"].sum()), too_many, cap)
-    in_view = int(grids["n"].sum()) + int(unassigned["n"].sum())
+    if level == "grid":
+        kind, key, rows = "grids", "grid_id", grid_counts(session, filters, view, layout_id, now)
+    else:
+        kind, key, rows = "areas", "area_id", area_counts(session, filters, view, level, now)
+    in_view = int(rows["n"].sum()) + int(unassigned["n"].sum())
     notes = ("unassigned",) if len(unassigned) else ()
-    layer = MapLayer("grids", grids, counts, in_view, too_many, cap, notes=notes)
     if len(unassigned):
-        layer = MapLayer("grids", pd.concat([grids, unassigned.assign(grid_id=None, code="", name="")],
-                                            ignore_index=True), counts, in_view, too_many, cap, notes=notes)
-    return layer
+        rows = pd.concat([rows, unassigned.assign(**{key: None, "code": "", "name": ""})], ignore_index=True)
+    return MapLayer(kind, rows, counts, in_view, too_many, cap, notes=notes)
 
 
 def locate_case(session: Session, number: str, actor: Actor) -> tuple[int, float | None, float | None] | None:

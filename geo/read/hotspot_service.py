@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from geo.config import metric_crs
 from geo.db.database import backend
 from geo.db.models import Case, Category, Grid, GridLayout
+from geo.db.scope import area_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.hotspots import (
@@ -38,10 +39,19 @@ from geo.domain.hotspots import (
     kernel_density,
     rank_hotspots,
 )
-from geo.domain.permissions import require
+from geo.domain.permissions import figures_district, require
 from geo.read.analysis_filters import BBOX, Window, area_choices
 from geo.read.layouts import active_layout, grids_frame
 
+#: Inference of Gi*: "permutation" (conditional randomisation, PERMUTATIONS draws), "analytic" (the normal p of
+#: Gi*'s analytic z), or "auto": permutations up to PERMUTATION_GRIDS grids, analytic above. Why the switch:
+#: the permutation cost grows with grids × permutations (and esda keeps every simulated value: 8 bytes each),
+#: ≈ 0.3 s and 35 MB for 435 grids but ≈ 30 s and 3 GB for a city's 40,000, far past a page's budget; the
+#: analytic z costs milliseconds at any size. Its normal p over-states significance where counts are skewed
+#: and full of zeros (see below), so it is used only where permutations cannot be afforded, and the page
+#: says which inference it shows.
+INFERENCES = ("auto", "permutation", "analytic")
+PERMUTATION_GRIDS = 1_000
 #: Permutations for Gi* inference. Why 9999 and not esda's usual 999: the pseudo p-value cannot go below
 #: 2 / (permutations + 1). With 999 that floor is 0.002, and Benjamini–Hochberg at α = 0.01 over 435 grids
 #: needs p_(k) ≤ k · 0.01 / 435, i.e. at least 87 grids at the floor before any grid is called 99 % – so the
@@ -74,6 +84,8 @@ class HotspotQuery:
     category_id: int | None = None
     class_code: str | None = None
     detail: str = "h3"
+    district_id: int | None = None  # the study area: one district of the city (None: all of it)
+    inference: str = "auto"  # INFERENCES
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,7 @@ class HotspotView:
     bounds: tuple[float, float, float, float]
     cells: gpd.GeoDataFrame | None = None  # H3: cell, count, geometry
     density: np.ndarray | None = None  # KDE image (row 0 north), cases per km², covering ``bounds``
+    inference: str = "permutation"  # what the p values come from: "permutation" or "analytic"
 
     def class_counts(self) -> dict[str, int]:
         """Grids per Gi* class, every class present (zero when empty), hottest first."""
@@ -105,22 +118,47 @@ def layout_key(session: Session, layout: GridLayout) -> str:
 
 
 def hotspot_view(session: Session, query: HotspotQuery, *, actor: Actor) -> HotspotView:
-    """Counts, Gi* classes, emerging trends, detail layer and the ranked table for ``query``."""
+    """Counts, Gi* classes, emerging trends, detail layer and the ranked table for ``query``: over the whole
+    city's grids, or one district's (a bound actor: its own)."""
     require(actor, "view_district_metrics")
     category_ids = _checked_query(session, query)
+    district_id = figures_district(actor, query.district_id)
     layout = active_layout(session)
     key = layout_key(session, layout)
     grids, areas = _layout_grids(session, layout.id, key)
-    counts = _grid_counts(session, grids, layout.id, query.window, category_ids)
-    gi = getis_ord(counts, grid_weights(grids, key), permutations=PERMUTATIONS, correction="fdr")
-    trend, recent_window = _emerging(session, grids, layout.id, query.window, category_ids)
+    if district_id is not None:
+        grids, areas, key = _in_district(grids, areas, key, district_id)
+    counts = _grid_counts(session, grids, layout.id, query.window, category_ids, district_id)
+    inference = _inference(query.inference, len(grids))
+    gi = getis_ord(counts, grid_weights(grids, key), permutations=PERMUTATIONS if inference == "permutation" else 0,
+                   correction="fdr")
+    trend, recent_window = _emerging(session, grids, layout.id, query.window, category_ids, district_id)
     table = rank_hotspots(areas, counts, gi).merge(
         areas[["code", "grid_id", "street", "community", "member", *BBOX]], on="code", how="left"
     ).merge(trend[["grid_id", "trend"]], on="grid_id", how="left")
     bounds = tuple(float(v) for v in grids.total_bounds)
-    cells, density = _detail(session, query, category_ids, bounds)
+    cells, density = _detail(session, query, category_ids, bounds, district_id)
     return HotspotView(layout.id, layout.name, query, int(counts.sum()), table[_TABLE_COLUMNS], trend,
-                       recent_window, bounds, cells, density)
+                       recent_window, bounds, cells, density, inference)
+
+
+def _inference(asked: str, n_grids: int) -> str:
+    """The inference a query gets: the one asked, or for "auto" permutations while the grids are few."""
+    if asked not in INFERENCES:
+        raise ValueError(f"inference must be one of {', '.join(INFERENCES)}, got {asked!r}")
+    if asked == "auto":
+        return "permutation" if n_grids <= PERMUTATION_GRIDS else "analytic"
+    return asked
+
+
+def _in_district(grids: gpd.GeoDataFrame, areas: pd.DataFrame, key: str,
+                 district_id: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame, str]:
+    """The grids of one district (their own weights: neighbours across the district's edge are out of the
+    study area), under their own cache key."""
+    inside = (areas["district_id"] == district_id).to_numpy()
+    if not inside.any():
+        raise ValueError(f"no grid of the active layout lies in district {district_id}")
+    return grids[inside].reset_index(drop=True), areas[inside].reset_index(drop=True), f"{key}#district={district_id}"
 
 
 _TABLE_COLUMNS = ["grid_id", "code", "name", "street", "community", "member", "count", "z", "p", "hotspot_class",
@@ -161,6 +199,7 @@ def _layout_grids(session: Session, layout_id: int, key: str) -> tuple[gpd.GeoDa
         "community": names["community_name"].reindex(grids["id"]).to_numpy(),
         "member": grids["member_name"].to_numpy(),
         **{c: names[c].reindex(grids["id"]).to_numpy() for c in BBOX},
+        "district_id": names["district_id"].reindex(grids["id"]).to_numpy(),
     })
     with _grids_lock:
         _grids_cache[key] = (grids, areas)
@@ -169,8 +208,10 @@ def _layout_grids(session: Session, layout_id: int, key: str) -> tuple[gpd.GeoDa
     return grids, areas
 
 
-def _filtered(query, window: Window, category_ids: list[int] | None):
+def _filtered(query, window: Window, category_ids: list[int] | None, district_id: int | None = None):
     query = query.where(Case.reported_at >= window.start, Case.reported_at < window.end)
+    if district_id is not None:
+        query = query.where(area_condition(district_id))
     return query if category_ids is None else query.where(Case.category_id.in_(category_ids))
 
 
@@ -179,22 +220,23 @@ def _in_layout(layout_id: int):
 
 
 def _grid_counts(session: Session, grids: gpd.GeoDataFrame, layout_id: int, window: Window,
-                 category_ids: list[int] | None) -> np.ndarray:
+                 category_ids: list[int] | None, district_id: int | None = None) -> np.ndarray:
     """Cases per grid in the grids' order (zero where none)."""
-    query = _filtered(_in_layout(layout_id).add_columns(Case.grid_id, func.count()), window, category_ids)
+    query = _filtered(_in_layout(layout_id).add_columns(Case.grid_id, func.count()), window, category_ids,
+                      district_id)
     rows = dict(session.execute(query.group_by(Case.grid_id)).all())
     return np.array([rows.get(int(g), 0) for g in grids["id"]], dtype=float)
 
 
 def _emerging(session: Session, grids: gpd.GeoDataFrame, layout_id: int, window: Window,
-              category_ids: list[int] | None) -> tuple[pd.DataFrame, Window]:
+              category_ids: list[int] | None, district_id: int | None = None) -> tuple[pd.DataFrame, Window]:
     """Trend per grid over the 16 weeks that end where the window ends (one GROUP BY, two conditional sums)."""
     split = window.end - timedelta(weeks=RECENT_WEEKS)
     span = Window(split - timedelta(weeks=BEFORE_WEEKS), window.end)
     query = _in_layout(layout_id).add_columns(
         Case.grid_id, count_if(Case.reported_at >= split), count_if(Case.reported_at < split))
     rows = {int(g): (int(r), int(b)) for g, r, b in
-            session.execute(_filtered(query, span, category_ids).group_by(Case.grid_id)).all()}
+            session.execute(_filtered(query, span, category_ids, district_id).group_by(Case.grid_id)).all()}
     pairs = np.array([rows.get(int(g), (0, 0)) for g in grids["id"]], dtype=np.int64).reshape(-1, 2)
     trend = emerging(pairs[:, 0], pairs[:, 1], RECENT_WEEKS, BEFORE_WEEKS)
     trend.insert(0, "grid_id", grids["id"].to_numpy())
@@ -203,13 +245,14 @@ def _emerging(session: Session, grids: gpd.GeoDataFrame, layout_id: int, window:
     return trend, Window(split, window.end)
 
 
-def case_points(session: Session, window: Window, category_ids: list[int] | None) -> tuple[np.ndarray, np.ndarray]:
+def case_points(session: Session, window: Window, category_ids: list[int] | None,
+                district_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Case locations in the window, binned in SQL to 1/BIN_SCALE degree and expanded back to one point per
     case at the bin centre: the detail layers need per-case weight, the wire only per-address rows."""
     sql = backend(session.get_bind().dialect.name)
     bx, by = sql.floor(Case.lon * BIN_SCALE), sql.floor(Case.lat * BIN_SCALE)
     query = select(bx, by, func.count()).where(Case.lon.is_not(None), Case.lat.is_not(None))
-    rows = session.execute(_filtered(query, window, category_ids).group_by(bx, by)).all()
+    rows = session.execute(_filtered(query, window, category_ids, district_id).group_by(bx, by)).all()
     if not rows:
         return np.zeros(0), np.zeros(0)
     bx, by, weight = (np.fromiter(column, dtype=float, count=len(rows)) for column in zip(*rows))
@@ -218,10 +261,11 @@ def case_points(session: Session, window: Window, category_ids: list[int] | None
 
 
 def _detail(session: Session, query: HotspotQuery, category_ids: list[int] | None,
-            bounds: tuple[float, float, float, float]) -> tuple[gpd.GeoDataFrame | None, np.ndarray | None]:
+            bounds: tuple[float, float, float, float],
+            district_id: int | None = None) -> tuple[gpd.GeoDataFrame | None, np.ndarray | None]:
     if query.detail == "none":
         return None, None
-    lon, lat = case_points(session, query.window, category_ids)
+    lon, lat = case_points(session, query.window, category_ids, district_id)
     if query.detail == "kde":
         image, _ = kernel_density(lon, lat, bounds, cell_m=KDE_CELL_M, bandwidth_m=KDE_BANDWIDTH_M,
                                   metric_crs=metric_crs())

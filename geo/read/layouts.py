@@ -39,13 +39,6 @@ def grids_frame(session: Session, layout_id: int) -> gpd.GeoDataFrame:
     return frame.reset_index(drop=True)
 
 
-def layout_geojson(session: Session, layout_id: int) -> str:
-    """The layout's grids as a GeoJSON FeatureCollection string with only id, code and name (a small payload
-    for the map: no per-feature bbox, coordinates at ~1 cm)."""
-    grids = grids_frame(session, layout_id)[["id", "code", "name", "geom"]]
-    return grids.to_json(drop_id=True, to_wgs84=False, na="drop")
-
-
 def layout_bounds(session: Session, layout_id: int) -> tuple[float, float, float, float]:
     """(minx, miny, maxx, maxy) of the layout's grids, from the bbox columns."""
     row = session.execute(

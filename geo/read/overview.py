@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from geo.db.models import Case, Grid
+from geo.db.models import Case, Community, Grid, Street
 from geo.db.scope import area_condition
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.metrics import case_figures
@@ -64,3 +64,19 @@ def open_cases_by_grid(session: Session, layout_id: int, district_id: int | None
         .group_by(Case.grid_id)
     ).all()
     return {int(g): int(n) for g, n in rows}
+
+
+def open_cases_by_area(session: Session, layout_id: int, level: str, district_id: int | None = None) -> dict[int, int]:
+    """Open cases per grid, street or district id (``level``, as geo.read.map_shapes draws them), of the city
+    or one district (areas with none are absent)."""
+    if level == "grid":
+        return open_cases_by_grid(session, layout_id, district_id)
+    key = Street.district_id if level == "district" else Street.id
+    rows = session.execute(
+        select(key, func.count()).select_from(Case).join(Grid, Grid.id == Case.grid_id)
+        .join(Community, Community.id == Grid.community_id).join(Street, Street.id == Community.street_id)
+        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]),
+               area_condition(district_id))
+        .group_by(key)
+    ).all()
+    return {int(a): int(n) for a, n in rows if a is not None}

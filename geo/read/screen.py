@@ -30,13 +30,16 @@ from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.bundles import bundle_candidates
 from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
-from geo.read.overview import district_kpis, open_cases_by_grid
+from geo.read.map_shapes import Shapes, fitting_view, shapes_in_view
+from geo.read.overview import district_kpis, open_cases_by_area
 
 _OPEN = [str(s) for s in OPEN_STATUSES]
 _ZONE = ZoneInfo(LOCAL_TZ)
 #: Latest instant counted as "up to now": windows are [start, end), so a case reported exactly at ``now``
 #: needs an end just after it.
 _TICK = timedelta(microseconds=1)
+#: The map's size on a 1920 × 1080 wall (the centre column): what its shapes are chosen and simplified for.
+MAP_PIXELS = (840, 600)
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,15 @@ class ScreenData:
 
 @dataclass(frozen=True)
 class ScreenMap:
-    """The map's live layers. ``layout_id`` None: no grid layout loaded yet."""
+    """The map's live layers. ``layout_id`` None: no grid layout loaded yet. ``shapes``: what the screen's
+    view shows (its grids, or a city's streets or districts: ``shapes.level``), ``open_by_grid`` their open
+    cases by id (grid ids, or street or district ids for a city)."""
 
     layout_id: int | None
     bounds: tuple[float, float, float, float] | None
     open_by_grid: dict[int, int]
     cases: pd.DataFrame  # lon, lat (5 decimals), status, card, fresh
+    shapes: Shapes | None = None
 
 
 def local_day_start(now: datetime) -> datetime:
@@ -375,9 +381,12 @@ def screen_map(session: Session, now: datetime, settings: ScreenSettings = Scree
         layout = active_layout(session)
     except NoActiveLayout:
         return ScreenMap(None, None, {}, live_cases(session, now, settings))
+    bounds = area_bounds(session, layout.id, settings.district_id)
+    shapes = shapes_in_view(session, layout.id, fitting_view(bounds, *MAP_PIXELS), district_id=settings.district_id)
     return ScreenMap(
         layout.id,
-        area_bounds(session, layout.id, settings.district_id),
-        open_cases_by_grid(session, layout.id, settings.district_id),
+        bounds,
+        open_cases_by_area(session, layout.id, shapes.level, settings.district_id),
         live_cases(session, now, settings),
+        shapes,
     )

@@ -157,30 +157,28 @@ class BulkLoad:
 
     def add_cases(self, cases: pd.DataFrame, dispatches: pd.DataFrame, events: pd.DataFrame) -> None:
         """Cases placed in the layout's grids, with their grid history, dispatches and events."""
+        cases, dispatches = cases.reset_index(drop=True), dispatches.reset_index(drop=True)
         lon, lat = cases["lon"].to_numpy(float), cases["lat"].to_numpy(float)
         placed = assign_points(self.session, lon, lat, self.layout_id)
         grid = pd.array(np.where(placed.grid_id >= 0, placed.grid_id, None), dtype="Int64")
+        flags = {"snapped": np.asarray(placed.snapped, bool), "near_boundary": np.asarray(placed.near_boundary, bool)}
         ids = self._reserve(Case, len(cases))
         self._insert(Case, pd.DataFrame({
-            "id": ids, "number": cases["number"].to_numpy(), "lon": lon, "lat": lat,
-            "location": shapely.points(lon, lat),
-            "category_id": self._ids(cases["category_code"], "category").to_numpy(),
-            "building_id": self._ids(cases["building_code"], "building").to_numpy(),
-            "grid_id": grid, "snapped": np.asarray(placed.snapped, bool),
-            "near_boundary": np.asarray(placed.near_boundary, bool),
-            "tier": cases["tier"].replace("", None).to_numpy(), "rating": cases["rating"].replace("", None).to_numpy(),
-            "rework_count": cases["rework_count"].astype(int).to_numpy(), "version": 1,
-            **{c: cases[c].to_numpy() for c in CASE_TEXTS + CASE_TIMES}}))
-        self._insert(CaseGridAssignment, pd.DataFrame({
-            "case_id": ids, "layout_id": self.layout_id, "grid_id": grid,
-            "snapped": np.asarray(placed.snapped, bool), "near_boundary": np.asarray(placed.near_boundary, bool)}))
+            "id": ids, "number": cases["number"], "lon": lon, "lat": lat, "location": shapely.points(lon, lat),
+            "category_id": self._ids(cases["category_code"], "category"),
+            "building_id": self._ids(cases["building_code"], "building"), "grid_id": grid, **flags,
+            "tier": cases["tier"].replace("", None), "rating": cases["rating"].replace("", None),
+            "rework_count": cases["rework_count"].astype(int), "version": 1,
+            **{c: cases[c] for c in CASE_TEXTS + CASE_TIMES}}))  # Series, not arrays: times stay datetime64
+        self._insert(CaseGridAssignment, pd.DataFrame({"case_id": ids, "layout_id": self.layout_id,
+                                                       "grid_id": grid, **flags}))
         numbers = pd.Series(ids, index=cases["number"].to_numpy())
         self._insert(CaseDispatch, pd.DataFrame({
-            "case_id": _mapped(dispatches["case_number"], numbers, "case").to_numpy(),
-            "department_id": self._ids(dispatches["department_code"], "department").to_numpy(),
-            **{c: dispatches[c].to_numpy() for c in ("role", "whistled_at", "reported_in_at", "answered_at")}}))
-        self._insert(CaseEvent, events.assign(case_id=_mapped(events["case_number"], numbers, "case").to_numpy())
-                     .drop(columns="case_number"))
+            "case_id": _mapped(dispatches["case_number"], numbers, "case"),
+            "department_id": self._ids(dispatches["department_code"], "department"),
+            **{c: dispatches[c] for c in ("role", "whistled_at", "reported_in_at", "answered_at")}}))
+        self._insert(CaseEvent, events.drop(columns="case_number").reset_index(drop=True).assign(
+            case_id=_mapped(events["case_number"], numbers, "case")))
 
     def finish(self) -> dict[str, int]:
         """Rebuild the indexes and keys, publish the layout; rows per table."""

@@ -126,6 +126,8 @@ def _arrow(kind, values: pd.Series) -> pa.Array:
         return pa.array(pd.array(values, dtype="Int64"), type=pa.int64())
     if isinstance(kind, Float):
         return pa.array(pd.to_numeric(values), type=pa.float64(), from_pandas=True)
+    if isinstance(values.dtype, pd.StringDtype):  # Arrow-backed already: no round trip through Python objects
+        return pa.array(values.array, type=pa.string())
     return pa.array(values.astype(object).where(values.notna(), None), type=pa.string())
 
 
@@ -154,11 +156,11 @@ def without_indexes(connection, tables: list[str]) -> list[str]:
     names = ", ".join(f"'{t}'" for t in tables)
     constraints = connection.execute(text(
         "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-        f"WHERE conrelid::regclass::text IN ({names}) AND contype IN ('f', 'u') ORDER BY contype DESC")).all()
+        f"WHERE conrelid::regclass::text IN ({names}) AND contype IN ('f', 'u') ORDER BY contype")).all()
     indexes = connection.execute(text(
         f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ({names}) AND indexname NOT IN "
         "(SELECT conname FROM pg_constraint WHERE contype IN ('p', 'u'))")).all()
-    for table, name, _, _ in constraints:  # foreign keys first ('f' sorts after 'u', DESC)
+    for table, name, _, _ in constraints:  # foreign keys first ('f' sorts before 'u'), back last
         connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
     for name, _ in indexes:
         connection.execute(text(f'DROP INDEX "{name}"'))
