@@ -258,4 +258,5 @@ def show_grid(summary: dict | None, on_zoom, on_filter) -> None:
         st.markdown("\n".join(f"- {name}: {n}" for name, n in summary["open_by_category"]))
     left, right = st.columns(2)
     left.button(t("case_map_zoom_to_grid"), on_click=on_zoom, args=(summary["bounds"],), key="case_map_zoom_grid")
-    right.button(t("case_map_show_grid_cases"), on_click=on_filter, args=(summary["id"],), key="case_map_grid_only")
+    right.button(t("case_map_show_grid_cases"), on_click=on_filter, key="case_map_grid_only",
+                 args=(summary["id"], summary.get("street_id"), summary.get("district_id")))

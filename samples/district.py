@@ -508,6 +508,8 @@ def place_buildings(
     chosen = []
     for cell in range(len(cells)):
         mine = slot_idx[cell_idx == cell]
+        if len(mine) == 0:  # a sliver of a grid with no room for a building (allocate_buildings gave it none)
+            continue
         xy = slots.loc[mine, ["cx", "cy"]].to_numpy()
         hubs = xy[rng.choice(len(mine), size=min(len(mine), 1 + counts[cell] // 15), replace=False)]
         d2 = np.min(((xy[:, None] - hubs[None]) ** 2).sum(-1), axis=1)

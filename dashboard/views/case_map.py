@@ -23,6 +23,8 @@ from geo.read.map_shapes import fitting_view, level_for, shapes_in_view
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
 BUILDINGS_ZOOM = 16
+#: More grids than this to choose from (a city not yet narrowed to a district or street): no grid picker.
+MAX_GRID_CHOICES = 2000
 RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "bounds", "zoom"]
 PERIODS = {"any": None, "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
            "90d": timedelta(days=90), "365d": timedelta(days=365)}
@@ -86,6 +88,11 @@ def _area_widgets(options: FilterOptions) -> dict:
         grids = grids[grids["community_id"].isin(community_ids)]
     elif street_ids or district_ids:
         grids = grids[grids["community_id"].isin(comms["id"])]
+    if len(grids) > MAX_GRID_CHOICES:  # a city's grids would weigh megabytes in every rerun: narrow first
+        st.sidebar.multiselect(t("case_map_grid"), [], key="case_map_f_grid_off", disabled=True,
+                               placeholder=t("city_grids_narrow_first"))
+        return {"district_ids": district_ids, "street_ids": street_ids, "community_ids": community_ids,
+                "grid_ids": ()}
     labels = dict(zip(grids["id"].astype(int), grids["code"] + " " + grids["name"]))
     grid_ids = _multi("case_map_grid", list(labels), labels.get, "case_map_f_grid")
     return {"district_ids": district_ids, "street_ids": street_ids, "community_ids": community_ids,
@@ -154,9 +161,12 @@ def _zoom_to(bounds: tuple[float, float, float, float]) -> None:
     st.session_state[TARGET] = (((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2), BUILDINGS_ZOOM)
 
 
-def _only_grid(grid_id: int) -> None:
-    for key in ("case_map_f_district", "case_map_f_street", "case_map_f_community"):
-        st.session_state[key] = []
+def _only_grid(grid_id: int, street_id: int | None = None, district_id: int | None = None) -> None:
+    """Filter to one grid: its street (and district) picked too, so that a city's grid picker offers it."""
+    st.session_state["case_map_f_community"] = []
+    st.session_state["case_map_f_street"] = [street_id] if street_id is not None else []
+    if "case_map_f_district" in st.session_state:
+        st.session_state["case_map_f_district"] = [district_id] if district_id is not None else []
     st.session_state["case_map_f_grid"] = [grid_id]
 
 

@@ -66,7 +66,7 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
     Rates as docs/metrics.md defines them (closure: closed / received less rejected and deferred)."""
     place = session.execute(
         select(Grid.code, Grid.name, Grid.member_name, Community.name, Street.name, Grid.minx, Grid.miny,
-               Grid.maxx, Grid.maxy, District.name)
+               Grid.maxx, Grid.maxy, District.name, Street.id, District.id)
         .outerjoin(Community, Community.id == Grid.community_id)
         .outerjoin(Street, Street.id == Community.street_id)
         .outerjoin(District, District.id == Street.district_id).where(Grid.id == grid_id)).first()
@@ -78,7 +78,8 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
     if end is not None:
         window.append(Case.reported_at < end)
     summary = {"id": grid_id, "code": place[0], "name": place[1], "member": place[2], "community": place[3],
-               "street": place[4], "district": place[9], "bounds": tuple(float(v) for v in place[5:9])}
+               "street": place[4], "district": place[9], "bounds": tuple(float(v) for v in place[5:9]),
+               "street_id": place[10], "district_id": place[11]}
     summary.update(_case_figures(session, window, now))
     summary.update(_card_figures(session, window, now, policy))
     open_by_category = session.execute(
