@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from geo.db import rules
 from geo.db.models import Case, Grid
 from geo.domain.rules import rate_of
+from geo.read.layouts import LayoutView, active_layout_view
 from geo.read.metrics import case_figures
 
 
@@ -46,6 +47,21 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     if end is not None:
         query = query.where(Case.reported_at < end)
     return Kpis(**{name: int(value) for name, value in session.execute(query).one()._mapping.items()})
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The overview page: the active layout, the district's KPIs and open cases per grid."""
+
+    layout: LayoutView
+    kpis: Kpis
+    open_by_grid: dict[int, int]
+
+
+def overview(session: Session, now: datetime) -> Overview:
+    """Everything the overview page shows, as of ``now``; NoActiveLayout without a grid layout."""
+    layout = active_layout_view(session)
+    return Overview(layout, district_kpis(session, now), open_cases_by_grid(session, layout.id))
 
 
 def open_cases_by_grid(session: Session, layout_id: int) -> dict[int, int]:
