@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.tiles import rate_help
 from geo.config import LOCAL_TZ
 from geo.db.scope import OutOfScope
 from geo.domain.actors import Actor
@@ -228,7 +229,7 @@ def show_grid(summary: dict | None, on_zoom, on_filter) -> None:
         col.metric(t(f"case_map_{key}"), f"{summary[key]:,}")
     cols = st.columns(3)
     for col, key in zip(cols[:2], ("closure_rate", "satisfaction_rate")):
-        col.metric(t(f"case_map_{key}"), "—" if summary[key] is None else f"{summary[key]:.1%}")
+        col.metric(t(f"case_map_{key}"), "—" if summary[key] is None else f"{summary[key]:.1%}", help=rate_help(key))
     cols[2].metric(t("case_map_cards_count"), f"{summary['yellow']} / {summary['red']} / {summary['discipline']}")
     if summary["open_by_category"]:
         st.markdown(f"**{t('case_map_open_by_category')}**")
