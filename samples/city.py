@@ -31,7 +31,7 @@ from samples import district as gen
 from geo.read.routing import TERRITORY
 from geo.usecases.bulk_load import BulkLoad, after_bulk_load
 from samples.cases import DistrictData, generate_cases
-from samples.history import DISPATCH_TIMES, case_events
+from samples.history import DISPATCH_TIMES, case_events, deferral
 from samples.load import moved_year, to_street_offices, with_street_offices
 
 DEFAULT_SEED = 20261130
@@ -181,7 +181,7 @@ def district_cases(areas: DistrictAreas, ends_at: datetime, history_days: int | 
     ``history_days``: event history only for cases reported in the last so many days or still open (a
     lighter load; every stage time stays on the case itself)."""
     cases, dispatches = generate_cases(areas.cases_input, as_text=False)
-    cases, dispatches = moved_year(cases, dispatches[DISPATCH_COLUMNS], ends_at, areas.plan.code)
+    cases, dispatches = moved_year(deferral(cases), dispatches[DISPATCH_COLUMNS], ends_at, areas.plan.code)
     street_of_grid = areas.grids.set_index("code")["community_code"].map(
         areas.communities.set_index("code")["street_code"])
     dispatches = to_street_offices(dispatches, cases, street_of_grid)

@@ -71,7 +71,7 @@ def moved_year(cases: pd.DataFrame, dispatches: pd.DataFrame, ends_at: datetime,
     """The generated year (ending at SAMPLE_END) moved by whole minutes to end at ``ends_at``, its case
     numbers (``prefix`` + local date + sequence) renumbered from the moved times."""
     shift = pd.Timedelta(ends_at - SAMPLE_END).floor("min")
-    cases = _moved(cases, CASE_TIMES, shift)
+    cases = _moved(cases, [*CASE_TIMES, "deferred_at"], shift)
     dispatches = _moved(dispatches, DISPATCH_TIMES, shift)
     if shift:
         renumbered = pd.Series(case_numbers(_epoch_s(cases["reported_at"]), prefix), index=cases["number"])

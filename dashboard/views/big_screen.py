@@ -70,13 +70,12 @@ st.html(screen_css(bool(st.context.is_embedded)))
 
 
 def _refresh(now: datetime) -> None:
-    """Read everything in one session; on a database error keep the last good data and note the failure."""
+    """Read everything as of ``now``; on a database error keep the last good data and note the failure."""
     db = database()
     try:
         settings = _settings()
-        with db.session() as session:
-            data = screen_data(session, now, settings, actor=actor)
-            live = screen_map(session, now, settings, actor=actor)
+        data = db.read(screen_data, now, settings, actor=actor)
+        live = db.read(screen_map, now, settings, actor=actor)
     except DBAPIError:
         st.session_state[_FAILED] = now
         return

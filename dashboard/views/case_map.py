@@ -15,14 +15,13 @@ from dashboard.data import database
 from dashboard.i18n import t
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
-from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
-from geo.read.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
-from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
-from geo.read.map_shapes import fitting_view, level_for, shapes_in_view
+from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case
+from geo.read.case_map_lookup import BUILDINGS_ZOOM, FilterOptions, filter_options, grid_summary, view_content
+from geo.read.layouts import NoActiveLayout, active_layout_view
+from geo.read.map_shapes import fitting_view
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
-BUILDINGS_ZOOM = 16
 #: More grids than this to choose from (a city not yet narrowed to a district or street): no grid picker.
 MAX_GRID_CHOICES = 2000
 RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "bounds", "zoom"]
@@ -32,8 +31,7 @@ PERIODS = {"any": None, "24h": timedelta(hours=24), "7d": timedelta(days=7), "30
 
 @st.cache_data(show_spinner=False)
 def _options(url: str, layout_id: int) -> FilterOptions:
-    with database().session() as session:
-        return filter_options(session, layout_id)
+    return database().read(filter_options, layout_id)
 
 
 def _multi(label_key: str, values: list, fmt, key: str) -> tuple:
@@ -122,8 +120,7 @@ def handle_link(actor: Actor) -> None:
     if not number:
         return
     if st.session_state.get(LINKED, (None, False))[0] != number:
-        with database().session() as session:
-            found = locate_case(session, number, actor)
+        found = database().read(locate_case, number, actor)
         st.session_state[LINKED] = (number, found is not None)
         if found:
             st.session_state[SELECTED] = ("case", *found)
@@ -145,8 +142,7 @@ def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
         return
     kind, key = clicked
     if kind == "case":
-        with database().session() as session:
-            found = locate_case(session, key, actor)
+        found = database().read(locate_case, key, actor)
         if found:
             st.session_state[SELECTED] = ("case", *found)
     elif kind == "grid":
@@ -194,13 +190,12 @@ def status_line(layer, view: MapView) -> None:
 
 def main() -> None:
     db = database()
-    with db.session() as session:
-        try:
-            layout = active_layout(session)
-        except NoActiveLayout:
-            st.info(t("case_map_no_layout"))
-            st.stop()
-        bounds = layout_bounds(session, layout.id)
+    try:
+        layout = db.read(active_layout_view)
+    except NoActiveLayout:
+        st.info(t("case_map_no_layout"))
+        st.stop()
+    bounds = layout.bounds
     options = _options(db.url, layout.id)
     actor = require_actor()
     now = datetime.now(UTC)
@@ -213,11 +208,8 @@ def main() -> None:
     handle_link(actor)
     handle_click(options, view, actor)
     selected = st.session_state.get(SELECTED)
-    with db.session() as session:
-        level = level_for(session, layout.id, view)
-        layer = map_layer(session, filters, view, now, layout.id, level=level)
-        shapes = shapes_in_view(session, layout.id, view, level)
-        buildings = buildings_in_view(session, view) if view.zoom >= BUILDINGS_ZOOM else None
+    content = db.read(view_content, filters, view, now, layout.id)
+    layer = content.layer
     map_col, panel_col = st.columns([0.64, 0.36], gap="medium")
     with map_col:
         status_line(layer, view)
@@ -225,7 +217,7 @@ def main() -> None:
         ring = (selected[2], selected[3]) if selected and selected[0] == "case" and selected[2] is not None else None
         st_folium(base_map(bounds, start_zoom(bounds)), key=MAP_KEY, height=760,
                   use_container_width=True, returned_objects=RETURNED,
-                  feature_group_to_add=case_layer(layer, _labels(), shapes, buildings, ring),
+                  feature_group_to_add=case_layer(layer, _labels(), content.shapes, content.buildings, ring),
                   center=target[0] if target else None, zoom=target[1] if target else None)
         st.markdown(legend_html(_labels()), unsafe_allow_html=True)
     with panel_col, st.container(key="case_map_panel"):
@@ -243,8 +235,7 @@ def _panel(selected, actor, options: FilterOptions, filters: CaseFilters, now: d
     if selected[0] == "case":
         show_case(selected[1], actor, options)
     else:
-        with database().session() as session:
-            summary = grid_summary(session, selected[1], now, actor, filters.start, filters.end)
+        summary = database().read(grid_summary, selected[1], now, actor, filters.start, filters.end)
         show_grid(summary, _zoom_to, _only_grid)
 
 

@@ -13,45 +13,39 @@ from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.tiles import kpi_tiles
-from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
-from geo.read.map_shapes import MapView, fitting_view, shapes_in_view
-from geo.read.overview import area_kpis, open_cases_by_area
+from geo.read.layouts import NoActiveLayout
+from geo.read.map_shapes import MapView
+from geo.read.overview import overview
 
 MAP_KEY = "overview_map"
 
 
-def current_view(bounds: tuple[float, float, float, float]) -> MapView:
-    """The view the map last reported, or the fitted view of ``bounds`` before it reported."""
+def reported_view() -> MapView | None:
+    """The view the map last reported, or None before it reported (the page then fits the city/district)."""
     state = st.session_state.get(MAP_KEY) or {}
     try:
         sw, ne = state["bounds"]["_southWest"], state["bounds"]["_northEast"]
         return MapView(float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]), float(state["zoom"]))
     except (KeyError, TypeError, ValueError):
-        return fitting_view(bounds)
+        return None
 
 
 db = database()
 actor = require_actor()
 st.title(t("app_title"))
 district_id = district_picker(actor, "overview_district")
-with db.session() as session:
-    try:
-        layout = active_layout(session)
-    except NoActiveLayout:
-        st.info(t("no_layout"))
-        st.stop()
-    now = datetime.now(UTC)
-    kpis = area_kpis(session, now, district_id)
-    bounds = area_bounds(session, layout.id, district_id)
-    shapes = shapes_in_view(session, layout.id, current_view(bounds), district_id=district_id)
-    open_by_area = open_cases_by_area(session, layout.id, shapes.level, district_id)
+try:
+    page = db.read(overview, datetime.now(UTC), reported_view(), district_id)
+except NoActiveLayout:
+    st.info(t("no_layout"))
+    st.stop()
 
-kpi_tiles(kpis)
+kpi_tiles(page.kpis)
 st.subheader(t("open_by_grid"))
-st.caption(f"{t('layout')}: {layout.name} · {t('city_level_' + shapes.level)}")
-fill, legend = value_colours(open_by_area)
-m = fitted_map(bounds)
+st.caption(f"{t('layout')}: {page.layout.name} · {t('city_level_' + page.shapes.level)}")
+fill, legend = value_colours(page.open_by_grid)
+m = fitted_map(page.bounds)
 add_legend(m, [(t("open_cases"), legend)])
 st_folium(m, key=MAP_KEY, height=620, use_container_width=True, returned_objects=["bounds", "zoom"],
-          feature_group_to_add=area_layer(shapes.geojson(), fill, {a: f"{n:,}" for a, n in open_by_area.items()},
-                                          t("open_cases")))
+          feature_group_to_add=area_layer(page.shapes.geojson(), fill,
+                                          {a: f"{n:,}" for a, n in page.open_by_grid.items()}, t("open_cases")))

@@ -10,9 +10,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.models import Case, Community, Grid, Street
 from geo.db.scope import area_condition
-from geo.domain.vocabulary import OPEN_STATUSES
+from geo.domain.rules import rate_of
+from geo.read.layouts import LayoutView, active_layout_view, area_bounds
+from geo.read.map_shapes import MapView, Shapes, fitting_view, shapes_in_view
 from geo.read.metrics import case_figures
 
 
@@ -28,11 +31,11 @@ class Kpis:
 
     @property
     def closure_rate(self) -> float | None:
-        return self.closed / self.due if self.due else None
+        return rate_of("closure_rate", vars(self))
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
+        return rate_of("satisfaction_rate", vars(self))
 
 
 def district_kpis(session: Session, now: datetime, start: datetime | None = None,
@@ -54,13 +57,35 @@ def area_kpis(session: Session, now: datetime, district_id: int | None = None) -
     return district_kpis(session, now, where=[area_condition(district_id)])
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The overview page: the active layout, the KPIs (the city's or one district's) and open cases per shape
+    of the map's view (``shapes``: its grids, or a city's streets or districts), ``bounds`` to fit it to."""
+
+    layout: LayoutView
+    kpis: Kpis
+    open_by_grid: dict[int, int]  # by shape id (grid ids, or street or district ids: shapes.level)
+    shapes: Shapes
+    bounds: tuple[float, float, float, float]
+
+
+def overview(session: Session, now: datetime, view: MapView | None = None,
+             district_id: int | None = None) -> Overview:
+    """Everything the overview page shows, as of ``now``, for the map's ``view`` (None: the fitted city or
+    district); NoActiveLayout without a grid layout."""
+    layout = active_layout_view(session)
+    bounds = area_bounds(session, layout.id, district_id)
+    shapes = shapes_in_view(session, layout.id, view or fitting_view(bounds), district_id=district_id)
+    return Overview(layout, area_kpis(session, now, district_id),
+                    open_cases_by_area(session, layout.id, shapes.level, district_id), shapes, bounds)
+
+
 def open_cases_by_grid(session: Session, layout_id: int, district_id: int | None = None) -> dict[int, int]:
     """Open cases per grid id of the layout, of the city or one district (grids with none are absent)."""
     rows = session.execute(
         select(Case.grid_id, func.count())
         .join(Grid, Grid.id == Case.grid_id)
-        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]),
-               area_condition(district_id))
+        .where(Grid.layout_id == layout_id, rules.is_open(), area_condition(district_id))
         .group_by(Case.grid_id)
     ).all()
     return {int(g): int(n) for g, n in rows}
@@ -75,8 +100,7 @@ def open_cases_by_area(session: Session, layout_id: int, level: str, district_id
     rows = session.execute(
         select(key, func.count()).select_from(Case).join(Grid, Grid.id == Case.grid_id)
         .join(Community, Community.id == Grid.community_id).join(Street, Street.id == Community.street_id)
-        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]),
-               area_condition(district_id))
+        .where(Grid.layout_id == layout_id, rules.is_open(), area_condition(district_id))
         .group_by(key)
     ).all()
     return {int(a): int(n) for a, n in rows if a is not None}

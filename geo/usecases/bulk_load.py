@@ -50,6 +50,8 @@ CASE_TEXTS = ["description", "source", "reporter_name", "reporter_phone", "addre
 BULK_TABLES = ["buildings", "cases", "case_grid_assignments", "case_dispatches", "case_events"]
 #: Code and name of the district made for data that names none (as migration 0005 does for old databases).
 ONE_DISTRICT = ("D01", "本区")
+#: A deferred case's pause: when the clock stopped and the status it resumes to (empty for other cases).
+CASE_DEFERRAL = ["deferred_at", "deferred_from"]
 
 
 class DatabaseNotEmpty(RuntimeError):
@@ -68,7 +70,8 @@ class DistrictData:
     - grids: code, name, community_code, member_name, member_phone, geometry
     - buildings: code, address, grid_code, households, geometry
     - cases: number, category_code, building_code ("" for none), lon, lat, CASE_TEXTS, tier, rating,
-      rework_count, CASE_TIMES
+      rework_count, CASE_TIMES, CASE_DEFERRAL (deferred_at a time, deferred_from a status; NaT / "" unless
+      the case is deferred — without them a deferred case could not be resumed on time)
     - dispatches: case_number, department_code, role, whistled_at, reported_in_at, answered_at
     - events: case_number, at, actor, role, action, from_status, to_status, note
     - districts: code, name, geometry (None: the streets form one district, code ``D01``, name 本区)
@@ -169,6 +172,7 @@ class BulkLoad:
             "building_id": self._ids(cases["building_code"], "building"), "grid_id": grid, **flags,
             "tier": cases["tier"].replace("", None), "rating": cases["rating"].replace("", None),
             "rework_count": cases["rework_count"].astype(int), "version": 1,
+            "deferred_from": cases["deferred_from"].replace("", None), "deferred_at": cases["deferred_at"],
             **{c: cases[c] for c in CASE_TEXTS + CASE_TIMES}}))  # Series, not arrays: times stay datetime64
         self._insert(CaseGridAssignment, pd.DataFrame({"case_id": ids, "layout_id": self.layout_id,
                                                        "grid_id": grid, **flags}))
