@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -160,6 +162,8 @@ class Case(Base):
         CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90", name="ck_cases_lonlat"),
         Index("ix_cases_lon_lat", "lon", "lat"),
         Index("ix_cases_status_reported", "status", "reported_at"),
+        Index("ix_cases_unassigned", "reported_at", postgresql_where=text("grid_id IS NULL"),
+              sqlite_where=text("grid_id IS NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -218,7 +222,12 @@ class CaseDispatch(Base):
     """One whistle of a case to one department (the lead or a co-department), with its own report-in/answer."""
 
     __tablename__ = "case_dispatches"
-    __table_args__ = (UniqueConstraint("case_id", "department_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "department_id"),
+        # what the pages read live (cards as of now): the dispatches still waiting for a report-in
+        Index("ix_case_dispatches_pending", "whistled_at", postgresql_where=text("reported_in_at IS NULL"),
+              sqlite_where=text("reported_in_at IS NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
@@ -329,3 +338,66 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# Tallies: the figures of docs/metrics.md that do not change with the clock, pre-counted per key so that a
+# city's pages never rescan its cases (geo.db.tallies defines the counts, geo.usecases.tallies keeps them).
+
+#: Per case reported in the key's day or month: the case counters of geo.read.metrics.
+CASE_COUNTERS = ("received", "open", "closed", "due", "answered_on_time", "closed_on_time", "rated", "satisfied",
+                 "reworked", "finished_once")
+#: Per dispatch of those cases: whistled, reported in, on time, and the card a reported-in dispatch ended on.
+DISPATCH_COUNTERS = ("whistled", "reported_in", "reported_in_on_time", "yellow_in", "red_in", "discipline_in")
+
+
+class _Counters:
+    """One integer column per counter (CASE_COUNTERS + DISPATCH_COUNTERS), copied into each tally table."""
+
+
+for _name in CASE_COUNTERS + DISPATCH_COUNTERS:
+    setattr(_Counters, _name, mapped_column(Integer, nullable=False, default=0))
+
+
+class TallyDay(_Counters, Base):
+    """Per local day of report and street (0: a case in no street); ``closed_day``: cases closed that day."""
+
+    __tablename__ = "tally_days"
+    day = mapped_column(Date, primary_key=True)
+    street_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    closed_day: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class TallyMonth(_Counters, Base):
+    """Per local month of report (its first day) and grid (0: a case in no grid)."""
+
+    __tablename__ = "tally_months"
+    month = mapped_column(Date, primary_key=True)
+    grid_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TallyDepartment(_Counters, Base):
+    """Per local day of report, department and district (0: none), over the department's dispatches."""
+
+    __tablename__ = "tally_departments"
+    day = mapped_column(Date, primary_key=True)
+    department_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class TallyCategory(Base):
+    """Per local day of report, district and category (0: none): cases received."""
+
+    __tablename__ = "tally_categories"
+    day = mapped_column(Date, primary_key=True)
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class TallyState(Base):
+    """One row: the latest time any tallied case or dispatch carries. A reading as of an earlier ``now`` (a
+    replay) cannot use the tallies and counts from the cases themselves."""
+
+    __tablename__ = "tally_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through: Mapped[datetime | None] = mapped_column(UTCDateTime)

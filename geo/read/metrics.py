@@ -22,6 +22,7 @@ from geo.db.models import Case, CaseDispatch
 from geo.db.scope import area_condition
 from geo.db.sql import DIMENSIONS, count_if, keyed_cases, keyed_dispatches, percentiles
 from geo.domain.rules import with_rates
+from geo.read import tally_metrics
 
 
 def case_figures(now: datetime) -> list:
@@ -44,13 +45,18 @@ def case_figures(now: datetime) -> list:
 
 def _dispatch_figures(sql, now):
     elapsed = rules.elapsed_seconds(sql, now)
-    reported = CaseDispatch.reported_in_at.is_not(None)
     return [
         func.count().label("whistled"),
         count_if(rules.reported_in_on_time(elapsed)).label("reported_in_on_time"),
         count_if(rules.report_in_decided(elapsed)).label("report_in_decided"),
         *(count_if(rules.in_card(elapsed, card)).label(str(card)) for card in rules.CARDS),
-    ], case((reported, sql.seconds_between(CaseDispatch.whistled_at, CaseDispatch.reported_in_at)))
+    ]
+
+
+def _report_in_span(sql):
+    """Seconds from a dispatch's whistle to its report-in (NULL while it waits)."""
+    reported = CaseDispatch.reported_in_at.is_not(None)
+    return case((reported, sql.seconds_between(CaseDispatch.whistled_at, CaseDispatch.reported_in_at)))
 
 
 def _in_window(query, start: datetime | None, end: datetime | None, district_id: int | None = None):
@@ -64,27 +70,50 @@ def _in_window(query, start: datetime | None, end: datetime | None, district_id:
 
 
 def metrics(session: Session, dimension: str, now: datetime, start: datetime | None = None,
-            end: datetime | None = None, district_id: int | None = None) -> pd.DataFrame:
+            end: datetime | None = None, district_id: int | None = None,
+            with_percentiles: bool = True) -> pd.DataFrame:
     """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined), over
-    the whole city or the cases of district ``district_id``."""
+    the whole city or the cases of district ``district_id``. The counts come from the tallies when they can
+    serve the window (geo.read.tally_metrics), else from the cases; ``with_percentiles=False`` skips the
+    durations' percentiles (which always read the cases)."""
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; dimensions: {', '.join(DIMENSIONS)}")
     sql = backend(session.get_bind().dialect.name)
-    case_columns = case_figures(now)
+    plan = tally_metrics.plan(session, dimension, now, start, end)
+
+    def raw(a: datetime | None, b: datetime | None) -> pd.DataFrame:
+        return _raw_counts(session, sql, dimension, now, a, b, district_id)
+
+    table = raw(start, end) if plan is None else tally_metrics.counts(session, dimension, now, plan, district_id, raw)
+    if with_percentiles:
+        close_pct, report_pct = _percentiles(session, sql, dimension, start, end, district_id)
+        table = table.merge(close_pct, on="key", how="left").merge(report_pct, on="key", how="left")
+    return _with_rates(table.fillna({c: 0 for c in _COUNTS}))
+
+
+def _raw_counts(session: Session, sql, dimension: str, now: datetime, start: datetime | None,
+                end: datetime | None, district_id: int | None) -> pd.DataFrame:
+    """The counts counted from the cases and their dispatches."""
+    dispatch_columns = _dispatch_figures(sql, now)
+    d = district_id
+    cases, dispatches = _frames(session, [
+        _in_window(keyed_cases(dimension, case_figures(now)), start, end, d).group_by("key", "label"),
+        _in_window(keyed_dispatches(dimension, dispatch_columns), start, end, d).group_by("key", "label"),
+    ])
+    return cases.merge(dispatches.drop(columns="label"), on="key", how="outer")
+
+
+def _percentiles(session: Session, sql, dimension: str, start: datetime | None, end: datetime | None,
+                 district_id: int | None) -> list[pd.DataFrame]:
     closed_span = sql.seconds_between(Case.reported_at, Case.closed_at)
-    dispatch_columns, report_in_span = _dispatch_figures(sql, now)
+    report_in_span = _report_in_span(sql)
     close_h = keyed_cases(dimension, [(closed_span / 3600.0).label("v")])
     report_h = keyed_dispatches(dimension, [(report_in_span / 3600.0).label("v")])
     d = district_id
-    cases, dispatches, close_pct, report_pct = _frames(session, [
-        _in_window(keyed_cases(dimension, case_columns), start, end, d).group_by("key", "label"),
-        _in_window(keyed_dispatches(dimension, dispatch_columns), start, end, d).group_by("key", "label"),
+    return _frames(session, [
         percentiles(_in_window(close_h, start, end, d), {"close_h_median": 0.5, "close_h_p90": 0.9}, sql),
         percentiles(_in_window(report_h, start, end, d), {"report_in_h_median": 0.5, "report_in_h_p90": 0.9}, sql),
     ])
-    table = cases.merge(dispatches.drop(columns="label"), on="key", how="outer")
-    table = table.merge(close_pct, on="key", how="left").merge(report_pct, on="key", how="left")
-    return _with_rates(table.fillna({c: 0 for c in _COUNTS}))
 
 
 _COUNTS = ["received", "open", "overdue", "closed", "due", "answered_on_time", "closed_on_time", "rated",

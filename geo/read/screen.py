@@ -30,8 +30,9 @@ from geo.domain.rules import RATES
 from geo.read.bundles import bundle_candidates
 from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
+from geo.read import tally_metrics
 from geo.read.map_shapes import Shapes, fitting_view, shapes_in_view
-from geo.read.overview import district_kpis, open_cases_by_area
+from geo.read.overview import area_kpis, open_cases_by_area
 
 _ZONE = ZoneInfo(LOCAL_TZ)
 #: Latest instant counted as "up to now": windows are [start, end), so a case reported exactly at ``now``
@@ -110,10 +111,10 @@ def local_month_start(now: datetime) -> datetime:
 
 def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> Headline:
     """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
-    until, area = now + _TICK, [area_condition(settings.district_id)]
-    today = district_kpis(session, now, local_day_start(now), until, area).received
-    month = district_kpis(session, now, local_month_start(now), until, area).received
-    open_now = district_kpis(session, now, None, until, area).open
+    until, d = now + _TICK, settings.district_id
+    today = area_kpis(session, now, d, local_day_start(now), until).received
+    month = area_kpis(session, now, d, local_month_start(now), until).received
+    open_now = area_kpis(session, now, d, None, until).open
     window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until,
                      district_id=settings.district_id)
     rates = window.iloc[0] if len(window) else None
@@ -228,11 +229,15 @@ def daily_trend(session: Session, now: datetime, days: int = 30, district_id: in
     Bucketed in pandas, not SQL: a local-date expression differs per backend (julianday/strftime vs
     AT TIME ZONE) and belongs in geo/storage; the window holds a few thousand timestamps at most."""
     first, area = local_day_start(now) - timedelta(days=days - 1), area_condition(district_id)
+    index = pd.Index([(first + timedelta(days=i)).date() for i in range(days)], name="day")
+    plan = tally_metrics.plan(session, "district", now, first, now + _TICK)
+    if plan is not None and plan.whole and not plan.edges:  # every day whole: the tallies hold it
+        tallied = tally_metrics.day_counts(session, plan, district_id)
+        return tallied.reindex(index, fill_value=0).astype(int).reset_index()
     received = session.scalars(
         select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now, area)
     )
     closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now, area))
-    index = pd.Index([(first + timedelta(days=i)).date() for i in range(days)], name="day")
 
     def per_day(values) -> pd.Series:
         dates = _local(list(values)).dt.date
@@ -246,23 +251,32 @@ def category_mix(
 ) -> pd.DataFrame:
     """Cases per category class over the window, largest first; the tail past ``category_rows`` - 1 classes
     and uncategorised cases are summed in one row with class None."""
-    count = func.count().label("cases")
-    rows = session.execute(
-        select(Category.class_name, count)
-        .select_from(Case)
-        .outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now,
-               area_condition(settings.district_id))
-        .group_by(Category.class_name)
-        .order_by(count.desc())
-    ).all()
-    frame = pd.DataFrame(rows, columns=["category_class", "cases"])
+    start, end, d = now - timedelta(days=settings.window_days), now + _TICK, settings.district_id
+    plan = tally_metrics.plan(session, "district", now, start, end)
+    if plan is None:
+        frame = _classes(session, start, end, d)
+    else:  # whole days from the tallies, the partial first day from the cases
+        parts = [_classes(session, a, b, d) for a, b in plan.edges]
+        if plan.whole:
+            parts.append(tally_metrics.class_counts(session, plan, d))
+        frame = pd.concat(parts, ignore_index=True).groupby("category_class", dropna=False, as_index=False)["cases"].sum()
+    frame = frame.sort_values("cases", ascending=False, kind="stable").reset_index(drop=True)
     named = frame[frame["category_class"].notna()]
     if len(named) <= settings.category_rows and len(named) == len(frame):
         return frame.reset_index(drop=True)
     head = named.head(settings.category_rows - 1)
     rest = int(frame["cases"].sum() - head["cases"].sum())
     return pd.concat([head, pd.DataFrame({"category_class": [None], "cases": [rest]})], ignore_index=True)
+
+
+def _classes(session: Session, start: datetime, end: datetime, district_id: int | None) -> pd.DataFrame:
+    """Cases reported in [start, end) per category class (None: uncategorised), counted from the cases."""
+    rows = session.execute(
+        select(Category.class_name, func.count()).select_from(Case).outerjoin(Category, Category.id == Case.category_id)
+        .where(Case.reported_at >= start, Case.reported_at < end, area_condition(district_id))
+        .group_by(Category.class_name)
+    ).all()
+    return pd.DataFrame(rows, columns=["category_class", "cases"])
 
 
 def common_problems(session: Session, now: datetime, limit: int = 5, district_id: int | None = None) -> pd.DataFrame:

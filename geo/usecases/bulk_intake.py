@@ -25,6 +25,7 @@ from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment
 from geo.db.types import UTCDateTime
 from geo.domain.actors import Actor
 from geo.read.assignment import assign_buildings, assign_points
+from geo.usecases import tallies
 from geo.usecases.audit import record
 
 BY_COORDINATES, BY_ADDRESS, NOT_PLACED = "coordinates", "address", ""
@@ -99,6 +100,10 @@ def report_cases_bulk(session: Session, cases: pd.DataFrame, placement: pd.DataF
                 _log_block(session, str(members.min()), str(members.max()), layout_id, actor, now,
                            f"{note}; " if note else "", f" by {by}" if by else "")
     session.flush()
+    if len(cases) and tallies.active(session):
+        ids = session.scalars(select(Case.id).where(Case.number >= str(numbers.min()),
+                                                    Case.number <= str(numbers.max()))).all()
+        tallies.recount_cases(session, ids)
     return pd.Series(numbers, index=cases.index)
 
 

@@ -41,6 +41,7 @@ from geo.db.models import (
     bbox_rows,
 )
 from geo.read.assignment import assign_points
+from geo.usecases import tallies
 from geo.usecases.layouts import activate_layout, create_layout
 
 CASE_TIMES = ["reported_at", "accepted_at", "whistled_at", "reported_in_at", "answered_at", "closed_at",
@@ -185,9 +186,10 @@ class BulkLoad:
             case_id=_mapped(events["case_number"], numbers, "case")))
 
     def finish(self) -> dict[str, int]:
-        """Rebuild the indexes and keys, publish the layout; rows per table."""
+        """Rebuild the indexes and keys, publish the layout, count the tallies; rows per table."""
         self.backend.restore_indexes(self.session.connection(), self._restore)
         activate_layout(self.session, self.layout_id)
+        tallies.rebuild(self.session)
         return table_counts(self.session)
 
     def _reserve(self, model, n: int) -> np.ndarray:

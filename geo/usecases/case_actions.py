@@ -33,6 +33,7 @@ from geo.domain.deadlines import category_deadline, resume_deadline
 from geo.domain.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.domain.workflow import CaseChanged, InvalidInput, NotPermitted, Param, ParamKind, Transition, check
 from geo.read.routing import route_for_case
+from geo.usecases import tallies
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,12 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     arguments = _checked_params(case.number, t, params)
     from_status = case.status
     try:
-        with session.no_autoflush:  # one UPDATE of the case at the end: the version moves exactly once
+        with tallies.kept(session, [case.id]), session.no_autoflush:  # one UPDATE of the case at the end
             note = _HANDLERS[action](session, case, actor, now, **arguments)
             flag_modified(case, "status")  # a report-in changes only its dispatch, yet the case's version moves
             session.add(CaseEvent(case_id=case.id, at=now, actor=actor.name, role=str(actor.role), action=action,
                                   from_status=from_status, to_status=case.status, note=note or ""))
-        session.flush()
+            session.flush()
     except StaleDataError:  # cannot happen while the row is locked; kept so a loser never sees a traceback
         session.rollback()
         raise CaseChanged(case.number, expected_version, _current_version(session, case_id)) from None

@@ -17,6 +17,7 @@ from geo.domain.actors import Actor
 from geo.domain.datums import to_wgs84
 from geo.domain.vocabulary import Source, Status
 from geo.domain.workflow import InvalidInput
+from geo.usecases import tallies
 from geo.usecases.bulk_intake import place_cases
 
 
@@ -69,6 +70,7 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     session.add(CaseEvent(case_id=case.id, at=at, actor=actor.name, role=str(actor.role), action="report",
                           from_status=None, to_status=Status.REPORTED, note=_placement_note(case, new.datum)))
     session.flush()
+    tallies.recount_cases(session, [case.id])
     return case
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, Grid
 from geo.domain.actors import Actor
 from geo.read.assignment import assign_points
+from geo.usecases import tallies
 from geo.usecases.layouts import activate_layout
 
 DIFF_COLUMNS = ["case_id", "number", "old_grid", "new_grid", "new_grid_id", "snapped", "near_boundary"]
@@ -61,6 +62,8 @@ def apply_regrid(session: Session, layout_id: int, actor: Actor, now: datetime) 
         for m in moved.itertuples()])
     _regrid_buildings(session, layout_id)
     session.flush()
+    if tallies.active(session):  # every case may have changed grid, street and district
+        tallies.rebuild(session)
     return moved
 
 

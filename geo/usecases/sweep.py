@@ -15,6 +15,7 @@ from geo.db.database import backend
 from geo.db.models import CaseDispatch, Notification, SweepRun
 from geo.db.types import UTCDateTime
 from geo.domain.vocabulary import Card
+from geo.usecases import tallies
 
 #: A sweep only tries the reminders that fell due since the previous sweep (less this margin, for clock
 #: skew and overlapping runs): anything due earlier was written then. This keeps a sweep over a year of
@@ -46,5 +47,7 @@ def sweep(session: Session, now: datetime, full: bool = False) -> int:
         Notification.__table__, ["dispatch_id", "level", "created_at", "attempts"], due))
     inserted = session.scalar(select(func.count()).select_from(Notification)) - before
     session.add(SweepRun(ran_at=now, inserted=inserted))
+    if tallies.active(session):
+        tallies.refresh_recent(session, now)
     session.flush()
     return inserted

@@ -6,11 +6,15 @@ shapely over the bbox-filtered rows, and times are compared with julianday().
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, event, func, insert, text
+from sqlalchemy import Date, Engine, event, func, insert, text
 from sqlalchemy.engine import make_url
+
+from geo.config import LOCAL_TZ
 
 #: Rows per executemany call of a bulk insert.
 _CHUNK = 5000
@@ -55,6 +59,22 @@ def seconds_between(start, end):
 def month_of(column):
     """SQL expression: the UTC month of a timestamp as 'YYYY-MM'."""
     return func.strftime("%Y-%m", column)
+
+
+def _local_shift() -> str:
+    """LOCAL_TZ's offset as an SQLite date modifier ('+8 hours'): a zone without daylight saving, as China's."""
+    hours = ZoneInfo(LOCAL_TZ).utcoffset(datetime(2026, 1, 1)).total_seconds() / 3600
+    return f"{hours:+g} hours"
+
+
+def local_date(column):
+    """SQL expression: the local calendar day (LOCAL_TZ) of a naive-UTC timestamp, as 'YYYY-MM-DD'."""
+    return func.date(column, _local_shift(), type_=Date)
+
+
+def local_month(column):
+    """SQL expression: the first day of the local calendar month of a naive-UTC timestamp, as 'YYYY-MM-DD'."""
+    return func.date(column, _local_shift(), "start of month", type_=Date)
 
 
 def least(a, b):
