@@ -90,7 +90,7 @@ def overview(db: Database, now: datetime) -> int:
         area_kpis(s, now)
         bounds = area_bounds(s, layout.id)
         shapes = shapes_in_view(s, layout.id, fitting_view(bounds))
-        open_by_area = open_cases_by_area(s, layout.id, shapes.level)
+        open_by_area = open_cases_by_area(s, layout.id, shapes.level, None, now)
     fill, legend = value_colours(open_by_area)
     m = fitted_map(bounds)
     add_legend(m, [("open", legend)])

@@ -108,6 +108,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tallies(args: argparse.Namespace) -> int:
+    """Count the tallies from the cases (a database upgraded with cases in it, or after writing outside GridGov)."""
+    from geo.usecases.tallies import rebuild
+
+    db = _db()
+    with db.transaction() as session:
+        rebuild(session)
+    print("tallies rebuilt from the cases; the pages read them from now on")
+    return 0
+
+
 def _add_import_parsers(sub) -> None:
     from cli.import_cases import add_cases_parser
     from cli.import_layer import add_layer_parser
@@ -158,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full", action="store_true", help="check every dispatch, not only what fell due since the last sweep")
     p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
     p.set_defaults(func=cmd_sweep)
+    p = sub.add_parser("tallies", help="rebuild the summary tallies the pages read (geo.usecases.tallies)")
+    p.add_argument("--rebuild", action="store_true", required=True, help="count every tally from the cases")
+    p.set_defaults(func=cmd_tallies)
     add_user_parsers(sub)
     _add_import_parsers(sub)
     p = sub.add_parser("serve", help="start the dashboard on the configured database")

@@ -154,6 +154,22 @@ def city_db(backend_name, city_databases) -> Database:
 
 
 @pytest.fixture
+def city_sqlite_copy(city_databases, tmp_path) -> str:
+    """URL of a private copy of the small city on SQLite, with the demo accounts, that a test may change."""
+    from samples.accounts import add_demo_accounts
+
+    source = city_databases.get("sqlite")
+    if not getattr(source, "demo_accounts", False):
+        add_demo_accounts(source)
+        source.demo_accounts = True
+    with source.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    target = tmp_path / "city-copy.db"
+    shutil.copy(make_url(source.url).database, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
 def sample_sqlite_copy(sample_databases, tmp_path) -> str:
     """URL of a private copy of the loaded SQLite sample (with demo accounts) that a test may change."""
     from samples.accounts import add_demo_accounts

@@ -14,6 +14,8 @@ STRINGS = {
     "hs_map_top": {"zh": "地图显示最突出的 {shown:,} 个网格（共 {total:,} 个），选择区/县可查看全部",
                    "en": "the map shows the {shown:,} most telling of {total:,} grids; pick a district for all"},
     "city_grids_narrow_first": {"zh": "先选择区/县或街道", "en": "pick a district or street first"},
+    "city_pick_district_for_grids": {"zh": "全市网格按区/县列出：请选择一个区/县（或在上表中点击）。",
+                                     "en": "A city's grids are listed district by district: pick a district (or click one above)."},
     "city_level_district": {"zh": "按区/县汇总 — 放大查看街道和网格", "en": "per district — zoom in for streets and grids"},
     "city_level_street": {"zh": "按街道汇总 — 放大查看网格", "en": "per street — zoom in for grids"},
     "city_level_grid": {"zh": "按网格", "en": "per grid"},

@@ -58,9 +58,10 @@ table_of = c_table.radio(t("gl_table_of"), ["grids", "members"], key="gl_table_o
 load = data.grid_load(url, actor, data.now_minute(), first, last, street_id, community_id, table_of == "members",
                       district_id)
 grids = load.grids
-totals = grids[["received", "open", "overdue", "closed", "due"]].sum()
+city_level = load.level == "city_district"  # a city's grids are listed district by district
+totals = (load.areas if city_level else grids)[["received", "open", "overdue", "closed", "due"]].sum()
 k1, k2, k3, k4, k5 = st.columns(5)
-k1.metric(t("gl_grids"), f"{len(grids):,}")
+k1.metric(t("gl_grids"), f"{len(places):,}")
 k2.metric(t("gl_received"), f"{int(totals['received']):,}")
 k3.metric(t("gl_open"), f"{int(totals['open']):,}")
 k4.metric(t("gl_overdue"), f"{int(totals['overdue']):,}")
@@ -106,7 +107,7 @@ with level_column:
 
 with map_column:
     # Grids one by one while few enough; a city's or a district's thousands as their districts or streets.
-    map_level = "grid" if len(grids) <= MAX_GRIDS else "district" if load.level == "city_district" else "street"
+    map_level = "district" if city_level else "grid" if len(grids) <= MAX_GRIDS else "street"
     source = grids.set_index("grid_id") if map_level == "grid" else load.areas.set_index("id")
     values = source[colour_by].fillna(0)
     shown = (values * 100).round() if colour_by in RATES else values.round()
@@ -115,8 +116,9 @@ with map_column:
         items = [(c, f"{label}%") for c, label in items]
     tips = {g: (f"{v:.1%}" if colour_by in RATES else f"{v:,.1f}" if colour_by == "close_h_median" else f"{int(v):,}")
             for g, v in values.items()}
-    focus = tuple(float(v) for v in (grids["minx"].min(), grids["miny"].min(), grids["maxx"].max(),
-                                     grids["maxy"].max()))
+    under = places if city_level else grids
+    focus = tuple(float(v) for v in (under["minx"].min(), under["miny"].min(), under["maxx"].max(),
+                                     under["maxy"].max()))
     shapes = data.shapes(url, layout_id, focus, map_level, district_id)
     m = grid_map(shapes.geojson(), fill, tips, t(f"gl_{colour_by}"), focus)
     add_legend(m, [(t(f"gl_{colour_by}"), items)])
@@ -124,7 +126,9 @@ with map_column:
     st.caption(f"{t('layout')}: {layout_name}")
 
 st.markdown(f"**{t('gl_' + table_of)}**")
-if table_of == "grids":
+if city_level:
+    st.caption(t("city_pick_district_for_grids"))
+elif table_of == "grids":
     st.dataframe(grids[["code", "name", "street", "community", "member", *GRID_FIGURES]], hide_index=True,
                  column_config={"code": t("gl_col_code"), "name": t("gl_col_name"), "street": t("gl_street"),
                                 "community": t("gl_community"), "member": t("hs_col_member"), **figure_columns()})

@@ -27,8 +27,11 @@ from geo.db.models import Case, CaseDispatch, Category, Community, District, Gri
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
+from geo.domain.permissions import DISTRICT_WIDE
 from geo.domain.vocabulary import Source, Status
 from geo.read.map_shapes import MapView
+from geo.read import tally_metrics
+from geo.read.metrics import metrics
 
 #: Individual cases are drawn from this zoom level on (≈ 4 m per pixel: a few streets in view).
 DETAIL_ZOOM = 15
@@ -193,7 +196,9 @@ def cases_in_view(session: Session, filters: CaseFilters, view: MapView, now: da
                     card_column(session, now).label("card"), Category.name.label("category"))
              .outerjoin(Category, Category.id == Case.category_id)
              .where(*conditions(session, filters, now), *_in_view(view))
-             .order_by(Case.reported_at.desc(), Case.id.desc()).limit(limit))
+             # newest first, but by an expression no index serves: the planner then finds the few thousand
+             # cases of the view through the lon/lat index instead of walking a city's whole year backwards
+             .order_by(func.coalesce(Case.reported_at, Case.reported_at).desc(), Case.id.desc()).limit(limit))
     return _frame(session, query)
 
 
@@ -251,8 +256,12 @@ def area_counts(session: Session, filters: CaseFilters, view: MapView, level: st
 def map_layer(session: Session, filters: CaseFilters, view: MapView, now: datetime, layout_id: int,
               cap: int = CAP, level: str = "grid") -> MapLayer:
     """What the case map draws for ``view`` (see the module docstring for the rule); ``level``: the level the
-    view's shapes are drawn at (geo.read.map_shapes.level_for)."""
-    counts = filter_counts(session, filters, now)
+    view's shapes are drawn at (geo.read.map_shapes.level_for). An unfiltered map (all cases, or one
+    district's) counts from the tallies (geo.read.metrics) instead of its cases."""
+    tallied = _tallied_district(filters)
+    if tallied is not None and tally_metrics.plan(session, "district", now, None, None) is None:
+        tallied = None  # tallies not built, or a replay of the past: count the cases
+    counts = filter_counts(session, filters, now) if tallied is None else _tallied_counts(session, now, tallied[0])
     if view.zoom >= DETAIL_ZOOM or counts.total <= cap:
         rows = cases_in_view(session, filters, view, now, limit=cap + 1)
         if len(rows) <= cap:
@@ -261,15 +270,61 @@ def map_layer(session: Session, filters: CaseFilters, view: MapView, now: dateti
     else:
         too_many = False
     unassigned = cell_counts(session, filters, view, now, unassigned_only=True)
-    if level == "grid":
-        kind, key, rows = "grids", "grid_id", grid_counts(session, filters, view, layout_id, now)
+    kind, key = ("grids", "grid_id") if level == "grid" else ("areas", "area_id")
+    if tallied is not None:
+        rows = _tallied_rows(session, view, level, now, tallied[0], layout_id)
+    elif level == "grid":
+        rows = grid_counts(session, filters, view, layout_id, now)
     else:
-        kind, key, rows = "areas", "area_id", area_counts(session, filters, view, level, now)
+        rows = area_counts(session, filters, view, level, now)
     in_view = int(rows["n"].sum()) + int(unassigned["n"].sum())
     notes = ("unassigned",) if len(unassigned) else ()
     if len(unassigned):
         rows = pd.concat([rows, unassigned.assign(**{key: None, "code": "", "name": ""})], ignore_index=True)
     return MapLayer(kind, rows, counts, in_view, too_many, cap, notes=notes)
+
+
+def _tallied_district(filters: CaseFilters) -> tuple[int | None] | None:
+    """(district or None for the whole city) when the filter narrows nothing but the district — by the
+    filter or by a bound actor's scope — so that the tallies hold its counts; else None."""
+    narrowing = (filters.statuses, filters.cards, filters.category_ids, filters.class_codes, filters.sources,
+                 filters.street_ids, filters.community_ids, filters.grid_ids, filters.department_ids, filters.text,
+                 filters.start, filters.end)
+    if any(v for v in narrowing):
+        return None
+    districts = set(filters.district_ids)
+    actor = filters.actor
+    if actor is not None:
+        if actor.role not in DISTRICT_WIDE:
+            return None
+        if actor.district_id is not None:
+            districts = districts & {actor.district_id} if districts else {actor.district_id}
+            if not districts:
+                return None
+    return (next(iter(districts)),) if len(districts) == 1 else None if districts else (None,)
+
+
+def _tallied_counts(session: Session, now: datetime, district_id: int | None) -> FilterCounts:
+    rows = metrics(session, "district", now, district_id=district_id, with_percentiles=False)
+    if rows.empty:
+        return FilterCounts(0, 0, 0)
+    return FilterCounts(*(int(rows.iloc[0][c]) for c in ("received", "open", "overdue")))
+
+
+def _tallied_rows(session: Session, view: MapView, level: str, now: datetime, district_id: int | None,
+                  layout_id: int) -> pd.DataFrame:
+    """grid_counts / area_counts of an unfiltered map, from geo.read.metrics: the areas meeting the view."""
+    model = {"grid": Grid, "street": Street, "district": District}[level]
+    dimension = {"grid": "grid", "street": "street", "district": "city_district"}[level]
+    meets = select(model.id, model.code, model.name).where(
+        model.maxx >= view.west, model.minx <= view.east, model.maxy >= view.south, model.miny <= view.north)
+    if level == "grid":
+        meets = meets.where(Grid.layout_id == layout_id)
+    areas = _frame(session, meets).rename(columns={"id": "key"})
+    figures = metrics(session, dimension, now, district_id=district_id, with_percentiles=False)
+    rows = areas.merge(figures[["key", "received", "open"]], on="key").rename(columns={"received": "n"})
+    rows = rows[rows["n"] > 0].rename(columns={"key": "grid_id" if level == "grid" else "area_id"})
+    return rows.assign(lon=float("nan"), lat=float("nan")) if level == "grid" else rows
 
 
 def locate_case(session: Session, number: str, actor: Actor) -> tuple[int, float | None, float | None] | None:

@@ -32,7 +32,7 @@ from geo.domain.vocabulary import Card
 from geo.read import tally_metrics
 from geo.read.analysis_filters import Window, area_choices, local_midnight
 from geo.read.layouts import active_layout
-from geo.read.metrics import metrics, rank
+from geo.read.metrics import PERCENTILES, metrics, rank
 
 #: The figures a grid-load table shows, in order (docs/metrics.md names them).
 GRID_FIGURES = ["received", "open", "overdue", "closed", "closure_rate", "on_time_answer_rate", "on_time_closure_rate",
@@ -75,13 +75,16 @@ def grid_load(session: Session, now: datetime, window: Window, street_id: int | 
     layout = active_layout(session)
     places = _checked_parent(area_choices(session, layout.id, district_id), street_id, community_id)
     figures = {"window": (now, window.start, window.end), "district_id": district_id}
-    grids = _with_figures(_metrics(session, "grid", figures), places, "grid_id")
+    level = "grid" if community_id is not None else _level_below(session, district_id, street_id)
+    # A whole city's 40,000 grids are listed district by district: at the city level, its districts only.
+    shown = places.iloc[0:0] if level == "city_district" else places
+    grid_figures = _metrics(session, "grid", figures) if len(shown) else _no_figures()
+    grids = _with_figures(grid_figures, shown, "grid_id")
     grids = grids.rename(columns={"grid_code": "code", "grid_name": "name", "community_name": "community",
                                   "street_name": "street", "member_name": "member", "district_name": "district"})
-    members = _member_rows(session, figures, places) if with_members else pd.DataFrame()
-    if community_id is not None:
+    members = _member_rows(session, figures, shown) if with_members else pd.DataFrame()
+    if level == "grid":
         return GridLoad("grid", grids, grids, members, layout.id)
-    level = _level_below(session, district_id, street_id)
     key = "district" if level == "city_district" else level
     parents = places.drop_duplicates(f"{key}_id")[[f"{key}_id", f"{key}_name"]]
     areas = _with_figures(_metrics(session, level, figures), parents, f"{key}_id")
@@ -100,6 +103,13 @@ def _level_below(session: Session, district_id: int | None, street_id: int | Non
 
 def _metrics(session: Session, dimension: str, figures: dict) -> pd.DataFrame:
     return metrics(session, dimension, *figures["window"], district_id=figures["district_id"])
+
+
+def _no_figures() -> pd.DataFrame:
+    """geo.read.metrics' columns without a row (a level whose grids are not listed)."""
+    counts = {c: pd.Series(dtype="int64") for c in tally_metrics.COUNTS}
+    others = {c: pd.Series(dtype=float) for c in (*RATES, *PERCENTILES)}
+    return pd.DataFrame({"key": pd.Series(dtype="int64"), "label": pd.Series(dtype=object), **counts, **others})
 
 
 def _checked_parent(places: pd.DataFrame, street_id: int | None, community_id: int | None) -> pd.DataFrame:

@@ -25,6 +25,13 @@ from geo.domain.rules import with_rates
 from geo.read import tally_metrics
 
 
+#: The durations' percentiles every metrics row carries (hours).
+PERCENTILES = ("close_h_median", "close_h_p90", "report_in_h_median", "report_in_h_p90")
+#: Percentiles are sorted from the cases themselves: up to this many cases in the window (a district's year, a
+#: city's month); above it (a city's year) they are left out (NaN) — pick a district or a month for them.
+PERCENTILE_CASES = 1_500_000
+
+
 def case_figures(now: datetime) -> list:
     """The per-case counts of docs/metrics.md as labelled SQL aggregates over ``cases`` (one definition,
     shared by the metrics table and the overview's KPI tiles), each counting by its rule in geo.db.rules."""
@@ -85,9 +92,11 @@ def metrics(session: Session, dimension: str, now: datetime, start: datetime | N
         return _raw_counts(session, sql, dimension, now, a, b, district_id)
 
     table = raw(start, end) if plan is None else tally_metrics.counts(session, dimension, now, plan, district_id, raw)
-    if with_percentiles:
+    if with_percentiles and (plan is None or table["received"].sum() <= PERCENTILE_CASES):
         close_pct, report_pct = _percentiles(session, sql, dimension, start, end, district_id)
         table = table.merge(close_pct, on="key", how="left").merge(report_pct, on="key", how="left")
+    elif with_percentiles:  # a city's year: no tally holds a median, and sorting it takes too long for a page
+        table = table.assign(**{c: float("nan") for c in PERCENTILES})
     return _with_rates(table.fillna({c: 0 for c in _COUNTS}))
 
 

@@ -16,6 +16,7 @@ from geo.db.scope import area_condition
 from geo.domain.rules import rate_of
 from geo.read.layouts import LayoutView, active_layout_view, area_bounds
 from geo.read.map_shapes import MapView, Shapes, fitting_view, shapes_in_view
+from geo.read import tally_metrics
 from geo.read.metrics import case_figures, metrics
 
 
@@ -82,7 +83,7 @@ def overview(session: Session, now: datetime, view: MapView | None = None,
     bounds = area_bounds(session, layout.id, district_id)
     shapes = shapes_in_view(session, layout.id, view or fitting_view(bounds), district_id=district_id)
     return Overview(layout, area_kpis(session, now, district_id),
-                    open_cases_by_area(session, layout.id, shapes.level, district_id), shapes, bounds)
+                    open_cases_by_area(session, layout.id, shapes.level, district_id, now), shapes, bounds)
 
 
 def open_cases_by_grid(session: Session, layout_id: int, district_id: int | None = None) -> dict[int, int]:
@@ -96,9 +97,13 @@ def open_cases_by_grid(session: Session, layout_id: int, district_id: int | None
     return {int(g): int(n) for g, n in rows}
 
 
-def open_cases_by_area(session: Session, layout_id: int, level: str, district_id: int | None = None) -> dict[int, int]:
+def open_cases_by_area(session: Session, layout_id: int, level: str, district_id: int | None = None,
+                       now: datetime | None = None) -> dict[int, int]:
     """Open cases per grid, street or district id (``level``, as geo.read.map_shapes draws them), of the city
-    or one district (areas with none are absent)."""
+    or one district (areas with none are absent) — from the tallies when they serve ``now``."""
+    tallied = tally_metrics.open_by_area(session, now, level, district_id) if now is not None else None
+    if tallied is not None:
+        return tallied
     if level == "grid":
         return open_cases_by_grid(session, layout_id, district_id)
     key = Street.district_id if level == "district" else Street.id

@@ -371,7 +371,7 @@ def screen_map(session: Session, now: datetime, settings: ScreenSettings = Scree
     return ScreenMap(
         layout.id,
         bounds,
-        open_cases_by_area(session, layout.id, shapes.level, settings.district_id),
+        open_cases_by_area(session, layout.id, shapes.level, settings.district_id, now),
         live_cases(session, now, settings),
         shapes,
     )

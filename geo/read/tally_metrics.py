@@ -243,3 +243,22 @@ def _days(query, model, plan_: Plan, district_id: int | None):
     if plan_.last is not None:
         query = query.where(model.day < plan_.last)
     return query
+
+
+def open_by_area(session: Session, now: datetime, level: str, district_id: int | None) -> dict[int, int] | None:
+    """Open cases per grid, street or district id from the tallies (None when they cannot serve ``now``)."""
+    if plan(session, "district", now, None, None) is None:
+        return None
+    if level == "grid":
+        query = select(TallyMonth.grid_id, func.sum(TallyMonth.open)).where(TallyMonth.grid_id != 0).group_by(
+            TallyMonth.grid_id)
+        if district_id is not None:
+            query = query.join(Grid, Grid.id == TallyMonth.grid_id).join(
+                Community, Community.id == Grid.community_id).join(Street, Street.id == Community.street_id).where(
+                Street.district_id == district_id)
+    else:
+        key = Street.district_id if level == "district" else Street.id
+        query = select(key, func.sum(TallyDay.open)).join(Street, Street.id == TallyDay.street_id).group_by(key)
+        if district_id is not None:
+            query = query.where(Street.district_id == district_id)
+    return {int(a): int(n) for a, n in session.execute(query).all() if a is not None and n}

@@ -56,3 +56,15 @@ def test_sweep_runs_twice_safely(cli, capsys):
     assert main(["sweep"]) == 0
     assert main(["sweep", "--deliver"]) == 0
     assert "delivered 0, failed 0" in capsys.readouterr().out
+
+
+def test_tallies_rebuild_makes_the_pages_read_the_tallies(cli, capsys):
+    from geo.db.models import TallyState
+
+    with cli.transaction() as s:
+        add_layout(s, {"A": square(0, 0)})
+        add_case(s, None)
+    assert main(["tallies", "--rebuild"]) == 0
+    assert "tallies rebuilt" in capsys.readouterr().out
+    with cli.session() as s:
+        assert s.get(TallyState, 1).through is not None

@@ -17,7 +17,7 @@ import pytest
 import shapely
 from sqlalchemy import select
 
-from geo.db.models import Case, CaseDispatch, Category, Community, Department, District, Street
+from geo.db.models import Case, CaseDispatch, Category, Community, Department, District, GridLayout, Street
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Rating, Role, Source, Tier
 from geo.domain.workflow import TRANSITIONS, WorkflowError, actions_for
@@ -25,6 +25,7 @@ from geo.read import tally_metrics
 from geo.read.analysis_filters import window_for_days
 from geo.read.load_service import department_trend
 from geo.read.metrics import DIMENSIONS, metrics
+from geo.read.overview import open_cases_by_area
 from geo.read.screen import category_mix, daily_trend, headline
 from geo.usecases import tallies
 from geo.usecases.case_actions import perform
@@ -167,6 +168,9 @@ def _figures_agree(db, now: datetime) -> None:
                      lambda: category_mix(s, now)):
             pd.testing.assert_frame_equal(read(), _without_tallies(read), check_dtype=False)
         assert headline(s, now) == _without_tallies(lambda: headline(s, now))
+        layout = s.scalar(select(GridLayout.id).where(GridLayout.is_active.is_(True)))
+        for level in ("grid", "street", "district"):
+            assert open_cases_by_area(s, layout, level, None, now) == open_cases_by_area(s, layout, level)
 
 
 def _without_tallies(read):

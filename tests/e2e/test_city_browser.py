@@ -1,0 +1,34 @@
+"""Every page on the small sample city (four districts, 2,000 grids) in headless Chromium: the city's figures
+and pickers, maps drawn per view (streets or districts, never the whole layout), nothing leaving localhost."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.browser import FOLIUM_IFRAME, assert_all_local, save_screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+PAGES = ["", "/case_map", "/grid_load", "/department_load", "/hotspots", "/big_screen"]
+
+
+def _map_drawn(page) -> None:
+    page.wait_for_function(f"document.querySelectorAll({FOLIUM_IFRAME!r}).length >= 1", timeout=120_000)
+    page.frame_locator(FOLIUM_IFRAME).first.locator("path.leaflet-interactive").first.wait_for(timeout=120_000)
+
+
+def test_every_page_works_on_the_small_city(streamlit_server, page, city_sqlite_copy):
+    server = streamlit_server("dashboard/app.py", env={"DATABASE_URL": city_sqlite_copy, "GRIDGOV_TILE_URL": None})
+    sign_in(page, server.url, "supervisor")
+    page.get_by_text("全市").first.wait_for(timeout=120_000)  # the district picker offers the whole city
+    _map_drawn(page)
+    save_screenshot(page, "city-overview", full_page=False)
+    for path in PAGES[1:]:
+        page.goto(server.url + path, wait_until="domcontentloaded")
+        _map_drawn(page)
+        page.wait_for_timeout(1500)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        save_screenshot(page, f"city{path.replace('/', '-')}", full_page=False)
+    page.goto(server.url + "/case_map", wait_until="domcontentloaded")
+    _map_drawn(page)
+    page.get_by_text("按区块汇总").first.wait_for(timeout=60_000)  # the city view counts per street
+    assert_all_local(page.network)
