@@ -33,7 +33,7 @@ from geo.domain.vocabulary import Role
 from geo.read.case_map import CaseFilters, MapView, map_layer
 from geo.read.case_map_lookup import buildings_in_view, panel_actions, suggested_route
 from geo.read.case_story import case_story
-from geo.read.layouts import active_layout, layout_bounds
+from geo.read.layouts import active_layout, layout_bounds, layout_geojson
 from geo.read.map_shapes import level_for, shapes_in_view
 
 LABELS = {"cases": "件", "open": "在办", "zoom_in": "放大查看", **{f"status_{s}": s for s in (
@@ -69,8 +69,9 @@ def page_payload(db: Database, view: MapView | None = None) -> tuple[int, float]
         layer = map_layer(s, CaseFilters(actor=Actor("bench", Role.SUPERVISOR)), view, now, layout.id, level=level)
         shapes = shapes_in_view(s, layout.id, view, level)
         buildings = buildings_in_view(s, view) if view.zoom >= 16 else None
-    streamlit_folium.st_folium(base_map(bounds), key="case_map_map", returned_objects=[],
-                               feature_group_to_add=case_layer(layer, LABELS, shapes, buildings))
+        static = layout_geojson(s, layout.id)  # a district: its grids are in the base map, as on the page
+    streamlit_folium.st_folium(base_map(bounds, 12.5, static), key="case_map_map", returned_objects=[],
+                               feature_group_to_add=case_layer(layer, LABELS, shapes, buildings, outlines=False))
     elapsed = time.perf_counter() - start
     sent = {k: v for k, v in captured.items() if not callable(v)}
     return len(json.dumps(sent, ensure_ascii=False).encode()), elapsed

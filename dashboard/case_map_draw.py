@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import folium
 import pandas as pd
@@ -47,6 +48,13 @@ _CSS = """<style>
 .leaflet-tooltip { font: 13px/1.35 sans-serif; }
 </style>"""
 
+# Grid polygons of a district's base map: light lines, a faint fill so a click anywhere inside selects the grid.
+_GRID_EACH = JsCode(f"""function(f, l) {{
+  l.bindTooltip('{GRID_MARK} ' + f.properties.code + ' ' + f.properties.name, {{sticky: true}});
+  l.on('mouseover', function() {{ l.setStyle({{weight: 2.5, color: '#1d4f91'}}); }});
+  l.on('mouseout', function() {{ l.setStyle({{weight: 0.8, color: '#5b6b7f'}}); }});
+}}""")
+
 # Area polygons: light lines, the count's colour (or a faint fill, so a click anywhere inside selects the
 # area), hover highlight; the tooltip names the area.
 _AREA_EACH = JsCode("""function(f, l) {
@@ -72,23 +80,30 @@ _BUBBLE_EACH = JsCode("""function(f, l) {
 }""")
 
 
-def base_map(bounds: tuple[float, float, float, float], zoom: float = START_ZOOM) -> folium.Map:
-    """The map that stays the same across reruns: tiles (if configured), centred on ``bounds``; no data (that
-    is the per-rerun layer). Half zoom steps, so that the whole district fills the map at the start."""
+def base_map(bounds: tuple[float, float, float, float], zoom: float = START_ZOOM,
+             grids_geojson: str | None = None) -> folium.Map:
+    """The map that stays the same across reruns: tiles (if configured), centred on ``bounds``, and — for a
+    district, whose layout is small — its grid boundaries, clickable even while a new layer is being swapped
+    in. A city's grids come with the per-rerun layer, only those in view. Half zoom steps, so that the whole
+    district fills the map at the start."""
     center = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
     m = make_map(center=center, zoom=zoom, tiles=tile_config(), zoom_snap=0.5, zoom_delta=0.5)
     m.get_root().header.add_child(folium.Element(_CSS), name="gridgov_case_map_css")
+    if grids_geojson is not None:
+        folium.GeoJson(grids_geojson, name="grids", on_each_feature=_GRID_EACH,
+                       style={"color": "#5b6b7f", "weight": 0.8, "fillColor": "#1d4f91", "fillOpacity": 0.03}
+                       ).add_to(m)
     return m
 
 
 def case_layer(layer: MapLayer, labels: dict[str, str], shapes: Shapes, buildings_geojson: str | None = None,
-               selected: tuple[float, float] | None = None) -> folium.FeatureGroup:
+               selected: tuple[float, float] | None = None, outlines: bool = True) -> folium.FeatureGroup:
     """The per-rerun layer: the view's area shapes (grids, or a city's streets or districts) filled by their
     count when counts are shown, buildings (zoomed in), then the cases or the count bubbles of cases outside
     every grid; then a ring around the selected case. ``labels`` translates status codes ("status_closed")
-    and count words ("cases")."""
+    and count words ("cases"). ``outlines=False``: the base map has the grids; only those with counts are drawn."""
     group = folium.FeatureGroup(name="cases")
-    _areas(layer, shapes, labels).add_to(group)
+    _areas(layer, shapes, labels, outlines).add_to(group)
     if buildings_geojson:
         folium.GeoJson(buildings_geojson, name="buildings", interactive=False,
                        style={"color": "#8a8f98", "weight": 0.6, "fillColor": "#c9ced6", "fillOpacity": 0.45}
@@ -119,7 +134,7 @@ def _cases(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
                           marker=folium.CircleMarker(radius=6, className="gg-case"))
 
 
-def _areas(layer: MapLayer, shapes: Shapes, labels: dict[str, str]) -> folium.GeoJson:
+def _areas(layer: MapLayer, shapes: Shapes, labels: dict[str, str], outlines: bool = True) -> folium.GeoJson:
     """The view's shapes; with counts (not with individual cases), those with matching cases filled by a
     quantile class of their count (grid_map's palette) and the count in the tooltip."""
     key = {"grids": "grid_id", "areas": "area_id"}.get(layer.kind)
@@ -135,6 +150,8 @@ def _areas(layer: MapLayer, shapes: Shapes, labels: dict[str, str]) -> folium.Ge
         tips[area_id] = label + (f" · {n:,} {labels['cases']} · {labels['open']} {open_:,}" if n else "") + (
             "" if shapes.level == "grid" else f" · {labels['zoom_in']}")
     properties = pd.DataFrame({"f": fills, "t": tips})
+    if not outlines:
+        shapes = replace(shapes, frame=shapes.frame[shapes.frame["id"].map(lambda a: bool(fills[a]))])
     return folium.GeoJson(shapes.geojson(properties), name=f"{shapes.level}_shapes", on_each_feature=_AREA_EACH)
 
 

@@ -11,3 +11,12 @@ from geo.db.database import Database
 def database() -> Database:
     """One engine per server process, on DATABASE_URL (default: the embedded SQLite file)."""
     return Database()
+
+
+@st.cache_data(show_spinner=False)
+def layout_geojson(url: str, layout_id: int) -> str:
+    """A district's grid polygons (cached: they change only with a new layout version, so the key never goes
+    stale). Only for layouts of at most geo.read.map_shapes.MAX_GRIDS grids."""
+    from geo.read.layouts import layout_geojson as build
+
+    return database().read(build, layout_id)

@@ -11,14 +11,14 @@ from streamlit_folium import st_folium
 from dashboard.auth import require_actor
 from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_html, parse_click
 from dashboard.case_panel import show_case, show_grid
-from dashboard.data import database
+from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
 from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case
 from geo.read.case_map_lookup import BUILDINGS_ZOOM, FilterOptions, filter_options, grid_summary, view_content
 from geo.read.layouts import NoActiveLayout, active_layout_view
-from geo.read.map_shapes import fitting_view
+from geo.read.map_shapes import MAX_GRIDS, fitting_view
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
@@ -215,9 +215,11 @@ def main() -> None:
         status_line(layer, view)
         target = st.session_state.get(TARGET)
         ring = (selected[2], selected[3]) if selected and selected[0] == "case" and selected[2] is not None else None
-        st_folium(base_map(bounds, start_zoom(bounds)), key=MAP_KEY, height=760,
+        static = layout_geojson(db.url, layout.id) if layout.grids <= MAX_GRIDS else None  # a district's grids
+        st_folium(base_map(bounds, start_zoom(bounds), static), key=MAP_KEY, height=760,
                   use_container_width=True, returned_objects=RETURNED,
-                  feature_group_to_add=case_layer(layer, _labels(), content.shapes, content.buildings, ring),
+                  feature_group_to_add=case_layer(layer, _labels(), content.shapes, content.buildings, ring,
+                                                  outlines=static is None),
                   center=target[0] if target else None, zoom=target[1] if target else None)
         st.markdown(legend_html(_labels()), unsafe_allow_html=True)
     with panel_col, st.container(key="case_map_panel"):

@@ -25,12 +25,14 @@ class LayoutView:
     id: int
     name: str
     bounds: tuple[float, float, float, float]
+    grids: int = 0  # how many grids it has (a district's hundreds, a city's tens of thousands)
 
 
 def active_layout_view(session: Session) -> LayoutView:
     """The active layout with its bounds; NoActiveLayout when there is none."""
     layout = active_layout(session)
-    return LayoutView(layout.id, layout.name, layout_bounds(session, layout.id))
+    count = session.scalar(select(func.count()).select_from(Grid).where(Grid.layout_id == layout.id))
+    return LayoutView(layout.id, layout.name, layout_bounds(session, layout.id), int(count))
 
 
 def active_layout(session: Session) -> GridLayout:
@@ -54,6 +56,14 @@ def grids_frame(session: Session, layout_id: int) -> gpd.GeoDataFrame:
         crs=STORAGE_CRS,
     )
     return frame.reset_index(drop=True)
+
+
+def layout_geojson(session: Session, layout_id: int) -> str:
+    """The layout's grids as a GeoJSON FeatureCollection string with only id, code and name (a small payload
+    for the map: no per-feature bbox, coordinates at ~1 cm). For a district's layout: a city's would weigh
+    ≈ 14 MB (maps read geo.read.map_shapes instead)."""
+    grids = grids_frame(session, layout_id)[["id", "code", "name", "geom"]]
+    return grids.to_json(drop_id=True, to_wgs84=False, na="drop")
 
 
 def layout_bounds(session: Session, layout_id: int) -> tuple[float, float, float, float]:
