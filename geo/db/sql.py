@@ -8,6 +8,7 @@ from sqlalchemy.sql import Select
 
 from geo.db.models import Case, CaseDispatch, Community, Department, Grid, Street
 from geo.db.types import UTCDateTime
+from geo.domain.vocabulary import Status
 
 DIMENSIONS = ("district", "street", "community", "grid", "grid_member", "department")
 
@@ -18,6 +19,12 @@ def dispatch_elapsed_seconds(sql, now):
     at = literal(now, type_=UTCDateTime())
     until = func.coalesce(sql.least(CaseDispatch.reported_in_at, at), at)
     return sql.seconds_between(CaseDispatch.whistled_at, until)
+
+
+def counted_cases():
+    """The one spelling of "merged duplicates count once": a case merged into another is no row of any
+    metric (its reporters count in the case it was merged into). Every figure over cases applies it."""
+    return Case.status != Status.MERGED
 
 
 def count_if(condition):
@@ -51,9 +58,10 @@ def keyed_cases(dimension: str, columns: list) -> Select:
     if dimension == "department":
         return (select(CaseDispatch.department_id.label("key"), Department.name.label("label"), *columns)
                 .select_from(Case).join(CaseDispatch, CaseDispatch.case_id == Case.id)
-                .join(Department, Department.id == CaseDispatch.department_id))
+                .join(Department, Department.id == CaseDispatch.department_id).where(counted_cases()))
     key, label = area_key(dimension)
-    return with_area(select(key.label("key"), label.label("label"), *columns).select_from(Case), dimension)
+    query = select(key.label("key"), label.label("label"), *columns).select_from(Case).where(counted_cases())
+    return with_area(query, dimension)
 
 
 def keyed_dispatches(dimension: str, columns: list) -> Select:
@@ -61,10 +69,10 @@ def keyed_dispatches(dimension: str, columns: list) -> Select:
     if dimension == "department":
         return (select(CaseDispatch.department_id.label("key"), Department.name.label("label"), *columns)
                 .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id)
-                .join(Department, Department.id == CaseDispatch.department_id))
+                .join(Department, Department.id == CaseDispatch.department_id).where(counted_cases()))
     key, label = area_key(dimension)
     query = select(key.label("key"), label.label("label"), *columns).select_from(CaseDispatch)
-    return with_area(query.join(Case, Case.id == CaseDispatch.case_id), dimension)
+    return with_area(query.join(Case, Case.id == CaseDispatch.case_id).where(counted_cases()), dimension)
 
 
 def percentiles(values: Select, fractions: dict[str, float], sql) -> Select:

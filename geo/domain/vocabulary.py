@@ -20,6 +20,9 @@ class Status(StrEnum):
     REWORK = "rework"  # returned for rework: unsatisfied rating or failed verification
     DEFERRED = "deferred"  # deadline extended with a reason; the time-limit clock is paused
     REOPENED = "reopened"  # a closed or rejected case opened again: triaged afresh like a new report
+    # A duplicate merged into another case (cases.merged_into_id): it counts there, not on its own, and no
+    # action applies to it any more. Every metric leaves it out (geo.db.sql.counted_cases).
+    MERGED = "merged"
 
 
 OPEN_STATUSES = frozenset(

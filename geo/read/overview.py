@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.db.models import Case, Grid
+from geo.db.sql import counted_cases
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.metrics import case_figures
 
@@ -39,7 +40,8 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     ``where`` (one grid, an actor's scope); open/overdue as of ``now``. The figures are geo.read.metrics' own
     definitions, aggregated in one query without the metrics' joins."""
     figures = {column.name: column for column in case_figures(now)}
-    query = select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case).where(*where)
+    query = (select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case)
+             .where(counted_cases(), *where))
     if start is not None:
         query = query.where(Case.reported_at >= start)
     if end is not None:
