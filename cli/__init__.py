@@ -1,5 +1,6 @@
 """The ``gridgov`` command line: an entry point beside the pages and the API, calling the same geo/loaders
-functions. Subcommands live in this package: users.py (accounts), import_layer.py and import_cases.py (imports)."""
+functions. Subcommands live in this package: users.py (accounts), import_layer.py and import_cases.py (imports),
+api.py (the HTTP API, its client keys and the category model)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cli.api import add_api_parsers
 from cli.users import add_user_parsers
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -77,6 +79,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from geo.usecases.notify import LogNotifier, WebhookNotifier, deliver_pending
+    from geo.usecases.reporter_notices import notify_reporters
     from geo.usecases.sweep import sweep
 
     db = _db()
@@ -89,6 +92,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         with db.transaction() as session:
             delivered, failed = deliver_pending(session, notifier, now)
         print(f"delivered {delivered}, failed {failed} (failed ones are retried on a later sweep)")
+        with db.transaction() as session:
+            told, failed = notify_reporters(session, notifier, now)
+        print(f"told {told} reporter(s) their case closed, failed {failed}")
     return 0
 
 
@@ -126,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
     p.set_defaults(func=cmd_sweep)
     add_user_parsers(sub)
+    add_api_parsers(sub)
     _add_import_parsers(sub)
     p = sub.add_parser("serve", help="start the dashboard on the configured database")
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")

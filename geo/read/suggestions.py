@@ -58,10 +58,9 @@ def load_model(path: Path | None = None):
     return _MODELS[key]
 
 
-def suggest_categories(session: Session, text: str, model=None, k: int = 3) -> list[CategorySuggestion]:
+def suggest_categories(session: Session, text: str, model, k: int = 3) -> list[CategorySuggestion]:
     """The ``k`` likeliest categories for ``text`` with confidence and routed department (empty without a
-    model or text)."""
-    model = model if model is not None else load_model()
+    model — ``load_model()`` — or without text)."""
     if model is None or not (text or "").strip():
         return []
     ranked = top_k(model, [text], k)[0]

@@ -60,13 +60,18 @@ def _check_mergeable(duplicate: Case, into: Case, expected_version: int) -> None
         raise InvalidInput(f"case {into.number} is '{into.status}': merge only into an open case")
 
 
-def follow_case(session: Session, case_id: int, source: str, reporter: Reporter, actor: Actor,
+class UnknownCase(InvalidInput):
+    pass
+
+
+def follow_case(session: Session, number: str, source: str, reporter: Reporter, actor: Actor,
                 now: datetime) -> Case:
-    """The reporter follows an open case instead of reporting it again (told when it closes); a merged case
-    is followed through the case it was merged into. Idempotent per (client, client_ref)."""
-    case = session.get(Case, case_id)
+    """The reporter follows the open case numbered ``number`` instead of reporting it again (told when it
+    closes); a merged case is followed through the case it was merged into. Idempotent per (client,
+    client_ref)."""
+    case = session.scalar(select(Case).where(Case.number == number))
     if case is None:
-        raise InvalidInput(f"no case with id {case_id}")
+        raise UnknownCase(f"service_request_id {number!r} was not found")
     if case.merged_into_id is not None:
         case = session.get(Case, case.merged_into_id)
     if case.status not in OPEN_STATUSES:

@@ -11,6 +11,7 @@ written (the photo goes to the store last, and the caller removes it if its comm
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -62,7 +63,8 @@ class IntakeSettings:
     duplicates: DuplicatePolicy = DuplicatePolicy()
     min_confidence: float = 0.6
     photo_limits: PhotoLimits = PhotoLimits()
-    model: object = None  # a trained category model (geo.read.suggestions.load_model) or None
+    # the trained category model, or None (geo.read.suggestions.load_model: re-read when retrained)
+    model_loader: Callable[[], object] = lambda: None
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def _position(intake: Intake, photo: Photo | None) -> tuple[float | None, float 
 def _suggested(session: Session, intake: Intake, settings: IntakeSettings):
     """(category id or None, the suggestion used): only a confident suggestion sets the category; an
     uncertain case goes to the center's manual queue without one (never routed on a guess)."""
-    ranked = suggest_categories(session, intake.description, settings.model)
+    ranked = suggest_categories(session, intake.description, settings.model_loader())
     sure = confident([Suggestion(s.category_id, s.confidence) for s in ranked], settings.min_confidence)
     return (sure.category_id, sure) if sure else (None, None)
 

@@ -16,7 +16,7 @@ def cli(db, monkeypatch):
 
 def test_init_db_reports_the_revision(cli, capsys):
     assert main(["init-db"]) == 0
-    assert "database ready at revision 0003" in capsys.readouterr().out
+    assert "database ready at revision 0004" in capsys.readouterr().out
 
 
 def test_user_add_stores_a_hash_and_set_role_changes_it(cli, monkeypatch, capsys):
