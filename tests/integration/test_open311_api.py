@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from sqlalchemy import select
 
 from geo.db.models import Case, CaseMedia, CaseReporter, Grid
-from tests.integration.api_fixtures import api, district, store  # noqa: F401  (fixtures)
 from tests.integration.intake_fixtures import ADDRESS, INSIDE_D, counts, jpeg
 
 
