@@ -4,13 +4,11 @@ same class, and one API client."""
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import shapely
-from PIL import Image
 from sqlalchemy import func, select
 
 from geo.db.database import Database
@@ -18,6 +16,7 @@ from geo.db.models import Building, Case, CaseMedia, CaseReporter, Category, Cat
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
 from geo.usecases.api_clients import create_client
+from tests.photo_files import jpeg  # noqa: F401  (re-exported for the API tests)
 from tests.integration.factories import STEP, X0, Y0, add_departments_and_category, add_layout, square
 
 ADMIN = Actor("admin", Role.ADMIN)
@@ -61,25 +60,3 @@ def counts(db: Database) -> dict[str, int]:
     with db.session() as s:
         return {t.__tablename__: s.scalar(select(func.count()).select_from(t))
                 for t in (Case, CaseReporter, CaseMedia)}
-
-
-def jpeg(width: int = 640, height: int = 480, gps: tuple[float, float] | None = None,
-         taken: str | None = None) -> bytes:
-    """A JPEG photo, with EXIF GPS (lon, lat) and DateTimeOriginal when given."""
-    image = Image.new("RGB", (width, height), (120, 160, 200))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make: must not survive re-encoding
-    if gps is not None:
-        lon, lat = gps
-        exif.get_ifd(0x8825).update({1: "N", 2: _dms(lat), 3: "E", 4: _dms(lon)})
-    if taken is not None:
-        exif.get_ifd(0x8769)[0x9003] = taken
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
-
-
-def _dms(value: float) -> tuple[float, float, float]:
-    d = int(value)
-    m = int((value - d) * 60)
-    return (float(d), float(m), round((value - d - m / 60) * 3600, 4))
