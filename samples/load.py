@@ -1,8 +1,9 @@
-"""Load the committed sample district (sample_data/) into an empty database, in one transaction, through
-``geo.usecases.bulk_load.load_district``."""
+"""Load the committed sample district (sample_data/) into an empty database through
+``geo.usecases.bulk_load.load_district`` (one transaction), then the categories' extra questions."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -10,6 +11,7 @@ import pandas as pd
 
 from geo.db.database import Database
 from geo.usecases.bulk_load import DatabaseNotEmpty, DistrictData, load_district, table_counts
+from geo.usecases.category_attributes import attributes_from_json, set_category_attributes
 from samples.history import case_events, case_frame, dispatch_frame
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
@@ -19,9 +21,15 @@ __all__ = ["DatabaseNotEmpty", "SAMPLE_DIR", "load_sample", "read_sample", "tabl
 
 
 def load_sample(db: Database, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
-    """Insert the areas, the grid layout, buildings, departments, categories and one year of cases with their
-    dispatches and event history; returns rows per table. Refuses a database that already holds cases."""
-    return load_district(db, read_sample(sample_dir), loaded_by="gridgov load-sample")
+    """Insert the areas, the grid layout, buildings, departments, categories (with their extra questions, the
+    Open311 service attributes) and one year of cases with their dispatches and event history; returns rows
+    per table. Refuses a database that already holds cases."""
+    counts = load_district(db, read_sample(sample_dir), loaded_by="gridgov load-sample")
+    questions = attributes_from_json(json.loads((sample_dir / "category_attributes.json").read_text("utf-8")))
+    with db.transaction() as session:
+        counts["category_attributes"] = sum(set_category_attributes(session, code, attributes)
+                                            for code, attributes in questions.items())
+    return counts
 
 
 def read_sample(sample_dir: Path = SAMPLE_DIR) -> DistrictData:

@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.db.media_store import MediaNotFound, MediaStore
 from geo.db.models import Case, CaseMedia
 
 MEDIA_COLUMNS = ["id", "case_id", "kind", "key", "thumb_key", "url", "width", "height", "taken_at", "uploaded_at"]
@@ -42,3 +43,33 @@ def thumbnails_by_number(session: Session, numbers: list[str]) -> dict[str, str]
     ids = dict(session.execute(select(Case.id, Case.number).where(Case.number.in_(numbers))).all())
     photos = first_photos(session, list(ids))
     return {ids[c]: p["thumb_key"] for c, p in photos.items() if p["thumb_key"]}
+
+
+def photo_images(session: Session, store: MediaStore, case_id: int, thumbnails: bool = True) -> list[dict]:
+    """What the case panel draws: per photo its kind, the image bytes (thumbnail by default) and when it was
+    taken and uploaded; a client-hosted link comes as ``url`` without bytes. A file missing from the store
+    is left out (the row stays: the store may be restored)."""
+    found = []
+    for row in case_photos(session, case_id).itertuples(index=False):
+        if not row.key:
+            found.append({"kind": row.kind, "url": row.url, "image": None, "taken_at": row.taken_at,
+                          "uploaded_at": row.uploaded_at})
+            continue
+        try:
+            image = store.get(row.thumb_key if thumbnails and row.thumb_key else row.key)
+        except MediaNotFound:
+            continue
+        found.append({"kind": row.kind, "url": "", "image": image, "taken_at": row.taken_at,
+                      "uploaded_at": row.uploaded_at})
+    return found
+
+
+def feed_thumbnails(session: Session, store: MediaStore, numbers: list[str]) -> dict[str, bytes]:
+    """Case number → the thumbnail bytes of its first "before" photo, for the wall screen's newest cases."""
+    found = {}
+    for number, key in thumbnails_by_number(session, numbers).items():
+        try:
+            found[number] = store.get(key)
+        except MediaNotFound:
+            continue
+    return found

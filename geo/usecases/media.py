@@ -15,7 +15,7 @@ from geo.db.models import Case, CaseEvent, CaseMedia
 from geo.db.scope import require_case
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
-from geo.domain.photos import Photo
+from geo.domain.photos import Photo, PhotoLimits, PhotoRefused, process_photo
 from geo.domain.vocabulary import OPEN_STATUSES, Role
 from geo.domain.workflow import InvalidInput
 
@@ -56,9 +56,10 @@ def link_media(session: Session, case: Case, url: str, by: str, now: datetime) -
     return row
 
 
-def add_after_photo(session: Session, store: MediaStore, case_id: int, photo: Photo, actor: Actor,
-                    now: datetime) -> CaseMedia:
-    """An "after" photo by someone who may answer or close the case, while it is open or just closed."""
+def add_after_photo(session: Session, store: MediaStore, case_id: int, data: bytes, actor: Actor,
+                    now: datetime, limits: PhotoLimits = PhotoLimits()) -> CaseMedia:
+    """An "after" photo by someone who may answer or close the case, while it is open or just closed; the
+    bytes are checked and re-encoded like a report's photo (InvalidInput says why one is refused)."""
     require(actor, "add_after_photo")
     case = session.get(Case, case_id)
     if case is None:
@@ -68,4 +69,8 @@ def add_after_photo(session: Session, store: MediaStore, case_id: int, photo: Ph
         raise InvalidInput(f"case {case.number} is '{case.status}': no photo can be added to it")
     if actor.role == Role.DEPARTMENT and not any(d.department_id == actor.department_id for d in case.dispatches):
         raise InvalidInput(f"case {case.number} was not whistled to your department")
+    try:
+        photo = process_photo(data, limits)
+    except PhotoRefused as exc:
+        raise InvalidInput(str(exc)) from None
     return store_photo(session, store, case, photo, "after", actor.name, now)

@@ -181,3 +181,18 @@ def test_the_openapi_description_is_served_under_api(api):
     assert "/open311/v2/requests.{fmt}" in spec["paths"]
     body = spec["paths"]["/open311/v2/requests.{fmt}"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def test_the_sample_district_offers_its_categories_with_their_questions(sample_db, store):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.integration.api_fixtures import SETTINGS
+
+    with TestClient(create_app(sample_db, store, SETTINGS)) as client:
+        services = client.get("/open311/v2/services.json").json()
+        assert len(services) == 31 and sum(s["metadata"] for s in services) == 7
+        cover = client.get("/open311/v2/services/SZSS02.json").json()["attributes"]
+        assert [a["code"] for a in cover] == ["cover_state", "cover_kind"]
+        gas = client.get("/open311/v2/services/AQYH01.xml")
+        assert b"<variable>false</variable>" in gas.content
