@@ -146,3 +146,11 @@ def test_the_code_has_no_pyflakes_errors():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F,E9", "--output-format",
                              "concise", *present], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_setting_geo_config_reads_is_documented_in_the_readme():
+    import re
+
+    settings = set(re.findall(r'"(GRIDGOV_[A-Z0-9_]+)"', (ROOT / "geo" / "config.py").read_text(encoding="utf-8")))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sorted(s for s in settings if s not in readme) == []
