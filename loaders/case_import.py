@@ -35,7 +35,7 @@ from geo.db.database import Database
 from geo.domain.actors import Actor
 from geo.domain.datums import DATUMS
 from geo.domain.permissions import may
-from geo.domain.vocabulary import Source, Status
+from geo.domain.vocabulary import IMPORTABLE_STATUSES, Source
 from geo.read import references
 from geo.read.layouts import NoActiveLayout, active_layout
 from geo.usecases.bulk_intake import NOT_PLACED, import_cases, place_cases
@@ -118,8 +118,8 @@ def _check_spec(spec: CaseImportSpec) -> str | None:
     if spec.default_source not in set(Source):
         return f"unknown default source {spec.default_source!r}; sources: {', '.join(Source)}"
     for theirs, ours in spec.status_map.items():
-        if ours not in set(Status):
-            return f"status mapping {theirs!r} → {ours!r}: {ours!r} is not a status ({', '.join(Status)})"
+        if ours not in set(IMPORTABLE_STATUSES):
+            return f"status mapping {theirs!r} → {ours!r}: {ours!r} is not a status ({', '.join(IMPORTABLE_STATUSES)})"
     for theirs, ours in spec.source_map.items():
         if ours not in set(Source):
             return f"source mapping {theirs!r} → {ours!r}: {ours!r} is not a source ({', '.join(Source)})"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.domain.vocabulary import Source, Status
+from geo.domain.vocabulary import IMPORTABLE_STATUSES, Source, Status
 
 #: role → header names seen in 12345 hotline, mini-program and grid-system exports (compared normalised:
 #: case, spaces, full-width forms and brackets ignored). The first role whose alias matches a header wins.
@@ -53,7 +53,7 @@ STATUS_WORDS: dict[str, Status] = {
     **{w: Status.REWORK for w in ("返工", "重办", "退回重办")},
     **{w: Status.DEFERRED for w in ("延期", "已延期", "缓办", "挂起")},
     **{w: Status.REOPENED for w in ("重新打开", "重启", "已重启")},
-    **{str(s): s for s in Status},
+    **{str(s): s for s in IMPORTABLE_STATUSES},
 }
 
 #: Channel words → Source. The mini-program ("随手拍") sends GCJ-02 coordinates; the import's datum says so.

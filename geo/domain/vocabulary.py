@@ -30,6 +30,8 @@ OPEN_STATUSES = frozenset(
      Status.DEFERRED, Status.REOPENED}
 )
 DONE_STATUSES = frozenset({Status.CLOSED, Status.RATED})
+#: What an imported row may say: "merged" is made by a merge (it needs the case it went into), never imported.
+IMPORTABLE_STATUSES = tuple(s for s in Status if s != Status.MERGED)
 
 
 class Source(StrEnum):
