@@ -38,8 +38,10 @@ def request_item(r: dict, base_url: str) -> dict:
     notes = f"stage: {r['status']}"
     if r["merged_into"]:
         notes += f"; duplicate, merged into {r['merged_into']} (followed there)"
-    if r["department"]:
-        notes += f"; {'handled by' if r['whistled'] else 'to be routed to'} {r['department']}"
+    if r["department"] and r["whistled"]:
+        notes += f"; handled by {r['department']}"
+    elif r["department"] and not r["closed"]:
+        notes += f"; to be routed to {r['department']}"
     updated = r["closed_at"] if r["closed"] and r["closed_at"] else r["updated_at"]
     return {
         "service_request_id": r["number"], "status": "closed" if r["closed"] else "open", "status_notes": notes,
