@@ -13,7 +13,6 @@ from sqlalchemy import select
 from geo.db.models import Case, CaseMedia, CaseReporter, Grid
 from tests.e2e.browser import NetworkLog, assert_all_local, save_screenshot
 from tests.integration.intake_fixtures import INSIDE_D
-from tests.integration.test_open311_client import server  # noqa: F401  (the uvicorn fixture)
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 360, "height": 640}

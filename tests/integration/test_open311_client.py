@@ -5,35 +5,14 @@ it cannot create requests, so the POSTs are written strictly from the specificat
 ``application/x-www-form-urlencoded; charset=utf-8`` (stdlib urllib, nothing of ours), and multipart with a
 ``media`` part as phone clients send a photo. The server is uvicorn on a loopback port, as in production."""
 
-import threading
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 
-from api.app import create_app
-from tests.integration.api_fixtures import SETTINGS
 from tests.integration.intake_fixtures import INSIDE_D, jpeg
-
-
-@pytest.fixture
-def server(district, store):
-    config = uvicorn.Config(create_app(district.db, store, SETTINGS), host="127.0.0.1", port=0, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if instance.started:
-            break
-        time.sleep(0.05)
-    port = instance.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
 
 
 def spec_example_post(base: str, key: str) -> list:
