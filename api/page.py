@@ -48,8 +48,12 @@ def asset(name: str):
 
 @router.get("/api/report/leaflet/{name:path}", summary="Leaflet, served offline")
 def leaflet(name: str):
-    path = (LEAFLET / name).resolve()
-    if LEAFLET.resolve() not in path.parents or not path.is_file():
+    try:
+        path = (LEAFLET / name).resolve()
+        found = LEAFLET.resolve() in path.parents and path.is_file()
+    except (OSError, ValueError):  # a NUL byte or an impossible name
+        found = False
+    if not found:
         raise ApiError(404, "no such file")
     return FileResponse(path, headers={"Cache-Control": "max-age=86400"})
 

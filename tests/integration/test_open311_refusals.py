@@ -151,3 +151,10 @@ def test_the_rate_limit_answers_429_with_retry_after(api, district):
     codes = [api.get(f"/open311/v2/requests.json?api_key={district.key}").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
     assert api.get(f"/open311/v2/requests.json?api_key={district.key}").headers["retry-after"].isdigit()
+
+
+@pytest.mark.parametrize("path", ["/api/report/leaflet/..%2F..%2F..%2Fapi%2Fapp.py", "/api/report/leaflet/a%00b",
+                                  "/api/report/report.html", "/media/..%2F..%2Fetc%2Fpasswd", "/media/ab/cd.jpg"])
+def test_the_page_and_media_serve_only_their_own_files(api, path):
+    response = api.get(path)
+    assert response.status_code == 404 and response.json()[0]["code"] == 404
