@@ -3,5 +3,6 @@ deadlines, datums and CRS, the grid index and its raster, nearest, clustering, h
 actors, personal-data masking.
 
 May import: the standard library, numpy/pandas/shapely/pyproj/scipy/esda/h3, Pillow (photos) and
-scikit-learn (the category model) — and nothing of geo but geo.domain. No SQLAlchemy, no environment variables (geo.config reads those and passes values in).
+scikit-learn (the category model) — and nothing of geo but geo.domain. No SQLAlchemy, no environment
+variables (geo.config reads those and passes values in).
 """
