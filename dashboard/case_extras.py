@@ -30,10 +30,11 @@ def show_photos(story: CaseStory, actor: Actor) -> None:
     case_id = story.case["id"]
     with database().session() as session:
         photos = photo_images(session, media_store(), case_id)
-    st.markdown(f"**{t('case_map_photos')}**")
     if not photos:
-        st.caption(t("case_map_no_photos"))
-    columns = st.columns(3)
+        st.caption(f"{t('case_map_photos')}: {t('case_map_no_photos')}")
+    else:
+        st.markdown(f"**{t('case_map_photos')}**")
+    columns = st.columns(3) if photos else []
     for i, photo in enumerate(photos):
         caption = t(f"case_map_photo_{photo['kind']}")
         if photo["image"] is not None:
