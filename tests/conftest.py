@@ -18,6 +18,8 @@ from geo.db.models import Base
 from geo.db.schema import upgrade
 
 BACKENDS = ["sqlite", "postgis"]
+#: The intake district, media store and API test client (tests/integration/api_fixtures.py).
+pytest_plugins = ["tests.integration.api_fixtures"]
 
 
 def _postgis_url() -> str:

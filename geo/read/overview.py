@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo.db import rules
 from geo.db.models import Case, Grid
+from geo.db.rules import is_counted
 from geo.domain.rules import rate_of
 from geo.read.layouts import LayoutView, active_layout_view
 from geo.read.metrics import case_figures
@@ -41,7 +42,8 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     ``where`` (one grid, an actor's scope); open/overdue as of ``now``. The figures are geo.read.metrics' own
     definitions, aggregated in one query without the metrics' joins."""
     figures = {column.name: column for column in case_figures(now)}
-    query = select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case).where(*where)
+    query = (select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case)
+             .where(is_counted(), *where))
     if start is not None:
         query = query.where(Case.reported_at >= start)
     if end is not None:

@@ -66,7 +66,7 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
         # A resident acts through their own channel (mini-program, hotline call-back) on the case they
         # reported, and the transition table lets them only rate; everyone else must have the case in scope.
         require_case(session, actor, case_id)
-    case = _locked(session, case, expected_version)
+    case = lock_case(session, case, expected_version)
     t = check(case.number, case.status, action, actor.role)
     arguments = _checked_params(case.number, t, params)
     from_status = case.status
@@ -83,7 +83,7 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     return case
 
 
-def _locked(session: Session, case: Case, expected_version: int) -> Case:
+def lock_case(session: Session, case: Case, expected_version: int) -> Case:
     """Lock the case row if its version is still ``expected_version`` (else CaseChanged), then re-read the case
     and its dispatches as they are now — what another transaction committed meanwhile included."""
     number = case.number
