@@ -68,3 +68,10 @@ def check_against_truth(units: gpd.GeoSeries, classes: Sequence[str], lon: Seque
 def _metric_points(lon: Sequence[float], lat: Sequence[float]) -> np.ndarray:
     points = gpd.GeoSeries(gpd.points_from_xy(np.asarray(lon, float), np.asarray(lat, float)), crs=STORAGE_CRS)
     return points.to_crs(METRIC_CRS).values
+
+
+def check_view(view, lon: Sequence[float], lat: Sequence[float], radius_m: float = RADIUS_M,
+               all_lon: Sequence[float] | None = None, all_lat: Sequence[float] | None = None) -> TruthCheck:
+    """``check_against_truth`` on a ``geo.hotspot_service.HotspotView``: its units with their Gi* classes."""
+    classes = view.table.set_index("unit_id").loc[view.units["unit_id"], "hotspot_class"].to_numpy()
+    return check_against_truth(view.units.geometry, classes, lon, lat, radius_m, all_lon, all_lat)
