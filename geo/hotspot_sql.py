@@ -90,12 +90,14 @@ def _collect(rows: list, width: int, weeks: int) -> WeeklyCounts:
     """Long rows → one row per key with the window's count and a column per week (vectorised)."""
     columns = [np.fromiter(column, dtype=float, count=len(rows)) for column in zip(*rows)] if rows else \
         [np.zeros(0)] * (width + 3)
-    keys = np.column_stack(columns[:width])
     week, in_window, count = columns[width].astype(np.int64), columns[width + 1] > 0, columns[width + 2]
-    unique, row = np.unique(keys, axis=0, return_inverse=True)
-    row = row.ravel()
+    # one integer per key (a grid id, or a bin's two whole-number indices), so the grouping is a 1-D sort
+    flat = columns[0].astype(np.int64) if width == 1 else \
+        columns[0].astype(np.int64) * (1 << 32) + (columns[1].astype(np.int64) & 0xFFFFFFFF)
+    unique, first, row = np.unique(flat, return_index=True, return_inverse=True)
+    keys = np.column_stack(columns[:width])[first]
     window_counts = np.bincount(row, weights=count * in_window, minlength=len(unique))
     per_week = np.zeros((len(unique), weeks))
     listed = week >= 0
     np.add.at(per_week, (row[listed], week[listed]), count[listed])
-    return WeeklyCounts(unique[:, 0] if width == 1 else unique, window_counts, per_week)
+    return WeeklyCounts(keys[:, 0] if width == 1 else keys, window_counts, per_week)
