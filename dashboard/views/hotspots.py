@@ -158,6 +158,7 @@ with map_column:
             st.rerun()
     if view == "space_time":
         st.markdown(f"**{t('hs_weekly')}**")
-        st.bar_chart(result.weekly.assign(week=result.weekly["week_start"].astype(str))
-                     .set_index("week")[["hot", "cold"]], height=160, color=["#b2182b", "#2166ac"])
+        weekly = result.weekly.assign(week=[f"{d:%m-%d}" for d in result.weekly["week_start"]]).set_index("week")
+        st.bar_chart(weekly[["hot", "cold"]].rename(columns={"hot": t("hs_weekly_hot"), "cold": t("hs_weekly_cold")}),
+                     height=220, color=["#b2182b", "#2166ac"], x_label="", y_label="")
     st.caption(f"{t('layout')}: {layout_name}")
