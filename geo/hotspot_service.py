@@ -123,11 +123,11 @@ def hotspot_view(session: Session, query: HotspotQuery, *, actor: Actor) -> Hots
     bounds = tuple(float(v) for v in grids.shapes.total_bounds)
     resolution = h3_resolution(float(grids.area_km2.sum()))
     cells, density = _detail(session, query, category_ids, bounds, resolution)
+    weekly = weekly.assign(week_start=[local_day(e) for e in edges[-1 - WEEKS:-1]])
     return HotspotView(
         layout.id, layout.name, query, int(total.sum()), rank_hotspots(table)[TABLE_COLUMNS], units.shapes,
         units.kind, units.resolution, Window(edges[-1 - RECENT_WEEKS], edges[-1]),
-        Window(edges[-1 - WEEKS], edges[-1]), weekly.assign(week_start=[local_day(e) for e in edges[-1 - WEEKS:-1]]), bounds, cells,
-        density)
+        Window(edges[-1 - WEEKS], edges[-1]), weekly, bounds, cells, density)
 
 
 def local_day(at: datetime) -> date:
