@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import esda
+from esda.crand import crand
+from esda.getisord import _g_local_star_crand  # esda's Gi* statistic for its own crand
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -260,26 +262,37 @@ def _checked_levels(alpha_levels: Sequence[float]) -> list[float]:
 def _gi_star(
     y: np.ndarray, star: W, permutations: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """z, two-sided p and direction (+1 hot, -1 cold, 0 neither) per unit; ``star`` from ``_star_weights``."""
+    """z, two-sided p and direction (+1 hot, -1 cold, 0 neither) per unit; ``star`` from ``_star_weights``.
+
+    The permutations are esda's own conditional randomisation (``esda.crand.crand`` with esda's Gi* statistic,
+    the same seed and draws as ``G_Local(permutations=…)``), called directly: ``G_Local`` also standardises
+    its simulations along the slow axis of a transposed array, ≈ 0.4 s of waste at 1,500 units × 9,999,
+    and ``alternative="directed"`` skips a median per unit for a p-value we do not use (``_permutation_p``)."""
     state = np.random.get_state()  # esda seeds numpy's global generator; keep callers' state intact
     try:
-        with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-            # esda announces a future change of its permutation alternative on every call; we do not use
-            # its p_sim (see _permutation_p), so the notice does not apply.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            g = esda.G_Local(
-                y, star, transform="B", permutations=permutations, star=None,
-                keep_simulations=True, n_jobs=1, seed=seed,
-            )  # fmt: skip
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = esda.G_Local(y, star, transform="B", permutations=0, star=None)
+            if not permutations:
+                z = _finite(g.Zs)
+                return z, 2.0 * _normal_sf(np.abs(z)), np.sign(z)
+            _, simulated = crand(y, star, g.Gs, permutations, True, 1, _g_local_star_crand, scaling=y.sum(),
+                                 seed=seed, island_weight=0, alternative="directed")
+            z = _finite((g.Gs - simulated.mean(axis=1)) / _row_std(simulated))
     finally:
         np.random.set_state(state)
-    z = np.nan_to_num(np.asarray(g.z_sim if permutations else g.Zs, dtype=float), nan=0.0, posinf=0.0,
-                      neginf=0.0)
-    if not permutations:
-        return z, 2.0 * _normal_sf(np.abs(z)), np.sign(z)
-    p, direction = _permutation_p(np.asarray(g.Gs, dtype=float), g.rGs)
+    p, direction = _permutation_p(np.asarray(g.Gs, dtype=float), simulated)
     # A unit is hot (cold) only if both the permutation tail and z point the same way.
     return z, p, np.where(direction == np.sign(z), direction, 0.0)
+
+
+def _row_std(a: np.ndarray) -> np.ndarray:
+    """Standard deviation of each row as √(E[x²] − E[x]²): no temporary as large as ``a`` (1,500 × 9,999)."""
+    mean = a.mean(axis=1)
+    return np.sqrt(np.maximum(np.einsum("ij,ij->i", a, a) / a.shape[1] - mean * mean, 0.0))
+
+
+def _finite(values) -> np.ndarray:
+    return np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _permutation_p(observed: np.ndarray, simulated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
