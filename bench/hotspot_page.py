@@ -3,7 +3,8 @@
 Run: .venv/bin/python bench/hotspot_page.py [DATABASE_URL]
 Without a URL the sample district is loaded into a temporary SQLite file first (≈ 20 s, not timed).
 The window is the sample's last year of data, found from the data (the sample may be placed in any year).
-Prints, each the median of 3 warm runs (units and weights cached per layout version, imports done):
+Prints, each the median of 3 warm runs (units and weights cached per layout version, imports done); cpu_s is
+this process's CPU time (see median_seconds_cpu):
   hotspot_page measure=M s=…   hotspot_view for measure M: counts + Gi* (9999 permutations, FDR) + emerging +
                                space-time (12 weekly Gi*) + ranked table, no detail layer; M = h3 (recommended,
                                the page's default), per_households, per_km2, counts
@@ -56,6 +57,19 @@ def median_seconds(fn) -> float:
     return statistics.median(times)
 
 
+def median_seconds_cpu(fn) -> tuple[float, float]:
+    """(wall, CPU) medians: this process's CPU time hardly grows when other jobs load the machine, and with
+    SQLite (in-process, one thread) it is what the wall time is on a quiet machine."""
+    fn()  # warm
+    wall, cpu = [], []
+    for _ in range(RUNS):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
+
+
 def sample_database(url: str | None) -> Database:
     if url:
         return Database(url)
@@ -69,8 +83,9 @@ def sample_database(url: str | None) -> Database:
 
 def bench_hotspots(s, window) -> None:
     for measure in (RECOMMENDED, *(m for m in MEASURES if m != RECOMMENDED)):
-        seconds = median_seconds(lambda m=measure: hotspot_view(s, HotspotQuery(window, measure=m), actor=ANALYST))
-        print(f"hotspot_page measure={measure} s={seconds:.3f}", flush=True)
+        wall, cpu = median_seconds_cpu(lambda m=measure: hotspot_view(s, HotspotQuery(window, measure=m),
+                                                                      actor=ANALYST))
+        print(f"hotspot_page measure={measure} s={wall:.3f} cpu_s={cpu:.3f}", flush=True)
     for measure, detail in (("counts", "h3"), (RECOMMENDED, "kde")):
         query = HotspotQuery(window, measure=measure, detail=detail)
         print(f"hotspot_page_{detail} s={median_seconds(lambda q=query: hotspot_view(s, q, actor=ANALYST)):.3f}",
@@ -81,8 +96,9 @@ def bench_hotspots(s, window) -> None:
         table = hotspot_view(s, HotspotQuery(window, measure=measure), actor=ANALYST).table
         counts = table.set_index("unit_id").loc[units.ids, "count"].to_numpy()
         values = gi_values(measure, counts, share=units.share).gi
-        seconds = median_seconds(lambda v=values, w=units.weights: getis_ord(v, w, permutations=PERMUTATIONS))
-        print(f"gi_star measure={measure} N={len(units.ids)} permutations={PERMUTATIONS} s={seconds:.3f}", flush=True)
+        wall, cpu = median_seconds_cpu(lambda v=values, w=units.weights: getis_ord(v, w, permutations=PERMUTATIONS))
+        print(f"gi_star measure={measure} N={len(units.ids)} permutations={PERMUTATIONS} s={wall:.3f} cpu_s={cpu:.3f}",
+              flush=True)
 
 
 def main() -> None:
