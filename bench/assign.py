@@ -200,7 +200,9 @@ def measure_index_memory(n_grids: int) -> None:
     index = GridIndex(city.grids)
     peak = _status_mb("VmHWM") - before
     gc.collect()
-    print(json.dumps({"peak_mb": peak, "retained_mb": _status_mb("VmRSS") - before, "grids": index.geoms.size}))
+    print(
+        json.dumps({"peak_mb": peak, "retained_mb": _status_mb("VmRSS") - before, "grids": index.geoms.size})
+    )
 
 
 def _status_mb(field: str) -> float:

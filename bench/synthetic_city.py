@@ -98,7 +98,10 @@ def clustered_points(
         x = centres[which, 0] + rng.normal(0, 1, n) * sigma[which] / k_lonlat[0]
         y = centres[which, 1] + rng.normal(0, 1, n) * sigma[which] / k_lonlat[1]
         uniform = rng.random(n) < 0.15
-        x[uniform], y[uniform] = rng.uniform(xmin, xmax, uniform.sum()), rng.uniform(ymin, ymax, uniform.sum())
+        x[uniform], y[uniform] = (
+            rng.uniform(xmin, xmax, uniform.sum()),
+            rng.uniform(ymin, ymax, uniform.sum()),
+        )
         inside = shapely.contains_xy(boundary, x, y)
         lon, lat = np.r_[lon, x[inside]], np.r_[lat, y[inside]]
     return lon[:m], lat[:m]

@@ -38,7 +38,15 @@ import shapely
 from numpy.typing import ArrayLike
 
 from geo.crs import METRIC_CRS
-from geo.grid_raster import BAND, CROSSING, GROUP_SHIFT, MIXED_BASE, LookupRaster, degree_reach, metres_per_degree
+from geo.grid_raster import (
+    BAND,
+    CROSSING,
+    GROUP_SHIFT,
+    MIXED_BASE,
+    LookupRaster,
+    degree_reach,
+    metres_per_degree,
+)
 from geo.grid_raster_build import build_raster
 from geo.nearest import FootprintIndex, MetricNearest, nearest_within
 
@@ -136,13 +144,15 @@ class GridIndex:
         mixed = np.flatnonzero(codes <= MIXED_BASE)
         if mixed.size:
             block = (MIXED_BASE - codes[mixed]).astype(np.int64)
-            grid[mixed], near[mixed] = self._resolve_mixed(lon[mixed], lat[mixed], block, col[mixed], row[mixed])
+            grid[mixed], near[mixed] = self._resolve_mixed(
+                lon[mixed], lat[mixed], block, col[mixed], row[mixed]
+            )
         return grid, near
 
     def _resolve_mixed(
         self, lon: np.ndarray, lat: np.ndarray, block: np.ndarray, col: np.ndarray, row: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Grid and near flag of points in mixed blocks: the fine cell's grid, exact tests where it crosses."""
+        """Grid and near flag of points in mixed blocks: the fine cell's grid, or exact tests if crossing."""
         raster = self._raster
         fine = raster.fine_codes(block, col, row)
         local = fine >> GROUP_SHIFT
@@ -161,7 +171,7 @@ class GridIndex:
     def _lowest_covering(
         self, lon: np.ndarray, lat: np.ndarray, first: np.ndarray, stop: np.ndarray
     ) -> np.ndarray:
-        """The first group in [first, stop) whose grid covers each point (groups ascend by position), or -1."""
+        """The first group in [first, stop) whose grid covers each point (groups ascend by grid), or -1."""
         group_grid = self._raster.group_grid
         found = np.full(lon.shape, -1, dtype=np.int64)
         group = first.astype(np.int64)

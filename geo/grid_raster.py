@@ -1,4 +1,4 @@
-"""The lookup raster behind :class:`geo.grid_index.GridIndex`: which grid covers each small cell, stored in two levels.
+"""The lookup raster behind :class:`geo.grid_index.GridIndex`: the grid covering each small cell, two-level.
 
 The grids' bounding box is cut into small *fine* cells (``cell_m``, 10 m by default) grouped in square
 *blocks* of ``k × k`` fine cells. A fine cell is

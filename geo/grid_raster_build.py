@@ -1,7 +1,7 @@
 """Building the two-level lookup raster of :mod:`geo.grid_raster` from lon/lat (multi)polygons.
 
 The raster is built in horizontal strips of whole block rows, so the build holds dense per-cell arrays for one
-strip at a time (≈ 2 M fine cells) and keeps only the blocks a boundary comes near. In each strip:
+strip at a time (≈ 1 M fine cells) and keeps only the blocks a boundary comes near. In each strip:
 a scanline fill of fine cell centres (which grids cover each centre), an enumeration of the cells around
 short pieces of every ring segment (which cells a boundary touches, and which lie within ``boundary_m`` of
 one), then the mixed blocks' fine codes, groups and segment lists. All of it is vectorised numpy: no Python
@@ -54,7 +54,7 @@ class Frame:
 
 
 def build_raster(geoms: np.ndarray, cell_m: float, boundary_m: float, k: int | None = None) -> LookupRaster:
-    """Rasterise valid (multi)polygons in lon/lat; ``k`` fixes the block side (default: the smallest raster)."""
+    """Rasterise valid (multi)polygons in lon/lat; ``k`` fixes the block side (default: see _block_side)."""
     vx, vy, segs = ring_segments(geoms)
     frame = _frame(geoms, segs, cell_m, boundary_m, k)
     blocks = np.empty(frame.ncols * frame.nrows, dtype=np.int32)
@@ -117,30 +117,54 @@ def _frame(geoms: np.ndarray, segs: Segments, cell_m: float, boundary_m: float, 
 
 
 def _block_side(fine_cells: int, length_cells: float, reach_cells: float) -> int:
-    """The block side (in fine cells) with about the fewest bytes; the smaller side on near ties (faster).
+    """The smallest block side within 25 % of the fewest estimated bytes (smaller blocks hold fewer grids
+    each, so a point needs fewer exact tests and shorter segment lists).
 
     Estimate: each boundary is shared by two grids, so the lines are half the ring length; lines of total
     length L, widened by the band, cross ≈ L·(4/π)·(1 + w/k)/k block sides (random orientation), and a block
     is mixed unless none reaches it (Poisson: 1 - e^-λ). A block costs 4 bytes; a mixed one k² fine codes
     of a byte and ≈ 24 + 2k bytes of groups and segment lists (measured on Voronoi layouts).
     """
+
     def cost(k: int) -> float:
         blocks = fine_cells / k**2
         lines_per_block = length_cells / 2 * 4 / np.pi * (1 + (2 * reach_cells + 1) / k) / k / blocks
         return 4 * blocks + blocks * -np.expm1(-lines_per_block) * (k * k + 24 + 2 * k)
 
     costs = {k: cost(k) for k in _BLOCK_SIDES}
-    return min(k for k in _BLOCK_SIDES if costs[k] <= 1.1 * min(costs.values()))
+    return min(k for k in _BLOCK_SIDES if costs[k] <= 1.25 * min(costs.values()))
+
+
+@dataclass(frozen=True)
+class StripCells:
+    """What the scanline and the boundary pieces found for each fine cell of one strip."""
+
+    label: np.ndarray  # int32: the lowest grid covering the cell's centre, or _NONE
+    ref: np.ndarray  # int32: the label, or for a crossing cell its lowest candidate grid
+    flags: np.ndarray  # BAND | CROSSING bits
+    band: np.ndarray  # bool: a boundary passes within reach
+    cand_cells: np.ndarray  # (cell, grid) pairs: the candidates of crossing cells (touching grids and
+    cand_grids: np.ndarray  # the grids covering the centre)
+    band_cells: np.ndarray  # (cell, segment) pairs: the segments within reach of each band cell
+    band_segs: np.ndarray
 
 
 def _strip(segs: Segments, frame: Frame, row0: int, row1: int, n_grids: int, n_vertices: int):
     """Block codes of block rows [row0, row1) (mixed blocks as MIXED_BASE) and the mixed blocks' data."""
-    k, cols = frame.k, frame.fine_cols
-    a, b = row0 * k, row1 * k  # fine rows of the strip
+    cells = _strip_cells(segs, frame, row0 * frame.k, row1 * frame.k)
+    mixed = _by_block(cells.band, row1 - row0, frame).any(axis=1)
+    codes = np.where(mixed, MIXED_BASE, _by_block(cells.label, row1 - row0, frame)[:, 0])
+    codes[codes == _NONE] = OUTSIDE
+    part = _mixed_blocks(cells, segs, frame, np.flatnonzero(mixed), row1 - row0, (n_grids, n_vertices))
+    return codes.astype(np.int32), part
+
+
+def _strip_cells(segs: Segments, frame: Frame, a: int, b: int) -> StripCells:
+    """Covering grids, boundary contact and candidates of every fine cell in rows [a, b)."""
     cover_cells, cover_grids = _scanline_cover(segs, frame, a, b)
     touch_cells, touch_segs = _cells_near_pieces(segs, frame, a, b, 0.0, 0.0)
     band_cells, band_segs = _cells_near_pieces(segs, frame, a, b, frame.reach_x, frame.reach_y)
-    n_cells = (b - a) * cols
+    n_cells = (b - a) * frame.fine_cols
     label = np.full(n_cells, _NONE, dtype=np.int32)
     np.minimum.at(label, cover_cells, cover_grids)
     crossing = np.zeros(n_cells, dtype=bool)
@@ -148,42 +172,50 @@ def _strip(segs: Segments, frame: Frame, row0: int, row1: int, n_grids: int, n_v
     band = crossing.copy()
     band[band_cells] = True
     in_crossing = crossing[cover_cells]
-    first = np.full(n_cells, _NONE, dtype=np.int32)  # a crossing cell's lowest candidate grid
-    np.minimum.at(first, touch_cells, segs.owner[touch_segs])
-    np.minimum.at(first, cover_cells[in_crossing], cover_grids[in_crossing])
-    ref = np.where(crossing, first, label)
+    cand_cells = np.concatenate([touch_cells, cover_cells[in_crossing]])
+    cand_grids = np.concatenate([segs.owner[touch_segs], cover_grids[in_crossing]])
+    first = np.full(n_cells, _NONE, dtype=np.int32)
+    np.minimum.at(first, cand_cells, cand_grids)
     flags = band * BAND + crossing * CROSSING
+    return StripCells(
+        label, np.where(crossing, first, label), flags, band, cand_cells, cand_grids, band_cells, band_segs
+    )
 
-    by_block = _by_block(band, row1 - row0, frame).any(axis=1)
-    codes = np.where(by_block, MIXED_BASE, _by_block(label, row1 - row0, frame)[:, 0])
-    codes[codes == _NONE] = OUTSIDE
-    mixed_ids = np.flatnonzero(by_block)
-    mixed_of_block = np.full(by_block.size, -1, dtype=np.int64)
+
+def _mixed_blocks(cells: StripCells, segs: Segments, frame: Frame, mixed_ids, block_rows: int, sizes):
+    """The mixed blocks' fine codes, their groups (grids, ascending) and each group's segments within reach.
+
+    A block's groups are every grid a fine cell of it refers to, every candidate of its crossing cells and
+    every owner of a segment within reach of its band cells.
+    """
+    (n_grids, n_vertices), k, cols = sizes, frame.k, frame.fine_cols
+    mixed_of_block = np.full(block_rows * frame.ncols, -1, dtype=np.int64)
     mixed_of_block[mixed_ids] = np.arange(mixed_ids.size)
-    mixed_of = lambda cells: mixed_of_block[((cells // cols) // k) * frame.ncols + (cells % cols) // k]  # noqa: E731
-    ref = _by_block(ref, row1 - row0, frame)[mixed_ids]
+
+    def key(cells_: np.ndarray, grids: np.ndarray) -> np.ndarray:  # (mixed block, grid) as one sortable int64
+        return mixed_of_block[(cells_ // cols // k) * frame.ncols + cells_ % cols // k] * n_grids + grids
+
+    ref = _by_block(cells.ref, block_rows, frame)[mixed_ids]
     has_ref = ref != _NONE
-    ref_block = np.broadcast_to(np.arange(mixed_ids.size)[:, None], ref.shape)
-    group_keys = _sorted_unique(np.concatenate([
-        ref_block[has_ref] * n_grids + ref[has_ref],
-        mixed_of(cover_cells[in_crossing]) * n_grids + cover_grids[in_crossing],
-        mixed_of(band_cells) * n_grids + segs.owner[band_segs],
-    ]))  # fmt: skip
+    ref_keys = np.flatnonzero(has_ref) // (k * k) * n_grids + ref[has_ref]
+    band_keys = key(cells.band_cells, segs.owner[cells.band_segs])
+    group_keys = _sorted_unique(
+        np.concatenate([ref_keys, key(cells.cand_cells, cells.cand_grids), band_keys])
+    )
     group_start = np.searchsorted(group_keys, np.arange(mixed_ids.size + 1) * n_grids)
     local = np.zeros(ref.shape, dtype=np.int64)
-    local[has_ref] = np.searchsorted(group_keys, ref_block[has_ref] * n_grids + ref[has_ref]) + 1
-    local[has_ref] -= group_start[ref_block[has_ref]]
-    fine = (local << GROUP_SHIFT) | _by_block(flags, row1 - row0, frame)[mixed_ids]
-    group_of_band = np.searchsorted(group_keys, mixed_of(band_cells) * n_grids + segs.owner[band_segs])
-    seg_keys = _sorted_unique(group_of_band * n_vertices + segs.vertex[band_segs])
-    part = (
+    local[has_ref] = np.searchsorted(group_keys, ref_keys) + 1 - group_start[ref_keys // n_grids]
+    fine = (local << GROUP_SHIFT) | _by_block(cells.flags, block_rows, frame)[mixed_ids]
+    seg_keys = _sorted_unique(
+        np.searchsorted(group_keys, band_keys) * n_vertices + segs.vertex[cells.band_segs]
+    )
+    return (
         fine.astype(np.min_scalar_type(int(fine.max(initial=0)))),
         np.diff(group_start),
         (group_keys % n_grids).astype(np.int32),
         np.bincount(seg_keys // n_vertices, minlength=group_keys.size),
         (seg_keys % n_vertices).astype(np.int32),
     )
-    return codes.astype(np.int32), part
 
 
 def _by_block(values: np.ndarray, block_rows: int, frame: Frame) -> np.ndarray:

@@ -266,14 +266,19 @@ def test_assignment_agrees_with_sjoin_over_a_small_synthetic_city():
     lon, lat = city_points(city, 60_000, seed=12, clusters=40)
     xmin, ymin, xmax, ymax = city.boundary.bounds
     rng = np.random.default_rng(13)  # and a frame of points around the city's edge, some to snap
-    lon, lat = np.r_[lon, rng.uniform(xmin - 0.001, xmax + 0.001, 20_000)], np.r_[lat, rng.uniform(ymin, ymax, 20_000)]
+    lon, lat = (
+        np.r_[lon, rng.uniform(xmin - 0.001, xmax + 0.001, 20_000)],
+        np.r_[lat, rng.uniform(ymin, ymax, 20_000)],
+    )
     result = GridIndex(city.grids).assign(lon, lat)
     assert result.snapped.sum() > 50 and result.near_boundary.sum() > 1_000
     assert np.array_equal(np.where(result.snapped, -1, result.grid), sjoin_grid(city.grids, lon, lat))
 
 
 @pytest.mark.parametrize(("block_side", "strip_cells"), [(2, 1 << 8), (8, 1 << 12), (32, 1 << 30)])
-def test_the_result_does_not_depend_on_the_block_side_or_the_build_strips(monkeypatch, block_side, strip_cells):
+def test_the_result_does_not_depend_on_the_block_side_or_the_build_strips(
+    monkeypatch, block_side, strip_cells
+):
     import geo.grid_raster_build as build
 
     grids = voronoi_layout(60, seed=14)
@@ -293,7 +298,10 @@ def test_a_spot_where_hundreds_of_grids_meet_still_assigns_every_point_exactly()
     slivers = [box(X0 + i * width, Y0, X0 + (i + 1) * width, Y0 + 0.0005) for i in range(300)]
     index = GridIndex(slivers)
     rng = np.random.default_rng(16)
-    lon, lat = rng.uniform(X0 - 0.0001, X0 + 301 * width, 20_000), rng.uniform(Y0 - 0.0001, Y0 + 0.0006, 20_000)
+    lon, lat = (
+        rng.uniform(X0 - 0.0001, X0 + 301 * width, 20_000),
+        rng.uniform(Y0 - 0.0001, Y0 + 0.0006, 20_000),
+    )
     result = index.assign(lon, lat)
     assert np.array_equal(np.where(result.snapped, -1, result.grid), sjoin_grid(np.array(slivers), lon, lat))
     assert index._raster.fine.itemsize >= 2  # the fine codes grew past one byte for it
