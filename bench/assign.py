@@ -119,7 +119,7 @@ def raster_figures(index: GridIndex) -> str:
     """The shape and size of an index's lookup raster, for the build lines."""
     raster = index._raster
     return (
-        f"block_side={raster.k} blocks={raster.blocks.size} mixed_blocks={raster.fine.shape[0]} "
+        f"block_side={raster.k} blocks={raster.blocks.size - 1} mixed_blocks={raster.fine.shape[0]} "
         f"band_cells={int((raster.fine & BAND).astype(bool).sum())} "
         f"crossing_cells={int((raster.fine & CROSSING).astype(bool).sum())} "
         f"arrays_mb={raster.nbytes / 2**20:.1f}"

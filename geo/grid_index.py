@@ -39,14 +39,8 @@ from numpy.typing import ArrayLike
 
 from geo.crs import METRIC_CRS
 from geo.grid_raster import (
-    BAND,
-    CROSSING,
-    GROUP_SHIFT,
-    MIXED_BASE,
-    LookupRaster,
-    degree_reach,
-    metres_per_degree,
-)
+    BAND, CROSSING, GROUP_SHIFT, MIXED_BASE, OUTSIDE, LookupRaster, degree_reach, metres_per_degree,
+)  # fmt: skip
 from geo.grid_raster_build import build_raster
 from geo.nearest import FootprintIndex, MetricNearest, nearest_within
 
@@ -136,25 +130,21 @@ class GridIndex:
 
     def _covering(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Rules 1–2 (the lowest covering grid, or -1) and the near-boundary flag; thread-safe."""
-        raster = self._raster
-        col, row = raster.fine_cells(lon, lat)
-        codes = raster.block_codes(col, row)
-        grid = np.where(codes >= 0, codes, -1).astype(np.int64)  # pure blocks answer at once
+        codes, cell = self._raster.locate(lon, lat)
+        grid = np.maximum(codes, OUTSIDE).astype(np.int64)  # pure blocks and off-raster points are done
         near = np.zeros(lon.shape, dtype=bool)
         mixed = np.flatnonzero(codes <= MIXED_BASE)
         if mixed.size:
             block = (MIXED_BASE - codes[mixed]).astype(np.int64)
-            grid[mixed], near[mixed] = self._resolve_mixed(
-                lon[mixed], lat[mixed], block, col[mixed], row[mixed]
-            )
+            grid[mixed], near[mixed] = self._resolve_mixed(lon[mixed], lat[mixed], block, cell[mixed])
         return grid, near
 
     def _resolve_mixed(
-        self, lon: np.ndarray, lat: np.ndarray, block: np.ndarray, col: np.ndarray, row: np.ndarray
+        self, lon: np.ndarray, lat: np.ndarray, block: np.ndarray, cell: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Grid and near flag of points in mixed blocks: the fine cell's grid, or exact tests if crossing."""
         raster = self._raster
-        fine = raster.fine_codes(block, col, row)
+        fine = raster.fine_codes(block, cell)
         local = fine >> GROUP_SHIFT
         group = np.where(local > 0, raster.group_start[block] + local - 1, -1)
         crossing = np.flatnonzero(fine & CROSSING)

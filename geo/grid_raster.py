@@ -42,10 +42,10 @@ class LookupRaster:
     y0: float
     dx: float  # fine cell width, degrees of longitude
     dy: float  # fine cell height, degrees of latitude
-    k: int  # fine cells per block side
+    shift: int  # blocks are k × k fine cells, k = 2 ** shift
     ncols: int  # blocks per row
     nrows: int  # block rows
-    blocks: np.ndarray  # int32 per block: grid position, OUTSIDE, or MIXED_BASE - mixed index
+    blocks: np.ndarray  # int32 per block (grid position, OUTSIDE, or MIXED_BASE - mixed index), then OUTSIDE
     fine: np.ndarray  # (mixed blocks, k * k) unsigned fine codes, row-major within the block
     group_start: np.ndarray  # per mixed block + 1: CSR into group_grid
     group_grid: np.ndarray  # int32 grid positions, ascending within each block
@@ -55,32 +55,33 @@ class LookupRaster:
     vy: np.ndarray  # ring vertex latitudes
 
     @property
+    def k(self) -> int:
+        return 1 << self.shift
+
+    @property
     def nbytes(self) -> int:
         """Bytes held in the raster's arrays."""
         arrays = (getattr(self, f.name) for f in fields(self))
         return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
-    def fine_cells(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Fine column and row of each point; -1 for both off the raster or for NaN coordinates."""
+    def locate(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Block code and fine cell (row-major within its block) of each point.
+
+        Off the raster and for NaN coordinates: block code ``OUTSIDE`` (the sentinel after the last block).
+        """
+        k, shift = self.k, self.shift
         with np.errstate(over="ignore", invalid="ignore"):
             fx = (lon - self.x0) / self.dx
             fy = (lat - self.y0) / self.dy
-        on = (fx >= 0) & (fx < self.ncols * self.k) & (fy >= 0) & (fy < self.nrows * self.k)
-        col = np.full(lon.shape, -1, dtype=np.int64)
-        row = np.full(lon.shape, -1, dtype=np.int64)
-        col[on], row[on] = fx[on].astype(np.int64), fy[on].astype(np.int64)
-        return col, row
+        on = (fx >= 0) & (fx < self.ncols * k) & (fy >= 0) & (fy < self.nrows * k)
+        col = np.where(on, fx, 0.0).astype(np.int64)
+        row = np.where(on, fy, 0.0).astype(np.int64)
+        block = np.where(on, (row >> shift) * self.ncols + (col >> shift), -1)
+        return self.blocks.take(block), ((row & (k - 1)) << shift) | (col & (k - 1))
 
-    def block_codes(self, col: np.ndarray, row: np.ndarray) -> np.ndarray:
-        """Block code of each fine cell (``OUTSIDE`` for -1, i.e. off the raster)."""
-        codes = np.full(col.shape, OUTSIDE, dtype=np.int32)
-        on = col >= 0
-        codes[on] = self.blocks[(row[on] // self.k) * self.ncols + col[on] // self.k]
-        return codes
-
-    def fine_codes(self, mixed: np.ndarray, col: np.ndarray, row: np.ndarray) -> np.ndarray:
-        """Fine code of each (mixed block index, fine column, fine row), as int64."""
-        return self.fine[mixed, (row % self.k) * self.k + col % self.k].astype(np.int64)
+    def fine_codes(self, mixed: np.ndarray, cell: np.ndarray) -> np.ndarray:
+        """Fine code of each (mixed block index, fine cell within the block), as int64."""
+        return self.fine.reshape(-1).take(mixed * (1 << 2 * self.shift) + cell).astype(np.int64)
 
 
 def metres_per_degree(lat) -> tuple[np.ndarray, np.ndarray]:

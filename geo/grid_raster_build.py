@@ -54,10 +54,13 @@ class Frame:
 
 
 def build_raster(geoms: np.ndarray, cell_m: float, boundary_m: float, k: int | None = None) -> LookupRaster:
-    """Rasterise valid (multi)polygons in lon/lat; ``k`` fixes the block side (default: see _block_side)."""
+    """Rasterise valid (multi)polygons in lon/lat; ``k`` (a power of 2) fixes the block side (default: see
+    _block_side)."""
+    if k is not None and (k < 2 or k & (k - 1)):
+        raise ValueError(f"block side k={k} is not a power of 2 (2, 4, 8, …)")
     vx, vy, segs = ring_segments(geoms)
     frame = _frame(geoms, segs, cell_m, boundary_m, k)
-    blocks = np.empty(frame.ncols * frame.nrows, dtype=np.int32)
+    blocks = np.full(frame.ncols * frame.nrows + 1, OUTSIDE, dtype=np.int32)  # + the off-raster sentinel
     strip_rows = max(1, _STRIP_CELLS // (frame.fine_cols * frame.k))
     parts, mixed_so_far = [], 0
     for row0, strip_segs in _segments_by_strip(segs, frame, strip_rows):
@@ -111,19 +114,24 @@ def _frame(geoms: np.ndarray, segs: Segments, cell_m: float, boundary_m: float, 
     fine_cols, fine_rows = int(np.ceil(width / dx)), int(np.ceil(height / dy))
     if k is None:
         length_m = np.hypot((segs.x2 - segs.x1) * kx_mid, (segs.y2 - segs.y1) * ky_mid).sum()
-        k = _block_side(fine_cols * fine_rows, length_m / (cell_m * grow), boundary_m / (cell_m * grow))
+        k = _block_side(
+            fine_cols * fine_rows, length_m / (cell_m * grow), segs.owner.size, boundary_m / (cell_m * grow)
+        )
     ncols, nrows = -(-fine_cols // k), -(-fine_rows // k)
     return Frame(float(x0), float(y0), float(dx), float(dy), k, ncols, nrows, reach_x, reach_y)
 
 
-def _block_side(fine_cells: int, length_cells: float, reach_cells: float) -> int:
-    """The smallest block side within 25 % of the fewest estimated bytes (smaller blocks hold fewer grids
-    each, so a point needs fewer exact tests and shorter segment lists).
+def _block_side(fine_cells: int, length_cells: float, n_segments: int, reach_cells: float) -> int:
+    """The smallest block side within 25 % of the fewest estimated bytes, and at most four segment lengths.
 
-    Estimate: each boundary is shared by two grids, so the lines are half the ring length; lines of total
-    length L, widened by the band, cross ≈ L·(4/π)·(1 + w/k)/k block sides (random orientation), and a block
-    is mixed unless none reaches it (Poisson: 1 - e^-λ). A block costs 4 bytes; a mixed one k² fine codes
-    of a byte and ≈ 24 + 2k bytes of groups and segment lists (measured on Voronoi layouts).
+    Smaller blocks hold fewer grids and segments each, so a point needs fewer exact tests and a shorter
+    segment list for its near-boundary flag; a block at most four mean segment lengths wide keeps that list
+    to a handful of segments even where boundaries have a vertex every few metres.
+
+    Memory estimate: each boundary is shared by two grids, so the lines are half the ring length; lines of
+    total length L, widened by the band w, meet ≈ L·(4/π)·(1 + w/k)/k blocks of side k (random orientation),
+    and a block is mixed unless none reaches it (Poisson: 1 - e^-λ). A block costs 4 bytes; a mixed one k²
+    fine codes of a byte and ≈ 24 + 2k bytes of groups and segment lists (measured on Voronoi layouts).
     """
 
     def cost(k: int) -> float:
@@ -131,8 +139,9 @@ def _block_side(fine_cells: int, length_cells: float, reach_cells: float) -> int
         lines_per_block = length_cells / 2 * 4 / np.pi * (1 + (2 * reach_cells + 1) / k) / k / blocks
         return 4 * blocks + blocks * -np.expm1(-lines_per_block) * (k * k + 24 + 2 * k)
 
-    costs = {k: cost(k) for k in _BLOCK_SIDES}
-    return min(k for k in _BLOCK_SIDES if costs[k] <= 1.25 * min(costs.values()))
+    sides = [k for k in _BLOCK_SIDES if k <= 4 * length_cells / max(n_segments, 1)] or [_BLOCK_SIDES[0]]
+    costs = {k: cost(k) for k in sides}
+    return min(k for k in sides if costs[k] <= 1.25 * min(costs.values()))
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,7 @@ def _assemble(frame: Frame, blocks: np.ndarray, parts: list, vx: np.ndarray, vy:
     fine, group_count, group_grid, seg_count, seg_vertex = (list(p) for p in zip(*parts))
     k = frame.k
     return LookupRaster(
-        frame.x0, frame.y0, frame.dx, frame.dy, k, frame.ncols, frame.nrows, blocks,
+        frame.x0, frame.y0, frame.dx, frame.dy, k.bit_length() - 1, frame.ncols, frame.nrows, blocks,
         np.concatenate(fine) if fine else np.zeros((0, k * k), dtype=np.uint8),
         _offsets(group_count), np.concatenate(group_grid), _offsets(seg_count), np.concatenate(seg_vertex),
         vx, vy,
