@@ -20,6 +20,7 @@ from geo.grid_raster import (
 _EPS_DEG = 1e-9  # widen piece boxes by ~0.1 mm against rounding in the interpolated piece ends
 _MAX_FINE_CELLS = 1 << 27  # ≈ 134 M fine cells (13,000 km² at 10 m); the cell grows beyond that
 _STRIP_CELLS = 1 << 20  # fine cells per strip, bounding the build's temporary arrays
+_CHUNK_PIECES = 1 << 16  # segment pieces per chunk, bounding them where boundaries are dense
 _BLOCK_SIDES = (2, 4, 8, 16, 32)  # fine cells per block side to choose from
 _NONE = np.iinfo(np.int32).max
 
@@ -273,11 +274,30 @@ def _scanline_cover(segs: Segments, frame: Frame, a: int, b: int) -> tuple[np.nd
 
 
 def _cells_near_pieces(segs: Segments, frame: Frame, a: int, b: int, reach_x: float, reach_y: float):
-    """(strip cell, segment) for every fine cell in rows [a, b) within reach of a segment, by short pieces."""
+    """(strip cell, segment) for every fine cell in rows [a, b) within reach of a segment, by short pieces.
+
+    The segments go in chunks of about ``_CHUNK_PIECES`` pieces, so the temporary arrays stay small where
+    boundaries are dense; a (cell, segment) pair comes from one chunk only, so the chunks need no merging.
+    """
+    n_pieces = np.maximum(
+        1, np.ceil(np.maximum(np.abs(segs.x2 - segs.x1) / frame.dx, np.abs(segs.y2 - segs.y1) / frame.dy))
+    ).astype(np.int64)
+    total = np.cumsum(n_pieces)
+    cuts = np.searchsorted(total, np.arange(_CHUNK_PIECES, total[-1] if total.size else 0, _CHUNK_PIECES))
+    bounds = np.unique(np.r_[0, cuts, n_pieces.size])
+    cells, which = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for s0, s1 in zip(bounds[:-1], bounds[1:]):
+        ends = (segs.x1[s0:s1], segs.y1[s0:s1], segs.x2[s0:s1], segs.y2[s0:s1])
+        chunk_cells, chunk_segs = _cells_near_chunk(ends, n_pieces[s0:s1], frame, a, b, (reach_x, reach_y))
+        cells.append(chunk_cells)
+        which.append(chunk_segs + s0)
+    return np.concatenate(cells), np.concatenate(which)
+
+
+def _cells_near_chunk(ends, n_pieces: np.ndarray, frame: Frame, a: int, b: int, reach):
+    """(strip cell, segment within the chunk) pairs for one chunk of segments (see _cells_near_pieces)."""
     x0, y0, dx, dy, cols = frame.x0, frame.y0, frame.dx, frame.dy, frame.fine_cols
-    pad_x, pad_y = reach_x + _EPS_DEG, reach_y + _EPS_DEG
-    x1, y1, x2, y2 = segs.x1, segs.y1, segs.x2, segs.y2
-    n_pieces = np.maximum(1, np.ceil(np.maximum(np.abs(x2 - x1) / dx, np.abs(y2 - y1) / dy))).astype(np.int64)
+    (x1, y1, x2, y2), pad_x, pad_y = ends, reach[0] + _EPS_DEG, reach[1] + _EPS_DEG
     seg, j = _expand(np.zeros_like(n_pieces), n_pieces)
     t0, t1 = j / n_pieces[seg], (j + 1) / n_pieces[seg]
     xa, xb = _lerp(x1[seg], x2[seg], t0), _lerp(x1[seg], x2[seg], t1)
