@@ -112,7 +112,8 @@ class GridIndex:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the index's lookup arrays (the grids' GEOS structures come on top: ≈ 30 MB at 40,000)."""
+        """Bytes of the index's lookup arrays; the GEOS prepared grids and the metric STRtree come on top
+        (≈ 45 MB at 40,000 Voronoi grids)."""
         return self._raster.nbytes
 
     def _within_snap_box(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
