@@ -18,7 +18,7 @@ since sjoin has no snapping). Also prints the index build time and the latency o
 The city (bench/synthetic_city.py: 40,000 Voronoi grids over 80 × 80 km, smaller in the centre; points in
 400 clusters centred in random grids) prints
 
-    city build N=<grids> build_s=<s> block_side=<k> … arrays_mb=<MB> peak_rss_mb=<MB> retained_rss_mb=<MB>
+    city build N=<grids> build_s=<s> build_cpu_s=<s> block_side=<k> … peak_rss_mb=<MB> retained_rss_mb=<MB>
     city assign M=1000000 N=<grids> project_s=<s> sjoin_s=<s> ratio=<r> agree=<f> index_mb=<MB>
 
 index_mb (= peak_rss_mb) is how much the peak resident set size (VmHWM, reset through /proc/self/clear_refs)
@@ -26,6 +26,8 @@ grows while one GridIndex is built, measured in a fresh Python process that hold
 after glibc has handed its free memory back (malloc_trim): all the index costs a process at its worst —
 numpy arrays, GEOS prepared grids, the metric STRtree, build temporaries and allocator overhead. Linux only.
 retained_rss_mb is the same growth once the build is over; arrays_mb the bytes of the raster's own arrays.
+build_s is the median wall time of the builds, build_cpu_s their mean process CPU time (what the build
+takes on a quiet machine: it runs in one thread).
 """
 
 import argparse
@@ -165,10 +167,12 @@ def compare(index: GridIndex, grids: gpd.GeoDataFrame, lon, lat, runs: int) -> t
 
 def city_scenario(n_grids: int, runs: int) -> None:
     city = city_layout(n_grids)
+    cpu_start = time.process_time()
     build_s, index = median_time(functools.partial(GridIndex, city.grids), runs)
+    build_cpu_s = (time.process_time() - cpu_start) / runs  # the build is single-threaded
     memory = index_memory(n_grids)
     print(
-        f"city build N={city.grids.size} build_s={build_s:.2f} {raster_figures(index)} "
+        f"city build N={city.grids.size} build_s={build_s:.2f} build_cpu_s={build_cpu_s:.2f} {raster_figures(index)} "
         f"peak_rss_mb={memory['peak_mb']:.0f} retained_rss_mb={memory['retained_mb']:.0f}",
         flush=True,
     )

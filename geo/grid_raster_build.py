@@ -65,6 +65,8 @@ def build_raster(geoms: np.ndarray, cell_m: float, boundary_m: float, k: int | N
     strip_rows = max(1, _STRIP_CELLS // (frame.fine_cols * frame.k))
     parts, mixed_so_far = [], 0
     for row0, strip_segs in _segments_by_strip(segs, frame, strip_rows):
+        if strip_segs.owner.size == 0:  # no boundary reaches these rows, so no grid does: all OUTSIDE
+            continue
         row1 = min(row0 + strip_rows, frame.nrows)
         codes, part = _strip(strip_segs, frame, row0, row1, geoms.size, vx.size)
         mixed = codes == MIXED_BASE
@@ -123,11 +125,13 @@ def _frame(geoms: np.ndarray, segs: Segments, cell_m: float, boundary_m: float, 
 
 
 def _block_side(fine_cells: int, length_cells: float, n_segments: int, reach_cells: float) -> int:
-    """The smallest block side within 25 % of the fewest estimated bytes, and at most four segment lengths.
+    """The block side: small, for speed, as long as the raster stays near its smallest.
 
     Smaller blocks hold fewer grids and segments each, so a point needs fewer exact tests and a shorter
-    segment list for its near-boundary flag; a block at most four mean segment lengths wide keeps that list
-    to a handful of segments even where boundaries have a vertex every few metres.
+    segment list for its near-boundary flag. So: the smallest side within 25 % of the fewest estimated
+    bytes; and preferably at most four mean segment lengths, which keeps the lists to a handful of segments
+    where boundaries have a vertex every few metres — unless that would cost more than twice the fewest
+    bytes and 32 MB more (a few small grids far apart).
 
     Memory estimate: each boundary is shared by two grids, so the lines are half the ring length; lines of
     total length L, widened by the band w, meet ≈ L·(4/π)·(1 + w/k)/k blocks of side k (random orientation),
@@ -140,9 +144,16 @@ def _block_side(fine_cells: int, length_cells: float, n_segments: int, reach_cel
         lines_per_block = length_cells / 2 * 4 / np.pi * (1 + (2 * reach_cells + 1) / k) / k / blocks
         return 4 * blocks + blocks * -np.expm1(-lines_per_block) * (k * k + 24 + 2 * k)
 
-    sides = [k for k in _BLOCK_SIDES if k <= 4 * length_cells / max(n_segments, 1)] or [_BLOCK_SIDES[0]]
-    costs = {k: cost(k) for k in sides}
-    return min(k for k in sides if costs[k] <= 1.25 * min(costs.values()))
+    def smallest_near_best(sides: list[int]) -> int:
+        best = min(costs[k] for k in sides)
+        return min(k for k in sides if costs[k] <= 1.25 * best)
+
+    costs = {k: cost(k) for k in _BLOCK_SIDES}
+    fewest = min(costs.values())
+    short = smallest_near_best([k for k in _BLOCK_SIDES if k <= 4 * length_cells / max(n_segments, 1)] or [2])
+    if costs[short] <= max(2 * fewest, fewest + (32 << 20)):
+        return short
+    return smallest_near_best(list(_BLOCK_SIDES))
 
 
 @dataclass(frozen=True)
@@ -150,8 +161,8 @@ class StripCells:
     """What the scanline and the boundary pieces found for each fine cell of one strip."""
 
     label: np.ndarray  # int32: the lowest grid covering the cell's centre, or _NONE
-    ref: np.ndarray  # int32: the label, or for a crossing cell its lowest candidate grid
-    flags: np.ndarray  # BAND | CROSSING bits
+    first: np.ndarray  # int32: for a crossing cell, its lowest candidate grid
+    crossing: np.ndarray  # bool: a boundary passes through the cell
     band: np.ndarray  # bool: a boundary passes within reach
     cand_cells: np.ndarray  # (cell, grid) pairs: the candidates of crossing cells (touching grids and
     cand_grids: np.ndarray  # the grids covering the centre)
@@ -162,63 +173,67 @@ class StripCells:
 def _strip(segs: Segments, frame: Frame, row0: int, row1: int, n_grids: int, n_vertices: int):
     """Block codes of block rows [row0, row1) (mixed blocks as MIXED_BASE) and the mixed blocks' data."""
     cells = _strip_cells(segs, frame, row0 * frame.k, row1 * frame.k)
-    mixed = _by_block(cells.band, row1 - row0, frame).any(axis=1)
-    codes = np.where(mixed, MIXED_BASE, _by_block(cells.label, row1 - row0, frame)[:, 0])
+    shape = (row1 - row0, frame.k, frame.ncols, frame.k)  # block row, fine row, block column, fine column
+    mixed = cells.band.reshape(shape).any(axis=(1, 3)).ravel()
+    codes = np.where(mixed, MIXED_BASE, cells.label.reshape(shape)[:, 0, :, 0].ravel())
     codes[codes == _NONE] = OUTSIDE
-    part = _mixed_blocks(cells, segs, frame, np.flatnonzero(mixed), row1 - row0, (n_grids, n_vertices))
+    part = _mixed_blocks(cells, segs, frame, np.flatnonzero(mixed), (n_grids, n_vertices))
     return codes.astype(np.int32), part
 
 
 def _strip_cells(segs: Segments, frame: Frame, a: int, b: int) -> StripCells:
     """Covering grids, boundary contact and candidates of every fine cell in rows [a, b)."""
     cover_cells, cover_grids = _scanline_cover(segs, frame, a, b)
-    touch_cells, touch_segs = _cells_near_pieces(segs, frame, a, b, 0.0, 0.0)
-    band_cells, band_segs = _cells_near_pieces(segs, frame, a, b, frame.reach_x, frame.reach_y)
+    band_cells, band_segs, touches = _cells_near_pieces(segs, frame, a, b)
+    touch_cells, touch_segs = band_cells[touches], band_segs[touches]
     n_cells = (b - a) * frame.fine_cols
     label = np.full(n_cells, _NONE, dtype=np.int32)
     np.minimum.at(label, cover_cells, cover_grids)
     crossing = np.zeros(n_cells, dtype=bool)
     crossing[touch_cells] = True
-    band = crossing.copy()
-    band[band_cells] = True
+    band = np.zeros(n_cells, dtype=bool)
+    band[band_cells] = True  # touching cells are among them: a piece's own box lies in its widened one
     in_crossing = crossing[cover_cells]
     cand_cells = np.concatenate([touch_cells, cover_cells[in_crossing]])
     cand_grids = np.concatenate([segs.owner[touch_segs], cover_grids[in_crossing]])
     first = np.full(n_cells, _NONE, dtype=np.int32)
     np.minimum.at(first, cand_cells, cand_grids)
-    flags = band * BAND + crossing * CROSSING
-    return StripCells(
-        label, np.where(crossing, first, label), flags, band, cand_cells, cand_grids, band_cells, band_segs
-    )
+    return StripCells(label, first, crossing, band, cand_cells, cand_grids, band_cells, band_segs)
 
 
-def _mixed_blocks(cells: StripCells, segs: Segments, frame: Frame, mixed_ids, block_rows: int, sizes):
+def _mixed_blocks(cells: StripCells, segs: Segments, frame: Frame, mixed_ids: np.ndarray, sizes):
     """The mixed blocks' fine codes, their groups (grids, ascending) and each group's segments within reach.
 
     A block's groups are every grid a fine cell of it refers to, every candidate of its crossing cells and
     every owner of a segment within reach of its band cells.
     """
     (n_grids, n_vertices), k, cols = sizes, frame.k, frame.fine_cols
-    mixed_of_block = np.full(block_rows * frame.ncols, -1, dtype=np.int64)
+    mixed_of_block = np.full(cells.band.size // (k * k), -1, dtype=np.int64)
     mixed_of_block[mixed_ids] = np.arange(mixed_ids.size)
 
     def key(cells_: np.ndarray, grids: np.ndarray) -> np.ndarray:  # (mixed block, grid) as one sortable int64
-        return mixed_of_block[(cells_ // cols // k) * frame.ncols + cells_ % cols // k] * n_grids + grids
+        row, col = np.divmod(cells_, cols)
+        shift = k.bit_length() - 1
+        return mixed_of_block[(row >> shift) * frame.ncols + (col >> shift)] * n_grids + grids
 
-    ref = _by_block(cells.ref, block_rows, frame)[mixed_ids]
+    block_row, block_col = np.divmod(mixed_ids, frame.ncols)
+    within = (np.arange(k)[:, None] * cols + np.arange(k)).ravel()  # a block's cells, row-major
+    fine_cells = (block_row * (k * cols) + block_col * k)[:, None] + within
+    crossing = cells.crossing[fine_cells]
+    ref = np.where(crossing, cells.first[fine_cells], cells.label[fine_cells])
     has_ref = ref != _NONE
     ref_keys = np.flatnonzero(has_ref) // (k * k) * n_grids + ref[has_ref]
     band_keys = key(cells.band_cells, segs.owner[cells.band_segs])
     group_keys = _sorted_unique(
-        np.concatenate([ref_keys, key(cells.cand_cells, cells.cand_grids), band_keys])
+        np.concatenate([_run_heads(ref_keys), key(cells.cand_cells, cells.cand_grids), _run_heads(band_keys)])
     )
     group_start = np.searchsorted(group_keys, np.arange(mixed_ids.size + 1) * n_grids)
     local = np.zeros(ref.shape, dtype=np.int64)
-    local[has_ref] = np.searchsorted(group_keys, ref_keys) + 1 - group_start[ref_keys // n_grids]
-    fine = (local << GROUP_SHIFT) | _by_block(cells.flags, block_rows, frame)[mixed_ids]
-    seg_keys = _sorted_unique(
-        np.searchsorted(group_keys, band_keys) * n_vertices + segs.vertex[cells.band_segs]
-    )
+    local[has_ref] = _searchsorted_runs(group_keys, ref_keys) + 1 - group_start[ref_keys // n_grids]
+    flags = np.where(cells.band[fine_cells], BAND, 0) | np.where(crossing, CROSSING, 0)
+    fine = (local << GROUP_SHIFT) | flags
+    seg_keys = _searchsorted_runs(group_keys, band_keys) * n_vertices + segs.vertex[cells.band_segs]
+    seg_keys = _sorted_unique(_run_heads(seg_keys))
     return (
         fine.astype(np.min_scalar_type(int(fine.max(initial=0)))),
         np.diff(group_start),
@@ -228,10 +243,17 @@ def _mixed_blocks(cells: StripCells, segs: Segments, frame: Frame, mixed_ids, bl
     )
 
 
-def _by_block(values: np.ndarray, block_rows: int, frame: Frame) -> np.ndarray:
-    """A strip's per-fine-cell values as (block, k * k), blocks row-major, fine cells row-major in each."""
-    k = frame.k
-    return values.reshape(block_rows, k, frame.ncols, k).transpose(0, 2, 1, 3).reshape(-1, k * k)
+def _run_heads(values: np.ndarray) -> np.ndarray:
+    """The first of each run of equal neighbours: a cheap first pass before a sort-based deduplication."""
+    return values[np.r_[True, values[1:] != values[:-1]]] if values.size else values
+
+
+def _searchsorted_runs(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(keys, values)``, searched once per run of equal neighbouring values."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    heads = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    return np.repeat(np.searchsorted(keys, values[heads]), np.diff(np.r_[heads, values.size]))
 
 
 def _assemble(frame: Frame, blocks: np.ndarray, parts: list, vx: np.ndarray, vy: np.ndarray) -> LookupRaster:
@@ -273,11 +295,13 @@ def _scanline_cover(segs: Segments, frame: Frame, a: int, b: int) -> tuple[np.nd
     return (row[span] - a) * frame.fine_cols + col, grid[span]
 
 
-def _cells_near_pieces(segs: Segments, frame: Frame, a: int, b: int, reach_x: float, reach_y: float):
-    """(strip cell, segment) for every fine cell in rows [a, b) within reach of a segment, by short pieces.
+def _cells_near_pieces(segs: Segments, frame: Frame, a: int, b: int):
+    """(strip cell, segment, touches) for every fine cell in rows [a, b) within reach of a segment.
 
-    The segments go in chunks of about ``_CHUNK_PIECES`` pieces, so the temporary arrays stay small where
-    boundaries are dense; a (cell, segment) pair comes from one chunk only, so the chunks need no merging.
+    Found through pieces of each segment at most one cell long; ``touches`` marks the cells the piece itself
+    passes through (within ~0.1 mm). A pair may come more than once (neighbouring pieces share cells); the
+    callers only mark cells or deduplicate keys. The segments go in chunks of about ``_CHUNK_PIECES`` pieces,
+    so the temporary arrays stay small where boundaries are dense.
     """
     n_pieces = np.maximum(
         1, np.ceil(np.maximum(np.abs(segs.x2 - segs.x1) / frame.dx, np.abs(segs.y2 - segs.y1) / frame.dy))
@@ -285,33 +309,38 @@ def _cells_near_pieces(segs: Segments, frame: Frame, a: int, b: int, reach_x: fl
     total = np.cumsum(n_pieces)
     cuts = np.searchsorted(total, np.arange(_CHUNK_PIECES, total[-1] if total.size else 0, _CHUNK_PIECES))
     bounds = np.unique(np.r_[0, cuts, n_pieces.size])
-    cells, which = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    parts = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool))]
     for s0, s1 in zip(bounds[:-1], bounds[1:]):
         ends = (segs.x1[s0:s1], segs.y1[s0:s1], segs.x2[s0:s1], segs.y2[s0:s1])
-        chunk_cells, chunk_segs = _cells_near_chunk(ends, n_pieces[s0:s1], frame, a, b, (reach_x, reach_y))
-        cells.append(chunk_cells)
-        which.append(chunk_segs + s0)
-    return np.concatenate(cells), np.concatenate(which)
+        cells, seg, touches = _cells_near_chunk(ends, n_pieces[s0:s1], frame, a, b)
+        parts.append((cells, seg + s0, touches))
+    return tuple(np.concatenate(column) for column in zip(*parts))
 
 
-def _cells_near_chunk(ends, n_pieces: np.ndarray, frame: Frame, a: int, b: int, reach):
-    """(strip cell, segment within the chunk) pairs for one chunk of segments (see _cells_near_pieces)."""
+def _cells_near_chunk(ends, n_pieces: np.ndarray, frame: Frame, a: int, b: int):
+    """(strip cell, segment within the chunk, touches) for one chunk of segments (see _cells_near_pieces)."""
     x0, y0, dx, dy, cols = frame.x0, frame.y0, frame.dx, frame.dy, frame.fine_cols
-    (x1, y1, x2, y2), pad_x, pad_y = ends, reach[0] + _EPS_DEG, reach[1] + _EPS_DEG
+    x1, y1, x2, y2 = ends
     seg, j = _expand(np.zeros_like(n_pieces), n_pieces)
     t0, t1 = j / n_pieces[seg], (j + 1) / n_pieces[seg]
     xa, xb = _lerp(x1[seg], x2[seg], t0), _lerp(x1[seg], x2[seg], t1)
     ya, yb = _lerp(y1[seg], y2[seg], t0), _lerp(y1[seg], y2[seg], t1)
-    ix0 = np.clip(np.floor((np.minimum(xa, xb) - pad_x - x0) / dx), 0, cols - 1).astype(np.int64)
-    ix1 = np.clip(np.floor((np.maximum(xa, xb) + pad_x - x0) / dx), 0, cols - 1).astype(np.int64)
-    iy0 = np.maximum(np.floor((np.minimum(ya, yb) - pad_y - y0) / dy), a).astype(np.int64)
-    iy1 = np.minimum(np.floor((np.maximum(ya, yb) + pad_y - y0) / dy), b - 1).astype(np.int64)
+    xlo, xhi, ylo, yhi = np.minimum(xa, xb), np.maximum(xa, xb), np.minimum(ya, yb), np.maximum(ya, yb)
+    pad_x, pad_y = frame.reach_x + _EPS_DEG, frame.reach_y + _EPS_DEG
+    ix0 = np.clip(np.floor((xlo - pad_x - x0) / dx), 0, cols - 1).astype(np.int64)
+    ix1 = np.clip(np.floor((xhi + pad_x - x0) / dx), 0, cols - 1).astype(np.int64)
+    iy0 = np.maximum(np.floor((ylo - pad_y - y0) / dy), a).astype(np.int64)
+    iy1 = np.minimum(np.floor((yhi + pad_y - y0) / dy), b - 1).astype(np.int64)
     nx = ix1 - ix0 + 1
     piece, flat = _expand(np.zeros_like(nx), nx * np.maximum(iy1 - iy0 + 1, 0))
-    cells = (iy0[piece] - a + flat // nx[piece]) * cols + ix0[piece] + flat % nx[piece]
-    n_segs = max(x1.size, 1)
-    key = _sorted_unique(cells * n_segs + seg[piece])
-    return key // n_segs, key % n_segs
+    ix, iy = ix0[piece] + flat % nx[piece], iy0[piece] + flat // nx[piece]
+    touches = (  # the piece's own box, widened by _EPS_DEG only: the same floors as a point on it gets
+        (ix >= np.floor((xlo - _EPS_DEG - x0) / dx)[piece])
+        & (ix <= np.floor((xhi + _EPS_DEG - x0) / dx)[piece])
+        & (iy >= np.floor((ylo - _EPS_DEG - y0) / dy)[piece])
+        & (iy <= np.floor((yhi + _EPS_DEG - y0) / dy)[piece])
+    )
+    return (iy - a) * cols + ix, seg[piece], touches
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
