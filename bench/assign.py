@@ -172,8 +172,9 @@ def city_scenario(n_grids: int, runs: int) -> None:
     build_cpu_s = (time.process_time() - cpu_start) / runs  # the build is single-threaded
     memory = index_memory(n_grids)
     print(
-        f"city build N={city.grids.size} build_s={build_s:.2f} build_cpu_s={build_cpu_s:.2f} {raster_figures(index)} "
-        f"peak_rss_mb={memory['peak_mb']:.0f} retained_rss_mb={memory['retained_mb']:.0f}",
+        f"city build N={city.grids.size} build_s={build_s:.2f} build_cpu_s={build_cpu_s:.2f} "
+        f"{raster_figures(index)} peak_rss_mb={memory['peak_mb']:.0f} "
+        f"retained_rss_mb={memory['retained_mb']:.0f}",
         flush=True,
     )
     m = 1_000_000
