@@ -1,7 +1,7 @@
 """Building the two-level lookup raster of :mod:`geo.grid_raster` from lon/lat (multi)polygons.
 
 The raster is built in horizontal strips of whole block rows, so the build holds dense per-cell arrays for one
-strip at a time (≈ 1 M fine cells) and keeps only the blocks a boundary comes near. In each strip:
+strip at a time (≈ 0.5 M fine cells) and keeps only the blocks a boundary comes near. In each strip:
 a scanline fill of fine cell centres (which grids cover each centre), an enumeration of the cells around
 short pieces of every ring segment (which cells a boundary touches, and which lie within ``boundary_m`` of
 one), then the mixed blocks' fine codes, groups and segment lists. All of it is vectorised numpy: no Python
@@ -19,7 +19,7 @@ from geo.grid_raster import (
 
 _EPS_DEG = 1e-9  # widen piece boxes by ~0.1 mm against rounding in the interpolated piece ends
 _MAX_FINE_CELLS = 1 << 27  # ≈ 134 M fine cells (13,000 km² at 10 m); the cell grows beyond that
-_STRIP_CELLS = 1 << 20  # fine cells per strip, bounding the build's temporary arrays
+_STRIP_CELLS = 1 << 19  # fine cells per strip, bounding the build's temporary arrays
 _CHUNK_PIECES = 1 << 16  # segment pieces per chunk, bounding them where boundaries are dense
 _BLOCK_SIDES = (2, 4, 8, 16, 32)  # fine cells per block side to choose from
 _NONE = np.iinfo(np.int32).max
