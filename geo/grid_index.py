@@ -23,7 +23,7 @@ fine cells only where a boundary comes near, so its memory follows the boundary 
 
 Caching: an index depends only on the grid geometries, their order and ``snap_m``/``boundary_m``/
 ``cell_m``/``metric_crs``; build one per grid layout version (≈ 0.2 s for 435 grids, ≈ 0.7 s for 10,000,
-≈ 6 s for 40,000 over 6,400 km²; its arrays ≈ 1.5 MB, 5 MB and 55 MB, see :attr:`GridIndex.nbytes`) and
+≈ 5 s for 40,000 over 6,400 km²; its arrays ≈ 1.4 MB, 5.6 MB and 53 MB, see :attr:`GridIndex.nbytes`) and
 reuse it — it is immutable and safe to share between threads. It holds a thread pool, so cache it as a
 resource (``st.cache_resource``), not as pickled data.
 

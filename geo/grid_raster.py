@@ -11,8 +11,9 @@ A block whose fine cells are all pure is itself pure and stores one int32: the l
 it, or ``OUTSIDE``. Only *mixed* blocks (those a boundary comes near) keep their fine cells, as small unsigned
 codes that point into the block's own short list of grids (its *groups*, ascending positions); each group
 lists the segments of its grid's boundary within reach of the block's band cells. So the memory grows with
-the boundary length and the number of grids, not with the area: a city of 40,000 grids over 6,400 km²
-needs ≈ 0.1 GB where one dense 10 m raster with per-cell lists needed ≈ 2 GB to build.
+the boundary length and the number of grids, not with the area: for 40,000 grids over 6,400 km² the arrays
+take ≈ 55 MB and the build peaks at ≈ 0.15 GB, where a dense 10 m raster with per-cell lists took ≈ 0.3 GB
+and peaked at ≈ 2 GB (bench/RESULTS.md).
 
 Why this is exact: points are mapped to fine cells with the same monotone float expression used to mark the
 cells every boundary piece touches, so a point lying on a boundary always lands in a crossing cell; a cell
