@@ -18,9 +18,10 @@ and peaked at ≈ 2 GB (bench/RESULTS.md).
 Why this is exact: points are mapped to fine cells with the same monotone float expression used to mark the
 cells every boundary piece touches, so a point lying on a boundary always lands in a crossing cell; a cell
 (or block) no boundary touches is a connected set with one membership, read at a fine cell's centre (at
-least half a cell from every boundary, so the scanline fill there is robust). A crossing cell's groups
-include every grid whose boundary touches it and every grid covering its centre, so testing them in
-ascending order finds the lowest covering grid. How it is built: :mod:`geo.grid_raster_build`.
+least half a cell from every boundary, so the scanline fill there is robust). A crossing cell's block
+lists every grid whose boundary touches the cell and every grid covering its centre, so testing the block's
+groups in ascending order, from the cell's lowest candidate, finds the lowest covering grid. How it is
+built: :mod:`geo.grid_raster_build`.
 """
 
 from dataclasses import dataclass, fields
