@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.rating_link_panel import show_rating_link
 from geo.config import LOCAL_TZ
 from geo.db.scope import OutOfScope
 from geo.domain.actors import Actor
@@ -79,6 +80,7 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
     _dispatches(story)
     _timeline(story)
     _actions(story, actor, options, route)
+    show_rating_link(story.case, actor)
 
 
 def _reveal(story: CaseStory, actor: Actor) -> None:

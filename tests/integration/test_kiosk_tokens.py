@@ -6,7 +6,13 @@ import pytest
 from cli import main
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
-from geo.usecases.accounts import AccountError, create_kiosk_token, kiosk_actor, list_kiosk_tokens, revoke_kiosk_token
+from geo.usecases.accounts import (
+    AccountError,
+    create_kiosk_token,
+    kiosk_actor,
+    list_kiosk_tokens,
+    revoke_kiosk_token,
+)
 from tests.integration.factories import T0
 
 ADMIN = Actor("管理员", Role.ADMIN)
