@@ -7,7 +7,7 @@ from geo.db.database import Database
 from geo.db.models import Case, Grid
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
-from tests.e2e.test_case_map_page import maps, open_page, sample_url  # noqa: F401
+from tests.e2e.test_case_map_page import open_page
 
 BUILDINGS_ZOOM = 16
 

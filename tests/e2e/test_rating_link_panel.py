@@ -10,7 +10,7 @@ from geo.db.models import Case
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
 from geo.usecases.case_actions import perform
-from tests.e2e.test_case_map_page import ANALYST, click_case, maps, open_page, sample_url  # noqa: F401
+from tests.e2e.test_case_map_page import ANALYST, click_case, open_page
 
 LINK_BOX = "case_map_rating_link"
 
