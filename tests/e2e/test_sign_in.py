@@ -115,3 +115,15 @@ def test_signing_out_ends_the_session_on_the_server(app):
     assert [b.label for b in at.button] == ["登录"]
     with database().session() as s:
         assert s.scalar(select(UserSession.end_reason)) == "sign_out"
+
+
+def test_a_signed_in_tab_whose_database_goes_away_says_so_instead_of_a_traceback(app, monkeypatch):
+    from dashboard.data import database
+
+    at = app("wang")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://gridgov:gridgov@127.0.0.1:1/nowhere")
+    database.clear()
+    at.run()
+    assert not at.exception
+    assert "数据库暂时无法连接" in at.warning[0].value
+    assert "127.0.0.1" not in "".join(w.value for w in at.warning)

@@ -21,7 +21,6 @@ from geo.usecases.rating_links import rating_token
 from tests.asgi_call import call
 from tests.integration.factories import add_case, add_departments_and_category
 
-NOW = datetime.now(UTC)
 ADMIN = Actor("管理员", Role.ADMIN)
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
@@ -37,9 +36,10 @@ def routes(db, monkeypatch):
 
 
 def _ticket(db) -> str:
+    now = datetime.now(UTC)  # the route checks the ticket against the real clock
     with db.transaction() as s:
-        add_user(s, "wang", "a long enough password", "supervisor", ADMIN, NOW)
-        return sessions.create(s, "wang", NOW, timedelta(hours=12)).ticket
+        add_user(s, "wang", "a long enough password", "supervisor", ADMIN, now)
+        return sessions.create(s, "wang", now, timedelta(hours=12)).ticket
 
 
 def test_a_ticket_becomes_an_httponly_cookie_and_the_browser_goes_back_to_its_page(routes):
@@ -53,7 +53,7 @@ def test_a_ticket_becomes_an_httponly_cookie_and_the_browser_goes_back_to_its_pa
     assert "Path=/" in cookie and 12 * 3600 - 600 < max_age <= 12 * 3600  # the session's remaining life
     token = cookie.split(";")[0].split("=", 1)[1]
     with db.session() as s:
-        assert sessions.resolve(s, NOW, timedelta(minutes=30), token=token).actor.name == "wang"
+        assert sessions.resolve(s, datetime.now(UTC), timedelta(minutes=30), token=token).actor.name == "wang"
 
 
 def test_a_replayed_ticket_sets_no_cookie(routes):
@@ -74,17 +74,18 @@ def test_adopt_never_redirects_off_the_site(routes, target):
 def closed_case(routes):
     """A closed case reported by a resident with a name and a phone; its rating link's path."""
     db, app = routes
+    now = datetime.now(UTC)
     with db.transaction() as s:
         _, category = add_departments_and_category(s)
-        case = add_case(s, category, reported_at=NOW - timedelta(hours=3))
+        case = add_case(s, category, reported_at=now - timedelta(hours=3))
         case.reporter_name, case.reporter_phone = "张三丰", "13800138000"
         case_id = case.id
     for action, params in (("accept", {"tier": Tier.COMMUNITY}), ("close", {})):
         with db.transaction() as s:
             perform(s, case_id, action, Actor("王主任", Role.SUPERVISOR), s.get(Case, case_id).version,
-                    NOW - timedelta(hours=1), **params)
+                    now - timedelta(hours=1), **params)
     with db.transaction() as s:
-        token = rating_token(s, case_id, NOW)
+        token = rating_token(s, case_id, now)
     return db, app, case_id, f"/rate/{token}"
 
 
