@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 
 from cli.users import add_user_parsers
 
@@ -33,14 +34,14 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
     db = _db()
     upgrade(db)
     try:
-        counts = load_sample(db)
+        counts = load_sample(db, ends_at=datetime.now(UTC))
     except DatabaseNotEmpty as exc:
         if args.if_empty:
             print(f"sample not loaded: {exc}")
             return 0
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print("loaded the sample district: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    print("loaded the sample district, its year ending now: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
     created = add_demo_accounts(db)
     print(f"demo accounts (password {demo_password()!r}): {', '.join(created)}")
     return 0

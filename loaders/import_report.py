@@ -23,6 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from loaders.import_messages import Msg, msg
+
 Status = Literal["ok", "needs_decision", "unusable", "applied"]
 Severity = Literal["error", "warning", "info"]
 
@@ -44,14 +46,18 @@ class Problem:
     """One thing wrong with the input.
 
     ``kind`` is a stable machine key (``invalid_geometry``, ``overlap``, ``bad_time``, …);
-    ``message`` is the plain sentence shown to the analyst, naming the bad value and what
-    would be accepted.
+    ``message`` is the plain English sentence, naming the bad value and what would be accepted;
+    ``msg`` + ``params`` are the same message as a catalogue key, for the page to translate.
     """
 
     kind: str
     message: str
     location: Location | None = None
     severity: Severity = "error"
+    msg: str = ""  # message key (loaders.import_messages), translated on the page as import_<msg>
+    params: dict[str, Any] = field(default_factory=dict)
+    count: int = 1  # rows or features this line stands for (grouped row problems)
+    rows: tuple[int, ...] = ()  # the first rows it stands for
 
     @property
     def row(self) -> int | None:
@@ -73,6 +79,13 @@ class Question:
     choices: list[tuple[str, str]] = field(default_factory=list)
     samples: dict[str, list[str]] = field(default_factory=dict)
     default: str | None = None
+    msg: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, message: Msg, choices: list[tuple[str, str]] | None = None, **more) -> Question:
+        """A question whose text is a catalogue message (English ``text``, ``msg`` + ``params`` for the page)."""
+        return cls(key, message.text, choices or [], msg=message.key, params=message.params, **more)
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,13 @@ class Detection:
     value: str | None
     evidence: str
     certain: bool = True
+    msg: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, value: str | None, evidence: Msg, certain: bool = True) -> Detection:
+        """A detection whose evidence is a catalogue message."""
+        return cls(value, evidence.text, certain, evidence.key, evidence.params)
 
 
 @dataclass
@@ -92,6 +112,7 @@ class ImportReport:
     kind: str
     encoding: Detection | None = None
     crs: Detection | None = None
+    datum: Detection | None = None
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     diff: dict[str, Any] = field(default_factory=dict)
@@ -106,7 +127,7 @@ class ImportReport:
     def problem(
         self,
         kind: str,
-        message: str,
+        message: str | Msg,
         *,
         severity: Severity = "error",
         location: Location | None = None,
@@ -114,11 +135,15 @@ class ImportReport:
         lat: float | None = None,
         row: int | None = None,
         feature: str | None = None,
+        count: int = 1,
+        rows: tuple[int, ...] = (),
     ) -> Problem:
         """Record a problem (convenience: pass lon/lat/row/feature instead of a Location)."""
         if location is None and any(v is not None for v in (lon, lat, row, feature)):
             location = Location(lon=lon, lat=lat, row=row, feature=feature)
-        item = Problem(kind=kind, message=message, location=location, severity=severity)
+        key, params = (message.key, message.params) if isinstance(message, Msg) else ("", {})
+        item = Problem(kind=kind, message=str(message), location=location, severity=severity, msg=key,
+                       params=params, count=count, rows=tuple(rows))
         self.problems.append(item)
         return item
 
@@ -127,7 +152,7 @@ class ImportReport:
         if all(q.key != question.key for q in self.questions):
             self.questions.append(question)
 
-    def fail(self, kind: str, message: str) -> ImportReport:
+    def fail(self, kind: str, message: str | Msg) -> ImportReport:
         """Mark the input unusable with one error problem; returns self for ``return report.fail(...)``."""
         self.problem(kind, message, severity="error")
         self.status = "unusable"
@@ -192,4 +217,4 @@ def exit_code(status: str) -> int:
 def unusable(source: str, kind: str, error: BaseException) -> ImportReport:
     """Turn any unexpected error at an entry point into an 'unusable' report naming it."""
     report = ImportReport(source=source, kind=kind)
-    return report.fail("error", f"Cannot use the input: {type(error).__name__}: {error}")
+    return report.fail("error", msg("cannot_use", error=type(error).__name__, detail=str(error)))

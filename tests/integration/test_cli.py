@@ -19,8 +19,8 @@ def test_init_db_reports_the_revision(cli, capsys):
 
     from geo.db.schema import alembic_config
 
-    assert main(["init-db"]) == 0
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert main(["init-db"]) == 0
     assert f"database ready at revision {head}" in capsys.readouterr().out
 
 

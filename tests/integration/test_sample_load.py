@@ -50,3 +50,17 @@ def test_stage_timestamps_are_in_order(sample_db, table):
         else:
             bad = s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.at.is_(None)))
     assert bad == 0
+
+
+def test_territory_dispatches_go_to_the_office_of_the_cases_own_street(sample_db):
+    from geo.db.models import CaseDispatch, Community, Department
+
+    with sample_db.session() as s:
+        rows = s.execute(select(Department.street_id, Community.street_id)
+                         .join(CaseDispatch, CaseDispatch.department_id == Department.id)
+                         .join(Case, Case.id == CaseDispatch.case_id).join(Grid, Grid.id == Case.grid_id)
+                         .join(Community, Community.id == Grid.community_id)
+                         .where(Department.street_id.is_not(None))).all()
+        placeholders = s.scalar(select(func.count()).select_from(Department).where(Department.code == "STREET"))
+    assert len(rows) > 2000 and placeholders == 0
+    assert all(office == own for office, own in rows)
