@@ -40,6 +40,7 @@ from starlette.applications import Starlette
 
 from dashboard.errors import page_error
 from dashboard.rating_page import routes as rating_routes
+from dashboard.session_routes import enable_cookies
 from dashboard.session_routes import routes as session_routes
 
 APP_SCRIPT = Path(__file__).resolve().with_name("app.py")
@@ -91,6 +92,7 @@ def load_api():
 def create_app(api="auto") -> GridGovApp:
     """The whole server as one ASGI app; ``api`` None leaves the API out, "auto" loads it if installed."""
     streamlit_app = st.App(APP_SCRIPT, routes=[*session_routes(), *rating_routes()], on_script_error=page_error)
+    enable_cookies()
     return GridGovApp(streamlit_app, load_api() if api == "auto" else api)
 
 

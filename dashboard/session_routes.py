@@ -27,9 +27,12 @@ _state = {"mounted": False}
 
 
 def routes() -> list[Route]:
-    """The routes for dashboard/asgi.py; mounting them lets the sign-in page use the cookie."""
-    _state["mounted"] = True
     return [Route(ADOPT_PATH, adopt, methods=["GET"])]
+
+
+def enable_cookies() -> None:
+    """Called by dashboard/asgi.py once these routes are mounted in the server of this process."""
+    _state["mounted"] = True
 
 
 def cookies_enabled() -> bool:
