@@ -4,7 +4,7 @@ the Streamlit dashboard, our own small HTTP routes, and — when the ``api`` pac
 Who answers which path
 ----------------------
 - ``/open311/…``, ``/api/…``, ``/media/…`` (and ``/open311``, ``/api``): the API, when the package ``api``
-  exists. Exception: ``/media/<56 hex digits>[.ext]`` stays with Streamlit, which serves download buttons and
+  is installed beside ``dashboard`` (same parent directory). Exception: ``/media/<56 hex digits>[.ext]`` stays with Streamlit, which serves download buttons and
   images there (its media ids are sha224 hex digests) — the API must not use such names.
 - everything else: Streamlit (``st.App`` on dashboard/app.py) with our routes in front of its own:
   ``/auth/adopt`` (session cookie after sign-in, dashboard/session_routes.py) and ``/rate/<token>`` (residents'
@@ -44,6 +44,7 @@ from dashboard.session_routes import enable_cookies
 from dashboard.session_routes import routes as session_routes
 
 APP_SCRIPT = Path(__file__).resolve().with_name("app.py")
+ROOT = APP_SCRIPT.parents[1]  # where the dashboard, geo and api packages live
 API_PREFIXES = ("/open311/", "/api/", "/media/")
 #: Streamlit's own media files (download buttons, images): /media/<sha224 hex>.<ext>
 STREAMLIT_MEDIA = re.compile(r"^/media/[0-9a-f]{56}(\.[A-Za-z0-9]+)?$")
@@ -82,9 +83,11 @@ class GridGovApp:
 
 
 def load_api():
-    """The API app if the ``api`` package is installed, else None (an API that fails to build stops us).
-    Found by name: the dashboard never imports the API's code."""
-    if importlib.util.find_spec("api") is None or importlib.util.find_spec("api.app") is None:
+    """The API app if GridGov's ``api`` package is installed beside this dashboard, else None (an API that
+    fails to build stops us). Found by name — the dashboard never imports the API's code — and only next to
+    the dashboard package: "api" is a common name, and another project's must never be served."""
+    spec = importlib.util.find_spec("api")
+    if spec is None or spec.origin is None or Path(spec.origin).resolve().parents[1] != ROOT:
         return None
     return importlib.import_module("api.app").create_app()
 

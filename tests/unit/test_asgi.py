@@ -2,6 +2,7 @@
 contract the API package plugs into."""
 
 import asyncio
+import sys
 from contextlib import asynccontextmanager
 
 import pytest
@@ -80,3 +81,31 @@ def test_one_lifespan_starts_streamlit_then_the_api_and_stops_them_in_reverse():
 
     assert asyncio.run(run()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert events == [("streamlit", "start"), ("api", "start"), ("api", "stop"), ("streamlit", "stop")]
+
+
+def test_an_api_package_from_elsewhere_on_the_path_is_not_served(tmp_path, monkeypatch):
+    from dashboard.asgi import load_api
+
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "__init__.py").write_text("")
+    (tmp_path / "api" / "app.py").write_text("def create_app():\n    raise AssertionError('not ours')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "api", raising=False)
+    assert load_api() is None
+
+
+def test_the_api_package_beside_the_dashboard_is_built_once_by_its_create_app(tmp_path, monkeypatch):
+    from dashboard import asgi
+
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "__init__.py").write_text("")
+    (tmp_path / "api" / "app.py").write_text("def create_app():\n    return 'the api'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("api", "api.app"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(asgi, "ROOT", tmp_path)
+    try:
+        assert asgi.load_api() == "the api"
+    finally:
+        for name in ("api.app", "api"):
+            sys.modules.pop(name, None)
