@@ -17,15 +17,14 @@ from geo.config import public_url, rating_link_days
 from geo.domain.actors import Actor
 from geo.domain.permissions import may
 from geo.domain.vocabulary import Status
-from geo.usecases.rating_links import rating_token
+from geo.usecases.rating_links import issue_rating_link
 
 
 def show_rating_link(case: dict, actor: Actor) -> None:
     """Draw the link and its QR code for a closed case, for those who may rate on the resident's behalf."""
     if case["status"] != Status.CLOSED or not may(actor.role, "rate"):
         return
-    with database().transaction() as session:
-        token = rating_token(session, case["id"], datetime.now(UTC))
+    token = issue_rating_link(database(), case["id"], datetime.now(UTC))
     if token is None:
         return
     url = f"{_site()}/rate/{token}"

@@ -26,7 +26,7 @@ from dashboard.session_routes import route_database
 from geo.config import LOCAL_TZ
 from geo.domain.vocabulary import Rating, Status
 from geo.domain.workflow import InvalidInput
-from geo.usecases.rating_links import MAX_COMMENT, LinkRefused, Problem, open_link, rate_by_link
+from geo.usecases.rating_links import MAX_COMMENT, LinkRefused, Problem, open_link, submit_rating
 
 MAX_BODY = 16 * 1024  # a rating and 500 characters of comment, url-encoded, with room to spare
 STATUS_CODES = {Problem.UNKNOWN: 404, Problem.EXPIRED: 410, Problem.USED: 409, Problem.NOT_OPEN: 409}
@@ -76,8 +76,7 @@ async def _body(request: Request) -> bytes | None:
 def _show(token: str, lang: str, problem_key: str | None = None, status: int = 200,
           chosen: str = "", comment: str = "") -> HTMLResponse:
     try:
-        with route_database().session() as session:
-            view = open_link(session, token, datetime.now(UTC))
+        view = route_database().read(open_link, token, datetime.now(UTC))
     except LinkRefused as refused:
         return _refused(refused.problem, lang)
     dates = {key: getattr(view, key).astimezone(_TZ).strftime("%Y-%m-%d %H:%M")
@@ -90,8 +89,7 @@ def _show(token: str, lang: str, problem_key: str | None = None, status: int = 2
 
 def _submit(token: str, lang: str, rating: str, comment: str) -> HTMLResponse:
     try:
-        with route_database().transaction() as session:
-            status = rate_by_link(session, token, rating, comment, datetime.now(UTC))
+        status = submit_rating(route_database(), token, rating, comment, datetime.now(UTC))
     except LinkRefused as refused:
         return _refused(refused.problem, lang)
     except InvalidInput:

@@ -65,8 +65,7 @@ def adopt(request: Request) -> Response:
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     response.headers["Cache-Control"] = "no-store"
     try:
-        with route_database().transaction() as session:
-            adopted = sessions.adopt(session, request.query_params.get("ticket", ""), now)
+        adopted = sessions.adopt_ticket(route_database(), request.query_params.get("ticket", ""), now)
     except DBAPIError:
         return response
     if adopted is not None:

@@ -9,8 +9,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.models import Case, Grid
-from geo.domain.vocabulary import OPEN_STATUSES
+from geo.domain.rules import rate_of
+from geo.read.layouts import LayoutView, active_layout_view
 from geo.read.metrics import case_figures
 
 
@@ -26,11 +28,11 @@ class Kpis:
 
     @property
     def closure_rate(self) -> float | None:
-        return self.closed / self.due if self.due else None
+        return rate_of("closure_rate", vars(self))
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
+        return rate_of("satisfaction_rate", vars(self))
 
 
 def district_kpis(session: Session, now: datetime, start: datetime | None = None,
@@ -47,12 +49,27 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     return Kpis(**{name: int(value) for name, value in session.execute(query).one()._mapping.items()})
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The overview page: the active layout, the district's KPIs and open cases per grid."""
+
+    layout: LayoutView
+    kpis: Kpis
+    open_by_grid: dict[int, int]
+
+
+def overview(session: Session, now: datetime) -> Overview:
+    """Everything the overview page shows, as of ``now``; NoActiveLayout without a grid layout."""
+    layout = active_layout_view(session)
+    return Overview(layout, district_kpis(session, now), open_cases_by_grid(session, layout.id))
+
+
 def open_cases_by_grid(session: Session, layout_id: int) -> dict[int, int]:
     """Open cases per grid id of the layout (grids with none are absent)."""
     rows = session.execute(
         select(Case.grid_id, func.count())
         .join(Grid, Grid.id == Case.grid_id)
-        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]))
+        .where(Grid.layout_id == layout_id, rules.is_open())
         .group_by(Case.grid_id)
     ).all()
     return {int(g): int(n) for g, n in rows}

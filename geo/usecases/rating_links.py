@@ -7,7 +7,8 @@ The token is ``<link id>.<signature>``: the signature is an HMAC-SHA256 of the l
 under the server secret (geo.config.secret_key), so the supervisor's panel can show the same link again (and
 print it as a QR code on the closing notice) while the database holds nothing that could forge one. Single
 use is a conditional UPDATE of ``used_at`` — the first statement of the rating transaction — so two
-submissions at once rate once.
+submissions at once rate once. Pages call ``issue_rating_link``, ``open_link`` (through Database.read) and
+``submit_rating``; the functions taking a Session run inside a caller's transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geo.config import rating_link_days, secret_key
+from geo.db.database import Database
 from geo.db.models import Case, RatingLink
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Rating, Role, Status
@@ -59,6 +61,18 @@ class LinkView:
     reported_at: datetime
     closed_at: datetime
     expires_at: datetime
+
+
+def issue_rating_link(db: Database, case_id: int, now: datetime) -> str | None:
+    """``rating_token`` in a transaction of its own (the case panel's one call)."""
+    with db.transaction() as session:
+        return rating_token(session, case_id, now)
+
+
+def submit_rating(db: Database, token: str, rating: str, comment: str, now: datetime) -> Status:
+    """``rate_by_link`` in a transaction of its own (the rating page's one call): all or nothing."""
+    with db.transaction() as session:
+        return rate_by_link(session, token, rating, comment, now)
 
 
 def rating_token(session: Session, case_id: int, now: datetime, secret: bytes | None = None,

@@ -12,7 +12,8 @@ The flow (the dashboard and the API's phone page use the same functions):
    session idle longer than the timeout resolves as TIMED_OUT; the caller ends it.
 4. ``touch`` records activity at most every TOUCH_EVERY, so a busy page does not write on every click.
 
-Callers own the transaction (``with db.transaction() as s``) and commit.
+The functions take a Session inside the caller's transaction; ``adopt_ticket(db, …)`` owns its transaction
+(the HTTP route's one call).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from geo.db.database import Database
 from geo.db.models import User, UserSession
 from geo.domain.actors import Actor
 from geo.usecases.accounts import actor_for
@@ -100,6 +102,12 @@ def adopt(session: Session, ticket: str, now: datetime) -> tuple[str, datetime] 
         .returning(UserSession.expires_at)
     ).first()
     return (token, found[0]) if found else None
+
+
+def adopt_ticket(db: Database, ticket: str, now: datetime) -> tuple[str, datetime] | None:
+    """``adopt`` in a transaction of its own."""
+    with db.transaction() as session:
+        return adopt(session, ticket, now)
 
 
 def resolve(session: Session, now: datetime, idle_timeout: timedelta, token: str | None = None,
