@@ -64,6 +64,8 @@ def adopt(request: Request) -> Response:
     now = datetime.now(UTC)
     response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
     response.headers["Cache-Control"] = "no-store"
+    if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+        return response  # only our own page sends the browser here: a link from elsewhere signs nobody in
     try:
         adopted = sessions.adopt_ticket(route_database(), request.query_params.get("ticket", ""), now)
     except DBAPIError:

@@ -63,6 +63,14 @@ def test_a_replayed_ticket_sets_no_cookie(routes):
     assert call(app, "GET", f"/auth/adopt?{query}").header("set-cookie") is None
 
 
+def test_a_ticket_sent_from_another_site_signs_nobody_in(routes):
+    """Login CSRF: a link on another site carrying someone's ticket must not sign this browser in."""
+    db, app = routes
+    query = urlencode({"ticket": _ticket(db), "next": "/"})
+    reply = call(app, "GET", f"/auth/adopt?{query}", headers={"sec-fetch-site": "cross-site"})
+    assert reply.status == 303 and reply.header("set-cookie") is None
+
+
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "", "x"])
 def test_adopt_never_redirects_off_the_site(routes, target):
     _, app = routes
