@@ -44,10 +44,10 @@ class PointsRule:
 
     def points_for(self, starts_at: datetime, ends_at: datetime, with_photo: bool) -> int:
         """Points one volunteer earns for completing a task planned from ``starts_at`` to ``ends_at``. Hours
-        are counted in started half hours (a 70-minute patrol counts 1.5 h)."""
+        are counted in started half hours (a 70-minute patrol counts 1.5 h); half points round up."""
         hours = max((ends_at - starts_at).total_seconds(), 0) / 3600
         counted = min(math.ceil(hours * 2) / 2, self.max_hours)
-        return self.base + round(self.per_hour * counted) + (self.photo_bonus if with_photo else 0)
+        return self.base + math.floor(self.per_hour * counted + 0.5) + (self.photo_bonus if with_photo else 0)
 
 
 def check_redemption(points: int, balance: int) -> None:
