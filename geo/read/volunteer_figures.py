@@ -96,7 +96,9 @@ def task_rows(session: Session, actor: Actor, start: datetime, end: datetime) ->
 def tasks_by(tasks: pd.DataFrame, level: str) -> pd.DataFrame:
     """Per community or street: published, open, done, turns, response_h_median (published → first
     volunteer), done_h_median (published → done)."""
-    hours = lambda a, b: (tasks[b] - tasks[a]).dt.total_seconds() / 3600  # noqa: E731
+    def hours(a: str, b: str) -> pd.Series:
+        return (tasks[b] - tasks[a]).dt.total_seconds() / 3600
+
     frame = tasks.assign(response_h=hours("created_at", "first_on"), done_h=hours("created_at", "done_at"),
                          is_open=tasks["status"] == TaskStatus.OPEN, is_done=tasks["status"] == TaskStatus.DONE)
     keys = ["street", "community"] if level == "community" else ["street"]

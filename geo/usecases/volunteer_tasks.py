@@ -148,7 +148,7 @@ def assign_volunteers(db: Database, task_id: int, volunteer_ids: list[int], acto
     with db.transaction() as session:
         require(actor, "manage_volunteers")
         task = require_task(session, actor, task_id)
-        ids = sorted(set(int(v) for v in volunteer_ids))
+        ids = sorted({int(v) for v in volunteer_ids})
         found = session.scalars(select(Volunteer).where(Volunteer.id.in_(ids))).all()
         wrong = sorted(set(ids) - {v.id for v in found if v.community_id == task.community_id and v.active})
         if wrong:

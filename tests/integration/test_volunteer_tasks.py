@@ -17,7 +17,13 @@ from geo.read.volunteer_tasks import eligible_cases, suggest_volunteers, task_ta
 from geo.read.volunteers import ledger
 from geo.usecases.volunteer_completion import Completion, complete
 from geo.usecases.volunteer_points import redeem
-from geo.usecases.volunteer_tasks import TaskDraft, assign_volunteers, close_case_of_task, publish_task, sign_up
+from geo.usecases.volunteer_tasks import (
+    TaskDraft,
+    assign_volunteers,
+    close_case_of_task,
+    publish_task,
+    sign_up,
+)
 from tests.integration.factories import T0, X0, Y0
 from tests.integration.volunteer_fixtures import WINDOW, make_forces
 from tests.photo_files import jpeg
