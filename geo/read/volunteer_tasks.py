@@ -159,3 +159,20 @@ def _load(now: datetime):
                       VolunteerAssignment.done_at >= now - timedelta(days=LOAD_DAYS)))
     return (select(VolunteerAssignment.volunteer_id, func.count().label("load")).where(recent)
             .group_by(VolunteerAssignment.volunteer_id).subquery())
+
+
+def community_tier_cases(session: Session, since: datetime) -> pd.DataFrame:
+    """Every community-tier case accepted since ``since`` with its community: number, status, community_code,
+    category code, class code, category name, lon, lat, address, accepted_at, closed_at — what a migration
+    or the sample links its volunteer tasks to."""
+    rows = session.execute(
+        select(Case.number, Case.status, Community.code, Category.code, Category.class_code, Category.name, Case.lon,
+               Case.lat, Case.address, Case.accepted_at, Case.closed_at)
+        .join(Grid, Grid.id == Case.grid_id).join(Community, Community.id == Grid.community_id)
+        .outerjoin(Category, Category.id == Case.category_id)
+        .where(Case.tier == Tier.COMMUNITY, Case.accepted_at >= since).order_by(Case.number)).all()
+    frame = pd.DataFrame(rows, columns=["number", "status", "community_code", "category_code", "class_code",
+                                        "category", "lon", "lat", "address", "accepted_at", "closed_at"])
+    for column in ("accepted_at", "closed_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame

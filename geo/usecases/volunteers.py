@@ -8,11 +8,11 @@ import math
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from geo.db.database import Database
-from geo.db.models import Community, Volunteer
+from geo.db.models import Community, User, Volunteer
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
 from geo.domain.vocabulary import Role
@@ -95,9 +95,19 @@ def give_account(db: Database, volunteer_id: int, username: str, password: str, 
         if volunteer.user_id is not None:
             raise VolunteerInputError(f"volunteer {volunteer_id} already has a sign-in")
         community = session.get(Community, volunteer.community_id)
-        user = add_user(session, username.strip(), password, Role.VOLUNTEER, actor, now,
-                        display_name=volunteer.name, binding=Binding(community=community.code))
-        volunteer.user_id = user.id
+        add_user(session, username.strip(), password, Role.VOLUNTEER, actor, now, display_name=volunteer.name,
+                 binding=Binding(community=community.code))
+        link_account(session, volunteer_id, username.strip())
+
+
+def link_account(session: Session, volunteer_id: int, username: str) -> None:
+    """Link a ``volunteer`` account to a registry row of the account's own community, in the caller's
+    transaction (give_account; the sample's demo account; a migration)."""
+    user = session.scalar(select(User).where(User.username == username))
+    volunteer = session.get(Volunteer, volunteer_id)
+    if user is None or user.role != Role.VOLUNTEER or volunteer is None or user.community_id != volunteer.community_id:
+        raise VolunteerInputError(f"{username!r} is not a volunteer account of volunteer {volunteer_id}'s community")
+    volunteer.user_id = user.id
 
 
 def set_active(db: Database, volunteer_id: int, active: bool, actor: Actor, now: datetime) -> None:
