@@ -23,6 +23,7 @@ PAGES = [
     ("hotspots.py", "hotspots", ":material/local_fire_department:", "view_district_metrics"),
     ("grid_load.py", "grid_load", ":material/grid_view:", "view_district_metrics"),
     ("department_load.py", "department_load", ":material/apartment:", "view_district_metrics"),
+    ("volunteers.py", "vol_page", ":material/volunteer_activism:", "view_volunteers"),
     ("upload_layers.py", "upload_layers", ":material/layers:", "upload"),
     ("upload_cases.py", "upload_cases", ":material/upload_file:", "upload"),
     ("big_screen.py", "big_screen", ":material/tv:", "view_district_metrics"),

@@ -175,3 +175,17 @@ def place_homes(session: Session, lon: np.ndarray, lat: np.ndarray, grid_codes: 
     known = out["grid_code"].isin(by_code.index)
     out.loc[known, "grid_community_id"] = by_code.loc[out.loc[known, "grid_code"], "community_id"].to_numpy()
     return out
+
+
+def grid_places(session: Session, actor: Actor) -> pd.DataFrame:
+    """code, name, community_id, lon, lat (a point inside the grid) of the active layout's grids in the
+    actor's scope: where a task of its own (a patrol, a campaign) can be placed."""
+    require(actor, "view_volunteers")
+    layout = active_layout(session)
+    rows = session.execute(select(Grid.code, Grid.name, Grid.community_id, Grid.geom)
+                           .where(Grid.layout_id == layout.id, community_condition(actor, Grid.community_id))
+                           .order_by(Grid.code)).all()
+    frame = pd.DataFrame(rows, columns=["code", "name", "community_id", "geom"])
+    points = shapely.point_on_surface(frame["geom"].to_numpy()) if len(frame) else np.array([])
+    return frame.drop(columns="geom").assign(lon=shapely.get_x(points) if len(frame) else [],
+                                             lat=shapely.get_y(points) if len(frame) else [])
