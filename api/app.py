@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from api import helpers, media, open311, page
+from api import helpers, media, open311, page, volunteers
 from api.context import Context
 from api.formats import errors, format_of
 from api.inputs import ApiError
@@ -44,7 +44,7 @@ def create_app(db: Database | None = None, store: MediaStore | None = None,
                                 limiter=RateLimiter(rate_per_minute or config.api_rate_per_minute()),
                                 intake=settings or default_settings(), jurisdiction=config.jurisdiction_id(),
                                 public_url=config.public_url())
-    for router in (open311.router, helpers.router, page.router, media.router):
+    for router in (open311.router, helpers.router, page.router, volunteers.router, media.router):
         app.include_router(router)
     _handlers(app)
     return app

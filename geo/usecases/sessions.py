@@ -30,9 +30,11 @@ from sqlalchemy.orm import Session
 from geo.db.database import Database
 from geo.db.models import User, UserSession
 from geo.domain.actors import Actor
-from geo.usecases.accounts import actor_for
+from geo.usecases.accounts import LockedOut, SignInFailed, actor_for, authenticate
 from geo.usecases.audit import record
 
+#: The HttpOnly cookie holding a browser's session token, for the whole site (dashboard and phone pages).
+COOKIE = "gridgov_session"
 #: How long the browser has to trade its ticket for the cookie (the redirect takes a fraction of a second).
 TICKET_TTL = timedelta(seconds=60)
 #: Activity is written at most this often per session (the idle timeout is counted in minutes).
@@ -159,3 +161,21 @@ def end_all_for_user(session: Session, user_id: int, now: datetime, reason: EndR
         .values(ended_at=now, end_reason=str(reason), ticket_hash=None)
     )
     return result.rowcount or 0
+
+
+def sign_in(db: Database, username: str, password: str, now: datetime,
+            max_age: timedelta) -> tuple[str, datetime, Actor]:
+    """Password → session → cookie token at once, for an HTTP page that sets the cookie itself (the phone
+    pages): (token, expiry, actor). The attempt is committed whether it succeeds or not (the failure count
+    and the lockout must persist); SignInFailed or LockedOut after that when it did not."""
+    refused: Exception | None = None
+    with db.transaction() as session:
+        try:
+            actor = authenticate(session, username, password, now)
+        except (SignInFailed, LockedOut) as exc:
+            refused = exc
+        else:
+            token, expires_at = adopt(session, create(session, username, now, max_age).ticket, now)
+    if refused is not None:
+        raise refused
+    return token, expires_at, actor
