@@ -52,10 +52,16 @@ def points_tab(actor: Actor) -> None:
                 st.rerun()
 
 
+@st.cache_data(ttl=120, show_spinner=False)
+def _month(url: str, actor: Actor, year: int, month: int) -> VolunteerMonth:
+    """The month's figures, kept two minutes (the load pages rerun on every click)."""
+    return database().read(volunteer_month, year, month, actor)
+
+
 def month_figures(actor: Actor, key: str, with_map: bool = True) -> None:
     """This month's community forces: per street, per community, the ranking, and the coverage map."""
     today = local_now()
-    month = database().read(volunteer_month, today.year, today.month, actor)
+    month = _month(database().url, actor, today.year, today.month)
     st.markdown(f"**{t('vol_by_street')}**")
     st.dataframe(month.streets, hide_index=True, key=f"{key}_streets", column_config=_figure_columns())
     left, right = st.columns([1.2, 1], gap="medium")
@@ -95,3 +101,13 @@ def _figure_columns() -> dict:
             "done": t("vol_col_done"), "turns": t("vol_col_turns"), "points": t("vol_col_points"), **hours}
 
 
+
+
+def ranking_section(actor: Actor, key: str) -> None:
+    """The month's volunteer points ranking per street (names masked), for the department load page."""
+    today = local_now()
+    st.subheader(t("vol_ranking"))
+    ranking = _month(database().url, actor, today.year, today.month).ranking
+    st.dataframe(ranking, hide_index=True, key=key, column_config={
+        "street": t("vol_col_street"), "rank": t("vol_col_rank"), "volunteer": t("vol_col_name"),
+        "community": t("vol_col_community"), "points": t("vol_col_points"), "tasks": t("vol_col_done")})

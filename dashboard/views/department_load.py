@@ -13,6 +13,7 @@ from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.tiles import rate_help
+from dashboard.volunteer_points_panel import ranking_section
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import DEPARTMENT_FIGURES, RANKINGS
 from loaders.exports import XLSX_MIME
@@ -115,3 +116,4 @@ e3.download_button(t("dl_notices_xlsx"), key="dl_notices_xlsx", mime=XLSX_MIME, 
 e4.download_button(t("dl_notices_csv"), key="dl_notices_csv", mime="text/csv", on_click="ignore",
                    file_name=f"督办单_{span}.csv", data=lambda: data.notices_files(url, actor, now, first, last)[1])
 
+ranking_section(actor, "dl_vol_ranking")

@@ -11,6 +11,7 @@ from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from dashboard.tiles import rate_help
+from dashboard.volunteer_points_panel import month_figures
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import GRID_FIGURES
 
@@ -119,3 +120,6 @@ if table_of == "grids":
 else:
     st.dataframe(load.members[["member", "grids", *GRID_FIGURES]], hide_index=True,
                  column_config={"member": t("hs_col_member"), "grids": t("gl_col_grids"), **figure_columns()})
+
+st.subheader(t("vol_section"))
+month_figures(actor, "gl_vol")

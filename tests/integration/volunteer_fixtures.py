@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from geo.db.database import Database
-from geo.db.models import Community, Grid, Street, User, Volunteer
+from geo.db.models import Community, Street, User, Volunteer
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role, Status
 from geo.usecases.accounts import Binding, add_user
