@@ -26,7 +26,8 @@ _S = {
     "status_active": ("进行中", "in progress"), "status_done": ("已完成", "done"),
     "kind_case": ("事件处置", "case"), "kind_patrol": ("巡查", "patrol"), "kind_campaign": ("活动", "campaign"),
     "kind_errand": ("帮办", "errand"),
-    "not_volunteer": ("该账号不是在册热心人，请联系社区。", "This account is not a registered volunteer: ask your community."),
+    "not_volunteer": ("该账号不是在册热心人，请联系社区。",
+                      "This account is not a registered volunteer: ask your community."),
 }
 _EN = {"elderly_care": "elderly care", "weekday_day": "weekday daytime", "weekday_evening": "weekday evening"}
 

@@ -23,7 +23,7 @@ from geo.usecases.volunteers import give_account, set_active
 from loaders.archive import ArchiveRefused, save_upload
 from loaders.volunteer_import import VolunteerImportSpec, register_one, run_volunteer_import
 
-SELECTED, REVEALED, UPLOAD = "vol_registry_selected", "vol_revealed", "vol_upload_path"
+REVEALED = "vol_revealed"  # (volunteer id, (name, phone)) of the last reveal, shown until another is picked
 
 
 def registry_tab(actor: Actor) -> None:
@@ -34,20 +34,21 @@ def registry_tab(actor: Actor) -> None:
         community = st.selectbox(t("vol_community"), [None, *names], key="vol_registry_community",
                                  format_func=lambda c: t("vol_all_communities") if c is None else names[c])
     table = database().read(volunteer_table, actor, community)
-    st.caption(t("vol_registry_count").format(n=len(table)) + " · " + t("vol_pick_volunteer"))
+    st.caption(t("vol_registry_count").format(n=len(table)))
     shown = table.assign(skills=table["skills"].map(lambda s: codes_text(s, "skill")),
                          availability=table["availability"].map(lambda s: codes_text(s, "avail")),
                          joined_at=local_times(table["joined_at"]).dt.date)
-    event = st.dataframe(shown.drop(columns=["id"]), hide_index=True, on_select="rerun", selection_mode="single-row",
-                         key="vol_registry_table", height=360, column_config={
-                             k: t(f"vol_col_{v}") for k, v in (
-                                 ("name", "name"), ("phone", "phone"), ("community", "community"),
-                                 ("street", "street"), ("skills", "skills"), ("availability", "availability"),
-                                 ("grid_code", "grid"), ("active", "active"), ("has_account", "account"),
-                                 ("tasks_done", "tasks_done"), ("balance", "balance"), ("joined_at", "joined"))})
-    rows = event.selection.rows if event else []
-    if rows:
-        _volunteer(table.iloc[rows[0]], actor)
+    st.dataframe(shown.drop(columns=["id"]), hide_index=True, key="vol_registry_table", height=360, column_config={
+        k: t(f"vol_col_{v}") for k, v in (
+            ("name", "name"), ("phone", "phone"), ("community", "community"), ("street", "street"),
+            ("skills", "skills"), ("availability", "availability"), ("grid_code", "grid"), ("active", "active"),
+            ("has_account", "account"), ("tasks_done", "tasks_done"), ("balance", "balance"),
+            ("joined_at", "joined"))})
+    labels = dict(zip(table["id"].astype(int), table["name"] + " · " + table["phone"] + " · " + table["community"]))
+    picked = st.selectbox(t("vol_pick_volunteer"), [None, *labels], key="vol_registry_pick",
+                          format_func=lambda v: "—" if v is None else labels[v])
+    if picked is not None:
+        _volunteer(table.set_index("id").loc[picked].rename(picked), actor)
     if may(actor.role, "manage_volunteers"):
         with st.expander(t("vol_add_one")):
             _add_form(actor)
@@ -56,7 +57,7 @@ def registry_tab(actor: Actor) -> None:
 
 
 def _volunteer(row: pd.Series, actor: Actor) -> None:
-    volunteer_id = int(row["id"])
+    volunteer_id = int(row.name)
     st.markdown(f"**{row['name']}** · {row['phone']} · {row['community']}")
     if may(actor.role, "reveal_personal") and st.button(t("vol_reveal"), key=f"vol_reveal_{volunteer_id}"):
         st.session_state[REVEALED] = (volunteer_id, reveal_volunteer(database(), volunteer_id, actor,

@@ -27,28 +27,33 @@ from geo.usecases.volunteer_tasks import (
     publish_task,
 )
 
-SELECTED = "vol_task_selected"
+SELECTED, PUBLISHED = "vol_task_selected", "vol_task_published"
 
 
 def tasks_tab(actor: Actor) -> None:
     if may(actor.role, "manage_volunteers"):
         with st.expander(t("vol_publish"), expanded=False):
             _publish_form(actor)
-    statuses = st.multiselect(t("vol_status_filter"), list(TaskStatus), default=[TaskStatus.OPEN],
+    statuses = st.multiselect(t("vol_status_filter"), list(TaskStatus), default=[TaskStatus.OPEN, TaskStatus.DONE],
                               format_func=lambda s: t(f"vol_status_{s}"), key="vol_task_status")
     table = database().read(task_table, actor, tuple(statuses))
-    st.caption(t("vol_pick_task"))
     shown = table.assign(kind=table["kind"].map(lambda k: t(f"vol_kind_{k}")),
                          status=table["status"].map(lambda s: t(f"vol_status_{s}")),
-                         starts_at=local_times(table["starts_at"]), ends_at=local_times(table["ends_at"]))
-    event = st.dataframe(shown.drop(columns=["id", "created_at"]), hide_index=True, on_select="rerun",
-                         selection_mode="single-row", key="vol_task_table", height=min(38 + 35 * len(shown), 420),
-                         column_config=_task_columns())
-    rows = event.selection.rows if event else []
-    if rows:
-        st.session_state[SELECTED] = int(table["id"].iloc[rows[0]])
-    if st.session_state.get(SELECTED) in set(table["id"]):
-        _task(st.session_state[SELECTED], actor)
+                         starts_at=local_times(table["starts_at"]), ends_at=local_times(table["ends_at"]),
+                         case_number=table["case_number"].fillna(""))
+    st.dataframe(shown.drop(columns=["id", "created_at"]), hide_index=True, key="vol_task_table",
+                 height=min(38 + 35 * len(shown), 420), column_config=_task_columns())
+    if table.empty:
+        return
+    labels = dict(zip(table["id"].astype(int), table["number"] + " · " + table["title"]))
+    published = table.loc[table["number"] == st.session_state.get(PUBLISHED), "id"]
+    if len(published):  # a task just published is the one shown
+        st.session_state[SELECTED] = int(published.iloc[0])
+        st.session_state.pop(PUBLISHED)
+    if st.session_state.get(SELECTED) not in labels:
+        st.session_state[SELECTED] = next(iter(labels))
+    task_id = st.selectbox(t("vol_pick_task"), list(labels), format_func=labels.get, key=SELECTED)
+    _task(task_id, actor)
 
 
 def _task_columns() -> dict:
@@ -81,9 +86,13 @@ def _publish_form(actor: Actor) -> None:
                          starts_at=starts, ends_at=starts + timedelta(hours=float(hours)), headcount=int(headcount),
                          skills=tuple(skills), case_id=draft.get("case_id"), community_id=draft.get("community_id"),
                          lon=draft.get("lon"), lat=draft.get("lat"), address=draft.get("address", ""))
-        if attempt(lambda: publish_task(database(), task, actor, datetime.now(UTC)),
-                   lambda number: t("vol_published").format(number=number)):
+        if attempt(lambda: publish_task(database(), task, actor, datetime.now(UTC)), _published):
             st.rerun()
+
+
+def _published(number: str) -> str:
+    st.session_state[PUBLISHED] = number
+    return t("vol_published").format(number=number)
 
 
 def _case_fields(actor: Actor) -> dict | None:
@@ -200,14 +209,17 @@ def _suggestions(task: dict, actor: Actor) -> None:
         return
     shown = ranked.assign(skills=ranked["skills"].map(lambda s: codes_text(s, "skill")),
                           distance_m=ranked["distance_m"].round())
-    event = st.dataframe(
-        shown[["name", "distance_m", "skills", "matched", "available", "load", "score"]], hide_index=True,
-        on_select="rerun", selection_mode="multi-row", key=f"vol_suggest_{task['id']}", column_config={
-            "name": t("vol_col_name"), "distance_m": st.column_config.NumberColumn(t("vol_col_distance"), format="%d"),
+    st.dataframe(
+        shown[["name", "phone", "distance_m", "skills", "matched", "available", "load", "score"]], hide_index=True,
+        key=f"vol_suggest_{task['id']}", column_config={
+            "name": t("vol_col_name"), "phone": t("vol_col_phone"),
+            "distance_m": st.column_config.NumberColumn(t("vol_col_distance"), format="%d"),
             "skills": t("vol_col_skills"), "matched": t("vol_col_skill_match"), "available": t("vol_col_available"),
             "load": t("vol_col_load"), "score": st.column_config.ProgressColumn(t("vol_col_score"), min_value=0.0,
                                                                               max_value=1.0, format="%.2f")})
-    chosen = [int(ranked["volunteer_id"].iloc[r]) for r in (event.selection.rows if event else [])]
+    labels = {int(v): f"{n} · {p} · {int(d) if d == d else '—'} m" for v, n, p, d in
+              zip(ranked["volunteer_id"], ranked["name"], ranked["phone"], ranked["distance_m"])}
+    chosen = st.multiselect(t("vol_choose"), list(labels), format_func=labels.get, key=f"vol_choose_{task['id']}")
     if st.button(t("vol_assign"), type="primary", disabled=not chosen, key=f"vol_assign_{task['id']}"):
         attempt(lambda: assign_volunteers(database(), task["id"], chosen, actor, datetime.now(UTC)),
                 lambda n: t("vol_assigned").format(n=n))

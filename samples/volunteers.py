@@ -37,15 +37,17 @@ LOADED_BY = "gridgov load-sample"
 SKILL_WEIGHTS = {Skill.PATROL: 25, Skill.MEDIATION: 15, Skill.ELDERLY_CARE: 15, Skill.ERRANDS: 12,
                  Skill.CLEANING: 10, Skill.PUBLICITY: 8, Skill.ELECTRICAL: 6, Skill.PLUMBING: 4, Skill.MEDICAL: 3,
                  Skill.LEGAL: 2}
-#: kind → (share, headcount range, hours range, [(title, skills)])
+#: kind → (share, headcount range, hours range, local start hours, [(title, skills)])
 KINDS = {
-    "patrol": (0.45, (2, 4), (1, 3), [("夜间巡查飞线充电", "patrol;electrical"), ("楼道堆物巡查", "patrol"),
-                                      ("消防通道巡查", "patrol")]),
-    "campaign": (0.2, (4, 12), (2, 4), [("环境清洁日", "cleaning"), ("政策宣传进楼栋", "publicity"),
-                                        ("义诊进社区", "medical"), ("睦邻集市志愿服务", "publicity;errands")]),
-    "errand": (0.35, (1, 2), (1, 2), [("为独居老人代购生活用品", "errands;elderly_care"),
-                                      ("陪同老人就医", "elderly_care"), ("帮办养老资格认证", "errands")]),
+    "patrol": (0.45, (2, 4), (1, 3), (9, 19, 20), [("夜间巡查飞线充电", "patrol;electrical"),
+                                                   ("楼道堆物巡查", "patrol"), ("消防通道巡查", "patrol")]),
+    "campaign": (0.2, (4, 12), (2, 4), (9, 14), [("环境清洁日", "cleaning"), ("政策宣传进楼栋", "publicity"),
+                                                 ("义诊进社区", "medical"), ("睦邻集市志愿服务", "publicity;errands")]),
+    "errand": (0.35, (1, 2), (1, 2), (9, 10, 14, 15), [("为独居老人代购生活用品", "errands;elderly_care"),
+                                                       ("陪同老人就医", "elderly_care"),
+                                                       ("帮办养老资格认证", "errands")]),
 }
+LOCAL = "Asia/Shanghai"  # the sample district's clock
 REDEMPTIONS = ["大米一袋（5 kg）@ 社区积分超市", "食用油一桶 @ 惠民粮油店", "洗衣液两瓶 @ 社区积分超市",
                "理发一次 @ 阿杰理发店", "鸡蛋两斤 @ 新华菜市场"]
 
@@ -81,7 +83,8 @@ def _volunteers(rng: np.random.Generator, sample_dir: Path, end: pd.Timestamp) -
     points = shapely.point_on_surface(buildings.geometry.to_numpy()[home])
     skills, kinds = list(SKILL_WEIGHTS), np.array(list(SKILL_WEIGHTS.values()), float)
     frame = pd.DataFrame({
-        "community_code": buildings["community_code"].to_numpy()[home], "grid_code": buildings["grid_code"].to_numpy()[home],
+        "community_code": buildings["community_code"].to_numpy()[home],
+        "grid_code": buildings["grid_code"].to_numpy()[home],
         "name": person_names(rng, N_VOLUNTEERS), "phone": _unique_phones(rng, N_VOLUNTEERS),
         "skills": [";".join(str(s) for s in rng.choice(skills, size=rng.integers(1, 4), replace=False,
                                                        p=kinds / kinds.sum())) for _ in range(N_VOLUNTEERS)],
@@ -110,12 +113,13 @@ def _own_tasks(rng: np.random.Generator, volunteers: pd.DataFrame, end: pd.Times
         ages = np.concatenate([rng.uniform(2, 365, count), rng.uniform(0.05, 1.5, 2)])
         for n, age in enumerate(ages):
             kind = str(rng.choice(list(KINDS), p=[k[0] for k in KINDS.values()]))
-            _, heads, hours, titles = KINDS[kind]
+            _, heads, hours, start_hours, titles = KINDS[kind]
             title, skills = titles[rng.integers(len(titles))]
             at = people.iloc[rng.integers(len(people))]
             created = (end - pd.Timedelta(days=float(age))).floor("min")
             lead = pd.Timedelta(hours=float(rng.uniform(3, 60)))
-            starts = (created + lead if n < count else end + lead).ceil("h")  # the last two lie ahead
+            starts = _at_local_hour(created + lead if n < count else end + lead,  # the last two lie ahead
+                                    int(rng.choice(start_hours)))
             rows.append({"community_code": community, "case_number": "", "kind": kind, "title": title,
                          "description": "", "lon": at["lon"], "lat": at["lat"], "address": "", "skills": skills,
                          "created_at": created, "starts_at": starts,
@@ -124,9 +128,18 @@ def _own_tasks(rng: np.random.Generator, volunteers: pd.DataFrame, end: pd.Times
     return pd.DataFrame(rows)
 
 
+def _at_local_hour(moment: pd.Timestamp, hour: int) -> pd.Timestamp:
+    """The first ``hour`` o'clock (district time) at or after ``moment``: patrols in the evening, errands in
+    office hours — as a community would schedule them."""
+    local = moment.tz_convert(LOCAL)
+    start = local.normalize() + pd.Timedelta(hours=hour)
+    return (start if start >= local else start + pd.Timedelta(days=1)).tz_convert("UTC")
+
+
 def _case_tasks(rng: np.random.Generator, cases: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Tasks for community-tier cases: a few closed ones per community, inside the case's own span (done
-    before the case closed), and one for every other case still open at triage."""
+    before the case closed), and one for each case still open at triage but the newest of each community
+    (which waits for the community to publish it: the demo's first step)."""
     closed = cases[cases["closed_at"].notna() & (cases["closed_at"] > cases["accepted_at"])]
     picked = closed.sample(frac=1.0, random_state=int(rng.integers(1 << 31))).groupby("community_code").head(
         CASE_TASKS_PER_COMMUNITY)
@@ -134,9 +147,11 @@ def _case_tasks(rng: np.random.Generator, cases: pd.DataFrame, end: pd.Timestamp
     done = pd.DataFrame({"created_at": picked["accepted_at"] + span * 0.05,
                          "starts_at": picked["accepted_at"] + span * 0.1, "ends_at": picked["accepted_at"] + span * 0.6,
                          "latest_done": picked["accepted_at"] + span * 0.8})
-    open_ = cases[cases["status"] == "accepted"].iloc[::2]
-    waiting = pd.DataFrame({"created_at": end - pd.Timedelta(hours=6), "starts_at": (end + pd.Timedelta(hours=18)).ceil("h"),
-                            "ends_at": (end + pd.Timedelta(hours=20)).ceil("h"), "latest_done": pd.NaT}, index=open_.index)
+    accepted = cases[cases["status"] == "accepted"].sort_values(["accepted_at", "number"])
+    open_ = accepted[accepted.duplicated("community_code", keep="last")]  # each community's newest waits
+    starts = _at_local_hour(end + pd.Timedelta(hours=12), 9)
+    waiting = pd.DataFrame({"created_at": end - pd.Timedelta(hours=6), "starts_at": starts,
+                            "ends_at": starts + pd.Timedelta(hours=2), "latest_done": pd.NaT}, index=open_.index)
     both, times = pd.concat([picked, open_]), pd.concat([done, waiting])
     return pd.DataFrame({
         "community_code": both["community_code"], "case_number": both["number"], "kind": "case",
@@ -150,7 +165,7 @@ def _case_tasks(rng: np.random.Generator, cases: pd.DataFrame, end: pd.Timestamp
 
 def _numbered(tasks: pd.DataFrame) -> pd.DataFrame:
     """VT + local date of publication + a sequence per day, as geo.usecases.volunteer_tasks numbers them."""
-    day = tasks["created_at"].dt.tz_convert("Asia/Shanghai").dt.strftime("%Y%m%d")
+    day = tasks["created_at"].dt.tz_convert(LOCAL).dt.strftime("%Y%m%d")
     sequence = tasks.groupby(day).cumcount() + 1
     return tasks.assign(number="VT" + day + sequence.map("{:06d}".format), created_by="sample:community")
 

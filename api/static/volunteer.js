@@ -9,7 +9,9 @@ const photos = {};  // task id -> downscaled JPEG blob
 
 function fmt(text, values) { return text.replace(/\{(\w+)\}/g, (_, k) => values[k]); }
 function say(text) { $("result").textContent = text; }
-function when(iso) { const d = new Date(iso); return `${d.getMonth() + 1}-${d.getDate()} ${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`; }
+// Times come with the district's offset (2026-12-01T09:00:00+08:00): shown as the district's clock reads them,
+// whatever the phone's own time zone.
+function when(iso) { return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`; }
 
 document.querySelectorAll("[data-s]").forEach((el) => { el.textContent = S[el.dataset.s]; });
 $("title").textContent = S.title;

@@ -26,7 +26,8 @@ _S = {
     "publish_button": ("发布", "Publish"), "published": ("已发布任务 {number}。", "Task {number} published."),
     # the list and one task
     "tasks": ("任务", "Tasks"), "status_filter": ("状态", "Status"),
-    "pick_task": ("点击一行查看任务、推荐热心人并指派。", "Click a row to see the task, suggested volunteers and assign."),
+    "pick_task": ("查看任务（推荐热心人、指派、办结）", "Task to open (suggestions, assigning, closing)"),
+    "choose": ("选择要指派的热心人（按推荐顺序）", "Volunteers to assign (in the suggested order)"),
     "col_number": ("编号", "Number"), "col_community": ("社区", "Community"), "col_kind": ("类型", "Kind"),
     "col_title": ("名称", "Title"), "col_case": ("事件", "Case"), "col_starts": ("开始", "Starts"),
     "col_ends": ("结束", "Ends"), "col_headcount": ("需要", "Needed"), "col_on_task": ("已报名", "On it"),
@@ -60,7 +61,7 @@ _S = {
     "col_phone": ("电话", "Phone"), "col_availability": ("服务时间", "Availability"), "col_active": ("在册", "Active"),
     "col_account": ("手机端账号", "Phone sign-in"), "col_tasks_done": ("完成任务", "Tasks done"),
     "col_balance": ("积分余额", "Balance"), "col_joined": ("登记时间", "Joined"), "col_street": ("街道", "Street"),
-    "pick_volunteer": ("点击一行查看该热心人。", "Click a row for that volunteer."),
+    "pick_volunteer": ("查看热心人", "Volunteer to open"),
     "reveal": ("查看完整姓名和电话", "Show the full name and phone"),
     "reveal_logged": ("本次查看已记入审计日志", "this reveal is recorded in the audit log"),
     "give_account": ("开通手机端账号", "Give a phone sign-in"), "username": ("用户名", "User name"),

@@ -27,7 +27,7 @@ from geo.db.models import (
 from geo.db.scope import case_condition, community_condition
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
-from geo.domain.personal_data import mask_contacts_in_text, mask_name
+from geo.domain.personal_data import mask_contacts_in_text, mask_name, mask_phone
 from geo.domain.vocabulary import Status, Tier
 from geo.domain.volunteer_match import MatchWeights, distances_m, rank_candidates
 from geo.domain.volunteers import AssignmentStatus, TaskStatus, joined, skills_for_category, split, task_slots
@@ -130,25 +130,25 @@ def eligible_cases(session: Session, actor: Actor) -> pd.DataFrame:
 
 def suggest_volunteers(session: Session, task_id: int, actor: Actor, now: datetime, limit: int = 20,
                        weights: MatchWeights = MatchWeights()) -> pd.DataFrame:
-    """Active volunteers of the task's community not on it yet, best first: volunteer_id, name (masked),
-    grid_code, skills, availability, load, distance_m, matched, skill_match, available, score."""
+    """Active volunteers of the task's community not on it yet, best first: volunteer_id, name and phone
+    (masked), grid_code, skills, availability, load, distance_m, matched, skill_match, available, score."""
     task = require_task(session, actor, task_id)
     on_task = select(VolunteerAssignment.volunteer_id).where(VolunteerAssignment.task_id == task.id)
     load = _load(now)
     rows = session.execute(
-        select(Volunteer.id, Volunteer.name, Volunteer.grid_code, Volunteer.lon, Volunteer.lat, Volunteer.skills,
-               Volunteer.availability, func.coalesce(load.c.load, 0))
+        select(Volunteer.id, Volunteer.name, Volunteer.phone, Volunteer.grid_code, Volunteer.lon, Volunteer.lat,
+               Volunteer.skills, Volunteer.availability, func.coalesce(load.c.load, 0))
         .outerjoin(load, load.c.volunteer_id == Volunteer.id)
         .where(Volunteer.community_id == task.community_id, Volunteer.active.is_(True),
                Volunteer.id.not_in(on_task))).all()
-    candidates = pd.DataFrame(rows, columns=["volunteer_id", "name", "grid_code", "lon", "lat", "skills",
+    candidates = pd.DataFrame(rows, columns=["volunteer_id", "name", "phone", "grid_code", "lon", "lat", "skills",
                                              "availability", "load"])
     lon = candidates["lon"].astype(float).to_numpy()
     lat = candidates["lat"].astype(float).to_numpy()
     distance = distances_m(lon, lat, task.lon, task.lat, metric_crs()) if len(candidates) else np.array([])
     ranked = rank_candidates(candidates, distance, split(task.skills), task_slots(task.starts_at, task.ends_at,
                                                                                    LOCAL_TZ), weights)
-    ranked["name"] = ranked["name"].map(mask_name)
+    ranked["name"], ranked["phone"] = ranked["name"].map(mask_name), ranked["phone"].map(mask_phone)
     return ranked.drop(columns=["lon", "lat"]).head(limit)
 
 
