@@ -36,7 +36,10 @@ def test_each_role_sees_the_volunteers_of_its_own_area(forces):
     assert _names(forces, forces.community) == ["中", "近", "远"]
     assert _names(forces, forces.other_community) == ["邻"]
     assert _names(forces, forces.street) == ["中", "近", "远"]
-    for actor in (Actor("部门", Role.DEPARTMENT, department_id=1), forces.volunteer, Actor("大屏", Role.SCREEN)):
+    assert _names(forces, Actor("网格员", Role.GRID_MEMBER, grid_codes=frozenset({"G3"}))) == ["邻"]
+    # analysts and the wall get figures (geo.read.volunteer_figures), never the registry
+    for actor in (Actor("部门", Role.DEPARTMENT, department_id=1), forces.volunteer, Actor("大屏", Role.SCREEN),
+                  Actor("分析员", Role.ANALYST)):
         with forces.db.session() as s, pytest.raises(NotAllowed):
             volunteer_table(s, actor)
 
