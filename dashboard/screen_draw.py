@@ -270,7 +270,7 @@ def trend_svg(trend: pd.DataFrame, width: int = 1000, height: int = 160) -> str:
 
 
 def volunteers_html(t: Translate, counts) -> str:
-    """The 热心人 panel: six counts in one row (geo.read.volunteer_figures.ScreenCounts) — never a name."""
+    """The 热心人 panel: six counts, three by two (geo.read.volunteer_figures.ScreenCounts) — never a name."""
     if counts is None:
         return _empty(t)
     figures = [("volunteers", counts.volunteers), ("serving", counts.serving), ("open", counts.tasks_open),

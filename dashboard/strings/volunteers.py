@@ -105,9 +105,9 @@ _S = {
     "section": ("热心人", "Community forces"),
     # the big screen (counts only)
     "screen_title": ("热心人（近{days}天）", "Community forces (last {days} days)"),
-    "screen_volunteers": ("在册热心人", "Volunteers"), "screen_serving": ("参与服务", "Serving"),
-    "screen_open": ("进行中任务", "Open tasks"), "screen_done": ("完成任务", "Tasks done"),
-    "screen_turns": ("服务人次", "Turns"), "screen_points": ("积分", "Points"),
+    "screen_volunteers": ("在册", "Registered"), "screen_serving": ("参与", "Serving"),
+    "screen_open": ("进行中", "Open"), "screen_done": ("已完成", "Done"),
+    "screen_turns": ("人次", "Turns"), "screen_points": ("积分", "Points"),
 }
 
 _VOCABULARY = {

@@ -138,7 +138,7 @@ def big_screen() -> None:
                 44,
                 testid="gg-feed",
             ),
-            panel(t("big_screen_latest_whistles"), whistles_feed_html(t, data.latest_whistles, data.as_of), 21.5),
+            panel(t("big_screen_latest_whistles"), whistles_feed_html(t, data.latest_whistles, data.as_of), 20.5),
             panel(t("vol_screen_title").format(days=days), volunteers_html(t, st.session_state.get(_VOLUNTEERS)),
                   testid="gg-volunteers"),
         ),
