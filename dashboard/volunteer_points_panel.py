@@ -87,8 +87,9 @@ def coverage_map(month: VolunteerMonth, key: str) -> None:
     layout = database().read(active_layout_view)
     values = dict(zip(coverage["grid_id"].astype(int), coverage["volunteers"].astype(int)))
     fill, legend = value_colours(values)
+    focus = (coverage["minx"].min(), coverage["miny"].min(), coverage["maxx"].max(), coverage["maxy"].max())
     m = grid_map(layout_geojson(database().url, layout.id), fill, {g: f"{v:,}" for g, v in values.items()},
-                 t("vol_coverage_legend"), layout.bounds)
+                 t("vol_coverage_legend"), layout.bounds, None, focus if len(coverage) else None)
     add_legend(m, [(t("vol_coverage_legend"), legend)])
     st_folium(m, key=f"{key}_map", height=480, use_container_width=True, returned_objects=[])
 

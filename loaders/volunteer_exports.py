@@ -1,7 +1,7 @@
 """The monthly report's 热心人 sheet (loaders.exports adds it): community forces in the month — per street
 (volunteers, tasks published, open and done, volunteer turns, response and completion times, points), per
-community, the coverage of grids by volunteers living within 500 m, and the points ranking per street with
-names masked. Headers are Chinese, like the rest of the report."""
+community, the points ranking per street with names masked, and every grid's coverage by volunteers living
+within 500 m (least covered first). Headers are Chinese, like the rest of the report."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ STREET_COLUMNS = [("street", "街道", None), ("volunteers", "在册热心人", 
 COMMUNITY_COLUMNS = [("street", "街道", None), ("community", "社区", None), *TASK_FIGURES]
 RANKING_COLUMNS = [("street", "街道", None), ("rank", "名次", None), ("volunteer", "热心人", None),
                    ("community", "社区", None), ("points", "积分", None), ("tasks", "服务次数", None)]
+COVERAGE_COLUMNS = [("code", "网格编码", None), ("name", "网格", None), ("community", "社区", None),
+                    ("volunteers", f"{COVERAGE_M:.0f} 米内热心人", None)]
 
 
 def volunteer_sheet(sheet: Worksheet, month: VolunteerMonth | None) -> None:
-    """Title, coverage in words, then the street, community and ranking tables one under another."""
+    """Title, coverage in words, then the street, community, ranking and coverage tables one under another."""
     if month is None:
         sheet["A1"] = "热心人：未统计"
         return
@@ -40,7 +42,9 @@ def volunteer_sheet(sheet: Worksheet, month: VolunteerMonth | None) -> None:
     row = 4
     for title, table, columns in (("各街道", month.streets, STREET_COLUMNS),
                                   ("各社区（本月发布的任务）", month.communities, COMMUNITY_COLUMNS),
-                                  ("积分排行（各街道前五，姓名已脱敏）", month.ranking, RANKING_COLUMNS)):
+                                  ("积分排行（各街道前五，姓名已脱敏）", month.ranking, RANKING_COLUMNS),
+                                  ("各网格覆盖（最少者在前）", month.coverage.sort_values(["volunteers", "code"]),
+                                   COVERAGE_COLUMNS)):
         row = _block(sheet, row, title, table, columns) + 2
     for i, width in enumerate((12, 14, 12, 10, 10, 10, 22, 22, 10), start=1):
         sheet.column_dimensions[chr(64 + i)].width = width

@@ -50,14 +50,14 @@ def _scope(actor: Actor, column):
 
 
 def grid_coverage(session: Session, actor: Actor, radius_m: float = COVERAGE_M) -> pd.DataFrame:
-    """Per grid of the active layout (in scope): grid_id, code, name, community, volunteers — active
-    volunteers whose home is within ``radius_m`` of the grid (inside it counts as 0 m)."""
+    """Per grid of the active layout (in scope): grid_id, code, name, community, its bbox (minx … maxy) and
+    volunteers — active volunteers whose home is within ``radius_m`` of the grid (inside it counts as 0 m)."""
     layout = active_layout(session)
     grids = pd.DataFrame(session.execute(
-        select(Grid.id, Grid.code, Grid.name, Community.name, Grid.geom)
+        select(Grid.id, Grid.code, Grid.name, Community.name, Grid.minx, Grid.miny, Grid.maxx, Grid.maxy, Grid.geom)
         .outerjoin(Community, Community.id == Grid.community_id)
         .where(Grid.layout_id == layout.id, _scope(actor, Grid.community_id)).order_by(Grid.code)).all(),
-        columns=["grid_id", "code", "name", "community", "geom"])
+        columns=["grid_id", "code", "name", "community", "minx", "miny", "maxx", "maxy", "geom"])
     homes = session.execute(select(Volunteer.lon, Volunteer.lat).where(
         Volunteer.active.is_(True), Volunteer.lon.is_not(None))).all()
     counts = np.zeros(len(grids), dtype=int)
@@ -175,8 +175,8 @@ def volunteer_month(session: Session, year: int, month: int, actor: Actor) -> Vo
     people = pd.DataFrame(session.execute(
         select(Street.name, func.count(Volunteer.id)).join(Community, Community.street_id == Street.id)
         .join(Volunteer, Volunteer.community_id == Community.id)
-        .where(Volunteer.active.is_(True), _scope(actor, Volunteer.community_id)).group_by(Street.name)).all(),
-        columns=["street", "volunteers"])
+        .where(Volunteer.active.is_(True), _scope(actor, Volunteer.community_id))
+        .group_by(Street.code, Street.name).order_by(Street.code)).all(), columns=["street", "volunteers"])
     credited = street_ranking(session, actor, window.start, window.end, top=10**6).groupby("street")["points"].sum()
     streets = people.merge(streets, on="street", how="left").fillna(
         {c: 0 for c in ("published", "open", "done", "turns")})

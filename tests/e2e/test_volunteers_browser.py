@@ -121,6 +121,13 @@ def test_a_community_task_from_a_case_is_staffed_completed_on_the_phone_and_clos
         after = s.scalars(select(CaseMedia.kind).where(CaseMedia.case_id == t.case_id)).all()
         return t.status, s.get(Case, t.case_id).status, sorted(credits), photos, after
 
+    page.get_by_role("tab", name="热心人名册").click()
+    page.get_by_text(re.compile(r"共 \d+ 名热心人")).wait_for(timeout=SLOW)
+    save_screenshot(page, "volunteers-registry", full_page=False)
+    page.get_by_role("tab", name="统计").click()
+    page.get_by_text("热心人覆盖：各网格 500 米内居住的热心人数").wait_for(timeout=SLOW)
+    save_screenshot(page, "volunteers-figures", full_page=False)
+
     status, case_status, credits, photos, after = _read(url, outcome)
     assert (status, case_status) == ("done", "closed")
     assert len(credits) == 2 and max(credits) == min(credits) + 2  # the photo bonus
@@ -163,5 +170,9 @@ def test_the_wall_shows_volunteer_counts_and_no_names(district, browser):
         names = _read(url, lambda s: s.scalars(select(Volunteer.name).limit(50)).all())
         text = wall.locator("body").inner_text()
         assert not any(name in text for name in names)
+        wall.goto(f"{server.url}/grid_load", wait_until="domcontentloaded")
+        wall.get_by_text("热心人覆盖：各网格 500 米内居住的热心人数").scroll_into_view_if_needed(timeout=SLOW)
+        wall.wait_for_timeout(3000)  # the coverage map draws in its iframe
+        save_screenshot(wall, "volunteers-grid-load-section", full_page=False)
     finally:
         wall.context.close()

@@ -87,3 +87,20 @@ def test_the_wall_gets_counts_only_and_only_with_district_rights(forces):
             screen_counts(s, NOW, forces.community)
     assert vars(counts) == {"volunteers": 4, "serving": 2, "tasks_open": 0, "tasks_done": 1, "turns": 2,
                             "points": 40}
+
+
+def test_the_monthly_report_carries_the_month_of_community_forces(forces):
+    import io
+
+    from openpyxl import load_workbook
+
+    from loaders.exports import monthly_report_file
+
+    with forces.db.session() as s:
+        book = load_workbook(io.BytesIO(monthly_report_file(s, 2026, 3, NOW + timedelta(days=1), SUPERVISOR)))
+    rows = [r for r in book["热心人"].iter_rows(values_only=True)]
+    assert rows[0][0] == "热心人（社区力量）" and "3 个网格中 0 个 500 米内没有热心人" in rows[1][0]
+    first = rows.index(("街道", "在册热心人", "发布任务", "进行中", "已完成", "服务人次", "响应时长中位数（小时）",
+                        "完成时长中位数（小时）", "服务积分"))
+    assert rows[first + 1][:5] == ("街道1", 3, 1, 0, 1) and rows[first + 1][-1] == 40
+    assert rows[first + 2][:3] == ("街道2", 1, 0)
