@@ -58,6 +58,8 @@ navigation = st.navigation(pages, position="hidden" if actor.role == Role.SCREEN
 adopt_cookie("/" if navigation is pages[0] else f"/{navigation.url_path}")
 with st.sidebar:
     st.caption(f"{t('auth_signed_in_as')}: {actor.name} · {t('role_' + actor.role)}")
+    if actor.role == Role.VOLUNTEER:  # a 热心人 works on the phone page, with this same sign-in
+        st.link_button(t("vol_phone_page"), "/api/volunteer/")
     if actor.role != Role.SCREEN:
         st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
 navigation.run()

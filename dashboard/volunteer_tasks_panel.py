@@ -13,6 +13,7 @@ from dashboard.data import database, media_store
 from dashboard.i18n import t
 from dashboard.volunteer_common import attempt, codes_text, local_now, local_times
 from geo.config import photo_limits, volunteer_points_rule
+from geo.db.media_store import MediaNotFound
 from geo.domain.actors import Actor
 from geo.domain.permissions import may
 from geo.domain.volunteers import KIND_SKILLS, Skill, TaskKind, TaskStatus, split
@@ -174,10 +175,15 @@ def _on_task(view, actor: Actor) -> None:
 
 
 def _photos(people: pd.DataFrame) -> None:
-    keys = people["thumb_key"].dropna().tolist()
-    if keys:
-        store = media_store()
-        st.image([store.get(k) for k in keys[:6]], width=120)
+    """The volunteers' photos as thumbnails (a photo missing from the store is left out, not an error)."""
+    thumbs = []
+    for key in people["thumb_key"].dropna().tolist()[:6]:
+        try:
+            thumbs.append(media_store().get(key))
+        except MediaNotFound:
+            continue
+    if thumbs:
+        st.image(thumbs, width=120)
 
 
 def _record_for(task: dict, active: pd.DataFrame, actor: Actor) -> None:

@@ -103,6 +103,7 @@ _S = {
     "uncovered": ("{n} 个网格 500 米内没有热心人。", "{n} grid(s) have no volunteer within 500 m."),
     "month": ("月份", "Month"),
     "section": ("热心人", "Community forces"),
+    "phone_page": ("打开热心人手机页", "Open the volunteer phone page"),
     # the big screen (counts only)
     "screen_title": ("热心人（近{days}天）", "Community forces (last {days} days)"),
     "screen_volunteers": ("在册", "Registered"), "screen_serving": ("参与", "Serving"),
