@@ -86,8 +86,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"sweep: {inserted} new reminder(s)")
     if args.deliver:
         notifier = WebhookNotifier(args.webhook) if args.webhook else LogNotifier()
-        with db.transaction() as session:
-            delivered, failed = deliver_pending(session, notifier, now)
+        delivered, failed = deliver_pending(db, notifier, now)
         print(f"delivered {delivered}, failed {failed} (failed ones are retried on a later sweep)")
     return 0
 

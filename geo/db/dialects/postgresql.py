@@ -75,3 +75,16 @@ def forbid_changes(connection, table: str) -> None:
 def allow_changes(connection, table: str) -> None:
     """Undo ``forbid_changes`` (migration downgrade)."""
     connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"))
+
+
+def forbid_truncate(connection, table: str) -> None:
+    """TRUNCATE fires no row trigger, so an append-only table also needs a statement trigger against it (the
+    table's owner could still drop the trigger: the app role of docs/security.md is not the owner)."""
+    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"))
+    connection.execute(text(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                            "FOR EACH STATEMENT EXECUTE FUNCTION gridgov_append_only()"))
+
+
+def allow_truncate(connection, table: str) -> None:
+    """Undo ``forbid_truncate`` (migration downgrade)."""
+    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"))

@@ -87,3 +87,12 @@ def allow_changes(connection, table: str) -> None:
     """Undo ``forbid_changes`` (migration downgrade)."""
     for verb in ("update", "delete"):
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+
+
+def forbid_truncate(connection, table: str) -> None:
+    """Nothing to add: SQLite has no TRUNCATE, and a DELETE without WHERE fires the row trigger of
+    ``forbid_changes`` (a table with a DELETE trigger is never truncated by SQLite's shortcut)."""
+
+
+def allow_truncate(connection, table: str) -> None:
+    """Nothing to undo (see ``forbid_truncate``)."""
