@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
 from sqlalchemy.orm import Session
 
-from geo.config import LOCAL_TZ
 from geo.db.models import Case, CaseEvent, CaseGridAssignment, Category
 from geo.domain.actors import Actor
 from geo.domain.datums import to_wgs84
 from geo.domain.vocabulary import Source, Status
 from geo.domain.workflow import InvalidInput
 from geo.usecases.bulk_intake import place_cases
+from geo.usecases.numbering import case_numbers
 
 
 @dataclass(frozen=True)
@@ -35,12 +33,6 @@ class NewCase:
     number: str | None = None
 
 
-def case_number(at: datetime) -> str:
-    """GG + local date and time + 4 random digits: readable on the phone, unique in practice (the column is
-    unique, so a clash fails loudly rather than merging two cases)."""
-    return f"GG{at.astimezone(ZoneInfo(LOCAL_TZ)):%Y%m%d%H%M%S}{secrets.randbelow(10_000):04d}"
-
-
 def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     """Create the case: grid by the active layout (snapped/near-boundary flags kept; outside every grid it
     goes to the unassigned queue with grid None), building by footprint; flushes, does not commit."""
@@ -56,7 +48,8 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     placed = place_cases(session, np.array([lon]), np.array([lat]), np.array([-1])).iloc[0]  # the bulk rules
     at = new.reported_at or datetime.now(UTC)
     grid_id, building = int(placed.grid_id), int(placed.building_id)
-    case = Case(number=new.number or case_number(at), source=str(source), category_id=new.category_id,
+    number = new.number or case_numbers(session, 1, at)[0]  # last before the insert: the counter's row is held
+    case = Case(number=number, source=str(source), category_id=new.category_id,
                 description=new.description, address=new.address, reporter_name=new.reporter_name,
                 reporter_phone=new.reporter_phone, lon=lon, lat=lat, location=shapely.Point(lon, lat),
                 grid_id=grid_id if grid_id >= 0 else None, building_id=building if building >= 0 else None,
