@@ -59,3 +59,20 @@ def require(actor, capability: str) -> None:
     """Raise NotAllowed unless ``actor`` (a geo.domain.actors.Actor) has ``capability``."""
     if not may(actor.role, capability):
         raise NotAllowed(actor.name, actor.role, capability)
+
+
+def is_reporter(actor, reporter_phone: str) -> bool:
+    """A resident acts (rates) only on a case they reported: their verified phone is the case's reporter
+    phone, compared by digits (a leading +86 / 0086 aside). A resident without a verified phone, or a case
+    without one (video patrol, a grid member's report), matches nothing: the center rates on the resident's
+    behalf after a call-back instead."""
+    mine, theirs = _phone_digits(actor.phone), _phone_digits(reporter_phone)
+    return Role(actor.role) == R.RESIDENT and bool(mine) and mine == theirs
+
+
+def _phone_digits(phone: str) -> str:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    for code in ("0086", "86"):
+        if digits.startswith(code) and len(digits) - len(code) == 11:
+            return digits[len(code):]
+    return digits

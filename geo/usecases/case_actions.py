@@ -16,9 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from geo.config import work_calendar
 from geo.db.models import Case, CaseDispatch, CaseEvent, Category, Department
-from geo.db.scope import require_case
+from geo.db.scope import OutOfScope, require_case
 from geo.domain.actors import Actor
 from geo.domain.deadlines import category_deadline, resume_deadline
+from geo.domain.permissions import is_reporter
 from geo.domain.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.domain.workflow import CaseChanged, InvalidInput, NotPermitted, check
 from geo.read.routing import route_for
@@ -31,10 +32,7 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     case = session.get(Case, case_id)
     if case is None:
         raise InvalidInput(f"no case with id {case_id}")
-    if actor.role != Role.RESIDENT:
-        # A resident acts through their own channel (mini-program, hotline call-back) on the case they
-        # reported, and the transition table lets them only rate; everyone else must have the case in scope.
-        require_case(session, actor, case_id)
+    _require_may_act(session, actor, case)
     if case.version != expected_version:
         raise CaseChanged(case.number, expected_version, case.version)
     check(case.number, case.status, action, actor.role)
@@ -49,6 +47,15 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
         current = session.scalar(select(Case.version).where(Case.id == case_id))
         raise CaseChanged(case.number, expected_version, current) from None
     return case
+
+
+def _require_may_act(session: Session, actor: Actor, case: Case) -> None:
+    """A resident acts through their own channel (mini-program, hotline call-back) only on a case they
+    reported (and the transition table lets them only rate); everyone else must have the case in scope."""
+    if actor.role != Role.RESIDENT:
+        require_case(session, actor, case.id)
+    elif not is_reporter(actor, case.reporter_phone):
+        raise OutOfScope(actor, case.id)
 
 
 def _accept(session, case: Case, actor: Actor, now: datetime, tier: str, deadline: datetime | None = None,
