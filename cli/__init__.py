@@ -54,8 +54,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     """Re-run grid assignment for every case under the active layout (after a tolerance change, say)."""
     from datetime import UTC, datetime
 
-    from geo.domain.actors import Actor
-    from geo.domain.vocabulary import Role
+    from geo.domain.actors import SYSTEM
     from geo.read.layouts import active_layout
     from geo.usecases.recut import apply_regrid, regrid_diff
 
@@ -65,7 +64,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
         if args.dry_run:
             _, moved = regrid_diff(session, layout.id)
         else:
-            moved = apply_regrid(session, layout.id, Actor("gridgov assign", Role.ADMIN), datetime.now(UTC))
+            moved = apply_regrid(session, layout.id, SYSTEM, datetime.now(UTC))
     print(moved[["number", "old_grid", "new_grid"]].fillna("—").to_string(index=False) if len(moved) else "")
     verb = "would move" if args.dry_run else "moved"
     print(f"{verb} {len(moved)} case(s) under layout {layout.id} ({layout.name})")

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.analysis_draw import add_legend, grid_map, value_colours
+from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from dashboard.tiles import kpi_tiles
@@ -13,6 +14,7 @@ from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
 from geo.read.overview import district_kpis, open_cases_by_grid
 
 db = database()
+actor = require_actor()
 st.title(t("app_title"))
 with db.session() as session:
     try:
@@ -21,8 +23,8 @@ with db.session() as session:
         st.info(t("no_layout"))
         st.stop()
     now = datetime.now(UTC)
-    kpis = district_kpis(session, now)
-    open_by_grid = open_cases_by_grid(session, layout.id)
+    kpis = district_kpis(session, now, actor=actor)
+    open_by_grid = open_cases_by_grid(session, layout.id, actor=actor)
     bounds = layout_bounds(session, layout.id)
 
 kpi_tiles(kpis)

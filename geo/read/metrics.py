@@ -26,7 +26,9 @@ from geo.db.sql import (
     keyed_dispatches,
     percentiles,
 )
+from geo.domain.actors import Actor
 from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
+from geo.domain.permissions import require
 from geo.domain.vocabulary import DONE_STATUSES, OPEN_STATUSES, Rating, Status
 
 _OPEN = [str(s) for s in OPEN_STATUSES]
@@ -73,8 +75,10 @@ def _in_window(query, start: datetime | None, end: datetime | None):
 
 
 def metrics(session: Session, dimension: str, now: datetime, start: datetime | None = None,
-            end: datetime | None = None, policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
-    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined)."""
+            end: datetime | None = None, policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
+    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined): the
+    whole district's, for an actor allowed district metrics (NotAllowed otherwise)."""
+    require(actor, "view_district_metrics")
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; dimensions: {', '.join(DIMENSIONS)}")
     sql = backend(session.get_bind().dialect.name)

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.db.models import Case, Grid
+from geo.db.scope import aggregate_condition
+from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.metrics import case_figures
 
@@ -34,12 +36,14 @@ class Kpis:
 
 
 def district_kpis(session: Session, now: datetime, start: datetime | None = None,
-                  end: datetime | None = None, where: Sequence = ()) -> Kpis:
-    """KPIs over cases reported in [start, end) (all cases when unset), narrowed by the SQL conditions
-    ``where`` (one grid, an actor's scope); open/overdue as of ``now``. The figures are geo.read.metrics' own
-    definitions, aggregated in one query without the metrics' joins."""
+                  end: datetime | None = None, where: Sequence = (), *, actor: Actor) -> Kpis:
+    """KPIs over the cases ``actor`` may count (geo.db.scope.aggregate_condition) reported in [start, end)
+    (all cases when unset), narrowed by the SQL conditions ``where`` (one grid, say); open/overdue as of
+    ``now``. The figures are geo.read.metrics' own definitions, aggregated in one query without the metrics'
+    joins."""
     figures = {column.name: column for column in case_figures(now)}
-    query = select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case).where(*where)
+    query = (select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case)
+             .where(aggregate_condition(actor), *where))
     if start is not None:
         query = query.where(Case.reported_at >= start)
     if end is not None:
@@ -47,12 +51,13 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     return Kpis(**{name: int(value) for name, value in session.execute(query).one()._mapping.items()})
 
 
-def open_cases_by_grid(session: Session, layout_id: int) -> dict[int, int]:
-    """Open cases per grid id of the layout (grids with none are absent)."""
+def open_cases_by_grid(session: Session, layout_id: int, *, actor: Actor) -> dict[int, int]:
+    """Open cases ``actor`` may count per grid id of the layout (grids with none are absent)."""
     rows = session.execute(
         select(Case.grid_id, func.count())
         .join(Grid, Grid.id == Case.grid_id)
-        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]))
+        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]),
+               aggregate_condition(actor))
         .group_by(Case.grid_id)
     ).all()
     return {int(g): int(n) for g, n in rows}
