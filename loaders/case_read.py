@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.config import max_upload_bytes
+from loaders.limits import case_file_problem
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -64,6 +65,8 @@ def read_case_table(path: str | Path, encoding: str | None = None, sheet: str | 
                              "split the export into smaller files")
     if size == 0:
         raise UnreadableFile(f"{path.name} is empty")
+    if too_large := case_file_problem(path):  # before any parser sees it: loaders.limits
+        raise UnreadableFile(too_large)
     raw = path.read_bytes()
     if raw[:4] == b"PK\x03\x04" or path.suffix.lower() in EXCEL_SUFFIXES:
         return _excel_table(path, raw, sheet)
