@@ -4,6 +4,7 @@ functions. Subcommands live in this package: users.py (accounts), import_layer.p
 from __future__ import annotations
 
 import argparse
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -133,8 +134,35 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. An unexpected failure prints one line naming what failed and a reference into the
+    error log (geo.config.error_log), never a traceback, SQL text or SQL parameters."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    _errors_to_the_log_file()
+    try:
+        return args.func(args)
+    except Exception as exc:  # noqa: BLE001 - the terminal (and cron's mail) gets no SQL, no personal data
+        from geo.db.errors import describe_failure
+
+        print(f"error: gridgov {args.command} failed: {describe_failure(exc)}", file=sys.stderr)
+        return 1
+
+
+def _errors_to_the_log_file() -> None:
+    """The details of failures go to the error log file, not to the terminal."""
+    from geo.config import error_log
+
+    errors = logging.getLogger("gridgov.errors")
+    for handler in list(errors.handlers):
+        errors.removeHandler(handler)
+        handler.close()
+    try:
+        error_log().parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(error_log(), delay=True, encoding="utf-8")
+    except OSError:  # no writable log: the details are dropped rather than printed
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    errors.addHandler(handler)
+    errors.propagate = False
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from geo.db.errors import describe_failure
+
 Status = Literal["ok", "needs_decision", "unusable", "applied"]
 Severity = Literal["error", "warning", "info"]
 
@@ -190,6 +192,7 @@ def exit_code(status: str) -> int:
 
 
 def unusable(source: str, kind: str, error: BaseException) -> ImportReport:
-    """Turn any unexpected error at an entry point into an 'unusable' report naming it."""
+    """Turn any unexpected error at an entry point into an 'unusable' report naming it — never with SQL text or
+    parameters (a database error's text holds the rows being written: reporters' names and phones)."""
     report = ImportReport(source=source, kind=kind)
-    return report.fail("error", f"Cannot use the input: {type(error).__name__}: {error}")
+    return report.fail("error", "Cannot use the input: " + describe_failure(error))

@@ -23,6 +23,7 @@ import pandas as pd
 
 from geo.config import data_dir
 from geo.db.database import Database
+from geo.db.errors import describe_failure
 from geo.domain.actors import Actor
 from geo.domain.permissions import may
 from geo.read.layers import current_features, district_outline, moved_cases, parent_lookup
@@ -113,8 +114,8 @@ def run_layer_import(source_path: str | Path, spec: LayerSpec, db: Database, app
         report.fail("bad_input", str(exc))
     except PermissionError as exc:
         report.fail("not_permitted", str(exc))
-    except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback
-        report.fail("error", f"Cannot use the input: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback (nor SQL)
+        report.fail("error", "Cannot use the input: " + describe_failure(exc))
     return report.settle()
 
 
@@ -298,8 +299,8 @@ def restore_layout(db: Database, layout_id: int, actor: Actor) -> ImportReport:
     try:
         report.extra["applied"] = publishing.restore_layout(db, layout_id, actor)
         report.status = "applied"
-    except Exception as exc:  # noqa: BLE001 - a report, never a traceback
-        report.fail("error", f"Cannot restore layout {layout_id}: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a report, never a traceback (nor SQL)
+        report.fail("error", f"Cannot restore layout {layout_id}: " + describe_failure(exc))
     return report
 
 

@@ -1,0 +1,55 @@
+"""What a user is told when something fails unexpectedly: what failed, never SQL text, SQL parameters or a
+traceback. The details go to the server's log ("gridgov.errors") under a short reference the message gives.
+
+Why: a database error's text carries the statement and its parameters — on PostGIS a duplicate key in an
+import printed the reporters' names and phones of the rows being written. Import reports and the command
+line show ``describe_failure(exc)`` instead of ``str(exc)``; pages show no exception text at all (Streamlit's
+``client.showErrorDetails = "type"``).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+log = logging.getLogger("gridgov.errors")
+#: Non-database errors are named with their message, cut to this many characters (a parser's message can
+#: quote a whole line of the file).
+MAX_DETAIL = 300
+_DRIVERS = ("psycopg", "psycopg2", "sqlite3")  # their errors unwrapped (SQLAlchemy wraps those it sees)
+_SQL_MARKERS = ("[SQL:", "[parameters:")
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """True for an error raised by the database or its driver, anywhere in the exception's chain."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, SQLAlchemyError) or type(exc).__module__.split(".")[0] in _DRIVERS:
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong, for the user, with the log reference: "the database refused it (UniqueViolation; server
+    log reference 1a2b3c4d)" — a database error named by its class only —, else the error's type and its own
+    message, unless that quotes SQL. The whole error, traceback included, goes to the log."""
+    reference = secrets.token_hex(4)
+    log.error("failure (reference %s)", reference, exc_info=(type(exc), exc, exc.__traceback__))
+    where = f"server log reference {reference}"
+    if is_database_error(exc):
+        return f"the database refused it ({_database_error_name(exc)}; {where})"
+    detail = str(exc)
+    if not detail or any(marker in detail for marker in _SQL_MARKERS):
+        return f"{type(exc).__name__} ({where})"
+    cut = detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL] + "…"
+    return f"{type(exc).__name__}: {cut} ({where})"
+
+
+def _database_error_name(exc: BaseException) -> str:
+    """The driver's own class (UniqueViolation, …) when there is one: it says what went wrong, not with what."""
+    original = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    return type(original).__name__
