@@ -26,6 +26,16 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     db = _db()
     upgrade(db)
     print(f"database ready at revision {current_revision(db)}: {db.engine.url.render_as_string(hide_password=True)}")
+    if args.app_role:
+        from geo.db.schema import grant_app_role
+
+        try:
+            grant_app_role(db, args.app_role)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"app role {args.app_role}: rows read and written, logs append-only, no TRUNCATE or DDL; run the "
+              f"dashboard as a login in it (docs/security.md)")
     return 0
 
 
@@ -112,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gridgov", description="GridGov: grid-based community governance.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init-db", help="create or upgrade the database schema (DATABASE_URL, default data/gridgov.db)")
+    p.add_argument("--app-role", metavar="NAME",
+                   help="PostgreSQL: also create/refresh the least-privilege role the dashboard runs as")
     p.set_defaults(func=cmd_init_db)
     p = sub.add_parser("load-sample", help="load the sample district (435 grids, one year of cases) into an empty database")
     p.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the database already holds cases")

@@ -89,6 +89,13 @@ def allow_changes(connection, table: str) -> None:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
 
 
+def grant_app_role(connection, role: str, append_only: tuple[str, ...], read_only: tuple[str, ...]) -> None:
+    """SQLite has no roles: whoever can write the file can do anything to it (docs/security.md: keep the file
+    readable and writable by the service account only)."""
+    raise ValueError("SQLite has no database roles: protect data/gridgov.db with file permissions instead "
+                     "(see docs/security.md), or use PostgreSQL for a least-privilege app role")
+
+
 def forbid_truncate(connection, table: str) -> None:
     """Nothing to add: SQLite has no TRUNCATE, and a DELETE without WHERE fires the row trigger of
     ``forbid_changes`` (a table with a DELETE trigger is never truncated by SQLite's shortcut)."""
