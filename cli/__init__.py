@@ -94,11 +94,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with db.transaction() as session:
         inserted = sweep(session, now, full=args.full)
     print(f"sweep: {inserted} new reminder(s)")
+    _purge_uploads()
     if args.deliver:
         notifier = WebhookNotifier(args.webhook) if args.webhook else LogNotifier()
         delivered, failed = deliver_pending(db, notifier, now)
         print(f"delivered {delivered}, failed {failed} (failed ones are retried on a later sweep)")
     return 0
+
+
+def _purge_uploads() -> None:
+    """Uploads an abandoned page session left behind (hotline exports hold personal data): gone after
+    GRIDGOV_UPLOAD_RETENTION_H hours."""
+    from datetime import timedelta
+
+    from geo.config import upload_retention_hours
+    from loaders.uploads import purge_uploads
+
+    hours = upload_retention_hours()
+    removed = purge_uploads(timedelta(hours=hours))
+    if removed:
+        print(f"uploads: removed {removed} left for more than {hours:g} h")
 
 
 def _add_import_parsers(sub) -> None:

@@ -82,8 +82,8 @@ def _run(path: Path, spec: CaseImportSpec, db: Database, apply: bool, actor: Act
         return report.fail("bad_option", option_error)
     try:
         table = read_case_table(path, spec.encoding, spec.sheet)
-    except UnreadableFile as exc:
-        return report.fail("unreadable", str(exc))
+    except UnreadableFile as exc:  # with the analyst's encoding, another choice may read it: not the file's end
+        return report.fail("unreadable" if spec.encoding is None else "bad_encoding", str(exc))
     _describe_table(report, table)
     try:
         mapping = resolve_mapping(table.frame.columns, spec.columns)

@@ -16,6 +16,7 @@ from geo.config import MB, data_dir, max_upload_bytes
 from loaders.archive import ArchiveRefused, save_upload
 from loaders.case_import import CaseImportSpec, run_case_import
 from loaders.case_mapping import ROLES
+from loaders.uploads import discard_upload, upload_spent
 
 FILE, COLUMNS, CACHE, DONE = "upload_cases_file", "upload_cases_columns", "upload_cases_cache", "upload_cases_done"
 CATEGORIES = "upload_cases_categories"
@@ -65,6 +66,11 @@ def _report(path: str, spec: CaseImportSpec, apply: bool = False):
     with st.spinner(t("upload_cases_preview")):
         report = run_case_import(path, spec, db, apply, actor)
     st.session_state[CACHE] = None if apply else (key, report)
+    if upload_spent(report):  # imported, or refused for what the file is: personal data leaves the disk now
+        discard_upload(path)
+        st.session_state.pop(FILE, None)
+        if report.status != "applied":
+            st.session_state["upload_cases_refused"] = "; ".join(p.message for p in report.errors)
     return report
 
 
