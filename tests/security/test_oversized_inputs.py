@@ -31,7 +31,7 @@ def peak_mb():  # this process's own high-water mark (ru_maxrss would count the 
 
 path, url, actor = Path(sys.argv[1]), sys.argv[2], Actor("分析员", Role.ANALYST)
 start = time.perf_counter()
-if path.suffix == ".geojson":
+if path.suffix in (".geojson", ".zip"):
     report = run_layer_import(path, LayerSpec(kind="grids"), Database(url), False, actor)
 else:
     report = run_case_import(path, CaseImportSpec(), Database(url), False, actor)
@@ -78,3 +78,40 @@ def test_a_polygon_with_a_million_vertices_is_refused_in_bounds(tmp_path):
     path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"code": "G1"}, '
                     f'"geometry": {{"type": "Polygon", "coordinates": [[{ring}]]}}}}]}}')
     _assert_refused_in_bounds(_import_in_a_process(path, tmp_path), "per feature are accepted")
+
+
+def test_a_zip_bomb_is_refused_in_bounds(tmp_path):
+    import zipfile
+
+    path = tmp_path / "grids.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("grids.geojson", b" " * (64 * 1024 * 1024))  # 64 MB of blanks in a 64 KB zip
+    _assert_refused_in_bounds(_import_in_a_process(path, tmp_path), "zip bomb")
+
+
+def test_a_workbook_with_a_hundred_thousand_columns_is_refused_in_bounds(tmp_path):
+    import zipfile
+
+    ns = "http://schemas.openxmlformats.org"
+    parts = {
+        "[Content_Types].xml": f'<Types xmlns="{ns}/package/2006/content-types"><Default Extension="rels" '
+        f'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+        'PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="r1" '
+        f'Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/'
+        'relationships"><sheets><sheet name="工单" sheetId="1" r:id="r1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<Relationships xmlns="{ns}/package/2006/relationships"><Relationship '
+        f'Id="r1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+        '</Relationships>',
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>'
+        + "".join(f'<row r="{r}">' + "".join(f"<c><v>{i}</v></c>" for i in range(100_000)) + "</row>"
+                  for r in (1, 2)) + "</sheetData></worksheet>",
+    }
+    path = tmp_path / "wide.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, xml in parts.items():
+            z.writestr(name, xml)
+    _assert_refused_in_bounds(_import_in_a_process(path, tmp_path), "100,000 columns")
