@@ -42,12 +42,12 @@ def peak_mb() -> float:
 def _sample_url() -> str:
     from geo.db.database import Database
     from geo.db.schema import upgrade
-    from samples.load import load_sample
+    from samples.load import SAMPLE_END, load_sample
 
     url = f"sqlite:///{tempfile.mkdtemp()}/screen.db"
     db = Database(url)
     upgrade(db)
-    load_sample(db)
+    load_sample(db, SAMPLE_END)
     db.dispose()
     return url
 

@@ -42,12 +42,12 @@ TARGET = 1_000_000
 
 
 def _sample_sqlite() -> str:
-    from samples.load import load_sample
+    from samples.load import SAMPLE_END, load_sample
 
     url = f"sqlite:///{tempfile.mkdtemp(prefix='bench_case_map_')}/sample.db"
     db = Database(url)
     upgrade(db)
-    load_sample(db)
+    load_sample(db, SAMPLE_END)
     db.dispose()
     return url
 
@@ -108,9 +108,9 @@ def million_database(base_url: str) -> Database:
     with db.session() as s:
         count = s.scalar(select(func.count()).select_from(Case))
     if count == 0:
-        from samples.load import load_sample
+        from samples.load import SAMPLE_END, load_sample
 
-        load_sample(db)
+        load_sample(db, SAMPLE_END)
         count = 48_022
     if count < TARGET:
         _copy_cases(db, TARGET - count)

@@ -51,11 +51,11 @@ def median_seconds(fn) -> float:
 def sample_database(url: str | None) -> Database:
     if url:
         return Database(url)
-    from samples.load import load_sample
+    from samples.load import SAMPLE_END, load_sample
 
     db = Database(f"sqlite:///{Path(tempfile.mkdtemp(prefix='gridgov-bench-')) / 'sample.db'}")
     upgrade(db)
-    load_sample(db)
+    load_sample(db, SAMPLE_END)
     return db
 
 

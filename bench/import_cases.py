@@ -32,7 +32,7 @@ from geo.domain.actors import Actor
 from geo.domain.datums import wgs84_to_gcj02
 from geo.domain.vocabulary import Role
 from loaders.case_import import CaseImportSpec, run_case_import
-from samples.load import load_sample
+from samples.load import SAMPLE_END, load_sample
 
 STATUS_WORDS = ["待受理", "已受理", "处理中", "已办结", "已办结", "已办结"]
 SOURCES = ["12345热线", "小程序", "网格员", "视频巡查"]
@@ -83,7 +83,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(db)
-        load_sample(db)
+        load_sample(db, SAMPLE_END)
         db.dispose()  # closing the last connection checkpoints the loader's WAL, as on a database in service
         db = Database(db.url)
         path = Path(tmp) / "hotline_12345.csv"

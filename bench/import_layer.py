@@ -24,7 +24,7 @@ from geo.db.schema import upgrade
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
 from loaders.layer_import import LayerSpec, MappingMemory, run_layer_import
-from samples.load import load_sample
+from samples.load import SAMPLE_END, load_sample
 
 SURVEY = REPO / "sample_data" / "grids_survey_office.zip"
 ACTOR = Actor("bench", Role.ANALYST)
@@ -35,7 +35,7 @@ def main() -> None:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
         db = Database(url)
         upgrade(db)
-        load_sample(db)
+        load_sample(db, SAMPLE_END)
         memory = MappingMemory(Path(tmp) / "mappings.json")
         previews = []
         for _ in range(3):

@@ -26,7 +26,7 @@ from geo.db.models import Case, CaseDispatch, Department  # noqa: E402
 from geo.db.schema import upgrade  # noqa: E402
 from geo.read.metrics import metrics  # noqa: E402
 from geo.usecases.sweep import sweep  # noqa: E402
-from samples.load import load_sample  # noqa: E402
+from samples.load import SAMPLE_END, load_sample  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 OPEN_CASES = 100_000
@@ -70,7 +70,7 @@ def _timed(fn) -> float:
 def run(backend: str, postgis_url: str) -> None:
     db = _database(backend, postgis_url)
     upgrade(db)
-    load_sample(db)
+    load_sample(db, SAMPLE_END)
     for dimension in ("grid", "department"):  # at sample scale: one year, 48,022 cases
         with db.session() as s:
             year = dict(now=NOW, start=NOW - timedelta(days=365), end=NOW)

@@ -7,6 +7,7 @@ import argparse
 import logging
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cli.users import add_user_parsers
@@ -48,14 +49,14 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
     db = _db()
     upgrade(db)
     try:
-        counts = load_sample(db)
+        counts = load_sample(db, ends_at=datetime.now(UTC))
     except DatabaseNotEmpty as exc:
         if args.if_empty:
             print(f"sample not loaded: {exc}")
             return 0
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print("loaded the sample district: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    print("loaded the sample district, its year ending now: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
     created = add_demo_accounts(db)
     print(f"demo accounts (password {demo_password()!r}): {', '.join(created)}")
     return 0
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the terminal (and cron's mail) gets no SQL, no personal data
         from geo.db.errors import describe_failure
 
-        print(f"error: gridgov {args.command} failed: {describe_failure(exc)}", file=sys.stderr)
+        print(f"error: gridgov {args.command} failed: {describe_failure(exc).text}", file=sys.stderr)
         return 1
 
 

@@ -24,11 +24,15 @@ def add_cases_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--column", action="append", default=[], metavar="ROLE=COLUMN",
                    help="map a column to a role, e.g. reported_at=受理时间 (repeatable; the rest is detected)")
     p.add_argument("--category", action="append", default=[], metavar="THEIRS=OURS",
-                   help="map their category name to our category code or name (repeatable)")
+                   help="map their category name to our category code or name, or to 待分类 (the center triages "
+                        "it) (repeatable)")
     p.add_argument("--status-word", action="append", default=[], metavar="THEIRS=OURS",
-                   help="map their status word to ours, e.g. 已归档=closed (repeatable)")
+                   help="map their status word to ours, e.g. 已归档=closed, or to 待分类 (repeatable)")
     p.add_argument("--source-word", action="append", default=[], metavar="THEIRS=OURS",
-                   help="map their channel word to our source, e.g. 市长信箱=hotline_12345 (repeatable)")
+                   help="map their channel word to our source, e.g. 市长信箱=hotline_12345, or to 待分类 (repeatable)")
+    p.add_argument("--time-format", metavar="ORDER|PATTERN",
+                   help="dates like 01/06/2018: month-first or day-first; or a strptime pattern such as "
+                        "'%%d-%%b-%%Y %%H:%%M' (default: recognised, asked when ambiguous)")
     p.add_argument("--encoding", help="text encoding of a CSV (default: detect UTF-8 / GBK / GB18030)")
     p.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
     p.add_argument("--tz", default="Asia/Shanghai", help="time zone of times written without an offset")
@@ -66,33 +70,55 @@ def _run(args: argparse.Namespace) -> ImportReport:
         statuses = dict(_pair("--status-word", p) for p in args.status_word)
         sources = dict(_pair("--source-word", p) for p in args.source_word)
     except MappingError as exc:
-        return Report(source=args.path, kind="cases").fail("bad_mapping", str(exc))
+        return Report(source=args.path, kind="cases").fail("bad_mapping", exc.message or str(exc))
     spec = CaseImportSpec(datum=args.datum, columns=columns, encoding=args.encoding, sheet=args.sheet,
-                          category_map=categories, status_map=statuses, source_map=sources, default_source=args.source, ref_prefix=args.ref_prefix, tz=args.tz)
+                          category_map=categories, status_map=statuses, source_map=sources,
+                          default_source=args.source, ref_prefix=args.ref_prefix, tz=args.tz,
+                          time_format=args.time_format)
     return run_case_import(args.path, spec, Database(), apply=not args.dry_run,
                            actor=Actor("gridgov import cases", Role.ANALYST))
 
 
 def _pair(option: str, text: str) -> tuple[str, str]:
     from loaders.case_mapping import MappingError
+    from loaders.import_messages import msg
 
-    theirs, sep, ours = text.partition("=")
+    theirs, sep, ours = text.rpartition("=")
     if not sep or not theirs.strip() or not ours.strip():
-        raise MappingError(f"{option} {text!r} is not THEIRS=OURS (e.g. 道路破损=井盖缺失破损)")
+        raise MappingError(msg("word_arg_malformed", option=option, pair=repr(text)))
     return theirs.strip(), ours.strip()
 
 
 def _text(report: ImportReport) -> str:
-    """A short human summary: status, counts, questions, the first problems."""
+    """A short human summary: status, detections, counts, questions with the option that answers each, the
+    first problems."""
     lines = [f"{report.source}: {report.status}"]
     if report.encoding:
         lines.append(f"encoding: {report.encoding.value} ({report.encoding.evidence})")
+    if found := report.extra.get("time_format"):
+        lines.append(f"time format: {found['value']} ({found['evidence']})")
     if report.mapping:
         lines.append("columns: " + ", ".join(f"{r}={c}" for r, c in report.mapping.items()))
     if report.counts:
         lines.append(", ".join(f"{k}={v}" for k, v in report.counts.items()))
-    lines += [f"question ({q.key}): {q.text}" for q in report.questions]
+    for q in report.questions:
+        lines.append(f"question ({q.key}): {q.text}")
+        lines.append(f"    answer with {_option(q.key, q.default or q.choices[0][0])}")
     lines += [f"{p.severity}: {p.message}" for p in report.problems[:MAX_LISTED]]
     if len(report.problems) > MAX_LISTED:
         lines.append(f"… {len(report.problems) - MAX_LISTED} more problems (--json lists them all)")
     return "\n".join(lines)
+
+
+#: Question key (before the colon) → the option that answers it.
+_OPTIONS = {"category": "--category", "status": "--status-word", "source": "--source-word",
+            "time_format": "--time-format", "encoding": "--encoding"}
+
+
+def _option(key: str, value: str) -> str:
+    """``--category 'Bulky Items=待分类'`` for the question ``category:Bulky Items``."""
+    import shlex
+
+    role, _, word = key.partition(":")
+    answer = f"{word}={value}" if word else value
+    return f"{_OPTIONS.get(role, '--' + role)} {shlex.quote(answer)}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from loaders.import_messages import msg
 from loaders.import_report import ImportReport, unusable
 
 LAYER_KINDS = "grids|buildings|communities|streets"
@@ -21,7 +22,8 @@ def add_layer_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--kind", required=True, help=f"what the layer holds: {LAYER_KINDS}")
     p.add_argument("--encoding", help="text encoding of the attributes (default: .cpg, DBF byte, else detected)")
     p.add_argument("--crs", help="CRS of the coordinates, e.g. EPSG:4545 (default: the .prj, checked)")
-    p.add_argument("--datum", default="wgs84", help="wgs84|gcj02|bd09: lon/lat from a Chinese web map")
+    p.add_argument("--datum", help="wgs84|gcj02|bd09: datum of lon/lat (default: fitted to the current layers, "
+                                   "else asked when the file does not declare it)")
     p.add_argument("--field", action="append", default=[], metavar="ROLE=COLUMN",
                    help="which column holds a role, e.g. code=网格编码 (repeatable)")
     p.add_argument("--member", help="which layer inside a zip holding several (path inside the zip)")
@@ -43,7 +45,6 @@ def cmd_import_layer(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> ImportReport:
     from geo.db.database import Database
-    from geo.db.schema import upgrade
     from geo.domain.actors import Actor
     from geo.domain.vocabulary import Role
     from loaders.layer_import import LayerSpec, run_layer_import
@@ -51,15 +52,14 @@ def _run(args: argparse.Namespace) -> ImportReport:
     fields, bad = {}, [f for f in args.field if "=" not in f]
     if bad:
         return ImportReport(source=args.path, kind=args.kind).fail(
-            "bad_input", f"--field {bad[0]!r} must read ROLE=COLUMN, e.g. code=网格编码")
+            "bad_input", msg("cli_bad_field", value=repr(bad[0])))
     for item in args.field:
         role, column = item.split("=", 1)
         fields[role.strip()] = column.strip()
-    spec = LayerSpec(kind=args.kind, encoding=args.encoding, crs=args.crs, datum=args.datum.lower(),
-                     fields=fields, member=args.member)
+    spec = LayerSpec(kind=args.kind, encoding=args.encoding, crs=args.crs,
+                     datum=args.datum.lower() if args.datum else None, fields=fields, member=args.member)
     db = Database()
     try:
-        upgrade(db)
         return run_layer_import(args.path, spec, db, apply=not args.dry_run,
                                 actor=Actor("gridgov import", Role.ANALYST))
     finally:
@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace) -> ImportReport:
 def summary(report: ImportReport) -> str:
     """A few plain lines for a terminal: status, detections, counts, problems, questions, the diff."""
     lines = [f"{report.source}: {report.status} ({report.kind})"]
-    for label, found in (("encoding", report.encoding), ("crs", report.crs)):
+    for label, found in (("encoding", report.encoding), ("crs", report.crs), ("datum", report.datum)):
         if found:
             lines.append(f"  {label}: {found.value or '?'} — {found.evidence}")
     if report.counts:

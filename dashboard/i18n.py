@@ -61,5 +61,25 @@ def t(key: str) -> str:
     return STRINGS.get(key, {}).get(lang(), key)
 
 
+def say(key: str, params: dict, fallback: str = "") -> str:
+    """An import message (``loaders.import_messages``: a key with parameters) in the current language; the
+    report's English ``fallback`` for a message without a key."""
+    from loaders.import_messages import render
+
+    if not key or f"import_{key}" not in STRINGS:
+        return fallback
+    return render(key, params, lambda k: t(f"import_{k}"))
+
+
+def say_problem(problem) -> str:
+    """A problem of an import report in the current language, with the row(s) it stands for in front."""
+    text = say(problem.msg, problem.params, problem.message)
+    if not problem.msg or not problem.rows or problem.msg == "more_rows":
+        return text
+    if problem.count == 1:
+        return t("import_at_row").format(row=problem.rows[0], problem=text)
+    return t("import_at_rows").format(n=problem.count, rows=", ".join(map(str, problem.rows)), problem=text)
+
+
 def language_switch() -> None:
     st.sidebar.radio(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from geo.config import MB, max_upload_bytes
+from loaders.import_messages import MessageError, Msg, msg
 
 #: Largest total size after unpacking: a district's layers are tens of MB; 1 GB is far beyond honest data.
 MAX_UNPACKED_BYTES = 1024 * MB
@@ -30,10 +31,10 @@ _CHUNK = 1024 * 1024
 LAYER_SUFFIXES = (".shp", ".geojson", ".json", ".gpkg")
 
 
-class ArchiveRefused(ValueError):
+class ArchiveRefused(MessageError):
     """The upload is refused; ``kind`` is the problem key (oversize, zip_bomb, zip_slip, bad_archive)."""
 
-    def __init__(self, kind: str, message: str):
+    def __init__(self, kind: str, message: Msg):
         super().__init__(message)
         self.kind = kind
 
@@ -42,9 +43,7 @@ def check_upload_size(size: int, limit: int | None = None) -> None:
     """Refuse an upload larger than ``limit`` bytes (default ``geo.config.max_upload_bytes()``)."""
     limit = max_upload_bytes() if limit is None else limit
     if size > limit:
-        raise ArchiveRefused(
-            "oversize", f"The upload is {size / MB:.1f} MB; the limit is {limit / MB:.0f} MB. "
-            "Split the layer or remove unneeded files (e.g. .sbn, .xml) and upload again.")
+        raise ArchiveRefused("oversize", msg("zip_oversize", mb=round(size / MB, 1), limit=round(limit / MB)))
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -64,29 +63,26 @@ def safe_relative_path(name: str) -> PurePosixPath:
     """The member's path inside the upload folder; refuses absolute paths, drive letters and ``..``."""
     path = PurePosixPath(name.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
-        raise ArchiveRefused("zip_slip", f"The zip member {name!r} points outside the upload folder (zip slip); "
-                                         "the archive was refused and nothing was extracted.")
+        raise ArchiveRefused("zip_slip", msg("zip_slip", member=repr(name)))
     return path
 
 
 def _check_members(infos: list[zipfile.ZipInfo], max_unpacked: int, max_ratio: float) -> None:
     """Refuse bombs by declared sizes and ratios before writing anything."""
     if len(infos) > MAX_MEMBERS:
-        raise ArchiveRefused("zip_bomb", f"The zip holds {len(infos)} files; at most {MAX_MEMBERS} are accepted.")
+        raise ArchiveRefused("zip_bomb", msg("zip_members", n=len(infos), limit=MAX_MEMBERS))
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
     if total > max_unpacked:
-        raise ArchiveRefused("zip_bomb", f"The zip would unpack to {total / MB:.0f} MB; the limit is "
-                                         f"{max_unpacked / MB:.0f} MB (zip bomb?).")
+        raise ArchiveRefused("zip_bomb", msg("zip_unpacked", mb=round(total / MB), limit=round(max_unpacked / MB)))
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_MIN_BYTES and ratio > max_ratio:
-            raise ArchiveRefused("zip_bomb", f"The zip member {member_name(info)!r} expands {ratio:.0f}× "
-                                             f"({info.file_size / MB:.0f} MB); at most {max_ratio:.0f}× is accepted "
-                                             "(zip bomb?).")
+            raise ArchiveRefused("zip_bomb", msg("zip_member_ratio", member=repr(member_name(info)),
+                                                 ratio=round(ratio), mb=round(info.file_size / MB),
+                                                 limit=round(max_ratio)))
     if total > RATIO_MIN_BYTES and total / packed > max_ratio:
-        raise ArchiveRefused("zip_bomb", f"The zip expands {total / packed:.0f}× overall; at most "
-                                         f"{max_ratio:.0f}× is accepted (zip bomb?).")
+        raise ArchiveRefused("zip_bomb", msg("zip_ratio", ratio=round(total / packed), limit=round(max_ratio)))
 
 
 def safe_extract(zip_path: Path, dest: Path, *, max_unpacked: int = MAX_UNPACKED_BYTES,
@@ -96,7 +92,7 @@ def safe_extract(zip_path: Path, dest: Path, *, max_unpacked: int = MAX_UNPACKED
     try:
         archive = zipfile.ZipFile(zip_path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ArchiveRefused("bad_archive", f"The file is not a readable zip archive ({exc}).") from None
+        raise ArchiveRefused("bad_archive", msg("zip_unreadable", error=str(exc))) from None
     with archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         targets = [safe_relative_path(member_name(i)) for i in infos]
@@ -114,7 +110,7 @@ def safe_extract(zip_path: Path, dest: Path, *, max_unpacked: int = MAX_UNPACKED
             raise
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # corrupt data, bad CRC
             _empty(dest)
-            raise ArchiveRefused("bad_archive", f"The zip is damaged: {exc}.") from None
+            raise ArchiveRefused("bad_archive", msg("zip_damaged", error=str(exc))) from None
     return written
 
 
@@ -125,8 +121,7 @@ def _copy_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path,
         while chunk := source.read(_CHUNK):
             written += len(chunk)
             if written > budget:
-                raise ArchiveRefused("zip_bomb", "The zip unpacks to more than its declared sizes allow "
-                                                 "(its declared sizes are false: zip bomb?).")
+                raise ArchiveRefused("zip_bomb", msg("zip_sizes_false"))
             sink.write(chunk)
     return written
 
@@ -149,8 +144,7 @@ def unpack_upload(path: Path, workdir: Path) -> list[Path]:
     if path.suffix.lower() in LAYER_SUFFIXES:
         return [path]
     if path.suffix.lower() != ".zip":
-        raise ArchiveRefused("bad_format", f"{path.name} is not a layer upload: give a .zip (shapefile), "
-                                           ".geojson, .json or .gpkg file.")
+        raise ArchiveRefused("bad_format", msg("upload_bad_format", file=path.name))
     safe_extract(path, workdir)
     return find_layers(workdir)
 

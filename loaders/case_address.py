@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from loaders.import_messages import Msg, msg
+
 _DROP = re.compile(r"[\s,，、.。·\-—_()（）]+")
 _BUILDING_WORDS = [(re.compile(r"(\d+)(?:号楼|幢|座|栋楼|号栋)"), r"\1栋"), (re.compile(r"(\d+)楼(?=\d+单元)"), r"\1栋"),
                    (re.compile(r"(\d+)门(?=\d)"), r"\1单元")]
@@ -37,7 +39,7 @@ def normalise_address(address: str) -> str:
 class AddressMatch:
     building_id: np.ndarray  # int64, -1 where not matched
     how: np.ndarray  # object: "exact" | "prefix" | "" (not matched)
-    reason: np.ndarray  # object: why not matched ('' when matched)
+    reason: np.ndarray  # object: why not matched (a Msg; None when matched)
 
 
 class AddressIndex:
@@ -57,27 +59,27 @@ class AddressIndex:
         addresses = list(addresses)
         ids = np.full(len(addresses), -1, dtype=np.int64)
         how = np.full(len(addresses), "", dtype=object)
-        reason = np.full(len(addresses), "", dtype=object)
-        cache: dict[str, tuple[int, str, str]] = {}
+        reason = np.full(len(addresses), None, dtype=object)
+        cache: dict[str, tuple[int, str, Msg | None]] = {}
         for i, address in enumerate(addresses):
             if address not in cache:
                 cache[address] = self._one(address)
             ids[i], how[i], reason[i] = cache[address]
         return AddressMatch(ids, how, reason)
 
-    def _one(self, address: str) -> tuple[int, str, str]:
+    def _one(self, address: str) -> tuple[int, str, Msg | None]:
         key = normalise_address(address)
         if not key:
-            return -1, "", "no coordinates and no address"
+            return -1, "", msg("address_none")
         found = self._ids.get(key)
         kind = "exact"
         if found is None:
             found, kind = self._prefix(key), "prefix"
         if found is None:
-            return -1, "", f"no coordinates, and address {address!r} matches no building"
+            return -1, "", msg("address_unmatched", address=repr(address))
         if len(found) > 1:
-            return -1, "", f"no coordinates, and address {address!r} matches {len(found)} buildings"
-        return found[0], kind, ""
+            return -1, "", msg("address_ambiguous", address=repr(address), n=len(found))
+        return found[0], kind, None
 
     def _prefix(self, key: str) -> list[int] | None:
         """The longest building address that starts ``key`` at a boundary; else the buildings whose address

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.config import max_upload_bytes
+from loaders.import_messages import MessageError, Msg, msg
 from loaders.limits import case_file_problem
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -31,14 +32,14 @@ SAMPLE_ROWS = 5
 _CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\U00020000-\U0002ffff]")
 
 
-class UnreadableFile(ValueError):
+class UnreadableFile(MessageError):
     """The file cannot be read as a case table; the message says why and what would work."""
 
 
 @dataclass(frozen=True)
 class EncodingGuess:
     encoding: str  # a Python codec name: utf-8, utf-8-sig, gbk, gb18030
-    evidence: str
+    evidence: Msg
     certain: bool
     samples: dict[str, list[str]] = field(default_factory=dict)  # candidate → decoded sample lines
 
@@ -58,22 +59,21 @@ def read_case_table(path: str | Path, encoding: str | None = None, sheet: str | 
     """Read ``path`` (.csv/.txt/.tsv or .xlsx); ``encoding`` overrides detection. Raises UnreadableFile."""
     path = Path(path)
     if not path.is_file():
-        raise UnreadableFile(f"no such file: {path}")
+        raise UnreadableFile(msg("file_missing", path=str(path)))
     size, limit = path.stat().st_size, max_upload_bytes()  # the limit shared with layer uploads
     if size > limit:
-        raise UnreadableFile(f"{path.name} is {size / 1e6:.0f} MB; the limit is {limit / 1e6:.0f} MB — "
-                             "split the export into smaller files")
+        raise UnreadableFile(msg("file_too_big", file=path.name, mb=size / 1e6, limit=limit / 1e6))
     if size == 0:
-        raise UnreadableFile(f"{path.name} is empty")
+        raise UnreadableFile(msg("file_empty", file=path.name))
     if too_large := case_file_problem(path):  # before any parser sees it: loaders.limits
         raise UnreadableFile(too_large)
     raw = path.read_bytes()
     if raw[:4] == b"PK\x03\x04" or path.suffix.lower() in EXCEL_SUFFIXES:
         return _excel_table(path, raw, sheet)
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or path.suffix.lower() == ".xls":
-        raise UnreadableFile(f"{path.name} is an old Excel 97–2003 (.xls) workbook; save it as .xlsx or CSV")
+        raise UnreadableFile(msg("file_xls", file=path.name))
     if b"\x00" in raw[:4096] and raw[:2] not in (b"\xff\xfe", b"\xfe\xff"):
-        raise UnreadableFile(f"{path.name} is a binary file, not a CSV text export (save it as CSV or .xlsx)")
+        raise UnreadableFile(msg("file_binary", file=path.name))
     guess = guess_encoding(raw) if encoding is None else _declared(raw, encoding)
     return _csv_table(raw.decode(guess.encoding, errors="replace"), guess)
 
@@ -81,29 +81,28 @@ def read_case_table(path: str | Path, encoding: str | None = None, sheet: str | 
 def guess_encoding(raw: bytes) -> EncodingGuess:
     """The file's text encoding and the evidence; ``certain=False`` means the analyst must confirm."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return EncodingGuess("utf-8-sig", "UTF-8 byte-order mark at the start of the file", True)
+        return EncodingGuess("utf-8-sig", msg("csv_enc_bom", name="UTF-8"), True)
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return EncodingGuess("utf-16", "UTF-16 byte-order mark at the start of the file", True)
+        return EncodingGuess("utf-16", msg("csv_enc_bom", name="UTF-16"), True)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        utf8_error = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        utf8_error = msg("csv_enc_not_utf8", byte=f"0x{raw[exc.start]:02x}", offset=exc.start)
     else:
         if text.isascii():
-            return EncodingGuess("utf-8", "every byte is ASCII", True)
-        return EncodingGuess("utf-8", f"valid UTF-8 with {_chinese_share(text):.0%} Chinese among non-ASCII "
-                                      "characters", True)
+            return EncodingGuess("utf-8", msg("csv_enc_ascii"), True)
+        return EncodingGuess("utf-8", msg("csv_enc_utf8", share=_chinese_share(text)), True)
     for candidate in ("gbk", "gb18030"):
         try:
             text = raw.decode(candidate)
         except UnicodeDecodeError:
             continue
         share = _chinese_share(text)
-        evidence = f"{utf8_error}; decodes as {candidate.upper()} with {share:.0%} Chinese among non-ASCII characters"
+        evidence = msg("csv_enc_decodes", utf8=utf8_error, name=candidate.upper(), share=share)
         if share >= CHINESE_SHARE:
             return EncodingGuess(candidate, evidence, True)
         return EncodingGuess(candidate, evidence, False, _samples(raw))
-    return EncodingGuess("gb18030", f"{utf8_error}; not valid GBK or GB18030 either", False, _samples(raw))
+    return EncodingGuess("gb18030", msg("csv_enc_none", utf8=utf8_error), False, _samples(raw))
 
 
 def _declared(raw: bytes, encoding: str) -> EncodingGuess:
@@ -111,12 +110,12 @@ def _declared(raw: bytes, encoding: str) -> EncodingGuess:
     try:
         raw.decode(encoding)
     except LookupError:
-        raise UnreadableFile(f"unknown encoding {encoding!r}; use utf-8, gbk or gb18030") from None
+        raise UnreadableFile(msg("csv_enc_unknown", name=repr(encoding))) from None
     except UnicodeDecodeError as exc:
         detected = guess_encoding(raw)
-        raise UnreadableFile(f"the file does not decode as {encoding} (byte 0x{raw[exc.start]:02x} at offset "
-                             f"{exc.start}); detected: {detected.encoding} ({detected.evidence})") from None
-    return EncodingGuess(encoding, "given by the analyst", True)
+        raise UnreadableFile(msg("csv_enc_wrong", name=encoding, byte=f"0x{raw[exc.start]:02x}", offset=exc.start,
+                                 detected=detected.encoding, evidence=detected.evidence)) from None
+    return EncodingGuess(encoding, msg("enc_analyst"), True)
 
 
 def _chinese_share(text: str) -> float:
@@ -151,7 +150,7 @@ def _csv_table(text: str, guess: EncodingGuess) -> CaseTable:
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
                             skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError, ValueError) as exc:
-        raise UnreadableFile(f"cannot parse the file as a table (delimiter {delimiter!r}): {exc}") from None
+        raise UnreadableFile(msg("csv_unparsable", delimiter=repr(delimiter), error=str(exc))) from None
     frame, blank = _tidy(frame)
     return CaseTable(frame, "csv", guess, delimiter, blank)
 
@@ -161,9 +160,9 @@ def _excel_table(path: Path, raw: bytes, sheet: str | int | None) -> CaseTable:
         frame = pd.read_excel(io.BytesIO(raw), sheet_name=0 if sheet is None else sheet, dtype=object,
                               engine="openpyxl")
     except ValueError as exc:
-        raise UnreadableFile(f"cannot read sheet {sheet!r} of {path.name}: {exc}") from None
+        raise UnreadableFile(msg("xlsx_sheet", sheet=repr(sheet), file=path.name, error=str(exc))) from None
     except Exception as exc:  # noqa: BLE001 — openpyxl raises many types for broken workbooks (zipfile, KeyError, XML)
-        raise UnreadableFile(f"{path.name} is not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise UnreadableFile(msg("xlsx_unreadable", file=path.name, error=type(exc).__name__, detail=str(exc))) from None
     frame = frame.apply(lambda column: column.map(_cell_text)) if len(frame.columns) else frame
     frame, blank = _tidy(frame)
     return CaseTable(frame, "xlsx", None, None, blank)
@@ -186,7 +185,7 @@ def _tidy(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Stripped header names and cells; rows with every cell empty dropped (counted). The index keeps each
     row's number as a spreadsheet shows it (header = row 1), so the report can name rows."""
     if frame.columns.empty:
-        raise UnreadableFile("the file has no header row")
+        raise UnreadableFile(msg("file_no_header"))
     frame = frame.copy()
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     frame = frame.apply(lambda column: column.astype(str).str.strip())

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from geo.db.errors import describe_failure
+from loaders.import_messages import Msg, msg
 
 Status = Literal["ok", "needs_decision", "unusable", "applied"]
 Severity = Literal["error", "warning", "info"]
@@ -46,14 +47,18 @@ class Problem:
     """One thing wrong with the input.
 
     ``kind`` is a stable machine key (``invalid_geometry``, ``overlap``, ``bad_time``, …);
-    ``message`` is the plain sentence shown to the analyst, naming the bad value and what
-    would be accepted.
+    ``message`` is the plain English sentence, naming the bad value and what would be accepted;
+    ``msg`` + ``params`` are the same message as a catalogue key, for the page to translate.
     """
 
     kind: str
     message: str
     location: Location | None = None
     severity: Severity = "error"
+    msg: str = ""  # message key (loaders.import_messages), translated on the page as import_<msg>
+    params: dict[str, Any] = field(default_factory=dict)
+    count: int = 1  # rows or features this line stands for (grouped row problems)
+    rows: tuple[int, ...] = ()  # the first rows it stands for
 
     @property
     def row(self) -> int | None:
@@ -75,6 +80,13 @@ class Question:
     choices: list[tuple[str, str]] = field(default_factory=list)
     samples: dict[str, list[str]] = field(default_factory=dict)
     default: str | None = None
+    msg: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, message: Msg, choices: list[tuple[str, str]] | None = None, **more) -> Question:
+        """A question whose text is a catalogue message (English ``text``, ``msg`` + ``params`` for the page)."""
+        return cls(key, message.text, choices or [], msg=message.key, params=message.params, **more)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,13 @@ class Detection:
     value: str | None
     evidence: str
     certain: bool = True
+    msg: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, value: str | None, evidence: Msg, certain: bool = True) -> Detection:
+        """A detection whose evidence is a catalogue message."""
+        return cls(value, evidence.text, certain, evidence.key, evidence.params)
 
 
 @dataclass
@@ -94,6 +113,7 @@ class ImportReport:
     kind: str
     encoding: Detection | None = None
     crs: Detection | None = None
+    datum: Detection | None = None
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     diff: dict[str, Any] = field(default_factory=dict)
@@ -108,7 +128,7 @@ class ImportReport:
     def problem(
         self,
         kind: str,
-        message: str,
+        message: str | Msg,
         *,
         severity: Severity = "error",
         location: Location | None = None,
@@ -116,11 +136,15 @@ class ImportReport:
         lat: float | None = None,
         row: int | None = None,
         feature: str | None = None,
+        count: int = 1,
+        rows: tuple[int, ...] = (),
     ) -> Problem:
         """Record a problem (convenience: pass lon/lat/row/feature instead of a Location)."""
         if location is None and any(v is not None for v in (lon, lat, row, feature)):
             location = Location(lon=lon, lat=lat, row=row, feature=feature)
-        item = Problem(kind=kind, message=message, location=location, severity=severity)
+        key, params = (message.key, message.params) if isinstance(message, Msg) else ("", {})
+        item = Problem(kind=kind, message=str(message), location=location, severity=severity, msg=key,
+                       params=params, count=count, rows=tuple(rows))
         self.problems.append(item)
         return item
 
@@ -129,7 +153,7 @@ class ImportReport:
         if all(q.key != question.key for q in self.questions):
             self.questions.append(question)
 
-    def fail(self, kind: str, message: str) -> ImportReport:
+    def fail(self, kind: str, message: str | Msg) -> ImportReport:
         """Mark the input unusable with one error problem; returns self for ``return report.fail(...)``."""
         self.problem(kind, message, severity="error")
         self.status = "unusable"
@@ -191,8 +215,16 @@ def exit_code(status: str) -> int:
     return EXIT_CODES[status]
 
 
+def failure_message(what: str, error: BaseException, **params) -> Msg:
+    """The message for an unexpected error: ``what`` ("cannot_use", "restore_failed") naming what failed, the
+    error's kind and a server-log reference — never the database's own text (geo.db.errors)."""
+    failure = describe_failure(error)
+    return msg(f"{what}_database" if failure.database else f"{what}_logged", error=failure.error,
+               detail=failure.detail or "—", reference=failure.reference, **params)
+
+
 def unusable(source: str, kind: str, error: BaseException) -> ImportReport:
     """Turn any unexpected error at an entry point into an 'unusable' report naming it — never with SQL text or
     parameters (a database error's text holds the rows being written: reporters' names and phones)."""
     report = ImportReport(source=source, kind=kind)
-    return report.fail("error", "Cannot use the input: " + describe_failure(error))
+    return report.fail("error", failure_message("cannot_use", error))

@@ -6,7 +6,10 @@ may not carry the zone number in front (36 412 345.6 = zone 36, easting 412 345.
 coordinates often disagree on that prefix; the coordinates win, and the report says so.
 
 Without a .prj nothing is guessed silently: candidates are proposed from the coordinate ranges (and, when a
-district is loaded, from where each candidate puts the layer) and the analyst must choose one.
+district is loaded, from where each candidate puts the layer) and the analyst must choose one. Coordinates
+that are longitude/latitude are the exception: they are read as lon/lat (``geographic_undeclared``), and
+which datum they are in — WGS 84, or GCJ-02/BD-09 from a web map — is the real question, settled by
+``loaders.layer_datum``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pyproj import CRS, Transformer
 
 from geo.domain.crs import STORAGE_CRS
 from geo.domain.datums import in_china, to_wgs84
+from loaders.import_messages import MessageError, Msg, msg
 from loaders.import_report import Detection, Question
 
 #: First EPSG code of each family, by (datum, zone width, prefixed?) → (first code, first zone or CM).
@@ -39,6 +43,10 @@ DATUM_ORDER = ("CGCS2000", "Xian 1980", "Beijing 1954")  # most likely first: CG
 DISTRICT_REACH_KM = 50.0
 
 
+class CrsRefused(MessageError):
+    """No CRS can be used (an unknown --crs, coordinates no supported CRS places in China)."""
+
+
 @dataclass
 class CrsOutcome:
     """The CRS to read the layer with (None until the analyst chooses), why, and what to ask or warn."""
@@ -46,7 +54,9 @@ class CrsOutcome:
     crs: CRS | None
     detection: Detection
     question: Question | None = None
-    warnings: list[tuple[str, str]] = field(default_factory=list)  # (problem kind, message)
+    warnings: list[tuple[str, Msg]] = field(default_factory=list)  # (problem kind, message)
+    #: Lon/lat read without a declared CRS: the datum (WGS 84, GCJ-02, BD-09) is not declared either.
+    geographic_undeclared: bool = False
 
 
 def gk_epsg(datum: str, width: int, cm: float, prefixed: bool) -> int | None:
@@ -94,14 +104,22 @@ def resolve_crs(declared: CRS | None, bounds: tuple[float, float, float, float],
         try:
             chosen = CRS.from_user_input(override)
         except Exception as exc:  # noqa: BLE001 - pyproj raises its own CRSError family
-            raise ValueError(f"--crs {override!r} is not a CRS pyproj knows ({exc}); use e.g. EPSG:4545") from None
-        return _checked(CrsOutcome(chosen, Detection(_code(chosen), f"chosen by the analyst ({override})")),
+            raise CrsRefused(msg("crs_bad_option", value=repr(override), error=str(exc))) from None
+        return _checked(CrsOutcome(chosen, Detection.of(_code(chosen), msg("crs_analyst", value=override))),
                         bounds, district)
+    if declared is None and _lon_lat(bounds):
+        lonlat = CRS.from_user_input(STORAGE_CRS)
+        return _checked(CrsOutcome(lonlat, Detection.of(STORAGE_CRS, msg("crs_lonlat_no_prj")),
+                                   geographic_undeclared=True), bounds, district)
     if declared is None:
-        return _ask(bounds, district, "The layer has no .prj (no CRS is declared).")
+        return _ask(bounds, district, msg("crs_no_prj"))
     outcome = _prefix_fix(declared, bounds) or CrsOutcome(
-        declared, Detection(_code(declared), f"from the .prj: {declared.name}"))
+        declared, Detection.of(_code(declared), msg("crs_from_prj", name=declared.name)))
     return _checked(outcome, bounds, district)
+
+
+def _lon_lat(bounds) -> bool:
+    return -180 <= bounds[0] and bounds[2] <= 180 and -90 <= bounds[1] and bounds[3] <= 90
 
 
 def _code(crs: CRS) -> str:
@@ -122,17 +140,18 @@ def _prefix_fix(declared: CRS, bounds) -> CrsOutcome | None:
     zone = zone_of_easting(x)
     if false_easting < 1_000_000 and zone and zone[2] == cm:
         epsg = gk_epsg(family, zone[0], cm, prefixed=True)
-        why = f"the .prj declares {declared.name} without a zone prefix, but eastings are {x:,.0f}: zone {zone[1]}"
+        why = msg("crs_prefix_missing", name=declared.name, x=x, zone=zone[1])
     elif false_easting > 1_000_000 and x < 1_000_000:
         width = 3 if zone_of_easting(false_easting) and zone_of_easting(false_easting)[0] == 3 else 6
         epsg = gk_epsg(family, width, cm, prefixed=False)
-        why = f"the .prj declares {declared.name} with a zone prefix, but eastings are {x:,.0f} (no prefix)"
+        why = msg("crs_prefix_extra", name=declared.name, x=x)
     else:
         return None
     if epsg is None:
         return None
-    return CrsOutcome(CRS.from_epsg(epsg), Detection(f"EPSG:{epsg}", why + f" → EPSG:{epsg}"),
-                      warnings=[("crs_zone_prefix", why + f"; read as EPSG:{epsg}.")])
+    code = f"EPSG:{epsg}"
+    return CrsOutcome(CRS.from_epsg(epsg), Detection.of(code, msg("crs_zone_fix", why=why, code=code)),
+                      warnings=[("crs_zone_prefix", msg("crs_zone_fix_warning", why=why, code=code))])
 
 
 def _checked(outcome: CrsOutcome, bounds, district) -> CrsOutcome:
@@ -141,9 +160,8 @@ def _checked(outcome: CrsOutcome, bounds, district) -> CrsOutcome:
     trouble = _misfit(where, district)
     if trouble is None:
         return outcome
-    message = (f"The coordinates ({bounds[0]:,.6g}, {bounds[1]:,.6g}) … ({bounds[2]:,.6g}, {bounds[3]:,.6g}) "
-               f"do not fit {outcome.detection.value}: under it the layer lies at {where[0]:.4f}, {where[1]:.4f}, "
-               f"{trouble}.")
+    message = msg("crs_mismatch", x0=bounds[0], y0=bounds[1], x1=bounds[2], y1=bounds[3],
+                  code=outcome.detection.value, lon=where[0], lat=where[1], trouble=trouble)
     asked = _ask(bounds, district, message, exclude=outcome.detection.value)
     asked.warnings.insert(0, ("crs_mismatch", message))
     return asked
@@ -159,14 +177,14 @@ def _landing(crs: CRS, bounds) -> tuple[float, float]:
     return float(lon), float(lat)
 
 
-def _misfit(where: tuple[float, float], district) -> str | None:
+def _misfit(where: tuple[float, float], district) -> Msg | None:
     lon, lat = where
     if not (np.isfinite(lon) and np.isfinite(lat)) or not bool(in_china(lon, lat)):
-        return "outside China"
+        return msg("crs_outside_china")
     if district is not None:
         km = _km_from_box(lon, lat, district)
         if km > DISTRICT_REACH_KM:
-            return f"{km:,.0f} km from the current district"
+            return msg("crs_far", km=km)
     return None
 
 
@@ -179,7 +197,7 @@ def _km_from_box(lon: float, lat: float, box) -> float:
 def candidates(bounds, district=None) -> list[str]:
     """CRS codes that could explain these coordinate ranges, most likely first (placed near the district)."""
     x, y = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
-    if -180 <= bounds[0] and bounds[2] <= 180 and -90 <= bounds[1] and bounds[3] <= 90:
+    if _lon_lat(bounds):
         codes = [f"EPSG:{GEOGRAPHIC[d]}" for d in ("CGCS2000", "WGS 84", "Xian 1980", "Beijing 1954")]
     elif (zone := zone_of_easting(x)) and 0 < y < 10_000_000:
         codes = [f"EPSG:{gk_epsg(d, zone[0], zone[2], True)}" for d in DATUM_ORDER]
@@ -194,21 +212,20 @@ def candidates(bounds, district=None) -> list[str]:
     return [c for c in codes if _misfit(_landing(CRS.from_user_input(c), bounds), district) is None]
 
 
-def _ask(bounds, district, reason: str, exclude: str | None = None) -> CrsOutcome:
+def _ask(bounds, district, reason: Msg, exclude: str | None = None) -> CrsOutcome:
     codes = [c for c in candidates(bounds, district) if c != exclude]
     if not codes:
-        raise ValueError(f"{reason} No supported CRS (geographic lon/lat, CGCS2000 / Xi'an 1980 / Beijing 1954 "
-                         f"Gauss–Krüger) places coordinates like ({bounds[0]:,.6g}, {bounds[1]:,.6g}) in China.")
+        raise CrsRefused(msg("crs_none_fits", reason=reason, x=bounds[0], y=bounds[1]))
     choices = [(c, _choice_label(c, bounds, district)) for c in codes]
-    question = Question("crs", f"{reason} Choose the CRS the coordinates are in.", choices, default=codes[0])
-    return CrsOutcome(None, Detection(None, reason, certain=False), question=question)
+    question = Question.of("crs", msg("crs_question", reason=reason), choices, default=codes[0])
+    return CrsOutcome(None, Detection.of(None, reason, certain=False), question=question)
 
 
 def _choice_label(code: str, bounds, district) -> str:
     lon, lat = _landing(CRS.from_user_input(code), bounds)
     label = f"{crs_label(code)} → {lon:.4f}, {lat:.4f}"
     if district is not None:
-        label += f" ({_km_from_box(lon, lat, district):,.1f} km from the district)"
+        label += f" · Δ {_km_from_box(lon, lat, district):,.1f} km"  # numbers and symbols read in any language
     return label
 
 

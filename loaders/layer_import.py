@@ -1,9 +1,11 @@
 """The one entry point for importing a layer (grids, buildings, communities, streets): page and CLI alike.
 
-``run_layer_import(path, spec, db, apply, actor)`` unpacks, reads (encoding), places (CRS, datum), maps
-fields, checks and repairs geometry, compares with what the database holds and — only when ``apply`` is
-true and nothing is left to decide — writes everything in one transaction. It never raises: whatever goes
-wrong becomes an "unusable" report naming the problem, and the database is unchanged.
+``run_layer_import(path, spec, db, apply, actor)`` unpacks, reads (encoding), refuses a layer without areas,
+maps fields, places (CRS, then the datum of lon/lat: fitted to a reference or asked — ``layer_datum``),
+checks and repairs geometry, compares with what the database holds and — only when ``apply`` is true and
+nothing is left to decide — writes everything in one transaction. It never raises: whatever goes wrong
+becomes an "unusable" report naming the problem (a message key with parameters, see ``import_messages``),
+and the database is unchanged.
 
 The last field mapping per source file name is remembered (``MappingMemory``) so the next delivery from the
 same survey office needs no re-mapping.
@@ -12,52 +14,39 @@ same survey office needs no re-mapping.
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.config import data_dir
 from geo.db.database import Database
-from geo.db.errors import describe_failure
+from geo.db.schema import current_revision
 from geo.domain.actors import Actor
+from geo.domain.crs import STORAGE_CRS
+from geo.domain.datums import DATUMS
 from geo.domain.permissions import may
 from geo.read.layers import current_features, district_outline, moved_cases, parent_lookup
 from geo.read.layers import layout_history as read_layout_history
 from geo.usecases import layers as publishing
 from loaders import layer_diff, layer_validate
 from loaders.archive import ArchiveRefused, unpack_upload
-from loaders.import_report import ImportReport, Question
-from loaders.layer_crs import resolve_crs, to_storage
+from loaders.import_messages import MessageError, msg
+from loaders.import_report import ImportReport, Question, failure_message
+from loaders.layer_crs import CrsRefused, resolve_crs, to_storage
+from loaders.layer_datum import Reference, looks_like_web_export, resolve_datum
+from loaders.layer_fields import KINDS, REQUIRED, ROLES, SYNONYMS, not_areas, resolve_fields, text
 from loaders.layer_read import LayerUnreadable, read_layer
 
-KINDS = ("grids", "buildings", "communities", "streets")
-DATUMS = ("wgs84", "cgcs2000", "gcj02", "bd09")
-ROLES = {
-    "grids": ("code", "name", "community", "member_name", "member_phone"),
-    "buildings": ("code", "address", "grid", "households"),
-    "communities": ("code", "name", "street"),
-    "streets": ("code", "name"),
-}
-REQUIRED = {"grids": ("code",), "buildings": ("code",), "communities": ("code", "name", "street"),
-            "streets": ("code", "name")}
-#: Column names survey offices and our own exports use for each role (lower-case for matching).
-SYNONYMS = {
-    "code": ("code", "网格编码", "网格编号", "编码", "编号", "wgbm", "bm", "grid_code"),
-    "name": ("name", "网格名称", "名称", "社区名称", "街道名称", "wgmc", "mc"),
-    "community": ("community", "community_code", "所属社区", "社区编码", "社区"),
-    "member_name": ("member_name", "网格员", "网格员姓名", "姓名"),
-    "member_phone": ("member_phone", "联系电话", "电话", "手机", "手机号"),
-    "address": ("address", "地址", "门牌地址", "楼栋地址"),
-    "grid": ("grid", "grid_code", "所属网格"),
-    "households": ("households", "户数", "住户数"),
-    "street": ("street", "street_code", "所属街道", "街道编码", "街道"),
-}
+__all__ = ["KINDS", "REQUIRED", "ROLES", "SYNONYMS", "LayerSpec", "MappingMemory", "layout_history",
+           "restore_layout", "run_layer_import"]
 Progress = Callable[[float, str], None]
+#: What each refusal is called in the report (problem kind); anything else with a message is bad input.
+_REFUSALS = ((ArchiveRefused, None), (LayerUnreadable, "unreadable"), (CrsRefused, "bad_input"))
 
 
 @dataclass
@@ -67,7 +56,7 @@ class LayerSpec:
     kind: str
     encoding: str | None = None
     crs: str | None = None
-    datum: str = "wgs84"
+    datum: str | None = None  # wgs84 | cgcs2000 | gcj02 | bd09; None: detected (reference fit) or asked
     fields: dict[str, str] = field(default_factory=dict)  # role → column
     member: str | None = None  # which layer file inside a zip holding several
     tolerance_m2: float = layer_validate.AREA_TOLERANCE_M2
@@ -101,32 +90,31 @@ def run_layer_import(source_path: str | Path, spec: LayerSpec, db: Database, app
     report = ImportReport(source=path.name, kind=spec.kind)
     try:
         if not may(actor.role, "upload"):
-            raise PermissionError(f"{actor.name} ({actor.role}) may not import layers")
+            return report.fail("not_permitted", msg("not_permitted_layers", name=actor.name, role=actor.role))
         _check_spec(spec)
+        if current_revision(db) is None:
+            return report.fail("no_schema", msg("no_schema"))
         with tempfile.TemporaryDirectory(prefix="gridgov-upload-") as tmp:
             _run(path, spec, db, apply, actor, report, progress or (lambda f, s: None),
                  memory or MappingMemory(), Path(tmp))
-    except ArchiveRefused as exc:
-        report.fail(exc.kind, str(exc))
-    except LayerUnreadable as exc:
-        report.fail("unreadable", str(exc))
+    except MessageError as exc:
+        kind = next((k or exc.kind for cls, k in _REFUSALS if isinstance(exc, cls)), "bad_input")
+        report.fail(kind, exc.message or str(exc))
     except (ValueError, LookupError) as exc:
         report.fail("bad_input", str(exc))
-    except PermissionError as exc:
-        report.fail("not_permitted", str(exc))
     except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback (nor SQL)
-        report.fail("error", "Cannot use the input: " + describe_failure(exc))
+        report.fail("error", failure_message("cannot_use", exc))
     return report.settle()
 
 
 def _check_spec(spec: LayerSpec) -> None:
     if spec.kind not in KINDS:
-        raise ValueError(f"kind {spec.kind!r} is not one of {', '.join(KINDS)}")
-    if spec.datum not in DATUMS:
-        raise ValueError(f"datum {spec.datum!r} is not one of {', '.join(DATUMS)}")
+        raise MessageError(msg("spec_bad_kind", kind=repr(spec.kind), kinds=", ".join(KINDS)))
+    if spec.datum is not None and spec.datum not in DATUMS:
+        raise MessageError(msg("spec_bad_datum", datum=repr(spec.datum), datums=", ".join(DATUMS)))
     unknown = set(spec.fields) - set(ROLES[spec.kind])
     if unknown:
-        raise ValueError(f"--field {min(unknown)}=…: {spec.kind} have the roles {', '.join(ROLES[spec.kind])}")
+        raise MessageError(msg("spec_bad_role", role=min(unknown), kind=spec.kind, roles=", ".join(ROLES[spec.kind])))
 
 
 def _run(path, spec, db, apply, actor, report, progress, memory, tmp) -> None:
@@ -136,18 +124,22 @@ def _run(path, spec, db, apply, actor, report, progress, memory, tmp) -> None:
         return
     progress(0.2, "read")
     frame, declared = _read(layer_path, spec, report)
-    mapping = _mapping(frame, spec, report, memory.get(spec.kind, report.source))
+    if wrong := not_areas(frame, spec.kind):
+        report.fail("not_areas", wrong)
+        return
+    mapping = resolve_fields(frame, spec.kind, spec.fields, memory.get(spec.kind, report.source), report)
     progress(0.35, "crs")
     with db.session() as session:
         district = district_outline(session)
-    frame = _place(frame, declared, spec, report, district)
+        old, layout = current_features(session, spec.kind)
+    frame = _place(frame, declared, spec, report, _references(spec.kind, old, district), old)
     if frame is None or mapping is None:
         return
     progress(0.5, "validate")
     frame = _validate(_canonical(frame, mapping, spec.kind), spec, report, district)
     progress(0.7, "diff")
     with db.session() as session:
-        _diff(session, frame, spec.kind, report)
+        _diff(session, frame, spec.kind, report, old, layout)
     report.settle()
     if report.status == "ok":
         memory.put(spec.kind, report.source, mapping)
@@ -160,14 +152,14 @@ def _run(path, spec, db, apply, actor, report, progress, memory, tmp) -> None:
 def _pick_layer(found: list[Path], root: Path, spec: LayerSpec, report: ImportReport) -> Path | None:
     names = [p.relative_to(root).as_posix() if p.is_relative_to(root) else p.name for p in found]
     if not found:
-        raise LayerUnreadable("The upload holds no layer file (.shp, .geojson, .json or .gpkg).")
+        raise LayerUnreadable(msg("layer_none_in_upload"))
     if spec.member:
         if spec.member not in names:
-            raise ValueError(f"the zip holds no {spec.member!r}; it holds {', '.join(names)}")
+            raise MessageError(msg("member_missing", member=repr(spec.member), names=", ".join(names)))
         return found[names.index(spec.member)]
     if len(found) == 1:
         return found[0]
-    report.ask(Question("member", f"The zip holds {len(found)} layers; choose one.", [(n, n) for n in names]))
+    report.ask(Question.of("member", msg("question_member", n=len(found)), [(n, n) for n in names]))
     return None
 
 
@@ -184,36 +176,23 @@ def _read(layer_path: Path, spec: LayerSpec, report: ImportReport):
     return data.frame, data.declared_crs
 
 
-def _mapping(frame, spec: LayerSpec, report: ImportReport, remembered: dict[str, str]) -> dict[str, str] | None:
-    """role → column: the spec's, else the remembered one, else guessed from column names; ask if missing."""
-    columns = [c for c in frame.columns if c != frame.geometry.name]
-    for role, column in spec.fields.items():
-        if column not in columns:
-            raise ValueError(f"--field {role}={column}: the layer has no column {column!r}; its columns are "
-                             f"{', '.join(columns)}")
-    mapping = {}
-    for role in ROLES[spec.kind]:
-        column = spec.fields.get(role) or remembered.get(role) or _guess(role, columns)
-        if column in columns:
-            mapping[role] = column
-    report.mapping = mapping
-    missing = [r for r in REQUIRED[spec.kind] if r not in mapping]
-    for role in missing:
-        report.ask(Question(f"field:{role}", f"Which column holds the {role}?", [(c, c) for c in columns]))
-    return None if missing else mapping
+def _references(kind: str, old: gpd.GeoDataFrame, district) -> list[Reference]:
+    """What the layer should line up with: the same kind in the database (every edge), else the district
+    outline (for the layers that tile the district: grids, communities, streets)."""
+    found = [Reference(msg(f"reference_{kind}"), old.geometry.to_numpy())] if len(old) else []
+    if district is not None and kind != "buildings":
+        found.append(Reference(msg("reference_district"), np.array([district]), outline=True))
+    return found
 
 
-def _guess(role: str, columns: list[str]) -> str | None:
-    lowered = {c.lower(): c for c in columns}
-    return next((lowered[s] for s in SYNONYMS[role] if s in lowered), None)
-
-
-def _place(frame, declared, spec: LayerSpec, report: ImportReport, district) -> gpd.GeoDataFrame | None:
-    """Resolve the CRS (asking if needed) and bring the layer to WGS84; None while a question is open."""
+def _place(frame, declared, spec: LayerSpec, report: ImportReport, references: list[Reference],
+           old: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """Resolve the CRS and the datum (asking if needed) and bring the layer to WGS84; None while asked."""
     present = frame[~(frame.geometry.isna() | frame.geometry.is_empty)]
     if present.empty:
-        raise LayerUnreadable("Every feature of the layer has an empty geometry; there is nothing to import.")
+        raise LayerUnreadable(msg("layer_all_empty"))
     bounds = tuple(float(v) for v in present.total_bounds)
+    district = next((r.geoms[0] for r in references if r.outline), None)
     outcome = resolve_crs(declared, bounds, override=spec.crs,
                           district=district.bounds if district is not None else None)
     report.crs = outcome.detection
@@ -222,25 +201,36 @@ def _place(frame, declared, spec: LayerSpec, report: ImportReport, district) -> 
     if outcome.question:
         report.ask(outcome.question)
         return None
-    return to_storage(frame, outcome.crs, spec.datum)
+    datum = _datum(present, outcome, spec, report, references, old)
+    return None if datum is None else to_storage(frame, outcome.crs, datum)
+
+
+def _datum(present, outcome, spec: LayerSpec, report: ImportReport, references, old) -> str | None:
+    """WGS 84 for projected layers (survey offices); for lon/lat, the reference fit or the analyst's answer."""
+    if not outcome.crs.is_geographic:
+        return spec.datum or "wgs84"
+    geoms = present.set_crs(outcome.crs, allow_override=True).to_crs(STORAGE_CRS).geometry.to_numpy()
+    found = resolve_datum(geoms, chosen=spec.datum, undeclared=outcome.geographic_undeclared,
+                          web=looks_like_web_export(list(present.columns)), references=references,
+                          declared_as=outcome.detection.value or "")
+    report.datum = found.detection
+    for kind, message in found.warnings:
+        report.problem(kind, message, severity="warning")
+    if found.question:
+        report.ask(found.question)
+        report.geojson = found.previews | {"current": old[["code", "geometry"]].to_json(drop_id=True, na="drop")}
+        return None
+    return found.datum
 
 
 def _canonical(frame: gpd.GeoDataFrame, mapping: dict[str, str], kind: str) -> gpd.GeoDataFrame:
     """Role-named text columns (codes as read: 150302001 not 150302001.0) plus the geometry."""
-    data = {role: [_text(v) for v in frame[mapping[role]]] if role in mapping else [""] * len(frame)
+    data = {role: [text(v) for v in frame[mapping[role]]] if role in mapping else [""] * len(frame)
             for role in ROLES[kind]}
     if kind == "buildings":
         data["households"] = [int(float(v)) if v not in ("", None) else 0 for v in data["households"]]
     return gpd.GeoDataFrame(pd.DataFrame(data, index=frame.index), geometry=frame.geometry.to_numpy(),
                             crs=frame.crs).reset_index(drop=True)
-
-
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def _validate(frame, spec: LayerSpec, report: ImportReport, district) -> gpd.GeoDataFrame:
@@ -255,9 +245,8 @@ def _validate(frame, spec: LayerSpec, report: ImportReport, district) -> gpd.Geo
     return frame
 
 
-def _diff(session, frame: gpd.GeoDataFrame, kind: str, report: ImportReport) -> None:
+def _diff(session, frame: gpd.GeoDataFrame, kind: str, report: ImportReport, old, layout) -> None:
     _check_parents(session, frame, kind, report)
-    old, layout = current_features(session, kind)
     frame = frame.drop_duplicates("code")  # duplicates are already reported as errors
     diff = layer_diff.compare(old, frame, kind)
     diff["against_layout"] = layout or None
@@ -281,9 +270,8 @@ def _check_parents(session, frame, kind: str, report: ImportReport) -> None:
     for code, value in zip(frame["code"], frame[parent]):
         if value and value not in known or (kind == "communities" and not value):
             severity = "error" if kind == "communities" else "warning"
-            report.problem(f"unknown_{parent}", f"{code}: {parent} {value!r} is not a known {parent} code or name"
-                           + ("; stored without one." if severity == "warning" else "."), severity=severity,
-                           feature=code)
+            report.problem(f"unknown_{parent}", msg(f"unknown_parent_{severity}", code=code, value=repr(value),
+                                                    parent=msg(f"role_{parent}")), severity=severity, feature=code)
 
 
 def _apply(db: Database, frame, kind: str, report: ImportReport, actor: Actor) -> None:
@@ -295,12 +283,12 @@ def restore_layout(db: Database, layout_id: int, actor: Actor) -> ImportReport:
     """Publish an earlier grid layout version again (cases re-placed, history kept), in one transaction."""
     report = ImportReport(source=f"layout {layout_id}", kind="restore")
     if not may(actor.role, "upload"):
-        return report.fail("not_permitted", f"{actor.name} ({actor.role}) may not restore layouts")
+        return report.fail("not_permitted", msg("not_permitted_restore", name=actor.name, role=actor.role))
     try:
         report.extra["applied"] = publishing.restore_layout(db, layout_id, actor)
         report.status = "applied"
     except Exception as exc:  # noqa: BLE001 - a report, never a traceback (nor SQL)
-        report.fail("error", f"Cannot restore layout {layout_id}: " + describe_failure(exc))
+        report.fail("error", failure_message("restore_failed", exc, id=layout_id))
     return report
 
 

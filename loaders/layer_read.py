@@ -16,13 +16,16 @@ import geopandas as gpd
 import pyogrio
 from pyproj import CRS
 
+from loaders.import_messages import MessageError, Msg, msg
 from loaders.import_report import Detection, Question
 from loaders.limits import layer_problem
 
 #: .cpg spellings → Python codec names GDAL (iconv) also knows.
 _CPG_NAMES = {"utf-8": "UTF-8", "utf8": "UTF-8", "65001": "UTF-8", "936": "GBK", "cp936": "GBK", "gbk": "GBK",
               "gb2312": "GBK", "gb18030": "GB18030", "54936": "GB18030", "950": "BIG5", "big5": "BIG5",
-              "1252": "CP1252", "ansi 1252": "CP1252", "88591": "ISO-8859-1", "iso-8859-1": "ISO-8859-1"}
+              "1252": "CP1252", "ansi 1252": "CP1252", "cp1252": "CP1252", "windows-1252": "CP1252",
+              "88591": "ISO-8859-1", "iso-8859-1": "ISO-8859-1", "iso8859-1": "ISO-8859-1", "iso88591": "ISO-8859-1",
+              "latin1": "ISO-8859-1", "latin-1": "ISO-8859-1"}
 #: DBF language driver ids (byte 29) → codec; 0 means "not set".
 _LDID = {0x4D: "GBK", 0x7A: "GBK", 0x4F: "BIG5", 0x4E: "CP949", 0x13: "CP932", 0x57: "CP1252", 0x03: "CP1252",
          0x01: "CP437", 0x02: "CP850"}
@@ -33,7 +36,7 @@ SAMPLE_SIZE = 6
 MAX_SAMPLED_RECORDS = 2000
 
 
-class LayerUnreadable(ValueError):
+class LayerUnreadable(MessageError):
     """The file cannot be read as a layer; the message says what is missing or broken."""
 
 
@@ -45,7 +48,7 @@ class LayerData:
     declared_crs: CRS | None
     encoding: Detection
     question: Question | None = None
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, Msg]] = field(default_factory=list)
 
 
 def read_layer(path: Path, encoding: str | None = None, layer: str | None = None) -> LayerData:
@@ -57,9 +60,9 @@ def read_layer(path: Path, encoding: str | None = None, layer: str | None = None
         detection, question, warnings = shapefile_encoding(path, encoding)
         frame = _read(path, detection.value, None)
         return LayerData(frame, _declared_crs(path, frame), detection, question, warnings)
-    detection = Detection("UTF-8", f"{path.suffix.lower().lstrip('.')} text is UTF-8 by specification")
+    detection = Detection.of("UTF-8", msg("enc_by_spec", format=path.suffix.lower().lstrip(".")))
     if encoding and encoding.upper() not in ("UTF-8", "UTF8"):
-        detection = Detection(encoding, "chosen by the analyst")
+        detection = Detection.of(encoding, msg("enc_analyst"))
     frame = _read(path, detection.value if path.suffix.lower() != ".gpkg" else None, layer)
     return LayerData(frame, frame.crs, detection)
 
@@ -68,7 +71,7 @@ def _read(path: Path, encoding: str | None, layer: str | None) -> gpd.GeoDataFra
     try:
         return pyogrio.read_dataframe(path, encoding=encoding, layer=layer)
     except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many classes; all mean "unreadable"
-        raise LayerUnreadable(f"GDAL cannot read {path.name}: {exc}") from None
+        raise LayerUnreadable(msg("layer_gdal_unreadable", file=path.name, error=str(exc))) from None
 
 
 def _declared_crs(path: Path, frame: gpd.GeoDataFrame) -> CRS | None:
@@ -82,7 +85,7 @@ def _declared_crs(path: Path, frame: gpd.GeoDataFrame) -> CRS | None:
     except Exception:  # noqa: BLE001
         if frame.crs is not None:
             return frame.crs
-        raise LayerUnreadable(f"{prj.name} is not a CRS definition pyproj understands: {text[:80]!r}") from None
+        raise LayerUnreadable(msg("layer_prj_unknown", file=prj.name, text=repr(text[:80]))) from None
 
 
 def _sidecar(path: Path, suffix: str) -> Path | None:
@@ -95,25 +98,24 @@ def _sidecar(path: Path, suffix: str) -> Path | None:
 
 def _check_shapefile(path: Path) -> None:
     """A shapefile needs .shp, .shx and .dbf; a .shp shorter than its header says is truncated."""
-    for suffix, role in ((".shx", "index"), (".dbf", "attributes")):
+    for suffix in (".shx", ".dbf"):
         if _sidecar(path, suffix) is None:
-            raise LayerUnreadable(f"The shapefile {path.name} has no {path.stem}{suffix} ({role}) beside it; "
-                                  "upload .shp, .shx and .dbf together (and .prj, .cpg if you have them).")
+            raise LayerUnreadable(msg(f"layer_no{suffix.replace('.', '_')}", shp=path.name,
+                                      missing=path.stem + suffix))
     data = path.read_bytes()[:100]
     if len(data) < 100 or struct.unpack(">i", data[:4])[0] != 9994:
-        raise LayerUnreadable(f"{path.name} is not a shapefile (its header is missing or damaged).")
+        raise LayerUnreadable(msg("layer_not_shapefile", file=path.name))
     declared = struct.unpack(">i", data[24:28])[0] * 2
     actual = path.stat().st_size
     if actual < declared:
-        raise LayerUnreadable(f"{path.name} is truncated: its header says {declared:,} bytes, the file has "
-                              f"{actual:,}. Export the layer again.")
+        raise LayerUnreadable(msg("layer_truncated", file=path.name, declared=declared, actual=actual))
 
 
 def dbf_text(dbf: Path) -> tuple[int, list[bytes]]:
     """(language byte, non-ASCII raw byte strings of field names and character values) from a DBF."""
     data = dbf.read_bytes()
     if len(data) < 32:
-        raise LayerUnreadable(f"{dbf.name} is too short to be a DBF file.")
+        raise LayerUnreadable(msg("layer_dbf_short", file=dbf.name))
     records, header_len, record_len = struct.unpack("<IHH", data[4:12])
     fields, offset = [], 1
     for start in range(32, header_len - 1, 32):
@@ -134,13 +136,13 @@ def shapefile_encoding(shp: Path, chosen: str | None = None) -> tuple[Detection,
     ldid, raw = dbf_text(_sidecar(shp, ".dbf"))
     cpg = _sidecar(shp, ".cpg")
     if chosen:
-        return _declared(chosen, "chosen by the analyst", raw, explicit=True)
+        return _declared(chosen, msg("enc_analyst"), raw, explicit=True)
     if cpg is not None:
         text = cpg.read_bytes().decode("latin-1").strip()
         name = _CPG_NAMES.get(text.lower(), text)
-        return _declared(name, f"{cpg.name} says {text!r}", raw)
+        return _declared(name, msg("enc_cpg", file=cpg.name, text=repr(text)), raw)
     if ldid in _LDID:
-        return _declared(_LDID[ldid], f"DBF language byte 0x{ldid:02X} ({_LDID[ldid]})", raw)
+        return _declared(_LDID[ldid], msg("enc_ldid", byte=f"0x{ldid:02X}", codec=_LDID[ldid]), raw)
     return _detect(raw)
 
 
@@ -161,6 +163,36 @@ def _cjk_share(raw: list[bytes], encoding: str) -> float:
     return len(cjk) / len(wide) if wide else 1.0
 
 
+def _everyday_chinese(char: str) -> bool:
+    """One of GB2312's 3,755 level-1 characters (lead byte 0xB0–0xD7): the ones names and addresses use."""
+    try:
+        return 0xB0 <= char.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
+
+
+def reads_as_chinese(raw: list[bytes], encoding: str) -> bool:
+    """Strong evidence that ``encoding`` is right because the text reads as Chinese.
+
+    Why two rules: valid multi-byte UTF-8 that is mostly CJK almost never happens by chance. Almost any
+    Latin-1 byte pair is valid GBK, though ("Côte" → "C魌e"), so GBK needs more: at least MIN_EVIDENCE
+    characters, ≥ 80 % of them everyday (level-1) characters — not a single rare one.
+    """
+    if not raw or not _decodes(raw, encoding):
+        return False
+    if encoding.upper() in ("UTF-8", "UTF8"):
+        return _cjk_share(raw, encoding) > 0.9
+    wide = [c for c in "".join(v.decode(encoding) for v in raw) if ord(c) > 0x7F]
+    common = sum(map(_everyday_chinese, wide))
+    return common >= MIN_EVIDENCE and common >= 0.8 * len(wide)
+
+
+def _everyday_share(raw: list[bytes], encoding: str) -> float:
+    """Share of the non-ASCII characters decoded with ``encoding`` that are everyday Chinese."""
+    wide = [c for c in "".join(v.decode(encoding, errors="replace") for v in raw) if ord(c) > 0x7F]
+    return sum(map(_everyday_chinese, wide)) / len(wide) if wide else 0.0
+
+
 def samples(raw: list[bytes], encoding: str) -> list[str]:
     """A few distinct values decoded with ``encoding`` (undecodable bytes shown as �)."""
     seen: list[str] = []
@@ -173,50 +205,52 @@ def samples(raw: list[bytes], encoding: str) -> list[str]:
     return seen
 
 
-def _question(text: str, raw: list[bytes], default: str, declared: str | None = None) -> Question:
+def _question(text: Msg, raw: list[bytes], default: str, declared: str | None = None) -> Question:
     """Choices: every candidate that decodes the bytes, the default first, plus the declared one (garbled)."""
     options = [e for e in CANDIDATES if _decodes(raw, e)]
     options = [default] + [e for e in options if e != default]
     if declared and declared not in options:
         options.append(declared)
-    return Question("encoding", text, [(e, f"{e}: {' | '.join(samples(raw, e)[:3])}") for e in options],
-                    samples={e: samples(raw, e) for e in options}, default=default)
+    return Question.of("encoding", text, [(e, f"{e}: {' | '.join(samples(raw, e)[:3])}") for e in options],
+                       samples={e: samples(raw, e) for e in options}, default=default)
 
 
-def _declared(name: str, evidence: str, raw: list[bytes], explicit: bool = False):
+def _declared(name: str, evidence: Msg, raw: list[bytes], explicit: bool = False):
     """Use a declared encoding, unless the bytes contradict it (then ask: reading it would garble text)."""
     if _decodes(raw, name) and not _looks_garbled(raw, name):
-        return Detection(name, evidence), None, []
-    better = next((e for e in ("UTF-8", "GBK", "GB18030") if e != name and _decodes(raw, e)
-                   and _cjk_share(raw, e) > 0.9), None)
-    message = (f"Text would be garbled (mojibake) as {name} ({evidence}): e.g. "
-               f"{' | '.join(samples(raw, name)[:3])}" + (f"; as {better} it reads "
-                                                          f"{' | '.join(samples(raw, better)[:3])}" if better else ""))
+        return Detection.of(name, evidence), None, []
+    better = next((e for e in ("UTF-8", "GBK", "GB18030") if e != name and reads_as_chinese(raw, e)), None)
+    shown = " | ".join(samples(raw, name)[:3])
+    message = (msg("mojibake_risk_better", encoding=name, evidence=evidence, samples=shown, better=better,
+                   better_samples=" | ".join(samples(raw, better)[:3])) if better
+               else msg("mojibake_risk", encoding=name, evidence=evidence, samples=shown))
     if explicit and _decodes(raw, name):
-        return Detection(name, evidence), None, [("mojibake_risk", message)]
-    question = _question(message + ". Choose the encoding.", raw, better or name, declared=name)
-    return Detection(better or name, evidence + "; contradicted by the bytes", certain=False), question, [
+        return Detection.of(name, evidence), None, [("mojibake_risk", message)]
+    question = _question(msg("enc_question_garbled", problem=message), raw, better or name, declared=name)
+    return Detection.of(better or name, msg("enc_contradicted", evidence=evidence), certain=False), question, [
         ("mojibake_risk", message)]
 
 
 def _looks_garbled(raw: list[bytes], encoding: str) -> bool:
-    """Single-byte decoding of what is really GBK/UTF-8 Chinese (Latin-1 letters where ideographs belong)."""
+    """Single-byte decoding of what is really GBK/UTF-8 Chinese (Latin-1 letters where ideographs belong).
+
+    A declared single-byte code page is trusted unless the bytes read as Chinese on strong evidence
+    (``reads_as_chinese``): a Latin-1 "Côte d'Ivoire" stays Latin-1."""
     if encoding.upper() not in ("CP1252", "ISO-8859-1", "LATIN-1", "LATIN1", "CP437", "CP850"):
         return False
-    return any(_decodes(raw, e) and _cjk_share(raw, e) > 0.9 for e in ("UTF-8", "GBK"))
+    return any(reads_as_chinese(raw, e) for e in ("UTF-8", "GBK"))
 
 
 def _detect(raw: list[bytes]) -> tuple[Detection, Question | None, list]:
     """No .cpg and no language byte: decide UTF-8 vs GBK/GB18030 from the bytes, or ask."""
     if not raw:
-        return Detection("UTF-8", "no .cpg, no language byte; every value is ASCII"), None, []
-    utf8, gbk = _decodes(raw, "UTF-8"), _decodes(raw, "GBK")
-    evidence = f"no .cpg, no language byte; {len(raw)} non-ASCII values"
-    if utf8 and (not gbk or _cjk_share(raw, "UTF-8") > 0.9) and len(raw) >= MIN_EVIDENCE:
-        return Detection("UTF-8", f"{evidence} are valid UTF-8" + ("" if gbk else " and not GBK")), None, []
-    if gbk and not utf8 and _cjk_share(raw, "GBK") > 0.9 and len(raw) >= MIN_EVIDENCE:
-        return Detection("GBK", f"{evidence} are valid GBK (Chinese text) and not UTF-8"), None, []
-    guess = "UTF-8" if utf8 else "GBK" if gbk else "GB18030"
-    text = (f"The DBF does not declare its encoding and {len(raw)} non-ASCII values do not settle it. "
-            "Choose the encoding whose sample reads correctly.")
-    return Detection(guess, evidence + "; uncertain", certain=False), _question(text, raw, guess), []
+        return Detection.of("UTF-8", msg("enc_ascii")), None, []
+    utf8, gbk, n = _decodes(raw, "UTF-8"), _decodes(raw, "GBK"), len(raw)
+    if utf8 and (not gbk or _cjk_share(raw, "UTF-8") > 0.9) and n >= MIN_EVIDENCE:
+        return Detection.of("UTF-8", msg("enc_utf8" if gbk else "enc_utf8_not_gbk", n=n)), None, []
+    if gbk and not utf8 and reads_as_chinese(raw, "GBK") and n >= MIN_EVIDENCE:
+        return Detection.of("GBK", msg("enc_gbk", n=n)), None, []
+    guess = ("UTF-8" if utf8 else "GBK" if gbk and _everyday_share(raw, "GBK") >= 0.8
+             else "CP1252" if _decodes(raw, "CP1252") else "GB18030")
+    question = _question(msg("enc_question_undeclared", n=n), raw, guess)
+    return Detection.of(guess, msg("enc_uncertain", n=n), certain=False), question, []

@@ -21,6 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.config import metric_crs
 from geo.domain.crs import STORAGE_CRS
+from loaders.import_messages import msg
 from loaders.import_report import ImportReport
 
 AREA_TOLERANCE_M2 = 1.0
@@ -44,13 +45,13 @@ def clean_geometries(frame: gpd.GeoDataFrame, report: ImportReport) -> gpd.GeoDa
     geoms = frame.geometry.to_numpy()
     keep = np.ones(len(frame), dtype=bool)
     for i, (geom, code) in enumerate(zip(geoms, frame["code"])):
-        label = f"feature {i + 1} (code {code})"
+        label = msg("feature_label", n=i + 1, code=code)
         if geom is None or geom.is_empty:
-            report.problem("empty_geometry", f"{label} has no geometry: dropped.", severity="warning",
+            report.problem("empty_geometry", msg("empty_geometry", feature=label), severity="warning",
                            feature=str(code))
             keep[i] = False
         elif geom.geom_type not in ("Polygon", "MultiPolygon"):
-            report.problem("not_polygon", f"{label} is a {geom.geom_type}, not a polygon: dropped.",
+            report.problem("not_polygon", msg("not_polygon", feature=label, type=geom.geom_type),
                            severity="warning", feature=str(code), **_lonlat(geom))
             keep[i] = False
         elif not geom.is_valid:
@@ -65,7 +66,7 @@ def _lonlat(geom) -> dict:
     return {"lon": lon, "lat": lat}
 
 
-def _repair(geoms: np.ndarray, i: int, label: str, code: str, report: ImportReport) -> bool:
+def _repair(geoms: np.ndarray, i: int, label, code: str, report: ImportReport) -> bool:
     """Repair in place with make_valid(method="structure") (keeps polygons); False if nothing is left."""
     reason = shapely.is_valid_reason(geoms[i])
     match = _REASON_POINT.search(reason)
@@ -73,11 +74,11 @@ def _repair(geoms: np.ndarray, i: int, label: str, code: str, report: ImportRepo
     repaired = shapely.make_valid(geoms[i], method="structure", keep_collapsed=False)
     polygons = [p for p in getattr(repaired, "geoms", [repaired]) if p.geom_type in ("Polygon", "MultiPolygon")]
     if not polygons or repaired.is_empty:
-        report.problem("empty_geometry", f"{label} is invalid ({reason}) and nothing is left after repair: "
-                                         "dropped.", severity="warning", lon=lon, lat=lat, feature=code)
+        report.problem("empty_geometry", msg("empty_after_repair", feature=label, reason=reason),
+                       severity="warning", lon=lon, lat=lat, feature=code)
         return False
     geoms[i] = shapely.union_all(polygons)
-    report.problem("invalid_geometry", f"{label} was invalid ({reason}); repaired, still a polygon.",
+    report.problem("invalid_geometry", msg("invalid_geometry", feature=label, reason=reason),
                    severity="warning", lon=lon, lat=lat, feature=code)
     return True
 
@@ -88,8 +89,8 @@ def check_codes(frame: gpd.GeoDataFrame, kind: str, report: ImportReport) -> gpd
     limit = CODE_LENGTH[kind]
     for code, geom in zip(frame["code"], frame.geometry):
         if not code or not CODE_PATTERN.match(code) or len(code) > limit:
-            report.problem("malformed_code", f"Code {code!r} is malformed: use letters, digits, '-', '_' or '.', "
-                                             f"at most {limit} characters.", feature=code, **_lonlat(geom))
+            report.problem("malformed_code", msg("malformed_code", code=repr(code), limit=limit), feature=code,
+                           **_lonlat(geom))
     attributes = [c for c in frame.columns if c not in ("code", frame.geometry.name)]
     counts = frame["code"].value_counts()
     for code in counts[counts > 1].index:
@@ -97,8 +98,7 @@ def check_codes(frame: gpd.GeoDataFrame, kind: str, report: ImportReport) -> gpd
         same = len(pieces[attributes].drop_duplicates()) == 1 if attributes else True
         if same and not _overlapping(pieces.geometry.to_numpy()):
             continue
-        report.problem("duplicate_code", f"Code {code!r} is used by {len(pieces)} features with different "
-                                         "attributes or overlapping shapes; each code must be unique.",
+        report.problem("duplicate_code", msg("duplicate_code", code=repr(code), n=len(pieces)),
                        feature=code, **_lonlat(pieces.geometry.iloc[1]))
     return _dissolve_pieces(frame, counts, report)
 
@@ -113,8 +113,7 @@ def _dissolve_pieces(frame: gpd.GeoDataFrame, counts, report: ImportReport) -> g
     if repeated.empty:
         return frame
     for code, n in repeated.items():
-        report.problem("dissolved", f"Code {code!r} came in {n} pieces: joined into one multipart feature.",
-                       severity="info", feature=code)
+        report.problem("dissolved", msg("dissolved", code=repr(code), n=n), severity="info", feature=code)
     merged = frame.dissolve(by="code", sort=False, aggfunc="first").reset_index()
     geoms = [g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g]) for g in merged.geometry]
     return merged.set_geometry(gpd.GeoSeries(geoms, index=merged.index, crs=frame.crs))[frame.columns]
@@ -132,8 +131,7 @@ def check_topology(frame: gpd.GeoDataFrame, report: ImportReport, tolerance_m2: 
     for i, j, piece, area in zip(left, right, shared, areas):
         if area > tolerance_m2:
             kind = "sliver" if _thin(piece) else "overlap"
-            report.problem(kind, f"Grids {codes[i]} and {codes[j]} overlap by {area:,.1f} m²"
-                                 + (" (a thin sliver)" if kind == "sliver" else "") + ".",
+            report.problem(kind, msg(f"{kind}_between", a=codes[i], b=codes[j], area=area),
                            severity="warning", feature=f"{codes[i]}|{codes[j]}", **_storage_point(piece))
     _gaps(geoms, codes, report, tolerance_m2)
 
@@ -148,8 +146,7 @@ def _gaps(geoms: np.ndarray, codes: np.ndarray, report: ImportReport, tolerance_
                 continue
             around = sorted(codes[tree.query(hole, predicate="intersects")])[:4]
             kind = "sliver" if _thin(hole) else "gap"
-            report.problem(kind, f"Gap of {hole.area:,.1f} m² between grids {', '.join(around)}"
-                                 + (" (a thin sliver)" if kind == "sliver" else "") + ".",
+            report.problem(kind, msg(f"{kind}_gap", area=hole.area, codes=", ".join(around)),
                            severity="warning", feature="|".join(around), **_storage_point(hole))
 
 
@@ -174,9 +171,8 @@ def check_district(frame: gpd.GeoDataFrame, district: BaseGeometry | None, repor
     outside = shapely.difference(metric.geometry.to_numpy(), area)
     for code, geom, part, whole in zip(frame["code"], frame.geometry, outside, metric.geometry):
         if not shapely.intersects(area, whole):
-            report.problem("outside_district", f"{code} lies wholly outside the district (wrong CRS or wrong "
-                                               "file?).", feature=code, **_lonlat(geom))
+            report.problem("outside_district", msg("outside_district", code=code), feature=code,
+                           **_lonlat(geom))
         elif part.area > max(tolerance_m2, 0.01 * whole.area):
-            report.problem("outside_district", f"{code} reaches {part.area:,.0f} m² beyond the district "
-                                               "boundary.", severity="warning", feature=code,
-                           **_storage_point(part))
+            report.problem("outside_district", msg("partly_outside_district", code=code, area=part.area),
+                           severity="warning", feature=code, **_storage_point(part))

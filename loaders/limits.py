@@ -15,8 +15,9 @@ The scans over-estimate, never under-estimate: a file that passes cannot make th
 - Shapefile: the .shx index (records, and each record's byte length / 16 bytes per vertex).
 - GeoPackage: its contents table and the geometry blobs' byte lengths (16 bytes per vertex at least).
 
-Each ``*_problem`` function returns None when the file is within the limits, else the message; the reader
-raises its own error with it (loaders.case_read, loaders.layer_read).
+Each ``*_problem`` function returns None when the file is within the limits, else the message (a catalogue
+message, loaders.import_messages: limit_*); the reader raises its own error with it (loaders.case_read,
+loaders.layer_read).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from loaders.archive import MAX_RATIO, RATIO_MIN_BYTES, member_name
+from loaders.import_messages import Msg, msg
 
 MB = 1024 * 1024
 #: Columns of a case table: hotline exports have tens; anything near this is not a case export.
@@ -47,22 +49,24 @@ MAX_FEATURES = 500_000
 MAX_FEATURE_VERTICES = 100_000
 MAX_VERTICES = 5_000_000
 _CHUNK = 8 * MB
-_SPLIT = "split the file into smaller ones, or simplify it, and upload again"
 
 
 # --------------------------------------------------------------------------- case tables
 
 
-def case_file_problem(path: Path) -> str | None:
-    """A case table (.csv/.txt/.tsv, or an .xlsx workbook) beyond the limits, said in a sentence; else None."""
+def case_file_problem(path: Path) -> Msg | None:
+    """A case table (.csv/.txt/.tsv, or an .xlsx workbook) beyond the limits, said in a sentence; else None
+    (also for an old .xls workbook: the reader names it)."""
     with open(path, "rb") as f:
-        head = f.read(4)
-    if head == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
+        head = f.read(8)
+    if head[:4] == b"PK\x03\x04" or path.suffix.lower() in (".xlsx", ".xlsm"):
         return workbook_problem(path)
+    if head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or path.suffix.lower() == ".xls":
+        return None
     return text_table_problem(path)
 
 
-def text_table_problem(path: Path) -> str | None:
+def text_table_problem(path: Path) -> Msg | None:
     """Columns on the header line, the longest line, lines and cells of a delimited text file."""
     with open(path, "rb") as f:
         first = f.read(MAX_LINE_BYTES + 1)
@@ -77,10 +81,9 @@ def text_table_problem(path: Path) -> str | None:
     if longest > MAX_LINE_BYTES:
         return _line_too_long(path, longest_at)
     if lines > MAX_ROWS + 1:
-        return f"{path.name} has {lines:,} lines; at most {MAX_ROWS:,} rows are accepted: {_SPLIT}."
+        return msg("limit_rows", file=path.name, lines=lines, max=MAX_ROWS)
     if lines * columns > MAX_CELLS:
-        return (f"{path.name} has {lines:,} rows × {columns} columns; at most {MAX_CELLS:,} cells are accepted: "
-                f"{_SPLIT}.")
+        return msg("limit_cells", file=path.name, rows=lines, columns=columns, max=MAX_CELLS)
     return None
 
 
@@ -126,14 +129,12 @@ def _line_lengths(path: Path) -> tuple[int, int, int]:
     return (lf or cr) + (offset > start), longest, longest_at
 
 
-def _too_many_columns(path: Path, columns: int) -> str:
-    return (f"{path.name} has {columns:,} columns on its header line; at most {MAX_COLUMNS} are accepted "
-            "(is this a case export?)")
+def _too_many_columns(path: Path, columns: int) -> Msg:
+    return msg("limit_columns", file=path.name, columns=columns, max=MAX_COLUMNS)
 
 
-def _line_too_long(path: Path, line: int) -> str:
-    return (f"line {line:,} of {path.name} is longer than {MAX_LINE_BYTES // 1024} KB; a case export's lines are "
-            "far shorter (is this a case export?)")
+def _line_too_long(path: Path, line: int) -> Msg:
+    return msg("limit_line", file=path.name, line=line, kb=MAX_LINE_BYTES // 1024)
 
 
 # --------------------------------------------------------------------------- workbooks
@@ -141,15 +142,15 @@ def _line_too_long(path: Path, line: int) -> str:
 _SHEET_TOKENS = re.compile(rb'<row\b|<c\b(?:[^>]*?\sr="([A-Z]{1,3})[0-9]+")?')
 
 
-def workbook_problem(path: Path) -> str | None:
+def workbook_problem(path: Path) -> Msg | None:
     """Declared sizes of an .xlsx, then rows and cells per row of each worksheet (streamed)."""
     try:
         with zipfile.ZipFile(path) as book:
             infos = book.infolist()
             unpacked, packed = sum(i.file_size for i in infos), sum(i.compress_size for i in infos) or 1
             if unpacked > MAX_WORKBOOK_BYTES or (unpacked > RATIO_MIN_BYTES and unpacked / packed > MAX_RATIO):
-                return (f"{path.name} unpacks to {unpacked / MB:,.0f} MB ({unpacked / packed:,.0f}× its size); at "
-                        f"most {MAX_WORKBOOK_BYTES // MB} MB and {MAX_RATIO}× are accepted: {_SPLIT}.")
+                return msg("limit_workbook", file=path.name, mb=round(unpacked / MB), ratio=round(unpacked / packed),
+                           max_mb=MAX_WORKBOOK_BYTES // MB, max_ratio=MAX_RATIO)
             for info in infos:
                 if member_name(info).startswith("xl/worksheets/") and member_name(info).endswith(".xml"):
                     problem = _sheet_problem(path, book, info)
@@ -160,7 +161,7 @@ def workbook_problem(path: Path) -> str | None:
     return None
 
 
-def _sheet_problem(path: Path, book: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+def _sheet_problem(path: Path, book: zipfile.ZipFile, info: zipfile.ZipInfo) -> Msg | None:
     rows = cells = widest = 0
     with book.open(info) as stream:
         for text in _tag_chunks(stream):
@@ -172,9 +173,9 @@ def _sheet_problem(path: Path, book: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
                 letters = match.group(1)
                 widest = max(widest, cells, _column_number(letters) if letters else 0)
             if widest > MAX_COLUMNS:
-                return f"a sheet of {path.name} has {widest:,} columns; at most {MAX_COLUMNS} are accepted."
+                return msg("limit_sheet_columns", file=path.name, columns=widest, max=MAX_COLUMNS)
             if rows > MAX_ROWS + 1:
-                return f"a sheet of {path.name} has more than {MAX_ROWS:,} rows: {_SPLIT}."
+                return msg("limit_sheet_rows", file=path.name, max=MAX_ROWS)
     return None
 
 
@@ -204,7 +205,7 @@ def _column_number(letters: bytes) -> int:
 # --------------------------------------------------------------------------- layers
 
 
-def layer_problem(path: Path) -> str | None:
+def layer_problem(path: Path) -> Msg | None:
     """Features, vertices per feature and vertices of a layer file (.geojson/.json, .shp, .gpkg), by a scan
     that does not parse it; None when within the limits (or when the format is not one scanned here)."""
     scan = {".geojson": _geojson_counts, ".json": _geojson_counts, ".shp": _shapefile_counts,
@@ -213,12 +214,11 @@ def layer_problem(path: Path) -> str | None:
         return None
     features, widest, total = scan(path)
     if features > MAX_FEATURES:
-        return f"{path.name} holds {features:,} features; at most {MAX_FEATURES:,} are accepted: {_SPLIT}."
+        return msg("limit_features", file=path.name, features=features, max=MAX_FEATURES)
     if widest > MAX_FEATURE_VERTICES:
-        return (f"a feature of {path.name} has about {widest:,} vertices; at most {MAX_FEATURE_VERTICES:,} per "
-                f"feature are accepted: simplify it (e.g. to 1 m) and upload again.")
+        return msg("limit_feature_vertices", file=path.name, vertices=widest, max=MAX_FEATURE_VERTICES)
     if total > MAX_VERTICES:
-        return f"{path.name} has about {total:,} vertices; at most {MAX_VERTICES:,} are accepted: {_SPLIT}."
+        return msg("limit_vertices", file=path.name, vertices=total, max=MAX_VERTICES)
     return None
 
 

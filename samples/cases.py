@@ -645,7 +645,7 @@ def _iso(t: np.ndarray) -> np.ndarray:
     return np.where(t >= 0, text, "")
 
 
-def _numbers(reported: np.ndarray) -> np.ndarray:
+def case_numbers(reported: np.ndarray) -> np.ndarray:
     """HB + local date + 6-digit sequence of the day, e.g. HB20251101000123 (cases are sorted by time)."""
     day = (reported + LOCAL) // DAY
     seq = np.arange(len(day)) - np.searchsorted(day, day) + 1
@@ -728,7 +728,7 @@ def generate_cases(data: DistrictData) -> tuple[pd.DataFrame, pd.DataFrame]:
         timeline(rng, cat, tier, reported, disp, rework, long), tier, disp, will_rate, rating, rework, long
     )
     s["reported"] = reported
-    numbers = _numbers(reported)
+    numbers = case_numbers(reported)
     name, phone = reporters(_rng(seed, 5), source, grid, data.grids)
     untriaged = (s["status"] == Status.REPORTED.value) | (tier == REJECTED)
     reasons = _rng(seed, 6).choice(REJECT_REASONS, len(cat))

@@ -1,46 +1,98 @@
 """Load the committed sample district (sample_data/) into an empty database, in one transaction, through
-``geo.usecases.bulk_load.load_district``."""
+``geo.usecases.bulk_load.load_district``.
+
+The committed year ends at ``SAMPLE_END`` (2026-11-01 00:00 in the district). A demo must be alive whatever
+the date, so ``gridgov load-sample`` places the year so that it ends at the moment it is loaded: every time
+moves by the same whole number of minutes (the platform clock's unit), so the relative pattern — what was
+open, how late each department was, which cards are showing — is exactly the committed one, and case
+numbers (which carry the local date of the report) are renumbered from the moved times. Tests load the
+committed year unmoved (``ends_at=SAMPLE_END``) so their figures are fixed.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.db.database import Database
-from geo.usecases.bulk_load import DatabaseNotEmpty, DistrictData, load_district, table_counts
-from samples.history import case_events, case_frame, dispatch_frame
+from geo.read.routing import TERRITORY
+from geo.usecases.bulk_load import CASE_TIMES, DatabaseNotEmpty, DistrictData, load_district, table_counts
+from samples.cases import case_numbers
+from samples.history import DISPATCH_TIMES, case_events, case_frame, dispatch_frame
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 LAYOUT_NAME = "海勃湾区网格 (sample)"
+#: The instant the committed sample year ends (the generator's snapshot, samples.cases.END + 1 s).
+SAMPLE_END = pd.Timestamp("2026-10-31T16:00:00Z").to_pydatetime()
 
-__all__ = ["DatabaseNotEmpty", "SAMPLE_DIR", "load_sample", "read_sample", "table_counts"]
-
-
-def load_sample(db: Database, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
-    """Insert the areas, the grid layout, buildings, departments, categories and one year of cases with their
-    dispatches and event history; returns rows per table. Refuses a database that already holds cases."""
-    return load_district(db, read_sample(sample_dir), loaded_by="gridgov load-sample")
+__all__ = ["DatabaseNotEmpty", "SAMPLE_DIR", "SAMPLE_END", "load_sample", "read_sample", "table_counts"]
 
 
-def read_sample(sample_dir: Path = SAMPLE_DIR) -> DistrictData:
-    """The sample's files as frames."""
-    cases = case_frame(_csv(sample_dir / "cases.csv.gz"))
-    grids = _layer(sample_dir, "grids")
+def load_sample(db: Database, ends_at: datetime, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
+    """Insert the areas, the grid layout, buildings, departments, categories and one year of cases (ending at
+    ``ends_at``) with their dispatches and event history; returns rows per table. Refuses a database that
+    already holds cases."""
+    return load_district(db, read_sample(ends_at, sample_dir), loaded_by="gridgov load-sample")
+
+
+def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -> DistrictData:
+    """The sample's files as frames, the year moved to end at ``ends_at``."""
+    shift = pd.Timedelta(ends_at - SAMPLE_END).floor("min")
+    cases = _moved(case_frame(_csv(sample_dir / "cases.csv.gz")), CASE_TIMES, shift)
+    dispatches = _moved(dispatch_frame(_csv(sample_dir / "dispatches.csv.gz")), DISPATCH_TIMES, shift)
+    if shift:
+        renumbered = dict(zip(cases["number"], case_numbers(_epoch_s(cases["reported_at"]))))
+        cases["number"] = cases["number"].map(renumbered)
+        dispatches["case_number"] = dispatches["case_number"].map(renumbered)
+    streets, communities, grids = (_layer(sample_dir, name) for name in ("streets", "communities", "grids"))
+    street_of_grid = grids.set_index("code")["community_code"].map(communities.set_index("code")["street_code"])
     return DistrictData(
-        departments=_csv(sample_dir / "departments.csv"),
-        categories=_csv(sample_dir / "categories.csv"),
-        streets=_layer(sample_dir, "streets"),
-        communities=_layer(sample_dir, "communities"),
+        departments=_with_street_offices(_csv(sample_dir / "departments.csv"), streets),
+        categories=_csv(sample_dir / "categories.csv").replace({"lead_department": {TERRITORY: ""}}),
+        streets=streets,
+        communities=communities,
         grids=grids,
         buildings=_layer(sample_dir, "buildings"),
         cases=cases,
-        dispatches=dispatch_frame(_csv(sample_dir / "dispatches.csv.gz")),
+        dispatches=_to_street_offices(dispatches, cases, street_of_grid),
         events=case_events(cases),
         layout_name=LAYOUT_NAME,
         layout_source="sample_data/district.gpkg",
     )
+
+
+def _with_street_offices(departments: pd.DataFrame, streets: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue's placeholder for "the street office of the place" becomes one office per street."""
+    # a town (镇) is governed by its people's government, a street (街道) by its office
+    suffix = streets["name"].str.endswith("镇").map({True: "人民政府", False: "办事处"})
+    offices = pd.DataFrame({"code": office_code(streets["code"]), "name": streets["name"] + suffix,
+                            "short_name": streets["name"], "street_code": streets["code"]})
+    return pd.concat([departments[departments["code"] != TERRITORY].assign(street_code=""), offices],
+                     ignore_index=True)
+
+
+def _to_street_offices(dispatches: pd.DataFrame, cases: pd.DataFrame, street_of_grid: pd.Series) -> pd.DataFrame:
+    """Dispatches to the placeholder go to the office of the case's own street."""
+    street = dispatches["case_number"].map(cases.set_index("number")["grid_code"]).map(street_of_grid)
+    territorial = dispatches["department_code"] == TERRITORY
+    return dispatches.assign(department_code=dispatches["department_code"].mask(territorial, office_code(street)))
+
+
+def office_code(street_codes: pd.Series) -> pd.Series:
+    """STREET_S01 …: the department code of a street's office."""
+    return TERRITORY + "_" + street_codes
+
+
+def _moved(frame: pd.DataFrame, columns: list[str], shift: pd.Timedelta) -> pd.DataFrame:
+    return frame.assign(**{c: frame[c] + shift for c in columns})
+
+
+def _epoch_s(times: pd.Series) -> np.ndarray:
+    return ((times - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(np.int64)
 
 
 def _csv(path: Path) -> pd.DataFrame:

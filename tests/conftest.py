@@ -97,7 +97,7 @@ class SampleDatabases:
 
     def get(self, backend_name: str) -> Database:
         if backend_name not in self._loaded:
-            from samples.load import load_sample
+            from samples.load import SAMPLE_END, load_sample
 
             if backend_name == "sqlite":
                 url = f"sqlite:///{self._tmp.mktemp('sample') / 'sample.db'}"
@@ -105,7 +105,7 @@ class SampleDatabases:
                 url = _fresh_postgres_database(_postgis_url(), "sample")
             database = Database(url)
             upgrade(database)
-            load_sample(database)
+            load_sample(database, SAMPLE_END)
             self._loaded[backend_name] = database
         return self._loaded[backend_name]
 

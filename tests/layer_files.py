@@ -6,14 +6,43 @@ Grids are unit squares near 106.8E 39.67N (0.001° ≈ 100 m), like tests/integr
 
 from __future__ import annotations
 
+import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pyogrio
 import shapely
 
 X0, Y0, STEP = 106.8, 39.67, 0.001
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "district.gpkg"
+
+
+def sample_grids() -> gpd.GeoDataFrame:
+    """The sample district's 435 grids (WGS 84), as loaded into the sample database."""
+    return gpd.read_file(SAMPLE, layer="grids")
+
+
+def shifted(frame: gpd.GeoDataFrame, forward: Callable) -> gpd.GeoDataFrame:
+    """A copy whose lon/lat are moved by ``forward`` (e.g. geo.domain.datums.wgs84_to_gcj02): a web map's download."""
+    def move(coords):
+        return np.column_stack(forward(coords[:, 0], coords[:, 1]))
+
+    return frame.set_geometry(shapely.transform(frame.geometry.to_numpy(), move), crs="EPSG:4326")
+
+
+def datav_geojson(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    """``frame`` as a DataV/AMap-style boundary GeoJSON: adcode, name, center, centroid, level, parent."""
+    features = [{"type": "Feature", "geometry": shapely.geometry.mapping(geom),
+                 "properties": {"adcode": 150302001 + i, "name": name, "center": [geom.centroid.x, geom.centroid.y],
+                                "centroid": [geom.centroid.x, geom.centroid.y], "childrenNum": 0,
+                                "level": "street", "parent": {"adcode": 150302}, "subFeatureIndex": i}}
+                for i, (name, geom) in enumerate(zip(frame["name"], frame.geometry))]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
 
 
 def square(i: int, j: int, size: float = 1.0) -> shapely.Polygon:

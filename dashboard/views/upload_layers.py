@@ -12,10 +12,11 @@ from streamlit_folium import st_folium
 
 from dashboard.auth import require_actor
 from dashboard.data import database
-from dashboard.i18n import t
+from dashboard.i18n import say, say_problem, t
 from dashboard.import_map import preview_map
 from geo.config import MB, data_dir, max_upload_bytes
 from loaders.archive import ArchiveRefused, save_upload
+from loaders.layer_datum import HYPOTHESES
 from loaders.layer_import import KINDS, ROLES, LayerSpec, layout_history, restore_layout, run_layer_import
 from loaders.layer_read import CANDIDATES
 from loaders.uploads import discard_upload, upload_spent
@@ -34,14 +35,14 @@ def _save_upload() -> None:
         st.session_state[FILE] = str(save_upload(uploaded.name, uploaded.getvalue(), folder))
         st.session_state[ANSWERS] = {}
     except ArchiveRefused as exc:
-        st.session_state["upload_layers_refused"] = str(exc)
+        st.session_state["upload_layers_refused"] = say(exc.message.key, exc.message.params, str(exc))
 
 
 def _remember_answers() -> None:
     """Form submit: copy the widgets' values into a plain dict that outlives the widgets."""
     state, kind = st.session_state, st.session_state["upload_layers_kind"]
     answers = {"encoding": state.get("upload_layers_opt_encoding"), "crs": state.get("upload_layers_opt_crs"),
-               "datum": state.get("upload_layers_opt_datum", "wgs84"), "member": state.get("upload_layers_opt_member"),
+               "datum": state.get("upload_layers_opt_datum"), "member": state.get("upload_layers_opt_member"),
                "fields": {r: state[f"upload_layers_opt_field_{r}"] for r in ROLES[kind]
                           if state.get(f"upload_layers_opt_field_{r}")}}
     state[ANSWERS] = {k: v for k, v in answers.items() if v}
@@ -49,7 +50,7 @@ def _remember_answers() -> None:
 
 def _spec(kind: str) -> LayerSpec:
     a = st.session_state.get(ANSWERS, {})
-    return LayerSpec(kind=kind, encoding=a.get("encoding"), crs=a.get("crs"), datum=a.get("datum", "wgs84"),
+    return LayerSpec(kind=kind, encoding=a.get("encoding"), crs=a.get("crs"), datum=a.get("datum"),
                      fields=dict(a.get("fields", {})), member=a.get("member"))
 
 
@@ -68,7 +69,7 @@ def _report(path: str, spec: LayerSpec, apply: bool = False):
         discard_upload(path)
         st.session_state.pop(FILE, None)
         if report.status != "applied":
-            st.session_state["upload_layers_refused"] = "; ".join(p.message for p in report.errors)
+            st.session_state["upload_layers_refused"] = "; ".join(map(say_problem, report.errors))
     return report
 
 
@@ -80,21 +81,22 @@ def _options_form(report, kind: str) -> None:
         if questions:
             st.warning(t("upload_layers_status_needs_decision"))
             for q in questions.values():
-                st.markdown(f"**{q.key}** — {q.text}")
+                st.markdown(f"**{t('upload_layers_question_' + q.key.split(':')[0])}** — {say(q.msg, q.params, q.text)}")
                 if q.samples:
                     st.dataframe(pd.DataFrame({k: pd.Series(v) for k, v in q.samples.items()}), hide_index=True)
         c1, c2, c3 = st.columns(3)
         _choice(c1, "encoding", questions, [e for e in CANDIDATES], answers.get("encoding"), t("upload_layers_encoding"))
         _choice(c2, "crs", questions, [], answers.get("crs"), t("upload_layers_crs"), free_text=True)
-        c3.radio(t("upload_layers_datum"), ["wgs84", "gcj02", "bd09"], key="upload_layers_opt_datum", horizontal=True,
-                 index=["wgs84", "gcj02", "bd09"].index(answers.get("datum", "wgs84")))
+        _choice(c3, "datum", questions, list(HYPOTHESES), answers.get("datum"), t("upload_layers_datum"),
+                show=lambda v: t(f"upload_layers_datum_{v}"))
         if "member" in questions:
-            _choice(st, "member", questions, [], answers.get("member"), "member")
+            _choice(st, "member", questions, [], answers.get("member"), t("upload_layers_question_member"))
         columns = report.extra.get("columns", [])
         if columns:
             st.markdown(f"**{t('upload_layers_mapping')}**")
             for col, role in zip(st.columns(len(ROLES[kind])), ROLES[kind]):
-                current = report.mapping.get(role)
+                asked = questions.get(f"field:{role}")
+                current = report.mapping.get(role) or (asked.default if asked else None)
                 col.selectbox(role, ["", *columns], key=f"upload_layers_opt_field_{role}",
                               index=(columns.index(current) + 1) if current in columns else 0,
                               format_func=lambda c: c or t("upload_layers_none"))
@@ -102,10 +104,14 @@ def _options_form(report, kind: str) -> None:
                               type="primary" if questions else "secondary")
 
 
-def _choice(where, key: str, questions: dict, plain: list[str], answer, label: str, free_text=False) -> None:
-    """A selectbox offering the question's choices (with their labels) when asked, else plain options."""
+def _choice(where, key: str, questions: dict, plain: list[str], answer, label: str, free_text=False,
+            show=None) -> None:
+    """A selectbox offering the question's choices (with their labels, or ``show(value)``) when asked, else
+    plain options."""
     q = questions.get(key)
     choices = [(v, lbl) for v, lbl in q.choices] if q else [(v, v) for v in plain]
+    if show is not None:
+        choices = [(v, show(v)) for v, _ in choices]
     if free_text and not q:
         where.text_input(label, value=answer or "", key=f"upload_layers_opt_{key}", placeholder="EPSG:4545")
         return
@@ -120,12 +126,12 @@ def _summary(report) -> None:
     status = report.status
     message = t(f"upload_layers_status_{status}")
     {"ok": st.success, "applied": st.success, "needs_decision": st.warning}.get(status, st.error)(
-        message + ("" if status != "unusable" else " " + "; ".join(p.message for p in report.errors)))
-    found = [(k, d) for k, d in (("encoding", report.encoding), ("crs", report.crs)) if d]
+        message + ("" if status != "unusable" else " " + "; ".join(map(say_problem, report.errors))))
+    found = [(k, d) for k, d in (("encoding", report.encoding), ("crs", report.crs), ("datum", report.datum)) if d]
     if found:
         st.dataframe(pd.DataFrame([{t("upload_layers_detected"): f"{k}: {d.value or '?'}",
-                                    t("upload_layers_evidence"): d.evidence} for k, d in found]), hide_index=True,
-                     width="stretch")
+                                    t("upload_layers_evidence"): say(d.msg, d.params, d.evidence)}
+                                   for k, d in found]), hide_index=True, width="stretch")
     diff, counts = report.diff, report.counts
     if counts:
         figures = [("features", counts.get("features", 0)), ("added", counts.get("added", 0)),
@@ -138,17 +144,19 @@ def _summary(report) -> None:
 def _details(report) -> None:
     st.subheader(t("upload_layers_problems"))
     if report.problems:
-        st.dataframe(pd.DataFrame([{"severity": p.severity, "kind": p.kind, "message": p.message,
+        st.dataframe(pd.DataFrame([{t("upload_layers_col_severity"): p.severity, t("upload_layers_col_kind"): p.kind,
+                                    t("upload_layers_col_message"): say_problem(p),
                                     "lon": p.location.lon if p.location else None,
                                     "lat": p.location.lat if p.location else None} for p in report.problems]),
                      hide_index=True, width="stretch")
     else:
         st.caption(t("upload_layers_no_problems"))
     if report.geojson:
-        st.subheader(t("upload_layers_preview"))
-        st.caption(t("upload_layers_legend"))
-        st_folium(preview_map(report.geojson, report.problems), key="upload_layers_map", height=560,
-                  use_container_width=True, returned_objects=[])
+        asking_datum = any(k.startswith("datum:") for k in report.geojson)
+        st.subheader(t("upload_layers_preview_datum" if asking_datum else "upload_layers_preview"))
+        st.caption(t("upload_layers_legend_datum" if asking_datum else "upload_layers_legend"))
+        st_folium(preview_map(report.geojson, report.problems, describe=say_problem), key="upload_layers_map",
+                  height=560, use_container_width=True, returned_objects=[])
     if report.diff.get("changed"):
         st.subheader(t("upload_layers_changes"))
         st.dataframe(pd.DataFrame(report.diff["changed"]), hide_index=True, width="stretch")
@@ -162,7 +170,7 @@ def _apply(path: str, spec: LayerSpec) -> None:
         return
     done = _report(path, spec, apply=True)
     if done.status != "applied":
-        st.error("; ".join(p.message for p in done.errors) or done.status)
+        st.error("; ".join(map(say_problem, done.errors)) or done.status)
         return
     info = done.extra["applied"]
     text = (t("upload_layers_applied").format(name=info["layout_name"], moved=info["cases_moved"])
@@ -187,7 +195,7 @@ def _history() -> None:
             st.success(t("upload_layers_restored").format(name=pick["name"],
                                                           moved=done.extra["applied"]["cases_moved"]))
         else:
-            st.error(done.errors[0].message)
+            st.error(say_problem(done.errors[0]))
 
 
 st.title(t("upload_layers_title"))

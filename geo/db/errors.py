@@ -3,14 +3,15 @@ traceback. The details go to the server's log ("gridgov.errors") under a short r
 
 Why: a database error's text carries the statement and its parameters — on PostGIS a duplicate key in an
 import printed the reporters' names and phones of the rows being written. Import reports and the command
-line show ``describe_failure(exc)`` instead of ``str(exc)``; pages show no exception text at all (Streamlit's
-``client.showErrorDetails = "type"``).
+line show ``describe_failure(exc)`` (a Failure: its kind, never the database's text) instead of ``str(exc)``;
+pages show no exception text at all (Streamlit's ``client.showErrorDetails = "type"``).
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -33,20 +34,41 @@ def is_database_error(exc: BaseException) -> bool:
     return False
 
 
-def describe_failure(exc: BaseException) -> str:
-    """What went wrong, for the user, with the log reference: "the database refused it (UniqueViolation; server
-    log reference 1a2b3c4d)" — a database error named by its class only —, else the error's type and its own
-    message, unless that quotes SQL. The whole error, traceback included, goes to the log."""
+@dataclass(frozen=True)
+class Failure:
+    """An unexpected error as a user may see it: its kind, the log reference, and nothing from the database.
+
+    ``database``: the database refused something (``error`` is the driver's class, ``detail`` is empty);
+    otherwise ``error`` is the exception's type and ``detail`` its message, cut short (and empty when the
+    message quotes SQL)."""
+
+    database: bool
+    error: str
+    detail: str
+    reference: str
+
+    @property
+    def text(self) -> str:
+        """In English, for the command line: "the database refused it (UniqueViolation; server log reference
+        1a2b3c4d)" or "RuntimeError: disk full (server log reference 1a2b3c4d)"."""
+        where = f"server log reference {self.reference}"
+        if self.database:
+            return f"the database refused it ({self.error}; {where})"
+        return f"{self.error}: {self.detail} ({where})" if self.detail else f"{self.error} ({where})"
+
+
+def describe_failure(exc: BaseException) -> Failure:
+    """What a user may be told about ``exc``; the whole error, traceback included, goes to the log under the
+    reference it carries."""
     reference = secrets.token_hex(4)
     log.error("failure (reference %s)", reference, exc_info=(type(exc), exc, exc.__traceback__))
-    where = f"server log reference {reference}"
     if is_database_error(exc):
-        return f"the database refused it ({_database_error_name(exc)}; {where})"
+        return Failure(True, _database_error_name(exc), "", reference)
     detail = str(exc)
-    if not detail or any(marker in detail for marker in _SQL_MARKERS):
-        return f"{type(exc).__name__} ({where})"
-    cut = detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL] + "…"
-    return f"{type(exc).__name__}: {cut} ({where})"
+    if any(marker in detail for marker in _SQL_MARKERS):
+        detail = ""
+    return Failure(False, type(exc).__name__, detail if len(detail) <= MAX_DETAIL else detail[:MAX_DETAIL] + "…",
+                   reference)
 
 
 def _database_error_name(exc: BaseException) -> str:

@@ -2,7 +2,7 @@
 cases with their dispatches and their append-only event log; accounts, kiosk tokens and the access audit
 log. The only module of GridGov that defines tables.
 
-The hierarchy (DOMAIN.md): district → street 街道 → community 社区 → grid 网格 → building 楼栋.
+The hierarchy (docs/domain.md): district → street 街道 → community 社区 → grid 网格 → building 楼栋.
 Grid layouts are versioned (a district re-cut 620 grids into 539): a re-cut adds a new GridLayout and new
 Grid rows; the old ones stay, and CaseGridAssignment keeps which grid a case was in under each layout.
 """
@@ -111,11 +111,15 @@ class Building(_Bbox, Base):
 
 
 class Department(Base):
+    """A department a case is whistled to. A street office (街道办事处) is the department of one street:
+    territory-first categories go to the office of the case's own street (geo.read.routing)."""
+
     __tablename__ = "departments"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     short_name: Mapped[str] = mapped_column(String(50), default="")
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"), index=True)
 
 
 class Category(Base):

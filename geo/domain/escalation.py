@@ -1,6 +1,6 @@
 """Escalation cards (亮牌) and reminders of a whistled dispatch, derived from its timestamps.
 
-DOMAIN.md, "Escalation cards": at the whistle, reminder 1; not reported in after 1 h, reminder 2 and a
+docs/domain.md, "Escalation cards": at the whistle, reminder 1; not reported in after 1 h, reminder 2 and a
 yellow card; after 4 h, reminder 3 and a red card; after 15 h, pushed to the discipline-inspection
 supervision platform (here: reminder 4). A card is a function of (whistled_at, reported_in_at, now)
 and the district's policy, so it is computed, never stored as the source of truth: a stored card goes
@@ -40,7 +40,7 @@ class EscalationPolicy:
     """How long a department may leave a whistle without reporting in before each card.
 
     Why 1 h, 4 h and 15 h: these are the whistle-and-answer rules (街道吹哨、部门报到) quoted in
-    DOMAIN.md. Not reported in after 1 h, the center head phones the department head (yellow); after
+    docs/domain.md. Not reported in after 1 h, the center head phones the department head (yellow); after
     4 h the deputy district head is told (red); after 15 h the case goes to the discipline-inspection
     supervision platform. Districts set their own numbers; they must be positive, strictly increasing
     and whole seconds (so the SQL CASE form compares exactly what Python compares).

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
-    """Where a case stands in the closed loop (DOMAIN.md: raise → whistle → report in → answer → close → grade)."""
+    """Where a case stands in the closed loop (docs/domain.md: raise → whistle → report in → answer → close → grade)."""
 
     REPORTED = "reported"  # received by the center, not yet triaged
     ACCEPTED = "accepted"  # triaged: a valid case with a tier and a route

@@ -1,6 +1,6 @@
 """The closed loop's state machine: which action moves a case from which status to which, and who may act.
 
-raise → accept (triage) → whistle → report in → answer → close → rate (DOMAIN.md), plus reject, return for
+raise → accept (triage) → whistle → report in → answer → close → rate (docs/domain.md), plus reject, return for
 rework, reopen and defer/resume. The table is data (the roles come from geo.domain.permissions): pages read it to
 know which buttons a role gets, and every transition is checked against it before anything is written.
 """

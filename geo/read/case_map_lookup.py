@@ -23,7 +23,7 @@ from geo.domain.vocabulary import OPEN_STATUSES, DispatchRole, Role
 from geo.domain.workflow import actions_for
 from geo.read.case_map import MapView
 from geo.read.overview import district_kpis
-from geo.read.routing import Route, route_for
+from geo.read.routing import Route, route_for_case
 
 #: More buildings than this in view: not drawn (the user is not zoomed in enough to tell them apart).
 MAX_BUILDINGS = 3000
@@ -140,4 +140,4 @@ def panel_actions(status: str, dispatches: list[dict], actor: Actor) -> list[str
 def suggested_route(session: Session, case_id: int) -> Route | None:
     """The departments the case's category routes to (the whistle form's defaults), or None (manual)."""
     case = session.get(Case, case_id)
-    return None if case is None else route_for(session, case.category)
+    return None if case is None else route_for_case(session, case)

@@ -1,4 +1,4 @@
-"""Supervision (DOMAIN.md): the supervision notices (督办单) and the monthly report (月专报) to district leaders.
+"""Supervision (docs/domain.md): the supervision notices (督办单) and the monthly report (月专报) to district leaders.
 
 A department gets a notice, per reason, for the dispatches of cases reported in the window:
 

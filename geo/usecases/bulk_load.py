@@ -51,7 +51,7 @@ class DatabaseNotEmpty(RuntimeError):
 class DistrictData:
     """A district as frames. Times are aware (UTC) datetimes or NaT; codes link the tables.
 
-    - departments: code, name, short_name
+    - departments: code, name, short_name, street_code (optional: the street whose office it is)
     - categories: code, name, class_code, class_name, lead_department (code or ""), co_departments
       (";"-separated codes), time_limit, time_unit, routing_rule
     - streets: code, name, geometry; communities: code, name, street_code, geometry
@@ -83,11 +83,13 @@ def load_district(db: Database, data: DistrictData, loaded_by: str) -> dict[str,
         existing = session.scalar(select(func.count()).select_from(Case))
         if existing:
             raise DatabaseNotEmpty(f"the database already holds {existing} cases; load into an empty one")
-        departments = _insert_keyed(session, Department, data.departments[["code", "name", "short_name"]])
-        categories = _insert_keyed(session, Category, _category_rows(data.categories, departments))
         streets = _insert_keyed(session, Street, _area_frame(data.streets, ["code", "name"]))
         communities = _insert_keyed(session, Community, _area_frame(
             data.communities, ["code", "name"], street_id=_ids(data.communities["street_code"], streets, "street")))
+        departments = _insert_keyed(session, Department, data.departments[["code", "name", "short_name"]].assign(
+            street_id=_ids(data.departments.get("street_code", pd.Series("", index=data.departments.index)),
+                           streets, "street")))
+        categories = _insert_keyed(session, Category, _category_rows(data.categories, departments))
         layout = create_layout(session, data.layout_name, source=data.layout_source, created_by=loaded_by)
         grids = _insert_keyed(session, Grid, _area_frame(
             data.grids.sort_values("code"), ["code", "name", "member_name", "member_phone"], layout_id=layout.id,

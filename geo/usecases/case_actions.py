@@ -22,7 +22,7 @@ from geo.domain.deadlines import category_deadline, resume_deadline
 from geo.domain.permissions import is_reporter
 from geo.domain.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.domain.workflow import CaseChanged, InvalidInput, NotPermitted, check
-from geo.read.routing import route_for
+from geo.read.routing import route_for_case
 
 
 def perform(session: Session, case_id: int, action: str, actor: Actor, expected_version: int,
@@ -197,7 +197,7 @@ def _change_category(session, case: Case, actor: Actor, now: datetime, category_
         raise InvalidInput(f"no category with id {category_id}")
     old = case.category.name if case.category else "—"
     case.category = category
-    route = route_for(session, category)
+    route = route_for_case(session, case)
     if route is None:
         return f"{old} → {category.name}; route: manual queue"
     names = dict(session.execute(select(Department.id, Department.name)).all())

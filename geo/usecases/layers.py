@@ -1,7 +1,7 @@
 """Publishing a checked layer: grids as a new layout version, other layers upserted by code; restoring an
 earlier layout version. Each use case runs in one transaction and is audited.
 
-Why a new layout version for grids: a re-cut must not lose history (DOMAIN.md). The new version is created,
+Why a new layout version for grids: a re-cut must not lose history (docs/domain.md). The new version is created,
 filled, published and every case re-placed by ``geo.usecases.recut.apply_regrid`` in one transaction; the
 previous version stays and ``restore_layout`` publishes it again the same way.
 

@@ -150,8 +150,9 @@ def test_grid_load_on_a_district_without_cases_shows_zeros_and_says_so(page_on, 
 def test_department_load_ranks_every_department_and_lists_notices(page_on, sample_url):
     at = page_on(sample_url, "department_load.py")
     ranked = at.dataframe[0].value
-    assert len(ranked) == 21
-    assert list(ranked["rank"]) == list(range(1, 22))
+    assert len(ranked) == 27  # 20 departments and the offices of the 7 streets
+    assert list(ranked["rank"]) == list(range(1, 28))
+    assert {"新华街道办事处", "千里山镇人民政府"} <= set(ranked["department"])
     assert int(metrics_of(at)["督办单"]) > 0
     assert len(at.dataframe[1].value) == int(metrics_of(at)["督办单"])
 

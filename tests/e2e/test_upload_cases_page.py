@@ -74,15 +74,16 @@ def case_count(url: str) -> int:
 def test_a_gbk_export_previews_row_by_row_with_detected_columns(page_on, small_db, tmp_path):
     at = page_on(small_db, export(tmp_path))
     assert at.success[0].value == "可以导入：请检查预览后确认。"
-    assert at.caption[1].value.startswith("识别编码：GBK（not valid UTF-8")
+    assert at.caption[1].value.startswith("识别编码：GBK（不是有效的 UTF-8（偏移 0 处的字节 0xb9）")
     assert metrics(at) == {"总行数": "4", "将导入": "3", "重复跳过": "0", "拒绝": "1", "按坐标定位": "2",
-                           "按地址定位": "0", "待人工定位": "1"}
+                           "按地址定位": "0", "待人工定位": "1", "无坐标": "1", "辖区外": "0", "办结早于上报": "0",
+                           "待确认用词": "0"}
     assert at.selectbox(key="upload_cases_role_reported_at").value == "受理时间"
     rows = at.dataframe[1].value
     assert rows["结果"].tolist() == ["将导入", "将导入", "将导入", "拒绝"]
     assert rows["定位方式"].tolist() == ["坐标", "坐标", "待人工定位", ""]
     assert rows["网格"].tolist()[:2] == ["G00", "G10"]
-    assert rows["说明"].iloc[3] == "coordinates are not numbers: lon 'abc', lat '39.67'"
+    assert rows["说明"].iloc[3] == "坐标不是数字：经度 'abc'，纬度 '39.67'"  # translated on the page
     assert case_count(small_db) == 0  # a preview writes nothing
 
 
@@ -91,7 +92,7 @@ def test_remapping_a_column_in_the_form_previews_again(page_on, small_db, tmp_pa
     at.selectbox(key="upload_cases_role_reported_at").set_value("备注时间")
     at.button[0].click().run()
     assert (metrics(at)["拒绝"], metrics(at)["将导入"]) == ("3", "1")  # 备注时间 is empty but on row 2
-    assert at.dataframe[2].value["说明"].iloc[0] == "row 3: no report time (备注时间 is empty)"
+    assert at.dataframe[2].value["说明"].iloc[0] == "3 行（3, 4, 5 …）：没有上报时间（备注时间 为空）"  # grouped
 
 
 def test_importing_from_the_page_then_again_adds_nothing(page_on, small_db, tmp_path):
@@ -154,6 +155,10 @@ def test_the_page_in_a_browser_uploads_a_gbk_export_and_shows_the_preview(stream
     page.get_by_label("坐标系").get_by_text("GCJ-02").click()
     page.get_by_text("按坐标定位").first.wait_for(timeout=60_000)
     page.wait_for_timeout(3000)
+    assert page.get_by_text("“飞机噪音”（1 行）").count() == 1  # asked once, 待分类 preselected
+    assert not page.get_by_role("button", name="确认导入").is_enabled()
+    page.get_by_role("button", name="按此设置重新预览").last.click()
+    page.get_by_text("可以导入：请检查预览后确认。").wait_for(timeout=60_000)
     save_screenshot(page, "upload_cases", full_page=False)
     assert page.get_by_text("识别编码：GBK").count() == 1
     assert page.get_by_role("button", name="确认导入").is_enabled()
@@ -169,3 +174,43 @@ def test_an_unknown_category_is_mapped_on_the_page_and_the_row_is_then_imported(
     category.set_value("JG")
     at.button(key="FormSubmitter:upload_cases_category_form-按此设置重新预览").click().run()
     assert metrics(at)["拒绝"] == "1" and metrics(at)["将导入"] == "3"
+
+
+def test_a_us_311_export_asks_each_word_once_on_the_page_as_the_cli_does(page_on, small_db, tmp_path):
+    from geo.domain.actors import Actor
+    from geo.domain.vocabulary import Role
+    from loaders.case_import import CaseImportSpec, run_case_import
+    from tests.case_files import write_us_311
+
+    path = write_us_311(tmp_path / "311.csv", 120)
+    db = Database(small_db)
+    cli = run_case_import(path, CaseImportSpec(), db, apply=False, actor=Actor("cli", Role.ANALYST))
+    db.dispose()
+    at = page_on(small_db, str(path))
+    assert at.warning[0].value == "需要您做出选择后才能导入。"
+    asked = [s.label for s in at.selectbox if s.key.startswith(
+        ("upload_cases_category_", "upload_cases_status_", "upload_cases_source_"))]
+    cli_asked = [q.key.split(":", 1)[1] for q in cli.questions]
+    assert len(cli_asked) == 16  # 12 categories, Pending, 3 channel words: each once
+    assert [label.split("“")[1].split("”")[0] for label in asked] == cli_asked
+    status = at.selectbox(key="upload_cases_status_0")
+    assert status.label == "状态“Pending”（40 行）" and status.value == "待分类"
+    assert at.selectbox(key="upload_cases_category_0").options[-1] == "待分类：不设类型，由中心分拨"
+    at.selectbox(key="upload_cases_category_0").set_value("JG")
+    at.button(key="FormSubmitter:upload_cases_category_form-按此设置重新预览").click().run()
+    assert at.success[0].value == "可以导入：请检查预览后确认。"
+    figures = metrics(at)
+    assert (figures["无坐标"], figures["辖区外"], figures["办结早于上报"], figures["待确认用词"]) == ("9", "3", "2", "0")
+    assert case_count(small_db) == 0
+
+
+def test_dates_that_do_not_tell_day_from_month_are_asked_on_the_page(page_on, small_db, tmp_path):
+    from tests.case_files import CATEGORIES, write_us_311
+
+    path = tmp_path / "311.csv"
+    write_us_311(path, 12)
+    at = page_on(small_db, str(path))
+    assert any(w.value.startswith("'01/06/2018 10:18:29 AM' 这类日期把日和月写在年份之前") for w in at.warning)
+    at.selectbox(key="upload_cases_time_order").set_value("day-first").run()
+    assert not any(w.value.startswith("'01/06/2018") for w in at.warning)
+    assert len([s for s in at.selectbox if s.key.startswith("upload_cases_category_")]) == len(CATEGORIES)

@@ -94,3 +94,32 @@ def test_a_zip_slip_upload_is_refused_on_the_page_and_nothing_changes(page_on, s
     assert "zip slip" in text
     assert not (tmp_path.parent / "evil.shp").exists()
     assert not [b for b in at.button if "应用" in b.label and not b.disabled]
+
+
+def test_a_gcj02_layer_without_prj_asks_its_datum_in_chinese_with_a_preview_per_choice(page_on, tmp_path):
+    from geo.domain.datums import wgs84_to_gcj02
+    from loaders.layer_import import LayerSpec, MappingMemory, run_layer_import
+    from tests.e2e.signin import ANALYST as SIGNED_IN
+    from tests.layer_files import shifted
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    db = Database(url)
+    upgrade(db)
+    frame = shifted(grid_frame({"G1": square(0, 0), "G2": square(1, 0)}), wgs84_to_gcj02)
+    path = str(zip_shapefile(write_shapefile(frame, tmp_path / "web", crs="EPSG:4326", prj=False),
+                             tmp_path / "web.zip"))
+    cli = run_layer_import(path, LayerSpec("grids"), db, False, SIGNED_IN, memory=MappingMemory(tmp_path / "m.json"))
+    at = page_on(url, path)
+    assert at.warning[0].value == "需要您确认以下问题。"
+    assert [q.key for q in cli.questions] == ["datum"]
+    assert any(m.value.startswith("**坐标基准** — 该图层的经纬度没有 .prj，坐标基准不明。") for m in at.markdown)
+    datum = at.selectbox(key="upload_layers_opt_datum")
+    assert datum.options[1:] == ["WGS 84 / CGCS2000（GPS、测绘成果、天地图）", "GCJ-02（高德、腾讯、DataV）",
+                                 "BD-09（百度）"]
+    assert [s.value for s in at.subheader][1] == "预览：按每种坐标基准绘出的图层位置"
+    datum.set_value("gcj02")
+    at.button[0].click().run()
+    assert at.success[0].value == "检查通过，可以发布。"
+    assert metrics(at)["新增"] == "2"
+    assert at.dataframe[0].value.iloc[2, 0] == "datum: gcj02"
+    assert at.dataframe[0].value.iloc[2, 1] == "由分析人员选择（GCJ-02）"

@@ -7,6 +7,7 @@ import json
 import zipfile
 from datetime import UTC, datetime
 
+import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -14,7 +15,7 @@ from pyproj import CRS
 from sqlalchemy import func, select
 
 from cli import main as gridgov
-from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, Grid, GridLayout
+from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, Grid, GridLayout, Street
 from geo.domain.actors import Actor
 from geo.domain.datums import wgs84_to_bd09, wgs84_to_gcj02
 from geo.domain.vocabulary import Role
@@ -23,7 +24,16 @@ from geo.usecases.recut import apply_regrid
 from loaders import archive
 from loaders.layer_import import LayerSpec, MappingMemory, layout_history, restore_layout, run_layer_import
 from tests.integration.factories import add_case, add_layout
-from tests.layer_files import gbk_named_zip, grid_frame, square, write_shapefile, zip_shapefile
+from tests.layer_files import (
+    datav_geojson,
+    gbk_named_zip,
+    grid_frame,
+    sample_grids,
+    shifted,
+    square,
+    write_shapefile,
+    zip_shapefile,
+)
 
 ACTOR = Actor("analyst", Role.ANALYST)
 CELLS = {"G1": square(0, 0), "G2": square(1, 0), "G3": square(0, 1), "G4": square(1, 1)}
@@ -307,6 +317,152 @@ def test_grids_drawn_on_a_chinese_web_map_are_converted_to_wgs84(district, tmp_p
     report = run(district, path, tmp_path, datum=datum)
     assert report.status == "ok", report.to_json()
     assert report.counts["unchanged"] == 4  # back within 5 cm of the WGS84 squares
+
+
+# ---------------------------------------------------------------- GCJ-02 outlines taken as WGS 84
+
+
+def gcj02_sample_grids(tmp_path, *, prj: bool, name: str = "gcj.zip"):
+    """The sample district's grids as a web map hands them out: lon/lat shifted to GCJ-02, UTF-8 (short Chinese
+    field names: a DBF name holds 10 bytes)."""
+    frame = shifted(sample_grids(), wgs84_to_gcj02).rename(columns={
+        "community_code": "社区", "member_name": "姓名", "member_phone": "电话"})
+    shp = write_shapefile(frame, tmp_path / name.removesuffix(".zip"), crs="EPSG:4326", encoding="UTF-8", cpg="UTF-8",
+                          prj=prj)
+    return zip_shapefile(shp, tmp_path / name)
+
+
+@pytest.mark.parametrize("prj", [True, False], ids=["with_prj", "without_prj"])
+def test_gcj02_grids_are_recognised_against_the_layout_and_read_back_onto_it(sample_db, tmp_path, prj):
+    before = state(sample_db)
+    report = run(sample_db, gcj02_sample_grids(tmp_path, prj=prj), tmp_path)
+    assert report.status == "ok", report.to_json()
+    assert report.datum.value == "gcj02" and report.datum.msg == "datum_fit"
+    assert report.datum.params["reference"] == {"msg": "reference_grids", "params": {}}
+    assert report.datum.params["gcj02"] < 1 < 50 < report.datum.params["wgs84"]
+    detected = only(report, "datum_detected")
+    assert detected.severity == "warning" and 380 < detected.params["offset"] < 460
+    assert detected.message.startswith("The layer fits the current grid layout only as GCJ-02 (a web map's datum): "
+                                       "read as WGS 84 it would sit ")
+    assert (report.counts["unchanged"], report.counts["changed"], report.diff["cases_moving"]) == (435, 0, 0)
+    assert state(sample_db) == before
+
+
+def test_a_gcj02_street_is_recognised_against_the_district_outline(district, tmp_path):
+    """No streets to compare with edge by edge: the layer's outline is compared with the district's."""
+    street = gpd.GeoDataFrame({"code": ["S01"], "name": ["第一街道"]}, crs="EPSG:4326",
+                              geometry=[shapely.union_all(list(CELLS.values()))])
+    path = tmp_path / "street.geojson"
+    shifted(street, wgs84_to_gcj02).to_file(path, driver="GeoJSON")
+    report = run(district, path, tmp_path, kind="streets")
+    assert report.status == "ok", report.to_json()
+    assert (report.datum.value, report.datum.params["reference"]["msg"]) == ("gcj02", "reference_district")
+    assert report.diff["added"] == ["S01"] and not [p for p in report.problems if p.kind == "outside_district"]
+
+
+def test_lon_lat_without_prj_and_without_a_reference_asks_the_datum_with_a_preview_per_choice(db, tmp_path):
+    before = state(db)
+    report = run(db, gcj02_sample_grids(tmp_path, prj=False), tmp_path, apply=True)
+    assert (report.status, report.exit_code) == ("needs_decision", 2)
+    assert [q.key for q in report.questions] == ["datum"]
+    question = report.questions[0]
+    assert [c for c, _ in question.choices] == ["wgs84", "gcj02", "bd09"] and question.default == "wgs84"
+    assert question.msg == "datum_question_no_prj" and 380 < question.params["gcj02"] < 460
+    assert report.crs.value == "EPSG:4326" and report.datum.value is None
+    assert {"datum:wgs84", "datum:gcj02", "datum:bd09"} <= set(report.geojson)
+    assert state(db) == before
+    answered = run(db, gcj02_sample_grids(tmp_path, prj=False, name="again.zip"), tmp_path, datum="gcj02",
+                   apply=True)
+    assert answered.status == "applied", answered.to_json()
+    with db.session() as s:
+        stored = dict(s.execute(select(Grid.code, Grid.geom)).all())
+    original = sample_grids().set_index("code").geometry
+    worst = max(shapely.hausdorff_distance(stored[c], original[c]) for c in original.index)
+    assert worst < 1e-6  # degrees: back on the WGS 84 grids to about 0.1 m
+
+
+def test_a_wgs84_prj_without_a_reference_is_taken_as_declared(db, tmp_path):
+    report = run(db, gcj02_sample_grids(tmp_path, prj=True), tmp_path)
+    assert report.status == "ok" and report.datum.value == "wgs84", report.to_json()
+    assert report.datum.evidence == (
+        "WGS 84 lon/lat as the file declares (EPSG:4326); no reference settled it otherwise")
+
+
+def test_a_datav_export_asks_its_datum_and_proposes_adcode_as_the_code(db, tmp_path):
+    frame = shifted(grid_frame(CELLS).rename(columns={"网格名称": "name"}), wgs84_to_gcj02)
+    path = datav_geojson(frame, tmp_path / "海勃湾区.json")
+    report = run(db, path, tmp_path, kind="streets")
+    assert report.status == "needs_decision"
+    questions = {q.key: q for q in report.questions}
+    assert set(questions) == {"field:code", "datum"}
+    assert questions["datum"].default == "gcj02" and questions["datum"].msg == "datum_question_web"
+    assert questions["field:code"].default == "adcode"
+    assert questions["field:code"].text == ("Which column holds the code? adcode looks like it (its name says "
+                                            "code): confirm it or choose another.")
+    assert report.mapping["name"] == "name"
+    answered = run(db, path, tmp_path, kind="streets", datum="gcj02", fields={"code": "adcode"}, apply=True)
+    assert answered.status == "applied", answered.to_json()
+    assert answered.extra["applied"] == {"inserted": 4, "updated": 0}
+
+
+def test_unique_whole_numbers_are_proposed_as_the_code_but_a_row_counter_is_not(db, tmp_path):
+    frame = grid_frame(CELLS).drop(columns=["网格编码"]).assign(FID=[1, 2, 3, 4], QH=[1503021, 1503027, 1503033,
+                                                                                       1503040])
+    report = run(db, survey_zip(tmp_path, frame=frame), tmp_path)
+    question = report.questions[0]
+    assert (question.key, question.default, question.params["why"]["msg"]) == ("field:code", "QH", "code_why_unique")
+
+
+# ---------------------------------------------------------------- code pages, kinds, databases
+
+
+def test_a_latin1_cpg_is_trusted_when_its_text_reads_correctly(db, tmp_path):
+    frame = grid_frame(CELLS)[["geometry"]].assign(code=["CI", "SN", "CM", "BJ"],
+                                                   name=["Côte d'Ivoire", "Sénégal", "Cameroun", "Bénin"])
+    shp = write_shapefile(frame, tmp_path / "src", name="countries", encoding="ISO-8859-1", cpg="ISO-8859-1")
+    report = run(db, zip_shapefile(shp, tmp_path / "countries.zip"), tmp_path, kind="streets", apply=True)
+    assert report.status == "applied", report.to_json()
+    assert (report.encoding.value, report.encoding.certain) == ("ISO-8859-1", True)
+    assert not [p for p in report.problems if p.kind == "mojibake_risk"]
+    with db.session() as s:
+        assert sorted(s.scalars(select(Street.name)).all()) == ["Bénin", "Cameroun", "Côte d'Ivoire", "Sénégal"]
+
+
+@pytest.mark.parametrize("kind", ["buildings", "grids"])
+def test_a_point_layer_offered_as_areas_is_refused_and_changes_nothing(district, tmp_path, kind):
+    frame = grid_frame(CELLS)
+    frame = frame.set_geometry(shapely.centroid(frame.geometry.to_numpy()))
+    before = state(district)
+    report = run(district, survey_zip(tmp_path, frame=frame), tmp_path, kind=kind, apply=True)
+    assert (report.status, report.exit_code) == ("unusable", 1)
+    assert [(p.kind, p.msg) for p in report.problems] == [("not_areas", "layer_not_areas")]
+    assert report.problems[0].message == (f"The layer holds Point geometries, not polygons: {kind} must be areas. "
+                                          "Choose a polygon layer (points such as case locations are imported as "
+                                          "cases).")
+    assert state(district) == before
+
+
+def test_an_import_into_a_database_never_initialised_says_to_run_init_db(tmp_path, monkeypatch, capsys):
+    from geo.db.database import Database
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    fresh = Database(url)
+    report = run(fresh, survey_zip(tmp_path), tmp_path)
+    fresh.dispose()
+    expected = ("The database has not been initialised (it has no GridGov tables): run gridgov init-db, then import "
+                "again.")
+    assert [(p.kind, p.message) for p in report.problems] == [("no_schema", expected)]
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert gridgov(["import", "layer", str(survey_zip(tmp_path, name="b.zip")), "--kind", "grids", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["problems"][0]["message"] == expected
+
+
+def test_problems_carry_message_keys_with_parameters_in_the_json_report(district, tmp_path):
+    frame = grid_frame(CELLS)
+    frame.loc[0, "网格编码"] = "G 1"
+    report = json.loads(run(district, survey_zip(tmp_path, frame=frame), tmp_path).to_json())
+    problem = next(p for p in report["problems"] if p["kind"] == "malformed_code")
+    assert (problem["msg"], problem["params"]) == ("malformed_code", {"code": "'G 1'", "limit": 64})
 
 
 # ---------------------------------------------------------------- apply, history, restore

@@ -1,4 +1,4 @@
-"""The migrations build exactly the tables geo.db.models declares, and 0004 keeps the outbox's rows."""
+"""The migrations build exactly the tables geo.db.models declares, and 0005 keeps the outbox's rows."""
 
 import warnings
 
@@ -26,8 +26,8 @@ def test_the_migrated_schema_is_the_models_schema(db):
 
 
 @pytest.fixture
-def at_0003(backend_name, tmp_path):
-    """A fresh database migrated to revision 0003 (before the outbox was keyed by whistle)."""
+def at_0004(backend_name, tmp_path):
+    """A fresh database migrated to revision 0004 (before the outbox was keyed by whistle)."""
     if backend_name == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
@@ -35,13 +35,13 @@ def at_0003(backend_name, tmp_path):
 
         url = _fresh_postgres_database(_postgis_url(), "migrate")
     database = Database(url)
-    upgrade(database, "0003")
+    upgrade(database, "0004")
     yield database
     database.dispose()
 
 
-def test_0004_gives_existing_reminders_their_dispatchs_whistle(at_0003):
-    with at_0003.engine.begin() as conn:
+def test_0005_gives_existing_reminders_their_dispatchs_whistle(at_0004):
+    with at_0004.engine.begin() as conn:
         conn.execute(text("INSERT INTO departments (id, code, name, short_name) VALUES (1, 'SZ', '市政', '')"))
         conn.execute(text("INSERT INTO cases (id, number, description, source, reporter_name, reporter_phone, "
                           "address, snapped, near_boundary, status, reported_at, rework_count, reject_reason, "
@@ -51,8 +51,8 @@ def test_0004_gives_existing_reminders_their_dispatchs_whistle(at_0003):
                           "VALUES (1, 1, 1, 'lead', '2026-03-02 01:10:00')"))
         conn.execute(text("INSERT INTO notifications (dispatch_id, level, created_at, attempts, last_error) "
                           "VALUES (1, 1, '2026-03-02 01:11:00', 0, '')"))
-    upgrade(at_0003)
-    with at_0003.engine.connect() as conn:
+    upgrade(at_0004)
+    with at_0004.engine.connect() as conn:
         rows = conn.execute(text("SELECT dispatch_id, level, whistled_at, claimed_by FROM notifications")).all()
     assert [(d, lvl, str(w)[:19], c) for d, lvl, w, c in rows] == [(1, 1, "2026-03-02 01:10:00", None)]
-    assert _differences(at_0003) == []
+    assert _differences(at_0004) == []

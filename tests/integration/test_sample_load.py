@@ -90,10 +90,10 @@ def test_after_load_sample_new_cases_and_layer_imports_get_fresh_ids(db, tmp_pat
     from geo.domain.vocabulary import Role
     from geo.usecases.intake import NewCase, report_case
     from loaders.layer_import import LayerSpec, run_layer_import
-    from samples.load import load_sample
+    from samples.load import SAMPLE_END, load_sample
 
     folder, grids = _one_community_sample(tmp_path / "sample")
-    counts = load_sample(db, folder)
+    counts = load_sample(db, SAMPLE_END, folder)
     assert counts["cases"] > 100 and counts["grids"] == len(grids)
     inside = shapely.point_on_surface(grids.geometry.iloc[0])
     with db.transaction() as s:
@@ -104,3 +104,17 @@ def test_after_load_sample_new_cases_and_layer_imports_get_fresh_ids(db, tmp_pat
     report = run_layer_import(tmp_path / "streets.geojson", LayerSpec(kind="streets"), db, apply=True,
                               actor=Actor("分析员", Role.ANALYST))
     assert report.status == "applied", [p.message for p in report.errors]
+
+
+def test_territory_dispatches_go_to_the_office_of_the_cases_own_street(sample_db):
+    from geo.db.models import CaseDispatch, Community, Department
+
+    with sample_db.session() as s:
+        rows = s.execute(select(Department.street_id, Community.street_id)
+                         .join(CaseDispatch, CaseDispatch.department_id == Department.id)
+                         .join(Case, Case.id == CaseDispatch.case_id).join(Grid, Grid.id == Case.grid_id)
+                         .join(Community, Community.id == Grid.community_id)
+                         .where(Department.street_id.is_not(None))).all()
+        placeholders = s.scalar(select(func.count()).select_from(Department).where(Department.code == "STREET"))
+    assert len(rows) > 2000 and placeholders == 0
+    assert all(office == own for office, own in rows)

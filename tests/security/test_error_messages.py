@@ -28,7 +28,7 @@ CSV = ("工单编号,诉求内容,事件类型,联系人,联系电话,经度,纬
 
 
 def _assert_safe(message: str) -> None:
-    assert "server log reference" in message, message
+    assert "server log reference" in message.lower(), message
     for leak in ("[SQL", "INSERT", "[parameters", "VALUES", *PERSONAL):
         assert leak not in message, (leak, message)
 

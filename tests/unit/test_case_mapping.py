@@ -121,4 +121,4 @@ def test_addresses_match_exactly_then_by_the_longest_building_prefix():
     match = index.match(["北环路177号3栋", "北环路177号3号楼2单元501", "北环路17号1栋1单元", "北环路177号", "幸福路9号"])
     assert match.building_id.tolist() == [1, 1, 3, -1, -1]
     assert match.how.tolist() == ["exact", "prefix", "prefix", "", ""]
-    assert match.reason[3] == "no coordinates, and address '北环路177号' matches 2 buildings"
+    assert match.reason[3].text == "no coordinates, and address '北环路177号' matches 2 buildings"

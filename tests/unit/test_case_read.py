@@ -24,14 +24,14 @@ def test_utf8_is_read_and_said_to_be_certain(tmp_path):
 
 def test_a_byte_order_mark_is_trusted_and_dropped_from_the_first_header(tmp_path):
     table = read_case_table(write(tmp_path, TEXT.encode("utf-8-sig")))
-    assert table.encoding.evidence == "UTF-8 byte-order mark at the start of the file"
+    assert table.encoding.evidence.text == "UTF-8 byte-order mark at the start of the file"
     assert table.frame.columns[0] == "工单编号"
 
 
 def test_a_gbk_hotline_export_is_detected_with_its_evidence(tmp_path):
     table = read_case_table(write(tmp_path, TEXT.encode("gbk")))
     assert table.encoding.encoding == "gbk" and table.encoding.certain
-    assert table.encoding.evidence.startswith("not valid UTF-8 (byte 0xb9 at offset 0); decodes as GBK with 100%")
+    assert table.encoding.evidence.text.startswith("not valid UTF-8 (byte 0xb9 at offset 0); decodes as GBK with 100%")
     assert table.frame["诉求内容"].tolist() == ["楼道堆放杂物", "路灯不亮"]
 
 

@@ -70,12 +70,17 @@ def test_no_prj_with_lon_lat_proposes_geographic_crs():
 def test_lon_lat_declared_as_gauss_kruger_is_caught_as_outside_china():
     outcome = resolve_crs(CRS.from_epsg(4545), (106.79, 39.66, 106.81, 39.68), district=DISTRICT)
     assert outcome.crs is None
-    kind, message = outcome.warnings[0]
+    kind, message = outcome.warnings[0][0], outcome.warnings[0][1].text
     assert kind == "crs_mismatch"
     assert message.startswith("The coordinates (106.79, 39.66) … (106.81, 39.68) do not fit EPSG:4545: under it "
                               "the layer lies at ")
     assert message.endswith(", outside China.")
     assert outcome.question.default == "EPSG:4490"
+
+
+def test_lon_lat_without_prj_is_read_as_lon_lat_with_the_datum_left_open():
+    outcome = resolve_crs(None, (106.79, 39.66, 106.81, 39.68), district=DISTRICT)
+    assert (outcome.detection.value, outcome.question, outcome.geographic_undeclared) == ("EPSG:4326", None, True)
 
 
 def test_an_unknown_crs_option_is_a_plain_error():

@@ -8,6 +8,12 @@ from tests.layer_files import grid_frame, square, write_shapefile
 CELLS = {"G1": square(0, 0), "G2": square(1, 0), "G3": square(2, 0), "G4": square(3, 0)}
 
 
+def latin1_frame():
+    """West African names whose Latin-1 bytes also happen to be valid GBK ("Côte" → "C魌e")."""
+    names = ["Côte d'Ivoire", "Sénégal", "Cameroun", "Bénin"]
+    return grid_frame(CELLS)[["geometry"]].assign(code=["CI", "SN", "CM", "BJ"], name=names)
+
+
 def test_gbk_text_without_cpg_or_language_byte_is_detected_and_read_correctly(tmp_path):
     shp = write_shapefile(grid_frame(CELLS), tmp_path, encoding="GBK")
     layer = read_layer(shp)
@@ -34,6 +40,29 @@ def test_a_cpg_file_is_used_and_named_as_the_evidence(tmp_path):
     assert (layer.encoding.value, layer.encoding.evidence) == ("GBK", "网格.cpg says '936'")
 
 
+def test_a_latin1_cpg_whose_decoding_reads_correctly_is_trusted(tmp_path):
+    shp = write_shapefile(latin1_frame(), tmp_path, name="countries", crs=None, encoding="ISO-8859-1",
+                          cpg="ISO-8859-1")
+    layer = read_layer(shp)
+    assert (layer.encoding.value, layer.encoding.evidence, layer.encoding.certain) == (
+        "ISO-8859-1", "countries.cpg says 'ISO-8859-1'", True)
+    assert layer.question is None and layer.warnings == []
+    assert layer.frame["name"].tolist() == ["Côte d'Ivoire", "Sénégal", "Cameroun", "Bénin"]
+
+
+def test_latin1_text_without_cpg_is_asked_not_taken_for_gbk(tmp_path):
+    shp = write_shapefile(latin1_frame(), tmp_path, name="countries", crs=None, encoding="ISO-8859-1")
+    layer = read_layer(shp)
+    assert layer.question is not None and layer.question.default == "CP1252"
+    assert layer.question.samples["CP1252"][0] == "Côte d'Ivoire"
+
+
+def test_a_single_byte_cpg_on_everyday_chinese_gbk_text_is_still_caught(tmp_path):
+    shp = write_shapefile(grid_frame(CELLS), tmp_path, encoding="GBK", cpg="ISO-8859-1")
+    layer = read_layer(shp)
+    assert layer.question is not None and layer.question.default == "GBK"
+
+
 def test_the_dbf_language_byte_is_used_when_there_is_no_cpg(tmp_path):
     shp = write_shapefile(grid_frame(CELLS), tmp_path, encoding="GBK", ldid=0x4D)
     layer = read_layer(shp)
@@ -47,7 +76,7 @@ def test_a_cpg_contradicted_by_the_bytes_asks_instead_of_producing_mojibake(tmp_
     assert layer.question.default == "GBK"
     assert layer.question.samples["GBK"][:2] == ["网格编码", "网格名称"]
     assert "�" in layer.question.samples["UTF-8"][0]
-    kind, message = layer.warnings[0]
+    kind, message = layer.warnings[0][0], layer.warnings[0][1].text
     assert kind == "mojibake_risk"
     assert message.startswith("Text would be garbled (mojibake) as UTF-8 (网格.cpg says 'UTF-8'): e.g. ")
     assert message.endswith("; as GBK it reads 网格编码 | 网格名称 | 网格员")

@@ -10,7 +10,7 @@ from geo.domain.workflow import IllegalTransition, InvalidInput, NotPermitted, a
 R, S = Role, Status
 CENTER = {R.SUPERVISOR, R.ADMIN}
 
-#: (action, statuses it is legal from, roles allowed) — written out by hand from DOMAIN.md's loop.
+#: (action, statuses it is legal from, roles allowed) — written out by hand from docs/domain.md's loop.
 EXPECTED = {
     "accept": ({S.REPORTED, S.REOPENED}, CENTER | {R.STREET, R.COMMUNITY}),
     "reject": ({S.REPORTED, S.REOPENED, S.ACCEPTED}, CENTER),
