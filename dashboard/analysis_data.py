@@ -1,4 +1,4 @@
-"""Cached reads of the analysis pages: each opens one session and calls one geo/loaders function.
+"""Cached reads of the analysis pages: each calls one geo/loaders function through ``database().read``.
 
 Keys are plain values (database URL, the signed-in actor, dates, ids). Figures "as of now" use ``now`` floored to the minute, and
 every entry lives ``TTL`` seconds, so a page's reruns (a click in a table, a tab switch) cost nothing while a
@@ -27,22 +27,19 @@ def now_minute() -> datetime:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def day_bounds(url: str, now: datetime) -> tuple[date, date, date]:
     """(first day with data, last day with data, default first day of the window)."""
-    with database().session() as session:
-        first, last = analysis_filters.data_days(session, now)
-        start, _ = analysis_filters.default_window(session, now)
+    first, last = database().read(analysis_filters.data_days, now)
+    start, _ = database().read(analysis_filters.default_window, now)
     return first, last, start
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def categories(url: str) -> pd.DataFrame:
-    with database().session() as session:
-        return analysis_filters.category_choices(session)
+    return database().read(analysis_filters.category_choices)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def areas(url: str, layout_id: int) -> pd.DataFrame:
-    with database().session() as session:
-        return analysis_filters.area_choices(session, layout_id)
+    return database().read(analysis_filters.area_choices, layout_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -50,43 +47,37 @@ def hotspots(url: str, actor: Actor, first: date, last: date, category_id: int |
              detail: str) -> hotspot_service.HotspotView:
     query = hotspot_service.HotspotQuery(analysis_filters.window_for_days(first, last), category_id, class_code,
                                          detail)
-    with database().session() as session:
-        return hotspot_service.hotspot_view(session, query, actor=actor)
+    return database().read(hotspot_service.hotspot_view, query, actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def grid_load(url: str, actor: Actor, now: datetime, first: date, last: date, street_id: int | None, community_id: int | None,
               with_members: bool) -> load_service.GridLoad:
     window = analysis_filters.window_for_days(first, last)
-    with database().session() as session:
-        return load_service.grid_load(session, now, window, street_id, community_id, with_members, actor=actor)
+    return database().read(load_service.grid_load, now, window, street_id, community_id, with_members, actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def department_load(url: str, actor: Actor, now: datetime, first: date, last: date, ranking: str) -> pd.DataFrame:
-    with database().session() as session:
-        return load_service.department_load(session, now, analysis_filters.window_for_days(first, last), ranking,
-                                            actor=actor)
+    return database().read(load_service.department_load, now, analysis_filters.window_for_days(first, last),
+                           ranking, actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def department_trend(url: str, actor: Actor, now: datetime, first: date, last: date) -> pd.DataFrame:
-    with database().session() as session:
-        return load_service.department_trend(session, now, analysis_filters.window_for_days(first, last),
-                                             actor=actor)
+    return database().read(load_service.department_trend, now, analysis_filters.window_for_days(first, last),
+                           actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def notices(url: str, actor: Actor, now: datetime, first: date, last: date) -> pd.DataFrame:
-    with database().session() as session:
-        return supervision.supervision_notices(session, now, analysis_filters.window_for_days(first, last),
-                                              actor=actor)
+    return database().read(supervision.supervision_notices, now, analysis_filters.window_for_days(first, last),
+                           actor=actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def monthly_report_xlsx(url: str, actor: Actor, now: datetime, year: int, month: int) -> bytes:
-    with database().session() as session:
-        return exports.monthly_report_file(session, year, month, now, actor)
+    return database().read(exports.monthly_report_file, year, month, now, actor)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

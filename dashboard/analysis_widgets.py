@@ -14,13 +14,12 @@ from geo.read.layouts import NoActiveLayout, active_layout
 
 def layout_or_stop() -> tuple[int, str]:
     """(id, name) of the active grid layout; without one the page says what to do and stops."""
-    with database().session() as session:
-        try:
-            layout = active_layout(session)
-        except NoActiveLayout:
-            st.info(t("no_layout"))
-            st.stop()
-        return layout.id, layout.name
+    try:
+        layout = database().read(active_layout)
+    except NoActiveLayout:
+        st.info(t("no_layout"))
+        st.stop()
+    return layout.id, layout.name
 
 
 def window_picker(key: str, column=st) -> tuple[date, date]:

@@ -16,25 +16,20 @@ import streamlit as st
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.tiles import rate_help
 from geo.config import LOCAL_TZ
 from geo.db.scope import OutOfScope
 from geo.domain.actors import Actor
 from geo.domain.permissions import may
 from geo.domain.vocabulary import Rating, Tier
-from geo.domain.workflow import CaseChanged, WorkflowError
+from geo.domain.workflow import CaseChanged, Param, ParamKind, WorkflowError, transition
 from geo.read.case_map_lookup import FilterOptions, panel_actions, suggested_route
 from geo.read.case_story import CaseStory, case_story
-from geo.usecases.case_actions import perform
-from geo.usecases.personal_data import reveal_reporter
+from geo.usecases.case_actions import act_on_case
+from geo.usecases.personal_data import reveal
 
 _TZ = ZoneInfo(LOCAL_TZ)
 FLASH = "case_map_flash"
-#: Which inputs each action needs (geo.usecases.case_actions' keyword parameters).
-ACTION_INPUTS = {
-    "accept": ("tier", "note"), "reject": ("reason",), "whistle": ("lead", "co", "note"), "report_in": ("note",),
-    "answer": ("note",), "close": ("note",), "rate": ("rating", "note"), "return_for_rework": ("reason",),
-    "reopen": ("reason",), "defer": ("reason",), "resume": ("note",), "change_category": ("category",),
-}
 
 
 def local_time(value: datetime | None) -> str:
@@ -65,11 +60,10 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
         getattr(st, flash[0])(flash[1])
     now = datetime.now(UTC)
     try:
-        with database().session() as session:
-            story = case_story(session, case_id, now, actor)
-            route = suggested_route(session, case_id) if story else None
+        story = database().read(case_story, case_id, now, actor)
     except OutOfScope:
         story = None
+    route = database().read(suggested_route, case_id) if story else None
     if story is None:
         st.info(t("case_map_case_gone"))
         return
@@ -87,8 +81,7 @@ def _reveal(story: CaseStory, actor: Actor) -> None:
         return
     key = f"case_map_revealed_{story.case['id']}"
     if st.button(t("case_map_reveal"), key=f"case_map_reveal_{story.case['id']}"):
-        with database().transaction() as session:
-            st.session_state[key] = reveal_reporter(session, story.case["id"], actor, datetime.now(UTC))
+        st.session_state[key] = reveal(database(), story.case["id"], actor, datetime.now(UTC))
     if key in st.session_state:
         name, phone = st.session_state[key]
         st.caption(f"{t('case_map_reporter')}: {name} {phone} · {t('case_map_reveal_logged')}")
@@ -96,10 +89,8 @@ def _reveal(story: CaseStory, actor: Actor) -> None:
 
 def _header(story: CaseStory) -> None:
     c = story.case
-    worst = max((d["card"] for d in story.dispatches), key=["none", "yellow", "red", "discipline"].index,
-                default="none")
     st.markdown(f"#### {c['number']}")
-    st.markdown(f"{status_badge(c['status'])} {card_badge(worst)} &nbsp; **{c['category_class'] or '—'} · "
+    st.markdown(f"{status_badge(c['status'])} {card_badge(story.card)} &nbsp; **{c['category_class'] or '—'} · "
                 f"{c['category'] or '—'}** &nbsp; {t('case_map_source_' + c['source'])}", unsafe_allow_html=True)
 
 
@@ -169,8 +160,8 @@ def _actions(story: CaseStory, actor: Actor, options: FilterOptions, route) -> N
         return
     action = st.radio(t("case_map_action"), actions, format_func=lambda a: t(f"case_map_action_{a}"),
                       horizontal=True, key=f"case_map_action_{c['id']}", label_visibility="collapsed")
-    for name in ACTION_INPUTS[action]:
-        _input(name, action, c, options, route)
+    for param in transition(action).params:
+        _input(param, _key(param.name, action, c["id"]), options, route)
     st.button(f"{t('case_map_do')}: {t('case_map_action_' + action)}", type="primary", key="case_map_do",
               on_click=_perform, args=(c["id"], action, actor, c["version"]))
 
@@ -179,56 +170,44 @@ def _key(name: str, action: str, case_id: int) -> str:
     return f"case_map_in_{name}_{action}_{case_id}"
 
 
-def _input(name: str, action: str, case: dict, options: FilterOptions, route) -> None:
-    key = _key(name, action, case["id"])
+def _input(param: Param, key: str, options: FilterOptions, route) -> None:
+    """The widget for one declared parameter of the action (geo.domain.workflow), by its kind; departments
+    default to the category's route."""
+    label = t(f"case_map_param_{param.name}")
     depts = dict(zip(options.departments["id"].astype(int), options.departments["name"]))
-    if name == "tier":
-        st.selectbox(t("case_map_tier"), [str(x) for x in Tier], index=1, key=key,
-                     format_func=lambda x: t(f"case_map_tier_{x}"))
-    elif name in ("note", "reason"):
-        st.text_input(t(f"case_map_{name}"), key=key)
-    elif name == "lead":
+    kind = param.kind
+    if kind == ParamKind.TEXT:
+        st.text_input(label, key=key)
+    elif kind == ParamKind.TIER:
+        st.selectbox(label, [str(x) for x in Tier], index=1, key=key, format_func=lambda x: t(f"case_map_tier_{x}"))
+    elif kind == ParamKind.RATING:
+        st.selectbox(label, [str(r) for r in Rating], key=key, format_func=lambda r: t(f"case_map_rating_{r}"))
+    elif kind == ParamKind.DEADLINE:
+        st.date_input(label, value=None, key=key, help=t(f"case_map_param_{param.name}_help"), format="YYYY-MM-DD")
+    elif kind == ParamKind.DEPARTMENT:
         ids = list(depts)
         index = ids.index(route.lead_department_id) if route and route.lead_department_id in ids else 0
-        st.selectbox(t("case_map_lead_department"), ids, index=index, format_func=depts.get, key=key)
-    elif name == "co":
-        st.multiselect(t("case_map_co_departments"), list(depts), format_func=depts.get, key=key,
+        st.selectbox(label, ids, index=index, format_func=depts.get, key=key)
+    elif kind == ParamKind.DEPARTMENTS:
+        st.multiselect(label, list(depts), format_func=depts.get, key=key,
                        default=[d for d in (route.co_department_ids if route else ()) if d in depts])
-    elif name == "rating":
-        st.selectbox(t("case_map_rating"), [str(r) for r in Rating], key=key,
-                     format_func=lambda r: t(f"case_map_rating_{r}"))
-    elif name == "category":
+    elif kind == ParamKind.CATEGORY:
         cats = dict(zip(options.categories["id"].astype(int),
                         options.categories["class_name"] + " · " + options.categories["name"]))
-        st.selectbox(t("case_map_new_category"), list(cats), format_func=cats.get, key=key)
+        st.selectbox(label, list(cats), format_func=cats.get, key=key)
 
 
 def action_params(action: str, case_id: int) -> dict:
-    """The keyword parameters of geo.usecases.case_actions.perform from the panel's inputs."""
-    value = {name: st.session_state.get(_key(name, action, case_id)) for name in ACTION_INPUTS[action]}
-    params = {}
-    if "tier" in value:
-        params["tier"] = value["tier"]
-    if "reason" in value:
-        params["reason"] = value["reason"] or ""
-    if "lead" in value:
-        params["lead_department_id"] = int(value["lead"])
-        params["co_department_ids"] = tuple(int(d) for d in value["co"] or ())
-    if "rating" in value:
-        params["rating"] = value["rating"]
-    if "category" in value:
-        params["category_id"] = int(value["category"])
-    if "note" in value and (value["note"] or action == "answer"):
-        params["note"] = value["note"] or ""
-    return params
+    """The action's declared parameters as the panel's inputs hold them (geo checks and converts them)."""
+    return {p.name: st.session_state.get(_key(p.name, action, case_id)) for p in transition(action).params}
 
 
 def _perform(case_id: int, action: str, actor: Actor, seen_version: int) -> None:
     """Button callback: act on the version the user saw; the outcome is shown at the top of the panel."""
     label = t(f"case_map_action_{action}")
     try:
-        with database().transaction() as session:
-            perform(session, case_id, action, actor, seen_version, datetime.now(UTC), **action_params(action, case_id))
+        act_on_case(database(), case_id, action, actor, seen_version, action_params(action, case_id),
+                    datetime.now(UTC))
     except CaseChanged as exc:
         st.session_state[FLASH] = ("warning", t("case_map_conflict").format(expected=exc.expected, actual=exc.actual))
     except WorkflowError as exc:
@@ -250,7 +229,7 @@ def show_grid(summary: dict | None, on_zoom, on_filter) -> None:
         col.metric(t(f"case_map_{key}"), f"{summary[key]:,}")
     cols = st.columns(3)
     for col, key in zip(cols[:2], ("closure_rate", "satisfaction_rate")):
-        col.metric(t(f"case_map_{key}"), "—" if summary[key] is None else f"{summary[key]:.1%}")
+        col.metric(t(f"case_map_{key}"), "—" if summary[key] is None else f"{summary[key]:.1%}", help=rate_help(key))
     cols[2].metric(t("case_map_cards_count"), f"{summary['yellow']} / {summary['red']} / {summary['discipline']}")
     if summary["open_by_category"]:
         st.markdown(f"**{t('case_map_open_by_category')}**")

@@ -18,5 +18,4 @@ def layout_geojson(url: str, layout_id: int) -> str:
     """Grid polygons change only with a new layout version, so the key (database, layout id) never goes stale."""
     from geo.read.layouts import layout_geojson as build
 
-    with database().session() as session:
-        return build(session, layout_id)
+    return database().read(build, layout_id)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.screen_map import DOT_COLOURS
+from dashboard.tiles import rate_help
 from geo.config import LOCAL_TZ
 from geo.read.screen import Headline
 
@@ -74,23 +75,28 @@ def header_html(t: Translate, as_of: datetime | None, failed_at: datetime | None
 def tiles_html(t: Translate, h: Headline | None) -> str:
     """Nine headline tiles; the card tiles take their card's colour unless zero."""
     figures = [
-        ("today", _count(h and h.today), ""),
-        ("month", _count(h and h.month), ""),
-        ("open", _count(h and h.open), ""),
-        ("closure_rate", _percent(h and h.closure_rate), ""),
-        ("satisfaction_rate", _percent(h and h.satisfaction_rate), ""),
-        ("report_in_rate", _percent(h and h.report_in_on_time_rate), ""),
-        ("yellow", _count(h and h.yellow), "yellow"),
-        ("red", _count(h and h.red), "red"),
-        ("discipline", _count(h and h.discipline), "discipline"),
+        ("today", _count(h and h.today), "", None),
+        ("month", _count(h and h.month), "", None),
+        ("open", _count(h and h.open), "", None),
+        ("closure_rate", _percent(h and h.closure_rate), "", "closure_rate"),
+        ("satisfaction_rate", _percent(h and h.satisfaction_rate), "", "satisfaction_rate"),
+        ("report_in_rate", _percent(h and h.report_in_on_time_rate), "", "report_in_on_time_rate"),
+        ("yellow", _count(h and h.yellow), "yellow", None),
+        ("red", _count(h and h.red), "red", None),
+        ("discipline", _count(h and h.discipline), "discipline", None),
     ]
     tiles = "".join(
-        f'<div class="gg-tile {css}{" zero" if css and value == "0" else ""}" data-testid="gg-tile-{key}">'
-        f'<div class="gg-tile-label">{_e(t("big_screen_" + key))}</div>'
+        f'<div class="gg-tile {css}{" zero" if css and value == "0" else ""}" data-testid="gg-tile-{key}"'
+        f'{_title(t, rate)}><div class="gg-tile-label">{_e(t("big_screen_" + key))}</div>'
         f'<div class="gg-tile-value">{value}</div></div>'
-        for key, value, css in figures
+        for key, value, css, rate in figures
     )
     return f'<div class="gg-screen gg-tiles">{tiles}</div>'
+
+
+def _title(t: Translate, rate: str | None) -> str:
+    """A tooltip with the rate's definition (an attribute, escaped), or nothing."""
+    return f' title="{_e(rate_help(rate, t))}"' if rate else ""
 
 
 def _count(value: int | None) -> str:
@@ -152,8 +158,10 @@ def ranking_html(t: Translate, ranking: pd.DataFrame) -> str:
     if ranking.empty:
         return _empty(t)
     head = "".join(
-        f"<th>{_e(t(k))}</th>"
-        for k in ("big_screen_rank_report_in", "big_screen_rank_closure", "big_screen_rank_satisfaction")
+        f"<th{_title(t, rate)}>{_e(t(k))}</th>"
+        for k, rate in (("big_screen_rank_report_in", "report_in_on_time_rate"),
+                        ("big_screen_rank_closure", "closure_rate"),
+                        ("big_screen_rank_satisfaction", "satisfaction_rate"))
     )
     rows = "".join(
         f'<tr><td class="gg-pos">{i}</td><td class="gg-dept">{_e(r.department)}</td>'

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from geo.domain.crs import DEFAULT_METRIC_CRS
+from geo.domain.escalation import EscalationPolicy
 from geo.domain.workcalendar import WorkCalendar, default_calendar
 
 #: Display time zone: all times are stored as UTC and shown in the district's local time.
@@ -114,6 +115,26 @@ def work_calendar(env: Mapping[str, str] | None = None) -> WorkCalendar:
     """The district's work calendar: the JSON file named by ``GRIDGOV_CALENDAR``, else China's official one."""
     path = _text("GRIDGOV_CALENDAR", env)
     return _calendar_from(path) if path else default_calendar()
+
+
+@lru_cache(maxsize=4)
+def _policy_from(raw: str) -> EscalationPolicy:
+    example = "GRIDGOV_ESCALATION_HOURS must be three increasing numbers of hours (yellow, red, discipline) " \
+              "such as 1,4,15"
+    try:
+        yellow, red, discipline = (float(part) for part in raw.split(","))
+        return EscalationPolicy.from_dict({"yellow_hours": yellow, "red_hours": red, "discipline_hours": discipline})
+    except ValueError as exc:
+        raise ValueError(f"{example}, got {raw!r} ({exc})") from None
+
+
+def escalation_policy(env: Mapping[str, str] | None = None) -> EscalationPolicy:
+    """The district's escalation thresholds (``GRIDGOV_ESCALATION_HOURS``, hours to the yellow card, the red
+    card and the push to discipline inspection; default ``1,4,15`` as DOMAIN.md quotes). Every card, queue,
+    figure and reminder reads them from here, through geo.db.rules (SQL) or by passing the policy to
+    geo.domain.escalation (Python)."""
+    raw = _text("GRIDGOV_ESCALATION_HOURS", env)
+    return _policy_from(raw) if raw else EscalationPolicy()
 
 
 # --------------------------------------------------------------------------- dashboard

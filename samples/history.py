@@ -16,6 +16,7 @@ STAGES = [
     ("whistled_at", "whistle", Status.WHISTLED, Role.SUPERVISOR),
     ("reported_in_at", "report_in", Status.REPORTED_IN, Role.DEPARTMENT),
     ("answered_at", "answer", Status.ANSWERED, Role.DEPARTMENT),
+    ("deferred_at", "defer", Status.DEFERRED, Role.SUPERVISOR),
     ("closed_at", "close", Status.CLOSED, Role.SUPERVISOR),
     ("rated_at", "rate", Status.RATED, Role.RESIDENT),
 ]
@@ -33,10 +34,28 @@ def parse_times(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return out
 
 
+#: The stages a case can be deferred after, in the order the loop reaches them, with the status each leaves.
+_PROGRESS = [("accepted_at", Status.ACCEPTED), ("whistled_at", Status.WHISTLED),
+             ("reported_in_at", Status.REPORTED_IN), ("answered_at", Status.ANSWERED)]
+
+
 def case_frame(cases: pd.DataFrame) -> pd.DataFrame:
-    """The cases file (strings) with numeric coordinates and aware times."""
+    """The cases file (strings) with numeric coordinates, aware times and each deferred case's pause."""
     out = parse_times(cases, CASE_TIMES)
-    return out.assign(lon=out["lon"].astype(float), lat=out["lat"].astype(float))
+    return deferral(out.assign(lon=out["lon"].astype(float), lat=out["lat"].astype(float)))
+
+
+def deferral(cases: pd.DataFrame) -> pd.DataFrame:
+    """``deferred_from`` and ``deferred_at`` of the deferred cases. The sample records only the stages a case
+    reached, so a deferred case was deferred from the last of them, at that stage's time (the earliest it can
+    have been; the time-limit clock stopped then)."""
+    deferred = cases["status"] == Status.DEFERRED
+    since = pd.Series(pd.NaT, index=cases.index, dtype="datetime64[ns, UTC]")
+    whence = pd.Series("", index=cases.index, dtype=object)
+    for column, status in _PROGRESS:
+        reached = deferred & cases[column].notna()
+        since, whence = since.mask(reached, cases[column]), whence.mask(reached, str(status))
+    return cases.assign(deferred_at=since, deferred_from=whence)
 
 
 def dispatch_frame(dispatches: pd.DataFrame) -> pd.DataFrame:

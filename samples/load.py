@@ -42,7 +42,7 @@ def load_sample(db: Database, ends_at: datetime, sample_dir: Path = SAMPLE_DIR) 
 def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -> DistrictData:
     """The sample's files as frames, the year moved to end at ``ends_at``."""
     shift = pd.Timedelta(ends_at - SAMPLE_END).floor("min")
-    cases = _moved(case_frame(_csv(sample_dir / "cases.csv.gz")), CASE_TIMES, shift)
+    cases = _moved(case_frame(_csv(sample_dir / "cases.csv.gz")), [*CASE_TIMES, "deferred_at"], shift)
     dispatches = _moved(dispatch_frame(_csv(sample_dir / "dispatches.csv.gz")), DISPATCH_TIMES, shift)
     if shift:
         renumbered = dict(zip(cases["number"], case_numbers(_epoch_s(cases["reported_at"]))))

@@ -84,6 +84,7 @@ STRINGS = {
     "gl_closed": {"zh": "办结", "en": "Closed"},
     "gl_closure_rate": {"zh": "办结率", "en": "Closure rate"},
     "gl_on_time_closure_rate": {"zh": "按期办结率", "en": "On-time closure"},
+    "gl_on_time_answer_rate": {"zh": "按期处置率", "en": "On-time answer"},
     "gl_close_h_median": {"zh": "办结时长中位数(小时)", "en": "Median hours to close"},
     # ---- department load
     "dl_title": {"zh": "部门绩效", "en": "Department load"},
@@ -95,6 +96,7 @@ STRINGS = {
     "dl_ranking": {"zh": "排名依据", "en": "Rank by"},
     "dl_rank_report_in_on_time": {"zh": "按时应哨率", "en": "Report-in on time"},
     "dl_rank_on_time_closure": {"zh": "按期办结率", "en": "On-time closure"},
+    "dl_rank_on_time_answer": {"zh": "按期处置率", "en": "On-time answer"},
     "dl_rank_closure": {"zh": "办结率", "en": "Closure rate"},
     "dl_rank_satisfaction": {"zh": "满意率", "en": "Satisfaction"},
     "dl_rank": {"zh": "排名", "en": "Rank"},

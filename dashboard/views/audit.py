@@ -18,9 +18,8 @@ days = st.sidebar.slider(t("audit_days"), 1, 365, 30)
 action = st.sidebar.selectbox(t("audit_action"), ["", "sign_in", "sign_in_failed", "lockout", "role_change",
                                                   "reveal_personal", "import", "user_add", "user_disable"])
 now = datetime.now(UTC)
-with database().session() as session:
-    log = audit_log(session, actor, start=now - timedelta(days=days), action=action or None)
-    users = pd.DataFrame(list_users(session, actor))
+log = database().read(audit_log, actor, start=now - timedelta(days=days), action=action or None)
+users = pd.DataFrame(database().read(list_users, actor))
 st.caption(t("audit_count").format(n=len(log)))
 st.dataframe(log, hide_index=True, use_container_width=True)
 st.download_button(t("audit_export"), audit_csv(log), "gridgov-audit.csv", "text/csv")

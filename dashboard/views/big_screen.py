@@ -51,13 +51,12 @@ st.html(screen_css(bool(st.context.is_embedded)))
 
 
 def _refresh(now: datetime) -> None:
-    """Read everything in one session; on a database error keep the last good data and note the failure."""
+    """Read everything as of ``now``; on a database error keep the last good data and note the failure."""
     db = database()
     try:
-        with db.session() as session:
-            data = screen_data(session, now, SETTINGS, actor=actor)
-            live = screen_map(session, now, SETTINGS, actor=actor)
-            grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
+        data = db.read(screen_data, now, SETTINGS, actor=actor)
+        live = db.read(screen_map, now, SETTINGS, actor=actor)
+        grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
     except DBAPIError:
         st.session_state[_FAILED] = now
         return

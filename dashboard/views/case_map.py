@@ -17,7 +17,7 @@ from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
 from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
 from geo.read.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
-from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
+from geo.read.layouts import NoActiveLayout, active_layout_view
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
@@ -29,8 +29,7 @@ PERIODS = {"any": None, "24h": timedelta(hours=24), "7d": timedelta(days=7), "30
 
 @st.cache_data(show_spinner=False)
 def _options(url: str, layout_id: int) -> FilterOptions:
-    with database().session() as session:
-        return filter_options(session, layout_id)
+    return database().read(filter_options, layout_id)
 
 
 def _multi(label_key: str, values: list, fmt, key: str) -> tuple:
@@ -101,8 +100,7 @@ def handle_link(actor: Actor) -> None:
     if not number:
         return
     if st.session_state.get(LINKED, (None, False))[0] != number:
-        with database().session() as session:
-            found = locate_case(session, number, actor)
+        found = database().read(locate_case, number, actor)
         st.session_state[LINKED] = (number, found is not None)
         if found:
             st.session_state[SELECTED] = ("case", *found)
@@ -124,8 +122,7 @@ def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
         return
     kind, key = clicked
     if kind == "case":
-        with database().session() as session:
-            found = locate_case(session, key, actor)
+        found = database().read(locate_case, key, actor)
         if found:
             st.session_state[SELECTED] = ("case", *found)
     elif kind == "grid":
@@ -170,13 +167,12 @@ def status_line(layer, view: MapView) -> None:
 
 def main() -> None:
     db = database()
-    with db.session() as session:
-        try:
-            layout = active_layout(session)
-        except NoActiveLayout:
-            st.info(t("case_map_no_layout"))
-            st.stop()
-        bounds = layout_bounds(session, layout.id)
+    try:
+        layout = db.read(active_layout_view)
+    except NoActiveLayout:
+        st.info(t("case_map_no_layout"))
+        st.stop()
+    bounds = layout.bounds
     options = _options(db.url, layout.id)
     actor = require_actor()
     now = datetime.now(UTC)
@@ -189,9 +185,8 @@ def main() -> None:
     handle_link(actor)
     handle_click(options, view, actor)
     selected = st.session_state.get(SELECTED)
-    with db.session() as session:
-        layer = map_layer(session, filters, view, now, layout.id)
-        buildings = buildings_in_view(session, view) if view.zoom >= BUILDINGS_ZOOM else None
+    layer = db.read(map_layer, filters, view, now, layout.id)
+    buildings = db.read(buildings_in_view, view) if view.zoom >= BUILDINGS_ZOOM else None
     map_col, panel_col = st.columns([0.64, 0.36], gap="medium")
     with map_col:
         status_line(layer, view)
@@ -218,8 +213,7 @@ def _panel(selected, actor, options: FilterOptions, filters: CaseFilters, now: d
     if selected[0] == "case":
         show_case(selected[1], actor, options)
     else:
-        with database().session() as session:
-            summary = grid_summary(session, selected[1], now, actor, filters.start, filters.end)
+        summary = database().read(grid_summary, selected[1], now, actor, filters.start, filters.end)
         show_grid(summary, _zoom_to, _only_grid)
 
 

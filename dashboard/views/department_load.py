@@ -12,11 +12,12 @@ from dashboard.analysis_widgets import layout_or_stop, window_picker
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.tiles import rate_help
+from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import DEPARTMENT_FIGURES, RANKINGS
 from loaders.exports import XLSX_MIME
 
-RATES = {"report_in_on_time_rate", "closure_rate", "on_time_closure_rate", "satisfaction_rate", "rework_rate"}
-TREND_CHOICES = ["report_in_on_time_rate", "on_time_closure_rate", "whistled", "late"]
+TREND_CHOICES = ["report_in_on_time_rate", "on_time_answer_rate", "on_time_closure_rate", "whistled", "late"]
 REASONS = {"not_reported_in": "dl_not_reported_in", "late": "dl_late_reason", "no_answer": "dl_no_answer"}
 
 
@@ -47,8 +48,9 @@ notices = data.notices(url, actor, now, first, last)
 sums = table[["whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]].sum()
 k = st.columns(6)
 k[0].metric(t("dl_whistled"), f"{int(sums['whistled']):,}")
-k[1].metric(t("dl_report_in_on_time_rate"),
-            f"{sums['reported_in_on_time'] / sums['report_in_decided']:.1%}" if sums["report_in_decided"] else "—")
+on_time = rate_of("report_in_on_time_rate", sums)
+k[1].metric(t("dl_report_in_on_time_rate"), "—" if on_time is None else f"{on_time:.1%}",
+            help=rate_help("report_in_on_time_rate"))
 k[2].metric(t("dl_yellow"), f"{int(sums['yellow']):,}")
 k[3].metric(t("dl_red"), f"{int(sums['red']):,}")
 k[4].metric(t("dl_discipline"), f"{int(sums['discipline']):,}")
@@ -59,7 +61,8 @@ if int(sums["whistled"]) == 0:
 config = {"rank": st.column_config.NumberColumn(t("dl_rank"), format="%d"), "department": t("dl_department"),
           "score": st.column_config.ProgressColumn(t("dl_score"), format="%.3f", min_value=0.0, max_value=1.0)}
 for figure in DEPARTMENT_FIGURES:
-    config[figure] = st.column_config.NumberColumn(header(figure), format="percent" if figure in RATES else "%d")
+    config[figure] = (st.column_config.NumberColumn(header(figure), format="percent", help=rate_help(figure))
+                      if figure in RATES else st.column_config.NumberColumn(header(figure), format="%d"))
 st.dataframe(table[["rank", "department", *DEPARTMENT_FIGURES, "score"]], hide_index=True, column_config=config,
              height=min(38 + 35 * len(table), 780))
 
@@ -79,6 +82,8 @@ with trend_column:
     else:
         st.line_chart(chart * (100 if figure in RATES else 1), height=360,
                       y_label=header(figure) + (" (%)" if figure in RATES else ""), x_label=t("dl_month"))
+        if figure in RATES:
+            st.caption(rate_help(figure))
 
 with notice_column:
     st.subheader(t("dl_notices"))

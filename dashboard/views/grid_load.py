@@ -10,9 +10,9 @@ from dashboard.analysis_widgets import layout_or_stop, window_picker
 from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
+from dashboard.tiles import rate_help
+from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import GRID_FIGURES
-
-RATES = {"closure_rate", "on_time_closure_rate"}
 LEVEL_FIGURES = ["received", "open", "overdue", "closure_rate", "close_h_median"]
 COLOURABLE = ["open", "received", "overdue", "closure_rate", "close_h_median"]
 
@@ -56,7 +56,8 @@ k1.metric(t("gl_grids"), f"{len(grids):,}")
 k2.metric(t("gl_received"), f"{int(totals['received']):,}")
 k3.metric(t("gl_open"), f"{int(totals['open']):,}")
 k4.metric(t("gl_overdue"), f"{int(totals['overdue']):,}")
-k5.metric(t("gl_closure_rate"), f"{totals['closed'] / totals['due']:.1%}" if totals["due"] else "—")
+closure = rate_of("closure_rate", totals)
+k5.metric(t("gl_closure_rate"), "—" if closure is None else f"{closure:.1%}", help=rate_help("closure_rate"))
 if int(totals["received"]) == 0:
     st.info(t("hs_no_cases"))
 
@@ -66,7 +67,7 @@ def figure_columns() -> dict:
     config = {}
     for figure in GRID_FIGURES:
         if figure in RATES:
-            config[figure] = st.column_config.NumberColumn(t(f"gl_{figure}"), format="percent")
+            config[figure] = st.column_config.NumberColumn(t(f"gl_{figure}"), format="percent", help=rate_help(figure))
         elif figure == "close_h_median":
             config[figure] = st.column_config.NumberColumn(t(f"gl_{figure}"), format="%.1f")
         else:

@@ -3,9 +3,10 @@ the same function names, picked by the dialect's name — never ``if postgres:``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import ModuleType
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from geo.config import database_url
 from geo.db.dialects import postgresql, sqlite
 
+P = ParamSpec("P")
+T = TypeVar("T")
 _BACKENDS: dict[str, ModuleType] = {"sqlite": sqlite, "postgresql": postgresql}
 
 
@@ -27,7 +30,8 @@ def backend(dialect_name: str) -> ModuleType:
 
 
 class Database:
-    """An engine plus a session factory. ``with db.transaction() as s:`` commits or rolls back as one unit."""
+    """An engine plus a session factory. ``db.read(fn, …)`` is how a page reads; a use case that changes the
+    world takes the Database and opens ``with db.transaction() as s:`` itself (commit or roll back as one)."""
 
     def __init__(self, url: str | None = None):
         self.url = url or database_url()
@@ -42,6 +46,12 @@ class Database:
 
     def session(self) -> Session:
         return self._sessions()
+
+    def read(self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(session, *args, **kwargs)`` — a geo.read function — in a session of its own, closed afterwards
+        and never committed: a page's one call for what it shows."""
+        with self._sessions() as session:
+            return fn(session, *args, **kwargs)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -1,5 +1,6 @@
 """SQL building blocks for the metrics: which column a dimension groups by, and percentiles computed with
-window functions so that SQLite and PostgreSQL give identical figures (SQLite has no percentile_cont)."""
+window functions so that SQLite and PostgreSQL give identical figures (SQLite has no percentile_cont). The
+rules the figures count by (open, overdue, cards …) are in geo.db.rules."""
 
 from __future__ import annotations
 
@@ -7,17 +8,8 @@ from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.sql import Select
 
 from geo.db.models import Case, CaseDispatch, Community, Department, Grid, Street
-from geo.db.types import UTCDateTime
 
 DIMENSIONS = ("district", "street", "community", "grid", "grid_member", "department")
-
-
-def dispatch_elapsed_seconds(sql, now):
-    """Seconds from a dispatch's whistle to its report-in, or to ``now`` while not reported in — the quantity
-    the escalation cards are read from (geo.domain.escalation), as SQL for backend module ``sql``."""
-    at = literal(now, type_=UTCDateTime())
-    until = func.coalesce(sql.least(CaseDispatch.reported_in_at, at), at)
-    return sql.seconds_between(CaseDispatch.whistled_at, until)
 
 
 def count_if(condition):

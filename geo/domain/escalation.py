@@ -6,12 +6,14 @@ supervision platform (here: reminder 4). A card is a function of (whistled_at, r
 and the district's policy, so it is computed, never stored as the source of truth: a stored card goes
 stale the moment the clock passes a threshold or a report-in is corrected.
 
-Conventions, the same in the scalar, the vectorised and the SQL forms (card_thresholds_seconds):
+Conventions, the same in the scalar, the vectorised and the SQL forms (the SQL twins are in geo.db.rules:
+``card_of`` / ``in_card`` for ``card_for`` / ``cards_for``, ``reminder_thresholds`` for ``reminder_levels``;
+tests/integration/test_rules.py asserts they agree):
 - elapsed = min(reported_in_at, now) - whistled_at, or now - whistled_at while not reported in;
   a report-in after `now` has not happened as of `now`, so replaying a past day gives that day's cards.
 - thresholds are inclusive: "not reported in after 1 h" means elapsed >= 1 h is yellow.
 - wall-clock time: the 1/4/15 h rule runs through nights, weekends and holidays, unlike category time
-  limits, which count working time on a work calendar (geo/workcalendar.py).
+  limits, which count working time on a work calendar (geo.domain.workcalendar).
 - the card records lateness: once reported in, a dispatch keeps the card it had reached at the report-in.
 Scalar instants must be aware datetimes; array values may be naive datetime64, read as UTC.
 """
@@ -102,7 +104,8 @@ def card_for(
     now: datetime,
     policy: EscalationPolicy = DEFAULT_POLICY,
 ) -> Card:
-    """The card of one dispatch as of `now` (see the module docstring for the rule)."""
+    """The card of one dispatch as of `now` (see the module docstring for the rule). SQL twin:
+    geo.db.rules.card_of over geo.db.rules.elapsed_seconds."""
     return _CARDS[max(_reminder_level(whistled_at, reported_in_at, now, policy) - 1, 0)]
 
 
@@ -123,7 +126,7 @@ def reminder_levels(
 ) -> np.ndarray:
     """Vectorised: the highest reminder level due (0-4, int8) per dispatch; the sweep inserts the
     missing (dispatch_id, level) rows for 1..level. NaT whistled_at (not whistled yet) gives 0;
-    reported_in_at may hold NaT or be None (none reported in)."""
+    reported_in_at may hold NaT or be None (none reported in). SQL twin: geo.db.rules.reminder_thresholds."""
     elapsed = _elapsed_ns(whistled_at, reported_in_at, now)
     thresholds = np.array([0, *card_thresholds_seconds(policy)], dtype=np.int64) * 1_000_000_000
     return np.searchsorted(thresholds, elapsed, side="right").astype(np.int8)
@@ -132,7 +135,7 @@ def reminder_levels(
 def cards_for(
     whistled_at: Any, reported_in_at: Any, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY
 ) -> np.ndarray:
-    """Vectorised card_for: an object array of Card, positional with the inputs."""
+    """Vectorised card_for: an object array of Card, positional with the inputs. SQL twin: geo.db.rules.card_of."""
     levels = reminder_levels(whistled_at, reported_in_at, now, policy)
     return _CARD_ARRAY[np.maximum(levels - 1, 0)]
 

@@ -8,11 +8,33 @@ know which buttons a role gets, and every transition is checked against it befor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from geo.domain.permissions import ACTION_ROLES
 from geo.domain.vocabulary import OPEN_STATUSES, Role, Status
 
 S = Status
+
+
+class ParamKind(StrEnum):
+    """What an action's parameter holds: the case panel draws one input per kind, the use case checks it."""
+
+    TEXT = "text"  # free text (a note, a reason)
+    TIER = "tier"  # a triage tier (geo.domain.vocabulary.Tier)
+    RATING = "rating"  # a resident's rating (Rating)
+    DEPARTMENT = "department"  # one department id
+    DEPARTMENTS = "departments"  # department ids
+    CATEGORY = "category"  # a category id
+    DEADLINE = "deadline"  # an instant (or a local day: due at its end)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A keyword parameter of an action (geo.usecases.case_actions' handler of the same name takes it)."""
+
+    name: str
+    kind: ParamKind
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -21,29 +43,36 @@ class Transition:
     sources: frozenset[Status]
     target: Status | None  # None: decided by the action (e.g. a report-in moves on only when all are in)
     roles: frozenset[Role]
+    params: tuple[Param, ...] = ()
 
 
-def _t(action: str, sources: set[Status], target: Status | None) -> Transition:
-    return Transition(action, frozenset(sources), target, ACTION_ROLES[action])
+def _t(action: str, sources: set[Status], target: Status | None, *params: Param) -> Transition:
+    return Transition(action, frozenset(sources), target, ACTION_ROLES[action], params)
 
+
+_K = ParamKind
+_NOTE, _NEEDED_NOTE, _REASON = Param("note", _K.TEXT), Param("note", _K.TEXT, True), Param("reason", _K.TEXT, True)
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
-    _t("accept", {S.REPORTED, S.REOPENED}, S.ACCEPTED),
-    _t("reject", {S.REPORTED, S.REOPENED, S.ACCEPTED}, S.REJECTED),
-    _t("whistle", {S.ACCEPTED, S.REWORK}, S.WHISTLED),
+    # accept: a long-running case gets the deadline agreed with the department, others the category's limit.
+    _t("accept", {S.REPORTED, S.REOPENED}, S.ACCEPTED, Param("tier", _K.TIER, True), Param("deadline", _K.DEADLINE),
+       _NOTE),
+    _t("reject", {S.REPORTED, S.REOPENED, S.ACCEPTED}, S.REJECTED, _REASON),
+    _t("whistle", {S.ACCEPTED, S.REWORK}, S.WHISTLED, Param("lead_department_id", _K.DEPARTMENT, True),
+       Param("co_department_ids", _K.DEPARTMENTS), _NOTE),
     # report-in: the dispatch is acknowledged; the case moves on once every department whistled has.
-    _t("report_in", {S.WHISTLED}, None),
+    _t("report_in", {S.WHISTLED}, None, _NOTE),
     # answer: the lead department reports what it did; the case is answered once co-departments are in.
-    _t("answer", {S.WHISTLED, S.REPORTED_IN}, None),
+    _t("answer", {S.WHISTLED, S.REPORTED_IN}, None, _NEEDED_NOTE),
     # close: after the answer, or straight from triage when the community solved it itself.
-    _t("close", {S.ANSWERED, S.ACCEPTED}, S.CLOSED),
-    _t("rate", {S.CLOSED}, None),  # satisfied → rated; unsatisfied → rework
-    _t("return_for_rework", {S.ANSWERED}, S.REWORK),  # failed verification
-    _t("reopen", {S.CLOSED, S.RATED, S.REJECTED}, S.REOPENED),
-    _t("defer", {S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.REWORK}, S.DEFERRED),
-    _t("resume", {S.DEFERRED}, None),  # back to the status it was deferred from
+    _t("close", {S.ANSWERED, S.ACCEPTED}, S.CLOSED, _NOTE),
+    _t("rate", {S.CLOSED}, None, Param("rating", _K.RATING, True), _NOTE),  # satisfied → rated; else rework
+    _t("return_for_rework", {S.ANSWERED}, S.REWORK, _REASON),  # failed verification
+    _t("reopen", {S.CLOSED, S.RATED, S.REJECTED}, S.REOPENED, _REASON),
+    _t("defer", {S.ACCEPTED, S.WHISTLED, S.REPORTED_IN, S.REWORK}, S.DEFERRED, _REASON),
+    _t("resume", {S.DEFERRED}, None, _NOTE),  # back to the status it was deferred from
     # re-categorising re-routes the case (the new route applies at the next whistle); status unchanged.
-    _t("change_category", set(OPEN_STATUSES), None),
+    _t("change_category", set(OPEN_STATUSES), None, Param("category_id", _K.CATEGORY, True)),
 ]}
 assert set(TRANSITIONS) == set(ACTION_ROLES), "every action has its roles in geo.domain.permissions"
 

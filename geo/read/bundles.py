@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.config import metric_crs
+from geo.db import rules
 from geo.db.models import Case, Category
 from geo.domain.clustering import ClusterRule, clusters
-from geo.domain.vocabulary import OPEN_STATUSES
 
 
 def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = ClusterRule(),
@@ -22,7 +22,7 @@ def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = Clust
         select(Case.id, Case.number, Case.category_id, Category.name.label("category"), Case.grid_id, Case.lon,
                Case.lat, Case.reported_at)
         .join(Category, Category.id == Case.category_id)
-        .where(Case.status.in_([str(s) for s in OPEN_STATUSES]), Case.bundle_id.is_(None),
+        .where(rules.is_open(), Case.bundle_id.is_(None),
                Case.reported_at >= now - lookback, Case.lon.is_not(None))
     ).all()
     frame = pd.DataFrame(rows, columns=["id", "number", "category_id", "category", "grid_id", "lon", "lat",

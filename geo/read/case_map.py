@@ -17,16 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch, Category, Community, Grid
 from geo.db.scope import case_condition
-from geo.db.sql import count_if, dispatch_elapsed_seconds
+from geo.db.sql import count_if
 from geo.domain.actors import Actor
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
-from geo.domain.vocabulary import OPEN_STATUSES, Card, Source, Status
+from geo.domain.vocabulary import Source, Status
 
 #: Individual cases are drawn from this zoom level on (≈ 4 m per pixel: a few streets in view).
 DETAIL_ZOOM = 15
@@ -36,10 +36,8 @@ CAP = 2000
 MAX_GRID_BUBBLES = 800
 #: Screen cells (columns, rows) when aggregating per cell.
 CELLS = (40, 24)
-CARDS = (Card.YELLOW, Card.RED, Card.DISCIPLINE)
+CARDS = rules.CARDS
 MAX_TEXT = 100
-
-_OPEN = [str(s) for s in OPEN_STATUSES]
 
 
 @dataclass(frozen=True)
@@ -132,8 +130,7 @@ class MapLayer:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def conditions(session: Session, filters: CaseFilters, now: datetime,
-               policy: EscalationPolicy = DEFAULT_POLICY) -> list:
+def conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
     """SQL conditions on Case for ``filters`` (ANDed)."""
     sql = backend(session.get_bind().dialect.name)
     where: list = []
@@ -146,7 +143,7 @@ def conditions(session: Session, filters: CaseFilters, now: datetime,
     if filters.class_codes:
         where.append(Case.category_id.in_(select(Category.id).where(Category.class_code.in_(filters.class_codes))))
     where += _area_conditions(filters.street_ids, filters.community_ids, filters.grid_ids)
-    where += _dispatch_conditions(filters, sql, now, policy)
+    where += _dispatch_conditions(filters, sql, now)
     if filters.start is not None:
         where.append(Case.reported_at >= filters.start)
     if filters.end is not None:
@@ -170,7 +167,7 @@ def _area_conditions(street_ids, community_ids, grid_ids) -> list:
     return where
 
 
-def _dispatch_conditions(filters: CaseFilters, sql, now: datetime, policy: EscalationPolicy) -> list:
+def _dispatch_conditions(filters: CaseFilters, sql, now: datetime) -> list:
     """One EXISTS over the case's dispatches: department and card apply to the same dispatch."""
     if not (filters.cards or filters.department_ids):
         return []
@@ -178,16 +175,9 @@ def _dispatch_conditions(filters: CaseFilters, sql, now: datetime, policy: Escal
     if filters.department_ids:
         on.append(CaseDispatch.department_id.in_(filters.department_ids))
     if filters.cards:
-        elapsed = dispatch_elapsed_seconds(sql, now)
-        bands = _card_bands(policy)
-        on.append(or_(*(and_(elapsed >= low, elapsed < high) if high else elapsed >= low
-                        for low, high in (bands[c] for c in filters.cards))))
+        elapsed = rules.elapsed_seconds(sql, now)
+        on.append(or_(*(rules.in_card(elapsed, c) for c in filters.cards)))
     return [exists().where(*on)]
-
-
-def _card_bands(policy: EscalationPolicy) -> dict[str, tuple[int, int | None]]:
-    yellow, red, discipline = card_thresholds_seconds(policy)
-    return {"yellow": (yellow, red), "red": (red, discipline), "discipline": (discipline, None)}
 
 
 def _in_view(view: MapView) -> list:
@@ -196,22 +186,14 @@ def _in_view(view: MapView) -> list:
 
 def filter_counts(session: Session, filters: CaseFilters, now: datetime) -> FilterCounts:
     """How many cases match, how many of them are open and overdue (one pass in SQL)."""
-    is_open = Case.status.in_(_OPEN)
-    row = session.execute(select(
-        func.count(), count_if(is_open),
-        count_if(and_(is_open, Case.status != Status.DEFERRED, Case.deadline < now)),
-    ).where(*conditions(session, filters, now))).one()
+    row = session.execute(select(func.count(), count_if(rules.is_open()), count_if(rules.is_overdue(now)))
+                          .where(*conditions(session, filters, now))).one()
     return FilterCounts(*(int(v) for v in row))
 
 
-def card_column(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY):
+def card_column(session: Session, now: datetime):
     """SQL: the worst card among the case's dispatches ('none' if it was never whistled), per case row."""
-    sql = backend(session.get_bind().dialect.name)
-    worst = (select(func.max(dispatch_elapsed_seconds(sql, now)))
-             .where(CaseDispatch.case_id == Case.id).scalar_subquery())
-    yellow, red, discipline = card_thresholds_seconds(policy)
-    return case((worst >= discipline, literal("discipline")), (worst >= red, literal("red")),
-                (worst >= yellow, literal("yellow")), else_=literal("none"))
+    return rules.worst_card(backend(session.get_bind().dialect.name), now)
 
 
 def cases_in_view(session: Session, filters: CaseFilters, view: MapView, now: datetime,
@@ -234,7 +216,7 @@ def grid_counts(session: Session, filters: CaseFilters, view: MapView, layout_id
                                           Grid.minx <= view.east, Grid.maxy >= view.south,
                                           Grid.miny <= view.north)
     counted = (select(Case.grid_id.label("grid_id"), func.count().label("n"),
-                      count_if(Case.status.in_(_OPEN)).label("open"),
+                      count_if(rules.is_open()).label("open"),
                       func.avg(Case.lon).label("lon"), func.avg(Case.lat).label("lat"))
                .where(*conditions(session, filters, now), Case.grid_id.in_(grids_in_view))
                .group_by(Case.grid_id).subquery())
@@ -254,7 +236,7 @@ def cell_counts(session: Session, filters: CaseFilters, view: MapView, now: date
     where = [*conditions(session, filters, now), *_in_view(view)]
     if unassigned_only:
         where.append(Case.grid_id.is_(None))
-    query = (select(column, row, func.count().label("n"), count_if(Case.status.in_(_OPEN)).label("open"),
+    query = (select(column, row, func.count().label("n"), count_if(rules.is_open()).label("open"),
                     func.avg(Case.lon).label("lon"), func.avg(Case.lat).label("lat"))
              .where(*where).group_by(column, row))
     return _frame(session, query).drop(columns=["cx", "cy"])

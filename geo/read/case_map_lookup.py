@@ -10,16 +10,16 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Building, Case, CaseDispatch, Category, Community, Department, Grid, Street
 from geo.db.scope import case_condition
-from geo.db.sql import count_if, dispatch_elapsed_seconds
+from geo.db.sql import count_if
 from geo.domain.actors import Actor
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
-from geo.domain.vocabulary import OPEN_STATUSES, DispatchRole, Role
+from geo.domain.vocabulary import DispatchRole, Role
 from geo.domain.workflow import actions_for
 from geo.read.case_map import MapView
 from geo.read.overview import district_kpis
@@ -57,11 +57,11 @@ def filter_options(session: Session, layout_id: int) -> FilterOptions:
 
 
 def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, start: datetime | None = None,
-                 end: datetime | None = None, policy: EscalationPolicy = DEFAULT_POLICY) -> dict | None:
+                 end: datetime | None = None) -> dict | None:
     """A grid's load for the panel: where it is, who runs it, its cases reported in [start, end) (received,
     open, overdue, closed, closure and satisfaction rates, cards) and the categories of its open cases —
     counting only the cases the actor may see (a department sees its own load in that grid).
-    Rates as docs/metrics.md defines them (closure: closed / received less rejected and deferred)."""
+    Figures and rates as docs/metrics.md defines them (geo.read.overview.district_kpis)."""
     place = session.execute(
         select(Grid.code, Grid.name, Grid.member_name, Community.name, Street.name, Grid.minx, Grid.miny,
                Grid.maxx, Grid.maxy)
@@ -77,11 +77,11 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
     summary = {"id": grid_id, "code": place[0], "name": place[1], "member": place[2], "community": place[3], "street": place[4],
                    "bounds": tuple(float(v) for v in place[5:9])}
     summary.update(_case_figures(session, window, now, actor))
-    summary.update(_card_figures(session, window, now, policy))
+    summary.update(_card_figures(session, window, now))
     open_by_category = session.execute(
         select(func.coalesce(Category.name, "—"), func.count()).select_from(Case)
         .outerjoin(Category, Category.id == Case.category_id)
-        .where(*window, Case.status.in_([str(s) for s in OPEN_STATUSES]))
+        .where(*window, rules.is_open())
         .group_by(Category.name).order_by(func.count().desc()).limit(5)).all()
     summary["open_by_category"] = [(name, int(n)) for name, n in open_by_category]
     return summary
@@ -93,15 +93,12 @@ def _case_figures(session: Session, window: list, now: datetime, actor: Actor) -
             "closure_rate": kpis.closure_rate, "satisfaction_rate": kpis.satisfaction_rate}
 
 
-def _card_figures(session: Session, window: list, now: datetime, policy: EscalationPolicy) -> dict:
-    sql = backend(session.get_bind().dialect.name)
-    yellow, red, discipline = card_thresholds_seconds(policy)
-    elapsed = dispatch_elapsed_seconds(sql, now)
+def _card_figures(session: Session, window: list, now: datetime) -> dict:
+    elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
     row = session.execute(
-        select(count_if(and_(elapsed >= yellow, elapsed < red)), count_if(and_(elapsed >= red, elapsed < discipline)),
-               count_if(elapsed >= discipline))
+        select(*(count_if(rules.in_card(elapsed, card)) for card in rules.CARDS))
         .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id).where(*window)).one()
-    return dict(zip(("yellow", "red", "discipline"), (int(v) for v in row)))
+    return {str(card): int(n) for card, n in zip(rules.CARDS, row)}
 
 
 def buildings_in_view(session: Session, view: MapView, limit: int = MAX_BUILDINGS) -> str | None:

@@ -9,6 +9,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.config import escalation_policy
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import (
     Building,
@@ -22,11 +24,11 @@ from geo.db.models import (
     Street,
 )
 from geo.db.scope import case_condition, require_case
-from geo.db.sql import dispatch_elapsed_seconds
 from geo.domain.actors import Actor
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_for, card_thresholds_seconds
+from geo.domain.escalation import card_for
 from geo.domain.personal_data import mask_name, mask_phone
-from geo.domain.vocabulary import OPEN_STATUSES, Status
+from geo.domain.rules import worst_card
+from geo.domain.vocabulary import Status
 
 
 @dataclass(frozen=True)
@@ -35,9 +37,13 @@ class CaseStory:
     dispatches: list[dict]
     events: list[dict]
 
+    @property
+    def card(self) -> str:
+        """The case's worst card now (geo.domain.rules.worst_card over its dispatches)."""
+        return str(worst_card(d["card"] for d in self.dispatches))
 
-def case_story(session: Session, case_id: int, now: datetime, actor: Actor,
-               policy: EscalationPolicy = DEFAULT_POLICY) -> CaseStory | None:
+
+def case_story(session: Session, case_id: int, now: datetime, actor: Actor) -> CaseStory | None:
     """The case with its place (grid, member, building, community, street), its dispatches with their cards,
     and its events in order; None if there is no such case; OutOfScope if it is not the actor's to see.
     Reporter name and phone are always masked here: ``reveal_reporter`` unmasks them and audits it."""
@@ -58,6 +64,7 @@ def case_story(session: Session, case_id: int, now: datetime, actor: Actor,
     info.update(category=row[1], category_class=row[2], grid_code=row[3], grid_name=row[4], grid_member=row[5],
                 grid_member_phone=row[6], building_address=row[7], community=row[8], street=row[9])
     info["reporter_phone"], info["reporter_name"] = mask_phone(case.reporter_phone), mask_name(case.reporter_name)
+    policy = escalation_policy()
     dispatches = [
         {"id": d.id, "department_id": d.department_id, "department": name, "role": d.role,
          "whistled_at": d.whistled_at, "reported_in_at": d.reported_in_at, "answered_at": d.answered_at,
@@ -77,47 +84,38 @@ QUEUES = ("new", "unassigned", "awaiting_report_in_yellow", "awaiting_report_in_
           "awaiting_report_in_discipline", "overdue", "awaiting_rating", "rework")
 
 
-def queue_counts(session: Session, now: datetime, actor: Actor,
-                 policy: EscalationPolicy = DEFAULT_POLICY) -> dict[str, int]:
+def queue_counts(session: Session, now: datetime, actor: Actor) -> dict[str, int]:
     """How many cases of the actor's scope wait in each queue (see ``queue``)."""
     return {name: session.scalar(select(func.count()).select_from(
-        _queue_query(session, name, now, policy).where(case_condition(actor)).subquery())) for name in QUEUES}
+        _queue_query(session, name, now).where(case_condition(actor)).subquery())) for name in QUEUES}
 
 
-def queue(session: Session, name: str, now: datetime, actor: Actor, limit: int = 200,
-          policy: EscalationPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+def queue(session: Session, name: str, now: datetime, actor: Actor, limit: int = 200) -> pd.DataFrame:
     """The cases of the actor's scope in queue ``name`` (oldest first): id, number, status, reported_at,
     deadline, category, grid."""
-    query = (_queue_query(session, name, now, policy).where(case_condition(actor)).add_columns(Category.name.label("category"),
-                                                                  Grid.code.label("grid"))
+    query = (_queue_query(session, name, now).where(case_condition(actor))
+             .add_columns(Category.name.label("category"), Grid.code.label("grid"))
              .outerjoin(Category, Category.id == Case.category_id).outerjoin(Grid, Grid.id == Case.grid_id)
              .order_by(Case.reported_at).limit(limit))
     result = session.execute(query)
     return pd.DataFrame(result.all(), columns=list(result.keys()))
 
 
-def _queue_query(session: Session, name: str, now: datetime, policy: EscalationPolicy):
+def _queue_query(session: Session, name: str, now: datetime):
     base = select(Case.id, Case.number, Case.status, Case.reported_at, Case.deadline).distinct()
-    open_ = Case.status.in_([str(s) for s in OPEN_STATUSES])
     if name == "new":
         return base.where(Case.status.in_([Status.REPORTED, Status.REOPENED]))
     if name == "unassigned":
-        return base.where(open_, Case.grid_id.is_(None))
+        return base.where(rules.is_open(), Case.grid_id.is_(None))
     if name == "overdue":
-        return base.where(open_, Case.status != Status.DEFERRED, Case.deadline < now)
+        return base.where(rules.is_overdue(now))
     if name == "awaiting_rating":
         return base.where(Case.status == Status.CLOSED, Case.rating.is_(None))
     if name == "rework":
         return base.where(Case.status == Status.REWORK)
     if name.startswith("awaiting_report_in_"):
-        low, high = _card_band(name.removeprefix("awaiting_report_in_"), policy)
-        elapsed = dispatch_elapsed_seconds(backend(session.get_bind().dialect.name), now)
-        waiting = base.join(CaseDispatch, CaseDispatch.case_id == Case.id).where(
-            open_, CaseDispatch.reported_in_at.is_(None), elapsed >= low)
-        return waiting if high is None else waiting.where(elapsed < high)
+        elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
+        return base.join(CaseDispatch, CaseDispatch.case_id == Case.id).where(
+            rules.is_open(), CaseDispatch.reported_in_at.is_(None),
+            rules.in_card(elapsed, name.removeprefix("awaiting_report_in_")))
     raise ValueError(f"unknown queue {name!r}; queues: {', '.join(QUEUES)}")
-
-
-def _card_band(card: str, policy: EscalationPolicy) -> tuple[int, int | None]:
-    yellow, red, discipline = card_thresholds_seconds(policy)
-    return {"yellow": (yellow, red), "red": (red, discipline), "discipline": (discipline, None)}[card]

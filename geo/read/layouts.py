@@ -3,6 +3,8 @@ layout is geo.usecases.layouts, publishing a layer geo.usecases.layers)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,6 +16,21 @@ from geo.domain.crs import STORAGE_CRS
 class NoActiveLayout(LookupError):
     def __init__(self):
         super().__init__("no grid layout is active: load the sample district or import a grid layer first")
+
+
+@dataclass(frozen=True)
+class LayoutView:
+    """What a map page needs of the active layout: its id, name and extent."""
+
+    id: int
+    name: str
+    bounds: tuple[float, float, float, float]
+
+
+def active_layout_view(session: Session) -> LayoutView:
+    """The active layout with its bounds; NoActiveLayout when there is none."""
+    layout = active_layout(session)
+    return LayoutView(layout.id, layout.name, layout_bounds(session, layout.id))
 
 
 def active_layout(session: Session) -> GridLayout:

@@ -15,34 +15,34 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, case, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from geo.config import LOCAL_TZ
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch, Department
-from geo.db.sql import count_if, dispatch_elapsed_seconds
+from geo.db.sql import count_if
 from geo.domain.actors import Actor
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
 from geo.domain.permissions import require
-from geo.domain.vocabulary import DONE_STATUSES, Status
+from geo.domain.rules import RATES, with_rates
+from geo.domain.vocabulary import Card
 from geo.read.analysis_filters import Window, area_choices, local_midnight
 from geo.read.layouts import active_layout
 from geo.read.metrics import metrics, rank
 
 #: The figures a grid-load table shows, in order (docs/metrics.md names them).
-GRID_FIGURES = ["received", "open", "overdue", "closed", "closure_rate", "on_time_closure_rate", "close_h_median"]
+GRID_FIGURES = ["received", "open", "overdue", "closed", "closure_rate", "on_time_answer_rate", "on_time_closure_rate",
+                "close_h_median"]
 #: The figures a department-load table shows, in order.
 DEPARTMENT_FIGURES = ["whistled", "reported_in_on_time", "report_in_on_time_rate", "yellow", "red", "discipline",
-                      "open", "overdue", "closure_rate", "on_time_closure_rate", "satisfaction_rate", "rework_rate"]
-#: Rankings a page may choose: name → (successes, trials). Ranked by the 95 % Wilson lower bound of the rate.
-RANKINGS = {
-    "report_in_on_time": ("reported_in_on_time", "report_in_decided"),
-    "on_time_closure": ("closed_on_time", "due"),
-    "closure": ("closed", "due"),
-    "satisfaction": ("satisfied", "rated"),
-}
-TREND_FIGURES = ("whistled", "reported_in_on_time", "late", "closed", "closed_on_time", "due")
+                      "open", "overdue", "closure_rate", "on_time_answer_rate", "on_time_closure_rate",
+                      "satisfaction_rate", "rework_rate"]
+#: Rankings a page may choose: name → (successes, trials) of the rate (geo.domain.rules.RATES). Ranked by the
+#: 95 % Wilson lower bound of the rate.
+RANKINGS = {name: RATES[f"{name}_rate"] for name in
+            ("report_in_on_time", "on_time_answer", "on_time_closure", "closure", "satisfaction")}
+TREND_FIGURES = ("whistled", "reported_in_on_time", "late", "closed", "answered_on_time", "closed_on_time", "due")
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,8 @@ def _local_month(column, window: Window):
 # ------------------------------------------------------------------------------------------ departments
 
 
-def department_load(session: Session, now: datetime, window: Window, ranking: str = "report_in_on_time",
-                    policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
+def department_load(session: Session, now: datetime, window: Window, ranking: str = "report_in_on_time", *,
+                    actor: Actor) -> pd.DataFrame:
     """Every department (those without a whistle in the window too), best first by ``ranking``.
 
     Column ``score`` is the lower bound of the 95 % Wilson interval of the ranking's rate and ``rank`` the
@@ -139,7 +139,7 @@ def department_load(session: Session, now: datetime, window: Window, ranking: st
     departments = pd.DataFrame(session.execute(
         select(Department.id, Department.name, Department.short_name).order_by(Department.code)).all(),
         columns=["department_id", "department", "short_name"])
-    figures = metrics(session, "department", now, window.start, window.end, policy, actor=actor)
+    figures = metrics(session, "department", now, window.start, window.end, actor=actor)
     table = _with_figures(figures, departments, "department_id")
     successes, trials = RANKINGS[ranking]
     ranked = rank(table, successes, trials)
@@ -147,27 +147,23 @@ def department_load(session: Session, now: datetime, window: Window, ranking: st
     return ranked
 
 
-def department_trend(session: Session, now: datetime, window: Window,
-                     policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
+def department_trend(session: Session, now: datetime, window: Window, *, actor: Actor) -> pd.DataFrame:
     """Per department and local month of report: whistled, reported_in_on_time,
-    late (reported in after the yellow threshold or not at all by then), closed, closed_on_time, due, and the
-    rates report_in_on_time_rate and on_time_closure_rate. One row per (month, department) with a whistle.
+    late (reported in after the yellow threshold or not at all by then), closed, answered_on_time,
+    closed_on_time, due, and the rates report_in_on_time_rate, on_time_answer_rate and on_time_closure_rate. One
+    row per (month, department) with a whistle.
 
     Months are the district's local calendar months (a case reported at 07:00 on 1 November in Shanghai is a
     November case), bucketed by a CASE over the month boundaries computed here; ``backend.month_of`` would
     give UTC months, which put the first eight hours of every month into the month before."""
     require(actor, "view_district_metrics")
-    sql = backend(session.get_bind().dialect.name)
-    yellow, _, _ = card_thresholds_seconds(policy)
-    elapsed = dispatch_elapsed_seconds(sql, now)
-    done = Case.status.in_([str(s) for s in DONE_STATUSES])
+    elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
     month = _local_month(Case.reported_at, window).label("month")
     query = (
         select(month, Department.id, Department.name,
-               count_if(CaseDispatch.id.is_not(None)), count_if(and_(CaseDispatch.reported_in_at.is_not(None),
-                                                                    elapsed < yellow)),
-               count_if(elapsed >= yellow), count_if(done), count_if(and_(done, Case.closed_at <= Case.deadline)),
-               count_if(Case.status.not_in([Status.REJECTED, Status.DEFERRED])))
+               count_if(CaseDispatch.id.is_not(None)), count_if(rules.reported_in_on_time(elapsed)),
+               count_if(rules.at_least(elapsed, Card.YELLOW)), count_if(rules.is_closed()),
+               count_if(rules.answered_on_time()), count_if(rules.closed_on_time()), count_if(rules.is_due()))
         .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id)
         .join(Department, Department.id == CaseDispatch.department_id)
         .where(Case.reported_at >= window.start, Case.reported_at < window.end)
@@ -176,7 +172,5 @@ def department_trend(session: Session, now: datetime, window: Window,
     table = pd.DataFrame(session.execute(query).all(),
                          columns=["month", "department_id", "department", *TREND_FIGURES])
     table[list(TREND_FIGURES)] = table[list(TREND_FIGURES)].astype("int64")
-    decided = table["reported_in_on_time"] + table["late"]
-    table["report_in_on_time_rate"] = table["reported_in_on_time"] / decided.where(decided > 0)
-    table["on_time_closure_rate"] = table["closed_on_time"] / table["due"].where(table["due"] > 0)
-    return table
+    table["report_in_decided"] = table["reported_in_on_time"] + table["late"]
+    return with_rates(table)

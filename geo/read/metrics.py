@@ -13,56 +13,44 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import case, func
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch
-from geo.db.sql import (
-    DIMENSIONS,
-    count_if,
-    dispatch_elapsed_seconds,
-    keyed_cases,
-    keyed_dispatches,
-    percentiles,
-)
+from geo.db.sql import DIMENSIONS, count_if, keyed_cases, keyed_dispatches, percentiles
+from geo.domain.rules import with_rates
 from geo.domain.actors import Actor
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
 from geo.domain.permissions import require
-from geo.domain.vocabulary import DONE_STATUSES, OPEN_STATUSES, Rating, Status
-
-_OPEN = [str(s) for s in OPEN_STATUSES]
-_DONE = [str(s) for s in DONE_STATUSES]
 
 
 def case_figures(now: datetime) -> list:
     """The per-case counts of docs/metrics.md as labelled SQL aggregates over ``cases`` (one definition,
-    shared by the metrics table and the overview's KPI tiles)."""
+    shared by the metrics table and the overview's KPI tiles), each counting by its rule in geo.db.rules."""
     return [
         func.count().label("received"),
-        count_if(Case.status.in_(_OPEN)).label("open"),
-        count_if(and_(Case.status.in_(_OPEN), Case.status != Status.DEFERRED, Case.deadline < now)).label("overdue"),
-        count_if(Case.status.in_(_DONE)).label("closed"),
-        count_if(Case.status.not_in([Status.REJECTED, Status.DEFERRED])).label("due"),
-        count_if(and_(Case.status.in_(_DONE), Case.closed_at <= Case.deadline)).label("closed_on_time"),
-        count_if(Case.rating.is_not(None)).label("rated"),
-        count_if(Case.rating.in_([Rating.SATISFIED, Rating.BASIC])).label("satisfied"),
-        count_if(Case.rework_count > 0).label("reworked"),
-        count_if(Case.status.in_(_DONE + [Status.REWORK])).label("finished_once"),
+        count_if(rules.is_open()).label("open"),
+        count_if(rules.is_overdue(now)).label("overdue"),
+        count_if(rules.is_closed()).label("closed"),
+        count_if(rules.is_due()).label("due"),
+        count_if(rules.answered_on_time()).label("answered_on_time"),
+        count_if(rules.closed_on_time()).label("closed_on_time"),
+        count_if(rules.is_rated()).label("rated"),
+        count_if(rules.is_satisfied()).label("satisfied"),
+        count_if(rules.was_reworked()).label("reworked"),
+        count_if(rules.finished_once()).label("finished_once"),
     ]
 
 
-def _dispatch_figures(sql, now, policy: EscalationPolicy):
-    yellow, red, discipline = card_thresholds_seconds(policy)
-    elapsed = dispatch_elapsed_seconds(sql, now)
+def _dispatch_figures(sql, now):
+    elapsed = rules.elapsed_seconds(sql, now)
     reported = CaseDispatch.reported_in_at.is_not(None)
     return [
         func.count().label("whistled"),
-        count_if(and_(reported, elapsed < yellow)).label("reported_in_on_time"),
-        count_if(or_(reported, elapsed >= yellow)).label("report_in_decided"),
-        count_if(and_(elapsed >= yellow, elapsed < red)).label("yellow"),
-        count_if(and_(elapsed >= red, elapsed < discipline)).label("red"),
-        count_if(elapsed >= discipline).label("discipline"),
+        count_if(rules.reported_in_on_time(elapsed)).label("reported_in_on_time"),
+        count_if(rules.report_in_decided(elapsed)).label("report_in_decided"),
+        *(count_if(rules.in_card(elapsed, card)).label(str(card)) for card in rules.CARDS),
     ], case((reported, sql.seconds_between(CaseDispatch.whistled_at, CaseDispatch.reported_in_at)))
 
 
@@ -75,7 +63,7 @@ def _in_window(query, start: datetime | None, end: datetime | None):
 
 
 def metrics(session: Session, dimension: str, now: datetime, start: datetime | None = None,
-            end: datetime | None = None, policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
+            end: datetime | None = None, *, actor: Actor) -> pd.DataFrame:
     """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined): the
     whole district's, for an actor allowed district metrics (NotAllowed otherwise)."""
     require(actor, "view_district_metrics")
@@ -84,7 +72,7 @@ def metrics(session: Session, dimension: str, now: datetime, start: datetime | N
     sql = backend(session.get_bind().dialect.name)
     case_columns = case_figures(now)
     closed_span = sql.seconds_between(Case.reported_at, Case.closed_at)
-    dispatch_columns, report_in_span = _dispatch_figures(sql, now, policy)
+    dispatch_columns, report_in_span = _dispatch_figures(sql, now)
     close_h = keyed_cases(dimension, [(closed_span / 3600.0).label("v")])
     report_h = keyed_dispatches(dimension, [(report_in_span / 3600.0).label("v")])
     cases, dispatches, close_pct, report_pct = _frames(session, [
@@ -98,8 +86,9 @@ def metrics(session: Session, dimension: str, now: datetime, start: datetime | N
     return _with_rates(table.fillna({c: 0 for c in _COUNTS}))
 
 
-_COUNTS = ["received", "open", "overdue", "closed", "due", "closed_on_time", "rated", "satisfied", "reworked",
-           "finished_once", "whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]
+_COUNTS = ["received", "open", "overdue", "closed", "due", "answered_on_time", "closed_on_time", "rated",
+           "satisfied", "reworked", "finished_once", "whistled", "reported_in_on_time", "report_in_decided",
+           "yellow", "red", "discipline"]
 
 
 def _frame(connection, query) -> pd.DataFrame:
@@ -121,18 +110,9 @@ def _frames(session: Session, queries: list) -> list[pd.DataFrame]:
         return list(pool.map(run, queries))
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    return (numerator / denominator.where(denominator > 0)).astype(float)
-
-
 def _with_rates(table: pd.DataFrame) -> pd.DataFrame:
     table[_COUNTS] = table[_COUNTS].astype(np.int64)
-    table["closure_rate"] = _ratio(table["closed"], table["due"])
-    table["on_time_closure_rate"] = _ratio(table["closed_on_time"], table["due"])
-    table["report_in_on_time_rate"] = _ratio(table["reported_in_on_time"], table["report_in_decided"])
-    table["satisfaction_rate"] = _ratio(table["satisfied"], table["rated"])
-    table["rework_rate"] = _ratio(table["reworked"], table["finished_once"])
-    return table.sort_values("key", key=lambda k: k.astype(str)).reset_index(drop=True)
+    return with_rates(table).sort_values("key", key=lambda k: k.astype(str)).reset_index(drop=True)
 
 
 def wilson_lower_bound(successes: pd.Series, trials: pd.Series, z: float = 1.96) -> pd.Series:

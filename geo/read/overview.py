@@ -9,10 +9,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.models import Case, Grid
 from geo.db.scope import aggregate_condition
 from geo.domain.actors import Actor
-from geo.domain.vocabulary import OPEN_STATUSES
+from geo.domain.rules import rate_of
+from geo.read.layouts import LayoutView, active_layout_view
 from geo.read.metrics import case_figures
 
 
@@ -28,11 +30,11 @@ class Kpis:
 
     @property
     def closure_rate(self) -> float | None:
-        return self.closed / self.due if self.due else None
+        return rate_of("closure_rate", vars(self))
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return self.satisfied / self.rated if self.rated else None
+        return rate_of("satisfaction_rate", vars(self))
 
 
 def district_kpis(session: Session, now: datetime, start: datetime | None = None,
@@ -51,13 +53,29 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     return Kpis(**{name: int(value) for name, value in session.execute(query).one()._mapping.items()})
 
 
+@dataclass(frozen=True)
+class Overview:
+    """The overview page: the active layout, the KPIs and open cases per grid the actor may count."""
+
+    layout: LayoutView
+    kpis: Kpis
+    open_by_grid: dict[int, int]
+
+
+def overview(session: Session, now: datetime, *, actor: Actor) -> Overview:
+    """Everything the overview page shows, as of ``now``, over what ``actor`` may count (district-wide for
+    district-figure roles, else the actor's own cases); NoActiveLayout without a grid layout."""
+    layout = active_layout_view(session)
+    return Overview(layout, district_kpis(session, now, actor=actor),
+                    open_cases_by_grid(session, layout.id, actor=actor))
+
+
 def open_cases_by_grid(session: Session, layout_id: int, *, actor: Actor) -> dict[int, int]:
     """Open cases ``actor`` may count per grid id of the layout (grids with none are absent)."""
     rows = session.execute(
         select(Case.grid_id, func.count())
         .join(Grid, Grid.id == Case.grid_id)
-        .where(Grid.layout_id == layout_id, Case.status.in_([str(s) for s in OPEN_STATUSES]),
-               aggregate_condition(actor))
+        .where(Grid.layout_id == layout_id, rules.is_open(), aggregate_condition(actor))
         .group_by(Case.grid_id)
     ).all()
     return {int(g): int(n) for g, n in rows}

@@ -10,28 +10,27 @@ cases reported after ``now`` are left out, so a past instant can be replayed on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from geo.config import LOCAL_TZ
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
-from geo.db.sql import count_if, dispatch_elapsed_seconds
+from geo.db.sql import count_if
 from geo.domain.actors import Actor
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds, cards_for
 from geo.domain.permissions import require
-from geo.domain.vocabulary import OPEN_STATUSES
+from geo.domain.rules import RATES
 from geo.read.bundles import bundle_candidates
 from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read.overview import district_kpis, open_cases_by_grid
 
-_OPEN = [str(s) for s in OPEN_STATUSES]
 _ZONE = ZoneInfo(LOCAL_TZ)
 #: Latest instant counted as "up to now": windows are [start, end), so a case reported exactly at ``now``
 #: needs an end just after it.
@@ -50,7 +49,6 @@ class ScreenSettings:
     problem_rows: int = 5  # common problems
     fresh_hours: float = 2.0  # cases this recent pulse on the map
     map_cases: int = 3000  # open cases drawn on the map, newest first (payload cap)
-    policy: EscalationPolicy = field(default=DEFAULT_POLICY)
 
 
 @dataclass(frozen=True)
@@ -108,15 +106,13 @@ def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenS
     today = district_kpis(session, now, local_day_start(now), until, actor=actor).received
     month = district_kpis(session, now, local_month_start(now), until, actor=actor).received
     open_now = district_kpis(session, now, None, until, actor=actor).open
-    window = metrics(
-        session, "district", now, now - timedelta(days=settings.window_days), until, settings.policy, actor=actor
-    )
+    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, actor=actor)
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
         return None if rates is None or pd.isna(rates[name]) else float(rates[name])
 
-    yellow, red, discipline = cards_now(session, now, settings.policy)
+    yellow, red, discipline = cards_now(session, now)
     return Headline(
         today,
         month,
@@ -132,27 +128,15 @@ def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenS
 
 def _pending(now: datetime):
     """A dispatch whistled by ``now`` and not reported in as of ``now``, on a case still open."""
-    return and_(
-        CaseDispatch.whistled_at <= now,
-        or_(CaseDispatch.reported_in_at.is_(None), CaseDispatch.reported_in_at > now),
-        Case.status.in_(_OPEN),
-    )
+    return and_(rules.waiting_for_report_in(now), rules.is_open())
 
 
-def cards_now(
-    session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY
-) -> tuple[int, int, int]:
+def cards_now(session: Session, now: datetime) -> tuple[int, int, int]:
     """(yellow, red, discipline): dispatches still waiting for a report-in, by the card they show now. Unlike
     geo.read.metrics' card counts (lateness, kept after the report-in), these are the ones someone must chase."""
-    sql = backend(session.get_bind().dialect.name)
-    y, r, d = card_thresholds_seconds(policy)
-    elapsed = dispatch_elapsed_seconds(sql, now)
+    elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
     row = session.execute(
-        select(
-            count_if(and_(elapsed >= y, elapsed < r)),
-            count_if(and_(elapsed >= r, elapsed < d)),
-            count_if(elapsed >= d),
-        )
+        select(*(count_if(rules.in_card(elapsed, card)) for card in rules.CARDS))
         .select_from(CaseDispatch)
         .join(Case, Case.id == CaseDispatch.case_id)
         .where(_pending(now))
@@ -178,9 +162,7 @@ def latest_cases(session: Session, now: datetime, limit: int = 8) -> pd.DataFram
     return frame.assign(reported_at=_local(frame["reported_at"]))
 
 
-def latest_whistles(
-    session: Session, now: datetime, limit: int = 6, policy: EscalationPolicy = DEFAULT_POLICY
-) -> pd.DataFrame:
+def latest_whistles(session: Session, now: datetime, limit: int = 6) -> pd.DataFrame:
     """The newest dispatches (department, case number, category, local time) with their card as of now."""
     rows = session.execute(
         select(
@@ -188,7 +170,7 @@ def latest_whistles(
             Case.number,
             Category.name,
             CaseDispatch.whistled_at,
-            CaseDispatch.reported_in_at,
+            rules.card_of(rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)),
         )
         .select_from(CaseDispatch)
         .join(Case, Case.id == CaseDispatch.case_id)
@@ -198,11 +180,8 @@ def latest_whistles(
         .order_by(CaseDispatch.whistled_at.desc(), CaseDispatch.id.desc())
         .limit(limit)
     ).all()
-    frame = pd.DataFrame(rows, columns=["department", "number", "category", "whistled_at", "reported_in_at"])
-    cards = cards_for(frame["whistled_at"], frame["reported_in_at"], now, policy) if len(frame) else []
-    return frame.assign(whistled_at=_local(frame["whistled_at"]), card=[str(c) for c in cards]).drop(
-        columns="reported_in_at"
-    )
+    frame = pd.DataFrame(rows, columns=["department", "number", "category", "whistled_at", "card"])
+    return frame.assign(whistled_at=_local(frame["whistled_at"]), card=frame["card"].astype(str))
 
 
 def department_ranking(
@@ -210,13 +189,11 @@ def department_ranking(
 ) -> pd.DataFrame:
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
-    table = metrics(
-        session, "department", now, now - timedelta(days=settings.window_days), now + _TICK, settings.policy,
-        actor=actor,
-    )
+    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
+                    actor=actor)
     parts = [
         wilson_lower_bound(table[s], table[n])
-        for s, n in (("reported_in_on_time", "report_in_decided"), ("closed", "due"), ("satisfied", "rated"))
+        for s, n in (RATES[r] for r in ("report_in_on_time_rate", "closure_rate", "satisfaction_rate"))
     ]
     names = dict(
         session.execute(
@@ -292,7 +269,7 @@ def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataF
         select(Category.name, func.count(Case.id), func.count(func.distinct(Case.grid_id)))
         .select_from(Bundle)
         .join(Category, Category.id == Bundle.category_id)
-        .join(Case, and_(Case.bundle_id == Bundle.id, Case.status.in_(_OPEN), Case.reported_at <= now))
+        .join(Case, and_(Case.bundle_id == Bundle.id, rules.is_open(), Case.reported_at <= now))
         .group_by(Bundle.id, Category.name)
     ).all()
     bundles = pd.DataFrame(rows, columns=["category", "cases", "grids"]).assign(kind="bundle")
@@ -312,7 +289,7 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
         as_of=now,
         headline=headline(session, now, settings, actor=actor),
         latest_cases=latest_cases(session, now, settings.feed_rows),
-        latest_whistles=latest_whistles(session, now, settings.whistle_rows, settings.policy),
+        latest_whistles=latest_whistles(session, now, settings.whistle_rows),
         ranking=department_ranking(session, now, settings, actor=actor),
         trend=daily_trend(session, now, settings.window_days),
         category_mix=category_mix(session, now, settings),
@@ -323,23 +300,14 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
 def live_cases(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> pd.DataFrame:
     """Open cases to draw (newest first, at most ``map_cases``): position rounded to ~1 m, status, the worst
     card among its dispatches still waiting for a report-in, and whether it is fresh (pulses)."""
-    waiting = (
-        select(CaseDispatch.case_id, func.min(CaseDispatch.whistled_at).label("whistled_at"))
-        .select_from(CaseDispatch)
-        .join(Case, Case.id == CaseDispatch.case_id)
-        .where(_pending(now))
-        .group_by(CaseDispatch.case_id)
-        .subquery("waiting")
-    )
+    card = rules.worst_card(backend(session.get_bind().dialect.name), now, rules.waiting_for_report_in(now))
     rows = session.execute(
-        select(Case.lon, Case.lat, Case.status, Case.reported_at, waiting.c.whistled_at)
-        .outerjoin(waiting, waiting.c.case_id == Case.id)
-        .where(Case.status.in_(_OPEN), Case.lon.is_not(None), Case.lat.is_not(None), Case.reported_at <= now)
+        select(Case.lon, Case.lat, Case.status, Case.reported_at, card)
+        .where(rules.is_open(), Case.lon.is_not(None), Case.lat.is_not(None), Case.reported_at <= now)
         .order_by(Case.reported_at.desc(), Case.id.desc())
         .limit(settings.map_cases)
     ).all()
-    frame = pd.DataFrame(rows, columns=["lon", "lat", "status", "reported_at", "whistled_at"])
-    cards = cards_for(frame["whistled_at"], None, now, settings.policy) if len(frame) else []
+    frame = pd.DataFrame(rows, columns=["lon", "lat", "status", "reported_at", "card"])
     fresh = pd.to_datetime(frame["reported_at"], utc=True) >= pd.Timestamp(
         now - timedelta(hours=settings.fresh_hours)
     )
@@ -348,7 +316,7 @@ def live_cases(session: Session, now: datetime, settings: ScreenSettings = Scree
             "lon": frame["lon"].astype(float).round(5),
             "lat": frame["lat"].astype(float).round(5),
             "status": frame["status"],
-            "card": [str(c) for c in cards],
+            "card": frame["card"].astype(str),
             "fresh": fresh.astype(bool),
         }
     )

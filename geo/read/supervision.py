@@ -22,13 +22,12 @@ import pandas as pd
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch, Department
-from geo.db.sql import dispatch_elapsed_seconds
 from geo.domain.actors import Actor
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
 from geo.domain.permissions import require
-from geo.domain.vocabulary import OPEN_STATUSES, DispatchRole, Status
+from geo.domain.vocabulary import Card, DispatchRole
 from geo.read.analysis_filters import Window, month_window
 from geo.read.load_service import department_load
 from geo.read.metrics import metrics
@@ -37,12 +36,11 @@ from geo.read.metrics import metrics
 NOTICE_REASONS = ("not_reported_in", "late", "no_answer")
 
 
-def supervision_notices(session: Session, now: datetime, window: Window,
-                        policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> pd.DataFrame:
+def supervision_notices(session: Session, now: datetime, window: Window, *, actor: Actor) -> pd.DataFrame:
     """One row per department × reason with at least one dispatch: department_id, department, reason, count,
     case_numbers (sorted list of case numbers). Departments ordered by their total count, most first."""
     require(actor, "view_district_metrics")
-    flags = _flagged_dispatches(session, now, window, policy)
+    flags = _flagged_dispatches(session, now, window)
     rows = []
     for reason in NOTICE_REASONS:
         hit = flags[flags[reason]]
@@ -59,25 +57,23 @@ def supervision_notices(session: Session, now: datetime, window: Window,
             .drop(columns=["_total", "_order"]).reset_index(drop=True))
 
 
-def _flagged_dispatches(session: Session, now: datetime, window: Window, policy: EscalationPolicy) -> pd.DataFrame:
+def _flagged_dispatches(session: Session, now: datetime, window: Window) -> pd.DataFrame:
     """Dispatches with at least one reason (SQL does the filtering): department, case number, one bool per reason."""
-    sql = backend(session.get_bind().dialect.name)
-    yellow, _, discipline = card_thresholds_seconds(policy)
-    elapsed = dispatch_elapsed_seconds(sql, now)
-    open_statuses = [str(s) for s in OPEN_STATUSES if s != Status.DEFERRED]
+    elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
     no_answer = and_(CaseDispatch.role == DispatchRole.LEAD, CaseDispatch.answered_at.is_(None),
-                     Case.status.in_(open_statuses), Case.deadline < now)
+                     rules.is_overdue(now))
     query = (
-        select(Department.id, Department.name, Case.number, elapsed, no_answer)
+        select(Department.id, Department.name, Case.number, rules.card_of(elapsed), no_answer)
         .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id)
         .join(Department, Department.id == CaseDispatch.department_id)
-        .where(Case.reported_at >= window.start, Case.reported_at < window.end, or_(elapsed >= yellow, no_answer))
+        .where(Case.reported_at >= window.start, Case.reported_at < window.end,
+               or_(rules.at_least(elapsed, Card.YELLOW), no_answer))
     )
     rows = pd.DataFrame(session.execute(query).all(),
-                        columns=["department_id", "department", "number", "elapsed", "no_answer"])
+                        columns=["department_id", "department", "number", "card", "no_answer"])
     rows["no_answer"] = rows["no_answer"].astype(bool)
-    rows["not_reported_in"] = rows["elapsed"].astype(float) >= discipline
-    rows["late"] = (rows["elapsed"].astype(float) >= yellow) & ~rows["not_reported_in"]
+    rows["not_reported_in"] = rows["card"] == Card.DISCIPLINE
+    rows["late"] = rows["card"].isin([Card.YELLOW, Card.RED])
     return rows
 
 
@@ -95,13 +91,12 @@ class MonthlyReport:
     notices: pd.DataFrame  # supervision_notices
 
 
-def monthly_report(session: Session, year: int, month: int, now: datetime,
-                   policy: EscalationPolicy = DEFAULT_POLICY, *, actor: Actor) -> MonthlyReport:
+def monthly_report(session: Session, year: int, month: int, now: datetime, *, actor: Actor) -> MonthlyReport:
     """Figures of the cases reported in one local calendar month, open/overdue/cards as of ``now``."""
     window = month_window(year, month)
-    district = metrics(session, "district", now, window.start, window.end, policy, actor=actor)
+    district = metrics(session, "district", now, window.start, window.end, actor=actor)
     district_row = district.iloc[0] if len(district) else pd.Series(dtype=object)
-    streets = metrics(session, "street", now, window.start, window.end, policy, actor=actor)
+    streets = metrics(session, "street", now, window.start, window.end, actor=actor)
     return MonthlyReport(year, month, window, now, district_row,
-                         department_load(session, now, window, policy=policy, actor=actor), streets,
-                         supervision_notices(session, now, window, policy, actor=actor))
+                         department_load(session, now, window, actor=actor), streets,
+                         supervision_notices(session, now, window, actor=actor))

@@ -40,6 +40,8 @@ from geo.usecases.layouts import activate_layout, create_layout
 CASE_TIMES = ["reported_at", "accepted_at", "whistled_at", "reported_in_at", "answered_at", "closed_at",
               "rated_at", "rejected_at", "deadline"]
 CASE_TEXTS = ["description", "source", "reporter_name", "reporter_phone", "address", "status", "reject_reason"]
+#: A deferred case's pause: when the clock stopped and the status it resumes to (empty for other cases).
+CASE_DEFERRAL = ["deferred_at", "deferred_from"]
 _CHUNK = 5000
 
 
@@ -58,7 +60,8 @@ class DistrictData:
     - grids: code, name, community_code, member_name, member_phone, geometry
     - buildings: code, address, grid_code, households, geometry
     - cases: number, category_code, building_code ("" for none), lon, lat, CASE_TEXTS, tier, rating,
-      rework_count, CASE_TIMES
+      rework_count, CASE_TIMES, CASE_DEFERRAL (deferred_at a time, deferred_from a status; NaT / "" unless
+      the case is deferred — without them a deferred case could not be resumed on time)
     - dispatches: case_number, department_code, role, whistled_at, reported_in_at, answered_at
     - events: case_number, at, actor, role, action, from_status, to_status, note
     """
@@ -167,6 +170,7 @@ def _insert_cases(session: Session, cases: pd.DataFrame, layout_id: int, categor
         "snapped": np.asarray(placed.snapped, bool), "near_boundary": np.asarray(placed.near_boundary, bool),
         "tier": cases["tier"].replace("", None), "rating": cases["rating"].replace("", None),
         "rework_count": cases["rework_count"].astype(int), "version": 1,
+        "deferred_from": cases["deferred_from"].replace("", None), "deferred_at": cases["deferred_at"],
         **{c: cases[c] for c in CASE_TEXTS + CASE_TIMES}})
     _insert_frame(session, Case, frame)
     ids = dict(session.execute(select(Case.number, Case.id)).all())

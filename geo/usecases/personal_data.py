@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from geo.db.database import Database
 from geo.db.models import Case
 from geo.db.scope import require_case
 from geo.domain.actors import Actor
@@ -22,3 +23,10 @@ def reveal_reporter(session: Session, case_id: int, actor: Actor, now: datetime)
     case = session.get(Case, case_id)
     record(session, now, actor.name, actor.role, "reveal_personal", case.number)
     return case.reporter_name, case.reporter_phone
+
+
+def reveal(db: Database, case_id: int, actor: Actor, now: datetime) -> tuple[str, str]:
+    """``reveal_reporter`` in a transaction of its own (the page's one call): the reveal and its audit entry are
+    committed together, or neither."""
+    with db.transaction() as session:
+        return reveal_reporter(session, case_id, actor, now)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
+from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import CaseDispatch, Notification, SweepRun
-from geo.db.sql import dispatch_elapsed_seconds
 from geo.db.types import UTCDateTime
-from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresholds_seconds
+from geo.domain.vocabulary import Card
 
 #: A sweep only tries the reminders that fell due since the previous sweep (less this margin, for clock
 #: skew and overlapping runs): anything due earlier was written then. This keeps a sweep over a year of
@@ -23,21 +23,14 @@ from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_thresho
 WATERMARK_MARGIN = timedelta(minutes=10)
 
 
-def _levels(policy: EscalationPolicy):
-    yellow, red, discipline = card_thresholds_seconds(policy)
-    rows = [(1, 0), (2, yellow), (3, red), (4, discipline)]
-    return union_all(*[select(literal(level).label("level"), literal(seconds).label("threshold"))
-                       for level, seconds in rows]).subquery("levels")
-
-
-def sweep(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_POLICY, full: bool = False) -> int:
+def sweep(session: Session, now: datetime, full: bool = False) -> int:
     """Insert the reminders due as of ``now``; returns how many were new. ``full`` ignores the previous
     sweep and checks every dispatch (after importing dispatches whistled in the past, say)."""
     sql = backend(session.get_bind().dialect.name)
     last_run = session.scalar(select(func.max(SweepRun.ran_at)))
-    levels = _levels(policy)
+    levels = rules.reminder_thresholds()
     d = CaseDispatch
-    elapsed = dispatch_elapsed_seconds(sql, now)
+    elapsed = rules.elapsed_seconds(sql, now)
     due = (
         select(d.id, d.whistled_at, levels.c.level, literal(now, type_=UTCDateTime()), literal(0))
         .join(levels, elapsed >= levels.c.threshold)
@@ -47,8 +40,8 @@ def sweep(session: Session, now: datetime, policy: EscalationPolicy = DEFAULT_PO
         since = last_run - WATERMARK_MARGIN
         # Only a dispatch whistled within the longest threshold before `since` can cross one now (an index
         # range on whistled_at), and only the levels it had not reached at `since` are new.
-        oldest = since - timedelta(seconds=card_thresholds_seconds(policy)[-1])
-        due = due.where(d.whistled_at >= oldest, dispatch_elapsed_seconds(sql, since) < levels.c.threshold)
+        oldest = since - timedelta(seconds=rules.thresholds()[Card.DISCIPLINE])
+        due = due.where(d.whistled_at >= oldest, rules.elapsed_seconds(sql, since) < levels.c.threshold)
     # The insert's own row count: counting the table before and after would include what a concurrent
     # sweep committed meanwhile, and both would report it.
     inserted = session.execute(sql.insert_from_select_ignoring_conflicts(

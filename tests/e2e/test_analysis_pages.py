@@ -168,3 +168,20 @@ def test_department_load_without_cases_has_no_notices(page_on, no_cases_url):
     at = page_on(no_cases_url, "department_load.py")
     assert metrics_of(at)["吹哨"] == "0"
     assert any(i.value == "所选时间内没有需要督办的部门。" for i in at.info)
+
+
+def _column_helps(frame) -> dict[str, str]:
+    import json
+
+    config = json.loads(frame.proto.columns) if frame.proto.columns else {}
+    return {c.get("label", name): c.get("help", "") for name, c in config.items()}
+
+
+@pytest.mark.parametrize("page", ["grid_load.py", "department_load.py"])
+def test_every_rate_tile_and_column_carries_its_definition(page_on, sample_url, page):
+    at = page_on(sample_url, page)
+    rates = {"办结率", "按期处置率", "按期办结率", "按时应哨率", "满意率", "返工率"}
+    tiles = {m.label: m.proto.help for m in at.metric if m.label in rates}
+    columns = {label: h for frame in at.dataframe for label, h in _column_helps(frame).items() if label in rates}
+    assert tiles and columns
+    assert all(h.startswith(label) for label, h in {**tiles, **columns}.items()), {**tiles, **columns}

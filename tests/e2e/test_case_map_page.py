@@ -177,3 +177,29 @@ def test_an_analyst_gets_no_reveal_button(maps, sample_url):
     case_id, number = _reported_case(sample_url)
     at = click_case(open_page(maps, sample_url, ANALYST), number)
     assert not [b for b in at.button if b.key == f"case_map_reveal_{case_id}"]
+
+
+def test_the_panel_draws_one_input_per_declared_parameter_of_the_chosen_action(maps, sample_url):
+    from geo.domain.workflow import transition
+
+    case_id, number = _reported_case(sample_url)
+    at = click_case(open_page(maps, sample_url), number)
+    keys = {w.key for kind in (at.selectbox, at.text_input, at.date_input, at.multiselect) for w in kind}
+    assert {k for k in keys if k.startswith("case_map_in_")} == {
+        f"case_map_in_{p.name}_accept_{case_id}" for p in transition("accept").params}
+    at.radio(key=f"case_map_action_{case_id}").set_value("reject").run()
+    assert [w.key for w in at.text_input if w.key.startswith("case_map_in_")] == [f"case_map_in_reason_reject_{case_id}"]
+
+
+def test_a_supervisor_accepts_a_case_with_an_agreed_deadline(maps, sample_url):
+    from datetime import date
+
+    case_id, number = _reported_case(sample_url)
+    at = click_case(open_page(maps, sample_url), number)
+    at.date_input(key=f"case_map_in_deadline_accept_{case_id}").set_value(date(2027, 1, 15)).run()
+    at.button(key="case_map_do").click().run()
+    assert "已完成：受理" in at.success[0].value
+    db = Database(sample_url)
+    with db.session() as s:
+        assert s.get(Case, case_id).deadline == datetime(2027, 1, 15, 16, 0, tzinfo=UTC)
+    db.dispose()

@@ -46,3 +46,13 @@ def test_the_overview_on_an_empty_database_says_what_to_do(app_on, tmp_path):
     upgrade(Database(url))
     at = app_on(url)
     assert "gridgov load-sample" in at.info[0].value
+
+
+def test_the_overviews_rates_carry_their_definition_and_say_what_closure_counts(app_on, sample_databases):
+    at = app_on(sample_databases.get("sqlite").url)
+    helps = {m.label: m.proto.help for m in at.metric}
+    assert helps["办结率"].startswith("办结率 = 已办结 ÷ 应办。应办 = 受理 − 不予受理 − 缓办中")
+    assert helps["满意率"].startswith("满意率 =（满意 + 基本满意）")
+    assert helps["受理事件"] == ""
+    note = "\n".join(c.value for c in at.caption)
+    assert "受理 48,022 − 不予受理与缓办中 1,901 = 应办 46,121，其中已办结 45,782" in note

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -8,7 +8,7 @@ from geo.db.scope import OutOfScope
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role, Status, Tier
 from geo.domain.workflow import CaseChanged, IllegalTransition, InvalidInput, NotPermitted
-from geo.usecases.case_actions import perform
+from geo.usecases.case_actions import act_on_case, perform
 from tests.integration.factories import T0, add_case, add_departments_and_category
 
 SUPERVISOR = Actor("王主任", Role.SUPERVISOR)
@@ -195,3 +195,68 @@ def test_a_resident_rates_only_a_case_they_reported(world, phone):
     with db.session() as s:
         assert (s.get(Case, case_id).status, s.get(Case, case_id).rating) == (Status.CLOSED, None)
     act(db, case_id, "rate", RESIDENT, 4, rating="satisfied")
+
+
+def test_every_action_moves_the_version_once_even_a_report_in_that_changes_only_its_dispatch(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"], co_department_ids=(ids["CGJ"],))
+    act(db, case_id, "report_in", staff(ids, "SZ"), 3)  # the co-department is still out: status unchanged
+    with db.session() as s:
+        case = s.get(Case, case_id)
+        assert (case.status, case.version) == (Status.WHISTLED, 4)
+
+
+def test_a_lead_department_cannot_answer_twice(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"], co_department_ids=(ids["CGJ"],))
+    act(db, case_id, "answer", staff(ids, "SZ"), 3, note="已补装")
+    with pytest.raises(InvalidInput, match="case C1: your department already answered"):
+        act(db, case_id, "answer", staff(ids, "SZ"), 4, note="又补装")
+
+
+def test_act_on_case_commits_one_action_in_its_own_transaction(world):
+    db, case_id, ids = world
+    acted = act_on_case(db, case_id, "accept", SUPERVISOR, 1, {"tier": "lead_department", "note": ""}, T0)
+    assert (acted.number, acted.status, acted.version) == ("C1", "accepted", 2)
+    with pytest.raises(CaseChanged, match="version 1, now 2"):
+        act_on_case(db, case_id, "reject", SUPERVISOR, 1, {"reason": "重复"}, T0)
+
+
+@pytest.mark.parametrize("params,message", [
+    ({}, "action 'accept' needs tier"),
+    ({"tier": "galaxy"}, "unknown triage tier 'galaxy'; tiers: community, lead_department"),
+    ({"tier": "community", "colour": "red"}, "action 'accept' takes tier, deadline, note; not colour"),
+    ({"tier": "community", "deadline": "tomorrow"}, "deadline must be an aware date and time or a day"),
+    ({"tier": "community", "deadline": T0 - timedelta(days=1)}, "the agreed deadline .* is not after the report"),
+])
+def test_bad_action_parameters_are_refused_by_name_and_nothing_is_written(world, params, message):
+    db, case_id, ids = world
+    with pytest.raises(InvalidInput, match=message):
+        act_on_case(db, case_id, "accept", SUPERVISOR, 1, params, T0)
+    with db.session() as s:
+        assert (s.get(Case, case_id).status, s.get(Case, case_id).version) == (Status.REPORTED, 1)
+
+
+def test_an_agreed_deadline_given_as_a_day_is_due_at_that_days_local_end(world):
+    from datetime import date
+
+    db, case_id, ids = world
+    act_on_case(db, case_id, "accept", SUPERVISOR, 1, {"tier": "lead_department", "deadline": date(2026, 3, 20)}, T0)
+    with db.session() as s:
+        assert s.get(Case, case_id).deadline == datetime(2026, 3, 20, 16, 0, tzinfo=UTC)  # 24:00 in Shanghai
+
+
+def test_resuming_a_case_deferred_without_a_record_of_when_keeps_its_deadline(world):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 0, tier=Tier.LEAD_DEPARTMENT)
+    act(db, case_id, "whistle", SUPERVISOR, 1, lead_department_id=ids["SZ"])
+    act(db, case_id, "report_in", staff(ids, "SZ"), 2)
+    with db.transaction() as s:  # as an import or an older sample load left it: deferred, but not when nor whence
+        case = s.get(Case, case_id)
+        deadline, case.status, case.deferred_at, case.deferred_from = case.deadline, Status.DEFERRED, None, None
+    act(db, case_id, "resume", SUPERVISOR, 600)
+    with db.session() as s:
+        case = s.get(Case, case_id)
+        assert (case.status, case.deadline) == (Status.REPORTED_IN, deadline)

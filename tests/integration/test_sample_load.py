@@ -118,3 +118,35 @@ def test_territory_dispatches_go_to_the_office_of_the_cases_own_street(sample_db
         placeholders = s.scalar(select(func.count()).select_from(Department).where(Department.code == "STREET"))
     assert len(rows) > 2000 and placeholders == 0
     assert all(office == own for office, own in rows)
+
+
+def test_every_deferred_sample_case_knows_when_and_from_where_it_was_deferred(sample_db):
+    from geo.db.models import CaseEvent
+
+    with sample_db.session() as s:
+        deferred = s.execute(select(Case.deferred_from, func.count(), func.count(Case.deferred_at))
+                             .where(Case.status == "deferred").group_by(Case.deferred_from)).all()
+        defer_events = s.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.action == "defer"))
+    assert {whence: (n, timed) for whence, n, timed in deferred} == {
+        "accepted": (409, 409), "reported_in": (687, 687), "answered": (50, 50)}
+    assert defer_events == 1146
+
+
+def test_a_deferred_sample_case_resumes_and_its_deadline_moves_on(sample_sqlite_copy):
+    from datetime import UTC, datetime
+
+    from geo.db.database import Database
+    from geo.domain.actors import Actor
+    from geo.domain.vocabulary import Role
+    from geo.usecases.case_actions import act_on_case
+
+    db = Database(sample_sqlite_copy)
+    with db.session() as s:
+        case = s.scalars(select(Case).where(Case.status == "deferred", Case.deferred_from == "reported_in")
+                         .order_by(Case.id)).first()
+        case_id, version, deadline = case.id, case.version, case.deadline
+    acted = act_on_case(db, case_id, "resume", Actor("王主任", Role.SUPERVISOR), version,
+                        now=datetime(2026, 11, 2, 2, 0, tzinfo=UTC))
+    with db.session() as s:
+        assert acted.status == "reported_in" and s.get(Case, case_id).deadline > deadline
+    db.dispose()

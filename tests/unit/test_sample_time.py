@@ -39,7 +39,7 @@ def test_a_sample_loaded_later_ends_in_the_minutes_before_it_is_loaded(moved):
 def test_every_time_moves_by_the_same_whole_minutes(committed, moved):
     shift = moved.cases["reported_at"] - committed.cases["reported_at"]
     assert shift.nunique() == 1 and shift.iloc[0] % pd.Timedelta(minutes=1) == pd.Timedelta(0)
-    for column in CASE_TIMES:
+    for column in [*CASE_TIMES, "deferred_at"]:
         assert ((moved.cases[column] - committed.cases[column]).dropna() == shift.iloc[0]).all()
     assert ((moved.dispatches["whistled_at"] - committed.dispatches["whistled_at"]) == shift.iloc[0]).all()
     assert (moved.events["at"].sort_values().to_numpy() == (committed.events["at"] + shift.iloc[0])

@@ -62,3 +62,28 @@ def test_the_big_screen_and_analysts_get_no_actions_anywhere():
     for status in Status:
         assert actions_for(status, R.SCREEN) == []
         assert actions_for(status, R.ANALYST) == []
+
+
+def test_each_actions_declared_parameters_are_exactly_what_its_handler_takes():
+    import inspect
+
+    from geo.domain.workflow import TRANSITIONS
+    from geo.usecases.case_actions import _HANDLERS
+
+    for action, t in TRANSITIONS.items():
+        handler = inspect.signature(_HANDLERS[action]).parameters
+        keywords = {n: p for n, p in handler.items() if n not in ("session", "case", "actor", "now")}
+        assert [p.name for p in t.params] == list(keywords), action
+        assert [p.required for p in t.params] == [k.default is inspect.Parameter.empty for k in keywords.values()], \
+            action
+
+
+def test_the_panel_inputs_of_each_action_are_declared_on_its_transition():
+    from geo.domain.workflow import TRANSITIONS
+
+    declared = {a: [(p.name, str(p.kind), p.required) for p in t.params] for a, t in TRANSITIONS.items()}
+    assert declared["accept"] == [("tier", "tier", True), ("deadline", "deadline", False), ("note", "text", False)]
+    assert declared["whistle"] == [("lead_department_id", "department", True),
+                                   ("co_department_ids", "departments", False), ("note", "text", False)]
+    assert declared["answer"] == [("note", "text", True)]
+    assert declared["change_category"] == [("category_id", "category", True)]
