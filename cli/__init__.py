@@ -1,5 +1,6 @@
 """The ``gridgov`` command line: an entry point beside the pages and the API, calling the same geo/loaders
-functions. Subcommands live in this package: users.py (accounts), import_layer.py and import_cases.py (imports)."""
+functions. Subcommands live in this package: users.py (accounts), import_layer.py and import_cases.py (imports),
+api.py (the HTTP API, its client keys and the category model)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.api import add_api_parsers
 from cli.users import add_user_parsers
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
@@ -88,6 +90,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from geo.usecases.notify import LogNotifier, WebhookNotifier, deliver_pending
+    from geo.usecases.reporter_notices import notify_reporters
     from geo.usecases.sweep import sweep
 
     db = _db()
@@ -100,6 +103,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         notifier = WebhookNotifier(args.webhook) if args.webhook else LogNotifier()
         delivered, failed = deliver_pending(db, notifier, now)
         print(f"delivered {delivered}, failed {failed} (failed ones are retried on a later sweep)")
+        with db.transaction() as session:
+            told, failed = notify_reporters(session, notifier, now)
+        print(f"told {told} reporter(s) their case closed, failed {failed}")
     return 0
 
 
@@ -153,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook", metavar="URL", help="deliver by POSTing JSON to URL (default: the log)")
     p.set_defaults(func=cmd_sweep)
     add_user_parsers(sub)
+    add_api_parsers(sub)
     _add_import_parsers(sub)
     p = sub.add_parser("serve", help="start the dashboard on the configured database")
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")

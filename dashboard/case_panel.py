@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from dashboard.case_extras import show_duplicates, show_photos
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
@@ -70,8 +71,10 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
     _header(story)
     _details(story)
     _reveal(story, actor)
+    show_photos(story, actor)
     _dispatches(story)
     _timeline(story)
+    show_duplicates(story, actor)
     _actions(story, actor, options, route)
 
 
@@ -108,7 +111,6 @@ def _details(story: CaseStory) -> None:
         ("deadline", local_time(c["deadline"])),
         ("tier", t(f"case_map_tier_{c['tier']}") if c["tier"] else "—"),
         ("rework_count", str(c["rework_count"])),
-        ("photos", t("case_map_no_photos")),
     ]
     if flags:
         rows.append(("location_flags", "; ".join(flags)))

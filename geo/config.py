@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from geo.domain.crs import DEFAULT_METRIC_CRS
+from geo.domain.duplicates import DuplicatePolicy
 from geo.domain.escalation import EscalationPolicy
+from geo.domain.photos import PhotoLimits
 from geo.domain.workcalendar import WorkCalendar, default_calendar
 
 #: Display time zone: all times are stored as UTC and shown in the district's local time.
@@ -218,6 +220,79 @@ def screen_as_of(env: Mapping[str, str] | None = None) -> datetime | None:
             f"GRIDGOV_SCREEN_AS_OF must be an ISO 8601 time such as 2026-10-31T20:00+08:00, got {raw!r}"
         ) from None
     return value.replace(tzinfo=ZoneInfo(LOCAL_TZ)) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- intake and the API
+
+
+def media_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the file media store keeps photos (``GRIDGOV_MEDIA_DIR``, default ``<data dir>/media``)."""
+    raw = _text("GRIDGOV_MEDIA_DIR", env)
+    return Path(raw).resolve() if raw else data_dir(env) / "media"
+
+
+MEDIA_STORES = ("file",)
+
+
+def media_store_kind(env: Mapping[str, str] | None = None) -> str:
+    """``GRIDGOV_MEDIA_STORE``: which media store keeps photos (``file``, the default; an S3-compatible store
+    plugs in behind geo.db.media_store.MediaStore — see docs/api.md)."""
+    kind = _text("GRIDGOV_MEDIA_STORE", env, "file").lower()
+    if kind not in MEDIA_STORES:
+        raise ValueError(f"GRIDGOV_MEDIA_STORE must be one of {', '.join(MEDIA_STORES)}, got {kind!r}")
+    return kind
+
+
+def photo_limits(env: Mapping[str, str] | None = None) -> PhotoLimits:
+    """``GRIDGOV_MEDIA_MAX_MB`` (default 10): largest photo accepted; ``GRIDGOV_MEDIA_MAX_SIDE`` (default 2048):
+    longest side kept after re-encoding."""
+    size = _number("GRIDGOV_MEDIA_MAX_MB", env, 10, minimum=0.01, unit="megabytes", short="MB")
+    side = _number("GRIDGOV_MEDIA_MAX_SIDE", env, 2048, minimum=64, unit="pixels", short="px")
+    return PhotoLimits(max_bytes=int(size * MB), max_side=int(side))
+
+
+def api_rate_per_minute(env: Mapping[str, str] | None = None) -> int:
+    """``GRIDGOV_API_RATE_PER_MIN`` (default 60): requests one API key may make per minute."""
+    return int(_number("GRIDGOV_API_RATE_PER_MIN", env, 60, minimum=1, unit="requests", short="requests"))
+
+
+def jurisdiction_id(env: Mapping[str, str] | None = None) -> str:
+    """``GRIDGOV_JURISDICTION``: the Open311 jurisdiction_id this endpoint serves. Unset: the parameter is
+    ignored (one jurisdiction, as the specification allows); set: any other value is refused with 404."""
+    return _text("GRIDGOV_JURISDICTION", env)
+
+
+def public_url(env: Mapping[str, str] | None = None) -> str:
+    """``GRIDGOV_PUBLIC_URL``: the API's address as clients reach it (for media_url links behind a proxy);
+    unset: the address each request came to."""
+    return _text("GRIDGOV_PUBLIC_URL", env).rstrip("/")
+
+
+def duplicate_policy(env: Mapping[str, str] | None = None) -> DuplicatePolicy:
+    """``GRIDGOV_DUPLICATE_RULES`` (JSON): radius and window per category code, e.g.
+    ``{"default": {"radius_m": 50, "hours": 72}, "SZSS03": {"radius_m": 150, "hours": 24}}``."""
+    raw = _text("GRIDGOV_DUPLICATE_RULES", env)
+    if not raw:
+        return DuplicatePolicy()
+    try:
+        return DuplicatePolicy.from_dict(json.loads(raw))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f'GRIDGOV_DUPLICATE_RULES must be JSON such as {{"default": {{"radius_m": 50, '
+                         f'"hours": 72}}}}: {exc}') from None
+
+
+def suggest_min_confidence(env: Mapping[str, str] | None = None) -> float:
+    """``GRIDGOV_SUGGEST_MIN_CONFIDENCE`` (default 0.6): below this the category suggestion is only a hint
+    and a person decides."""
+    value = _number("GRIDGOV_SUGGEST_MIN_CONFIDENCE", env, 0.6, minimum=0, unit="a fraction", short="")
+    if value > 1:
+        raise ValueError(f"GRIDGOV_SUGGEST_MIN_CONFIDENCE must be at most 1, got {value}")
+    return value
+
+
+def model_path(env: Mapping[str, str] | None = None) -> Path:
+    """Where ``gridgov train-classifier`` writes the category model (``<data dir>/models/categories.joblib``)."""
+    return data_dir(env) / "models" / "categories.joblib"
 
 
 # --------------------------------------------------------------------------- command line

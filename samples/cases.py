@@ -354,6 +354,23 @@ def pick_hotspots(frame: pd.DataFrame, core: np.ndarray, rng: np.random.Generato
     return pd.DataFrame(rows, columns=["kind", "name", "x", "y", "sigma", "weight"])
 
 
+def planted_spots(data: DistrictData) -> pd.DataFrame:
+    """The hotspots the case generator plants (metric x, y): one draw from the district seed, shared by the
+    case generator and ``planted_hotspots`` so the committed truth is the truth the cases were made from."""
+    return pick_hotspots(data.building_frame, data.core, _rng(data.seed, 2))
+
+
+def planted_hotspots(data: DistrictData) -> pd.DataFrame:
+    """The planted hotspot centres as a small table for checking hotspot analysis against the truth:
+    kind, name, lon, lat (WGS84, 7 decimals), sigma_m (spread of its cases) and categories (';'-joined codes
+    of the categories it attracts)."""
+    spots = planted_spots(data)
+    lon, lat = (_round7(a) for a in data.to_wgs84.transform(spots["x"].to_numpy(), spots["y"].to_numpy()))
+    attracted = {k: ";".join(c.code for c in CATEGORIES if c.hotspot == k) for k in HOTSPOTS}
+    return pd.DataFrame({"kind": spots["kind"], "name": spots["name"], "lon": lon, "lat": lat,
+                         "sigma_m": spots["sigma"].round().astype(int), "categories": spots["kind"].map(attracted)})
+
+
 def _nearest(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Index of the nearest tree geometry for each point (first one on ties)."""
     inp, idx = tree.query_nearest(shapely.points(x, y))
@@ -714,7 +731,7 @@ def generate_cases(data: DistrictData) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One year of cases and their dispatches, as the two CSV tables (columns as written)."""
     seed = data.seed
     cat, source, reported = sample_when_what(_rng(seed, 1))
-    spots = pick_hotspots(data.building_frame, data.core, _rng(seed, 2))
+    spots = planted_spots(data)
     x, y, anchor, spot = locate(_rng(seed, 3), cat, data.building_frame, spots)
     lon, lat, grid, building = place_cases(data, x, y, anchor)
     rng = _rng(seed, 4)

@@ -19,6 +19,8 @@ from geo.db.schema import upgrade
 
 BACKENDS = ["sqlite", "postgis"]
 APPEND_ONLY = ("case_events", "audit_log")
+#: The intake district, media store and API test client (tests/integration/api_fixtures.py).
+pytest_plugins = ["tests.integration.api_fixtures"]
 
 
 def _postgis_url() -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from streamlit_folium import st_folium
 
 from dashboard.auth import require_actor
-from dashboard.data import database, layout_geojson
+from dashboard.data import database, layout_geojson, media_store
 from dashboard.i18n import t
 from dashboard.screen_draw import (
     cases_feed_html,
@@ -35,10 +35,12 @@ from dashboard.screen_draw import (
 )
 from dashboard.screen_map import base_map, live_layer
 from geo.config import screen_as_of, screen_refresh_s
+from geo.read.media import feed_thumbnails
 from geo.read.screen import ScreenSettings, screen_data, screen_map
 
 SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=4, ranking_rows=7, category_rows=6, problem_rows=3)
 _LAST = "big_screen_last"  # session state: (ScreenData, ScreenMap) of the last good refresh
+_THUMBS = "big_screen_thumbs"  # session state: newest cases' photo thumbnails by case number
 _FAILED = "big_screen_failed_at"  # session state: when the last refresh failed, None if it did not
 
 actor = require_actor()  # a person's sign-in, or the wall's kiosk token (?kiosk=…)
@@ -57,10 +59,12 @@ def _refresh(now: datetime) -> None:
         data = db.read(screen_data, now, SETTINGS, actor=actor)
         live = db.read(screen_map, now, SETTINGS, actor=actor)
         grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
+        thumbs = db.read(feed_thumbnails, media_store(), data.latest_cases["number"].tolist())
     except DBAPIError:
         st.session_state[_FAILED] = now
         return
     st.session_state[_LAST] = (data, live, grids)
+    st.session_state[_THUMBS] = thumbs
     st.session_state[_FAILED] = None
 
 
@@ -117,7 +121,7 @@ def big_screen() -> None:
         column(
             panel(
                 t("big_screen_latest_cases"),
-                cases_feed_html(t, data.latest_cases, fresh_since, data.as_of),
+                cases_feed_html(t, data.latest_cases, fresh_since, data.as_of, st.session_state.get(_THUMBS)),
                 44,
                 testid="gg-feed",
             ),

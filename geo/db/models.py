@@ -181,6 +181,8 @@ class Case(Base):
     deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # while deferred: when the clock paused
     deferred_from: Mapped[str | None] = mapped_column(String(20))  # while deferred: the status to resume to
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundles.id"), index=True)
+    # A duplicate merged into another case (status "merged"): it counts there, not on its own.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -285,6 +287,89 @@ class Bundle(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     escalated_to: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# Intake: who reported a case (several people after a merge), its photos, the categories' extra questions
+# (Open311 service attributes) and the API clients that send cases in.
+
+
+class ApiClient(Base):
+    """A system that sends cases through the API (hotline, mini-program, video platform): one key each, stored
+    only as a sha256 hash (shown once when created), bound to one case source."""
+
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(12))  # the key's first characters, to tell keys apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseReporter(Base):
+    """One person's report of a case: the first reporter, a duplicate's reporter after a merge (the row keeps
+    the case it was filed as), or someone who chose to follow an existing case. All are told when the case
+    closes (``notified_at``). Through the API, (client, client_ref) is the idempotency key."""
+
+    __tablename__ = "case_reporters"
+    __table_args__ = (UniqueConstraint("client_id", "client_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # report | follow
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    client_ref: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    device_id: Mapped[str] = mapped_column(String(100), default="")
+    account_id: Mapped[str] = mapped_column(String(100), default="")
+    attributes: Mapped[str] = mapped_column(Text, default="{}")  # JSON: service attribute code -> value(s)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class CaseMedia(Base):
+    """A photo of a case (re-encoded, EXIF stripped; the bytes live in the media store under ``key``) or a
+    link to media the client hosts (``url``). "before": evidence at report; "after": a department's answer."""
+
+    __tablename__ = "case_media"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # before | after
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    thumb_key: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    content_type: Mapped[str] = mapped_column(String(50), default="")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # EXIF time, read before stripping
+    exif_lon: Mapped[float | None] = mapped_column(Float)  # EXIF GPS (WGS84), read before stripping
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class CategoryAttribute(Base):
+    """An extra question of a category (Open311 service definition attribute), e.g. the manhole cover's
+    state. ``choices`` holds JSON ``[[key, name], …]`` for the list datatypes."""
+
+    __tablename__ = "category_attributes"
+    __table_args__ = (UniqueConstraint("category_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    variable: Mapped[bool] = mapped_column(Boolean, default=True)
+    datatype: Mapped[str] = mapped_column(String(20))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    datatype_description: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer)  # Open311 "order": 1 is shown first
+    description: Mapped[str] = mapped_column(Text, default="")
+    choices: Mapped[str] = mapped_column(Text, default="[]")
 
 
 # Accounts, kiosk tokens and the access audit log.

@@ -26,6 +26,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+    db.backend.after_migrations(db.engine)
 
 
 #: Tables the app role may only insert into (their triggers refuse changes too), and only read.

@@ -36,6 +36,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({R.ADMIN}),
     "view_audit": frozenset({R.ADMIN}),
     "create_bundle": CENTER,
+    # merge a duplicate into the case it duplicates (one case, several reporters)
+    "merge_cases": CENTER,
+    # add an "after" photo: the department (or whoever solved it) shows the result
+    "add_after_photo": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
 }
 
 #: Roles that see every case (no area or department restriction).

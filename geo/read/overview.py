@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from geo.db import rules
 from geo.db.models import Case, Grid
+from geo.db.rules import is_counted
 from geo.db.scope import aggregate_condition
 from geo.domain.actors import Actor
 from geo.domain.rules import rate_of
@@ -45,7 +46,7 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
     joins."""
     figures = {column.name: column for column in case_figures(now)}
     query = (select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case)
-             .where(aggregate_condition(actor), *where))
+             .where(is_counted(), aggregate_condition(actor), *where))
     if start is not None:
         query = query.where(Case.reported_at >= start)
     if end is not None:

@@ -22,6 +22,7 @@ from geo.config import LOCAL_TZ
 from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
+from geo.db.rules import is_counted
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
@@ -154,7 +155,7 @@ def latest_cases(session: Session, now: datetime, limit: int = 8) -> pd.DataFram
         select(Case.number, Category.name, Grid.code, Case.reported_at, Case.status)
         .outerjoin(Category, Category.id == Case.category_id)
         .outerjoin(Grid, Grid.id == Case.grid_id)
-        .where(Case.reported_at <= now)
+        .where(Case.reported_at <= now, is_counted())
         .order_by(Case.reported_at.desc(), Case.id.desc())
         .limit(limit)
     ).all()
@@ -220,7 +221,7 @@ def daily_trend(session: Session, now: datetime, days: int = 30) -> pd.DataFrame
     AT TIME ZONE) and belongs in geo/storage; the window holds a few thousand timestamps at most."""
     first = local_day_start(now) - timedelta(days=days - 1)
     received = session.scalars(
-        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now)
+        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now, is_counted())
     )
     closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now))
     index = pd.Index([(first + timedelta(days=i)).date() for i in range(days)], name="day")
@@ -242,7 +243,8 @@ def category_mix(
         select(Category.class_name, count)
         .select_from(Case)
         .outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now)
+        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now,
+               is_counted())
         .group_by(Category.class_name)
         .order_by(count.desc())
     ).all()

@@ -64,7 +64,7 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     if case is None:
         raise InvalidInput(f"no case with id {case_id}")
     _require_may_act(session, actor, case)
-    case = _locked(session, case, expected_version)
+    case = lock_case(session, case, expected_version)
     t = check(case.number, case.status, action, actor.role)
     arguments = _checked_params(case.number, t, params)
     from_status = case.status
@@ -90,7 +90,7 @@ def _require_may_act(session: Session, actor: Actor, case: Case) -> None:
         raise OutOfScope(actor, case.id)
 
 
-def _locked(session: Session, case: Case, expected_version: int) -> Case:
+def lock_case(session: Session, case: Case, expected_version: int) -> Case:
     """Lock the case row if its version is still ``expected_version`` (else CaseChanged), then re-read the case
     and its dispatches as they are now — what another transaction committed meanwhile included."""
     number = case.number

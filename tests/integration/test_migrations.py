@@ -1,4 +1,5 @@
-"""The migrations build exactly the tables geo.db.models declares, and 0005 keeps the outbox's rows."""
+"""The migrations build exactly the tables geo.db.models declares, and a district holding cases
+upgrades (SQLite rebuilds tables with foreign keys off) with its outbox rows kept."""
 
 import warnings
 
@@ -27,7 +28,7 @@ def test_the_migrated_schema_is_the_models_schema(db):
 
 @pytest.fixture
 def at_0004(backend_name, tmp_path):
-    """A fresh database migrated to revision 0004 (before the outbox was keyed by whistle)."""
+    """A fresh database migrated to revision 0004 (before the intake tables and the outbox keyed by whistle)."""
     if backend_name == "sqlite":
         url = f"sqlite:///{tmp_path / 'old.db'}"
     else:
@@ -40,7 +41,7 @@ def at_0004(backend_name, tmp_path):
     database.dispose()
 
 
-def test_0005_gives_existing_reminders_their_dispatchs_whistle(at_0004):
+def test_a_district_with_cases_upgrades_and_its_reminders_get_their_dispatchs_whistle(at_0004):
     with at_0004.engine.begin() as conn:
         conn.execute(text("INSERT INTO departments (id, code, name, short_name) VALUES (1, 'SZ', '市政', '')"))
         conn.execute(text("INSERT INTO cases (id, number, description, source, reporter_name, reporter_phone, "

@@ -61,7 +61,7 @@ def _one_community_sample(folder):
     from samples.load import SAMPLE_DIR
 
     folder.mkdir()
-    for name in ("departments.csv", "categories.csv"):
+    for name in ("departments.csv", "categories.csv", "category_attributes.json"):
         (folder / name).write_bytes((SAMPLE_DIR / name).read_bytes())
     layer = {n: gpd.read_file(SAMPLE_DIR / "district.gpkg", layer=n, engine="pyogrio")
              for n in ("streets", "communities", "grids", "buildings")}

@@ -48,8 +48,13 @@ def column(sheet, header: str) -> list:
     return [row[headers.index(header)] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_the_monthly_report_has_the_four_sheets_in_order(report):
-    assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单"]
+def test_the_monthly_report_has_the_five_sheets_in_order(report):
+    assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单",
+                                                                                "冷热点"]
+
+
+def test_a_report_made_without_hotspots_says_so_on_their_sheet(report):
+    assert open_book(monthly_report_xlsx(report))["冷热点"]["A1"].value == "冷热点：未计算"
 
 
 def test_the_summary_names_the_month_and_holds_the_figures(report):

@@ -23,6 +23,10 @@ def prepare_database(connection) -> None:
     connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
 
+def after_migrations(engine: Engine) -> None:
+    """Nothing to restore: PostgreSQL migrates with its constraints in force."""
+
+
 def create_spatial_indexes(connection) -> None:
     for table, column in SPATIAL_COLUMNS:
         connection.execute(

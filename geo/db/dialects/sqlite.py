@@ -29,7 +29,21 @@ def configure_engine(engine: Engine) -> None:
 
 
 def prepare_database(connection) -> None:
-    """Nothing to install for SQLite."""
+    """Foreign keys off for the migrating connection: batch migrations rebuild a table (copy, drop, rename),
+    and with foreign keys on, dropping a table that other rows reference fails — on any district holding
+    cases. ``after_migrations`` switches them back on and checks nothing was left dangling."""
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+
+
+def after_migrations(engine: Engine) -> None:
+    """Every pooled connection is dropped (new ones get foreign keys on again, configure_engine), then the
+    whole database is checked: a migration that left a dangling reference fails here, not in production."""
+    engine.dispose()
+    with engine.connect() as connection:
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"the migration left {len(dangling)} dangling reference(s), e.g. table "
+                           f"{dangling[0][0]!r} row {dangling[0][1]} → {dangling[0][2]!r}")
 
 
 def create_spatial_indexes(connection) -> None:
