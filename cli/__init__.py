@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from cli.api import add_api_parsers
 from cli.users import add_user_parsers
-
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 
 def _db():
@@ -134,10 +130,11 @@ def _add_import_parsers(sub) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-               "--server.address", args.address, "--server.headless", "true",
-               "--server.enableStaticServing", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(command)
+    """The dashboard, our HTTP routes and the API (if installed) on one ASGI server (dashboard/asgi.py)."""
+    from dashboard.asgi import serve
+
+    serve(args.port, args.address)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_parsers(sub)
     add_api_parsers(sub)
     _add_import_parsers(sub)
-    p = sub.add_parser("serve", help="start the dashboard on the configured database")
+    p = sub.add_parser("serve", help="start the dashboard (and the API, if installed) on the configured database")
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     p.add_argument("--address", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
     p.set_defaults(func=cmd_serve)

@@ -17,6 +17,7 @@ from dashboard.case_extras import show_duplicates, show_photos
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.rating_link_panel import show_rating_link
 from dashboard.tiles import rate_help
 from geo.config import LOCAL_TZ
 from geo.db.scope import OutOfScope
@@ -76,6 +77,7 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
     _timeline(story)
     show_duplicates(story, actor)
     _actions(story, actor, options, route)
+    show_rating_link(story.case, actor)
 
 
 def _reveal(story: CaseStory, actor: Actor) -> None:

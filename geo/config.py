@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -147,6 +149,58 @@ def session_timeout_s(env: Mapping[str, str] | None = None) -> float:
     return _number("GRIDGOV_SESSION_TIMEOUT_MIN", env, 30, minimum=0, unit="minutes", short="min") * 60
 
 
+def session_max_age_s(env: Mapping[str, str] | None = None) -> float:
+    """Seconds a signed-in browser session lasts at most, active or not (``GRIDGOV_SESSION_MAX_HOURS``, default
+    12: one long shift); also the cookie's Max-Age."""
+    return _number("GRIDGOV_SESSION_MAX_HOURS", env, 12, minimum=0.01, unit="hours", short="h") * 3600
+
+
+def secret_key(env: Mapping[str, str] | None = None) -> bytes:
+    """The server secret that signs rating links (``GRIDGOV_SECRET_KEY``). Unset: a random key generated once
+    and kept in ``<data dir>/secret_key`` (mode 600), so links survive restarts. Several servers behind one
+    name must share the same ``GRIDGOV_SECRET_KEY``."""
+    given = _text("GRIDGOV_SECRET_KEY", env)
+    if given:
+        if len(given) < 32:
+            raise ValueError(f"GRIDGOV_SECRET_KEY must be at least 32 characters, got {len(given)}")
+        return given.encode()
+    return _persisted_secret(data_dir(env) / "secret_key")
+
+
+def _persisted_secret(path: Path) -> bytes:
+    """Read the key file, creating it atomically (O_EXCL) when missing: two processes starting together agree."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # the creator may not have written it yet
+        key = path.read_text().strip()
+        if key:
+            return key.encode()
+        time.sleep(0.02)
+    raise ValueError(f"the secret key file {path} is empty: delete it or set GRIDGOV_SECRET_KEY")
+
+
+def rating_link_days(env: Mapping[str, str] | None = None) -> float:
+    """Days a resident's rating link stays valid after the case is closed (``GRIDGOV_RATING_LINK_DAYS``, 7)."""
+    return _number("GRIDGOV_RATING_LINK_DAYS", env, 7, minimum=0.01, unit="days", short="d")
+
+
+def public_url(env: Mapping[str, str] | None = None) -> str:
+    """The address residents and API clients reach GridGov at, for printed rating links and the API's
+    media_url links behind a proxy (``GRIDGOV_PUBLIC_URL``, e.g. ``https://gridgov.example.gov.cn``). Unset:
+    the address the supervisor's browser, or each API request, came to."""
+    raw = _text("GRIDGOV_PUBLIC_URL", env)
+    if raw and urlsplit(raw).scheme not in ("http", "https"):
+        raise ValueError(f"GRIDGOV_PUBLIC_URL must start with http:// or https://, got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class SingleSignOn:
     """``GRIDGOV_AUTH=oidc``: sign in through Streamlit's OIDC login; groups map to roles."""
@@ -260,12 +314,6 @@ def jurisdiction_id(env: Mapping[str, str] | None = None) -> str:
     """``GRIDGOV_JURISDICTION``: the Open311 jurisdiction_id this endpoint serves. Unset: the parameter is
     ignored (one jurisdiction, as the specification allows); set: any other value is refused with 404."""
     return _text("GRIDGOV_JURISDICTION", env)
-
-
-def public_url(env: Mapping[str, str] | None = None) -> str:
-    """``GRIDGOV_PUBLIC_URL``: the API's address as clients reach it (for media_url links behind a proxy);
-    unset: the address each request came to."""
-    return _text("GRIDGOV_PUBLIC_URL", env).rstrip("/")
 
 
 def duplicate_policy(env: Mapping[str, str] | None = None) -> DuplicatePolicy:

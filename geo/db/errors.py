@@ -4,7 +4,7 @@ traceback. The details go to the server's log ("gridgov.errors") under a short r
 Why: a database error's text carries the statement and its parameters — on PostGIS a duplicate key in an
 import printed the reporters' names and phones of the rows being written. Import reports and the command
 line show ``describe_failure(exc)`` (a Failure: its kind, never the database's text) instead of ``str(exc)``;
-pages show no exception text at all (Streamlit's ``client.showErrorDetails = "type"``).
+pages show a friendly message with a reference instead (dashboard/errors.py).
 """
 
 from __future__ import annotations

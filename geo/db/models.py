@@ -1,6 +1,6 @@
 """The spatial data model: the area hierarchy, versioned grid layouts, buildings, departments, categories,
-cases with their dispatches and their append-only event log; accounts, kiosk tokens and the access audit
-log. The only module of GridGov that defines tables.
+cases with their dispatches and their append-only event log; accounts, browser sessions, kiosk tokens,
+residents' rating links and the access audit log. The only module of GridGov that defines tables.
 
 The hierarchy (docs/domain.md): district → street 街道 → community 社区 → grid 网格 → building 楼栋.
 Grid layouts are versioned (a district re-cut 620 grids into 539): a re-cut adds a new GridLayout and new
@@ -403,6 +403,41 @@ class KioskToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UserSession(Base):
+    """A browser signed in to a local account (geo.usecases.sessions). The browser holds a random token in an
+    HttpOnly cookie; only its sha256 is stored. Until the browser has traded its one-time ticket for that
+    cookie, the row has a ticket hash and no token hash. A session ends by sign-out, idle timeout, expiry, or
+    when the account is disabled or its role changes; ended rows are kept for the record."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class RatingLink(Base):
+    """A resident's rating link for one closing of a case (geo.usecases.rating_links): valid from the closing
+    until ``expires_at``, used at most once. The URL's signature is an HMAC with the server secret, so the
+    link can be shown again without storing it, and a database copy cannot forge one."""
+
+    __tablename__ = "rating_links"
+    __table_args__ = (UniqueConstraint("case_id", "closed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(String(30))
 
 
 class AuditEntry(Base):

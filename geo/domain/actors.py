@@ -19,9 +19,11 @@ class Actor:
     community_id: int | None = None  # community staff
     # Grid members are bound to grid *codes*: a code survives a re-cut of the layout, a grid id does not.
     grid_codes: frozenset[str] = field(default_factory=frozenset)
-    # Residents: the phone number their channel verified (mini-program sign-in, hotline call-back). It is how
-    # a resident is recognised as the reporter of a case (geo.domain.permissions.is_reporter).
+    # Residents: the phone number their channel verified (mini-program sign-in, hotline call-back), or the one
+    # case a link handed to its reporter is bound to (a rating link). It is how a resident is recognised as
+    # the reporter of a case (geo.domain.permissions.is_reporter).
     phone: str = ""
+    link_case_id: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))

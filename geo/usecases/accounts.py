@@ -93,11 +93,24 @@ def set_role(session: Session, username: str, role: str, by: Actor, now: datetim
         setattr(user, key, value)
     user.role = str(Role(role))
     record(session, now, by.name, by.role, "role_change", username, f"{old} → {user.role}")
+    _end_sessions(session, user, by, now, "role_change")
 
 
 def set_disabled(session: Session, username: str, disabled: bool, by: Actor, now: datetime) -> None:
-    _user(session, username).disabled = disabled
+    user = _user(session, username)
+    user.disabled = disabled
     record(session, now, by.name, by.role, "user_disable" if disabled else "user_enable", username)
+    if disabled:
+        _end_sessions(session, user, by, now, "disabled")
+
+
+def _end_sessions(session: Session, user: User, by: Actor, now: datetime, reason: str) -> None:
+    """A disabled account or a changed role signs the person out of every browser (issue 11)."""
+    from geo.usecases.sessions import EndReason, end_all_for_user  # sessions builds on this module
+
+    ended = end_all_for_user(session, user.id, now, EndReason(reason))
+    if ended:
+        record(session, now, by.name, by.role, "session_end", user.username, f"{reason}: {ended} session(s)")
 
 
 def _user(session: Session, username: str) -> User:
@@ -206,6 +219,29 @@ def kiosk_actor(session: Session, token: str) -> Actor | None:
     found = session.scalar(select(KioskToken).where(KioskToken.token_hash == _digest(token),
                                                     KioskToken.revoked.is_(False)))
     return Actor(name=f"kiosk:{found.label}", role=Role.SCREEN) if found else None
+
+
+def list_kiosk_tokens(session: Session) -> list[dict]:
+    """Every kiosk token (never its value): id, label, created, revoked."""
+    rows = session.scalars(select(KioskToken).order_by(KioskToken.id))
+    return [{"id": k.id, "label": k.label, "created_at": k.created_at, "revoked": k.revoked} for k in rows]
+
+
+def revoke_kiosk_token(session: Session, id_or_label: str, by: Actor, now: datetime) -> KioskToken:
+    """Revoke one kiosk token, named by its id or its label; the wall showing it falls back to the sign-in page
+    at its next refresh. A label shared by several live tokens is refused (name the id)."""
+    key = id_or_label.strip()
+    query = select(KioskToken).where(KioskToken.revoked.is_(False))
+    found = list(session.scalars(query.where(KioskToken.id == int(key)) if key.isdigit()
+                                 else query.where(KioskToken.label == key)))
+    if not found:
+        raise AccountError(f"no live kiosk token with id or label {key!r} (see gridgov user kiosk-token --list)")
+    if len(found) > 1:
+        raise AccountError(f"label {key!r} names {len(found)} live kiosk tokens (ids "
+                           f"{', '.join(str(k.id) for k in found)}): revoke one by its id")
+    found[0].revoked = True
+    record(session, now, by.name, by.role, "kiosk_token_revoke", found[0].label, f"id={found[0].id}")
+    return found[0]
 
 
 def _digest(token: str) -> str:

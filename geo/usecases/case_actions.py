@@ -86,7 +86,7 @@ def _require_may_act(session: Session, actor: Actor, case: Case) -> None:
     reported (and the transition table lets them only rate); everyone else must have the case in scope."""
     if actor.role != Role.RESIDENT:
         require_case(session, actor, case.id)
-    elif not is_reporter(actor, case.reporter_phone):
+    elif not is_reporter(actor, case.id, case.reporter_phone):
         raise OutOfScope(actor, case.id)
 
 

@@ -100,7 +100,7 @@ def test_any_command_that_fails_prints_a_reference_not_a_traceback(refusing_db, 
 
 
 def test_a_page_that_fails_shows_neither_the_message_nor_the_traceback(tmp_path):
-    """Streamlit's client.showErrorDetails = "type" (.streamlit/config.toml): an uncaught error's text, which
+    """Streamlit's client.showErrorDetails = "none" (.streamlit/config.toml): an uncaught error's text, which
     for a database error holds the SQL and its parameters, stays in the server's log."""
     from streamlit.testing.v1 import AppTest
 

@@ -16,11 +16,16 @@ from geo.domain.vocabulary import Role
     ("13800000000", "", False),
 ])
 def test_a_resident_is_the_reporter_only_by_the_same_verified_phone(mine, theirs, match):
-    assert is_reporter(Actor("居民", Role.RESIDENT, phone=mine), theirs) is match
+    assert is_reporter(Actor("居民", Role.RESIDENT, phone=mine), 7, theirs) is match
 
 
 def test_only_residents_are_matched_as_reporters():
-    assert not is_reporter(Actor("王主任", Role.SUPERVISOR, phone="13800000000"), "13800000000")
+    assert not is_reporter(Actor("王主任", Role.SUPERVISOR, phone="13800000000"), 7, "13800000000")
+
+
+def test_a_resident_holding_a_link_to_one_case_is_its_reporter_and_no_other_cases():
+    holder = Actor("", Role.RESIDENT, link_case_id=7)
+    assert is_reporter(holder, 7, "") and not is_reporter(holder, 8, "")
 
 
 def test_the_system_actor_is_district_wide():

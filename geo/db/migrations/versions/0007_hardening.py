@@ -1,7 +1,7 @@
 """hardening: outbox keyed by whistle and claimed before delivery; counters; no TRUNCATE of the logs
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 
 - notifications: ``whistled_at`` (the whistle a reminder belongs to; existing rows get their dispatch's
   current one) joins the unique key, so a re-whistle earns new reminders; ``claimed_by`` / ``claimed_until``
@@ -16,8 +16,8 @@ from alembic import op
 import geo.db.types
 from geo.db.database import backend
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
