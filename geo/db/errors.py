@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -57,11 +58,22 @@ class Failure:
         return f"{self.error}: {self.detail} ({where})" if self.detail else f"{self.error} ({where})"
 
 
-def describe_failure(exc: BaseException) -> Failure:
-    """What a user may be told about ``exc``; the whole error, traceback included, goes to the log under the
-    reference it carries."""
-    reference = secrets.token_hex(4)
-    log.error("failure (reference %s)", reference, exc_info=(type(exc), exc, exc.__traceback__))
+def new_reference(now: datetime | None = None) -> str:
+    """A reference short enough to read out over the phone: local date-time to the second plus 4 random hex
+    digits (e.g. 1130-103627-7F3A)."""
+    return f"{(now or datetime.now()).strftime('%m%d-%H%M%S')}-{secrets.token_hex(2).upper()}"
+
+
+def log_error(reference: str, exc: BaseException, where: str) -> None:
+    """The whole error, traceback included, in the server log under ``reference``."""
+    log.error("error %s in %s: %s", reference, where, type(exc).__name__,
+              exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def describe_failure(exc: BaseException, where: str = "a command") -> Failure:
+    """What a user may be told about ``exc``; the whole error goes to the log under the reference it carries."""
+    reference = new_reference()
+    log_error(reference, exc, where)
     if is_database_error(exc):
         return Failure(True, _database_error_name(exc), "", reference)
     detail = str(exc)

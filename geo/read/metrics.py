@@ -20,9 +20,9 @@ from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch
 from geo.db.sql import DIMENSIONS, count_if, keyed_cases, keyed_dispatches, percentiles
-from geo.domain.rules import with_rates
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
+from geo.domain.rules import with_rates
 
 
 def case_figures(now: datetime) -> list:

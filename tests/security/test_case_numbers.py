@@ -5,7 +5,6 @@ unhandled duplicate key."""
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from geo.db.database import Database
@@ -15,7 +14,6 @@ from geo.domain.vocabulary import Role
 from geo.usecases.intake import NewCase, report_case
 from tests.integration.factories import T0, X0, Y0, add_layout, square
 
-pytestmark = pytest.mark.security
 WRITERS, EACH = 3, 120
 
 

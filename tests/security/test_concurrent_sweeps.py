@@ -6,7 +6,6 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from cli import main
@@ -14,7 +13,6 @@ from geo.db.models import CaseDispatch, Notification
 from geo.usecases import notify
 from tests.integration.factories import add_case, add_departments_and_category
 
-pytestmark = pytest.mark.security
 
 
 class MeetingNotifier:

@@ -15,7 +15,6 @@ from geo.domain.vocabulary import Role
 from geo.usecases.audit import record
 from tests.integration.factories import T0, add_case
 
-pytestmark = pytest.mark.security
 
 
 def _audited(db) -> None:

@@ -19,7 +19,6 @@ from tests.integration.factories import X0, Y0, add_case, add_departments_and_ca
 from tests.layer_files import grid_frame
 from tests.layer_files import square as layer_square
 
-pytestmark = pytest.mark.security
 ANALYST = Actor("analyst", Role.ANALYST)
 PERSONAL = ("张三", "李四", "13800000000", "13900000000")
 CSV = ("工单编号,诉求内容,事件类型,联系人,联系电话,经度,纬度,受理时间\n"

@@ -16,7 +16,6 @@ from geo.domain.vocabulary import Role
 from geo.usecases import accounts
 from tests.integration.factories import T0
 
-pytestmark = pytest.mark.security
 PASSWORD = "correct horse battery"
 
 

@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.security
 MAX_SECONDS, MAX_MB = 5.0, 500
 
 CHILD = """
