@@ -165,11 +165,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Long-running servers keep the details of failures in their own log (the terminal or the service journal an
+#: administrator reads); one-shot commands put them in the error log file instead of the terminal.
+SERVERS = frozenset({"serve", "api"})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. An unexpected failure prints one line naming what failed and a reference into the
     error log (geo.config.error_log), never a traceback, SQL text or SQL parameters."""
     args = build_parser().parse_args(argv)
-    _errors_to_the_log_file()
+    if args.command not in SERVERS:
+        _errors_to_the_log_file()
     try:
         return args.func(args)
     except Exception as exc:  # noqa: BLE001 - the terminal (and cron's mail) gets no SQL, no personal data

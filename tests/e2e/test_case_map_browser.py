@@ -64,6 +64,8 @@ def test_a_supervisor_clicks_a_case_accepts_it_and_sees_the_timeline_grow(stream
     search.fill("")
     search.press("Enter")
     page.get_by_text("符合条件 48,022").wait_for(timeout=60_000)
+    # The action button scrolled the page a little; the user brings the map back into view and clicks a grid.
+    page.locator(FOLIUM_IFRAME).scroll_into_view_if_needed()
     box = page.locator(FOLIUM_IFRAME).bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     panel.get_by_text("网格负荷").wait_for(timeout=60_000)
