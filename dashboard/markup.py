@@ -1,14 +1,20 @@
 """The one way data enters the HTML and markdown the dashboard builds: ``escape`` (docs/security.md).
 
 Text from layers, imports, the API, accounts and the address bar reaches pages through several doors: folium
-tooltips and popups (Leaflet sets them as innerHTML, and streamlit-folium parses a clicked tooltip as HTML
-again), ``st.markdown(…, unsafe_allow_html=True)`` blocks, plain ``st.markdown`` / ``st.caption`` /
-``st.info`` … (markdown: images and links), widget labels (markdown too), and our own HTML routes. One
-function serves them all: every ASCII punctuation character and line break becomes a numeric character
-reference. HTML then shows the character and never reads a tag, an attribute or an entity; markdown
-(CommonMark, which Streamlit follows) never takes a character reference as syntax — no link, image, emphasis,
-heading, table, math or directive — and with no line break a value cannot end the HTML block it sits in.
-Nothing else is needed: letters, digits, CJK text and emoji pass unchanged.
+tooltips and popups (Leaflet sets them as innerHTML, streamlit-folium parses a clicked tooltip as HTML again,
+folium's own Tooltip puts text in a JavaScript template literal), ``st.markdown(…, unsafe_allow_html=True)``
+blocks, plain ``st.markdown`` / ``st.caption`` / ``st.info`` … and widget labels (markdown: images and links),
+and our own HTML routes. One function serves them all by turning into numeric character references:
+
+- ``& < > " '`` — so HTML never reads a tag, an attribute or an entity (and no markdown autolink or raw HTML);
+- ``[ ] ` * ~ \\ $`` — so markdown never reads a link, an image, code, emphasis, an escape or math, and a
+  template literal no interpolation or escape;
+- line breaks and tabs — so a value cannot end the HTML block it sits in, nor start a markdown block;
+- at the very start, indentation and a list or heading marker (``-``, ``+``, ``#``, ``1.``, ``1)``).
+
+CommonMark (which Streamlit follows) never takes a character reference as syntax, and HTML shows it as the
+character. Everything else — letters, digits, CJK text, emoji, ``- : , . / @ = + _`` inside the text —
+passes unchanged, so times, dates, codes and numbers read as they are.
 
 Not for ``st.dataframe`` cells, selectbox options or chart labels: those show text as it is (escaping there
 would show ``&#60;``).
@@ -18,16 +24,20 @@ from __future__ import annotations
 
 import copy
 import json
-import string
+import re
 
-#: Characters that mean something to HTML, to markdown or to a JS template literal ($, {, `), and line breaks.
-_SPECIAL = {ord(c): f"&#{ord(c)};" for c in string.punctuation + "\r\n\t\f\v"}
+#: Meaningful to HTML, to markdown or to a JS template literal, anywhere in a value.
+_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "&<>\"'`[]*~\\$\r\n\t\f\v"}
+#: Meaningful only where a line starts: indentation (code block), list and heading markers.
+_LINE_START = re.compile(r"[ ]*(?:[-+#]|\d{1,9}[.)])?")
 
 
 def escape(value: object) -> str:
     """``value`` as inert text for HTML (element text or a quoted attribute) and for Streamlit markdown;
     None is empty."""
-    return "" if value is None else str(value).translate(_SPECIAL)
+    text = "" if value is None else str(value)
+    lead = _LINE_START.match(text).end()
+    return "".join(f"&#{ord(c)};" for c in text[:lead]) + text[lead:].translate(_SPECIAL)
 
 
 def escape_properties(geojson: str | dict, keep: tuple[str, ...] = ()) -> dict:
