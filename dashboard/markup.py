@@ -7,13 +7,13 @@ blocks, plain ``st.markdown`` / ``st.caption`` / ``st.info`` … and widget labe
 and our own HTML routes. One function serves them all by turning into numeric character references:
 
 - ``& < > " '`` — so HTML never reads a tag, an attribute or an entity (and no markdown autolink or raw HTML);
-- ``[ ] ` * ~ \\ $`` — so markdown never reads a link, an image, code, emphasis, an escape or math, and a
+- ``[ ] ` * _ ~ \\ $`` — so markdown never reads a link, an image, code, emphasis, an escape or math, and a
   template literal no interpolation or escape;
 - line breaks and tabs — so a value cannot end the HTML block it sits in, nor start a markdown block;
 - at the very start, indentation and a list or heading marker (``-``, ``+``, ``#``, ``1.``, ``1)``).
 
 CommonMark (which Streamlit follows) never takes a character reference as syntax, and HTML shows it as the
-character. Everything else — letters, digits, CJK text, emoji, ``- : , . / @ = + _`` inside the text —
+character. Everything else — letters, digits, CJK text, emoji, ``- : , . / @ = + #`` inside the text —
 passes unchanged, so times, dates, codes and numbers read as they are.
 
 Not for ``st.dataframe`` cells, selectbox options or chart labels: those show text as it is (escaping there
@@ -27,7 +27,7 @@ import json
 import re
 
 #: Meaningful to HTML, to markdown or to a JS template literal, anywhere in a value.
-_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "&<>\"'`[]*~\\$\r\n\t\f\v"}
+_SPECIAL = {ord(c): f"&#{ord(c)};" for c in "&<>\"'`[]*_~\\$\r\n\t\f\v"}
 #: Meaningful only where a line starts: indentation (code block), list and heading markers.
 _LINE_START = re.compile(r"[ ]*(?:[-+#]|\d{1,9}[.)])?")
 
