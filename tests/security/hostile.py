@@ -62,10 +62,25 @@ HOSTILE = {
     "sql": "x'); DROP TABLE cases; --",
     "rtl": "\u202egnp.exe\u202c 网格\u200f",
     "emoji": "𠀋𡈽𩸽 🏘️👩‍👩‍👧 \U0001f9ea",
-    "control": "a\x00b\x07c\x1bd",
+    "control": "a\x07b\x1bc\x7fd\x08e",
+    "nul": "a\x00b",
     "newlines": "first line\r\n\r\n# heading\n\n![m](/xss-probe/nl)",
     "long": "长" * 5000,
 }
+
+
+#: What a user-facing message never contains: a traceback, SQL and its parameters, the driver's words.
+_LEAKS = ("Traceback", 'File "', "[SQL:", "[parameters:", "INSERT INTO", "SELECT ", "UPDATE ", "DELETE FROM",
+          "(Background on this error")
+_DRIVERS = ("psycopg", "sqlite3", "sqlalchemy")
+
+
+def assert_clear(message: str) -> None:
+    """A refusal a person can read: not empty, not a wall of text, nothing of the database in it."""
+    assert message and message.strip(), "an empty message"
+    assert len(message) <= 2000, f"a message of {len(message):,} characters: {message[:200]}…"
+    leaked = [w for w in _LEAKS if w in message] + [w for w in _DRIVERS if w in message.lower()]
+    assert not leaked, f"{leaked} in the message: {message[:500]}"
 
 
 @dataclass
@@ -79,7 +94,8 @@ class HostileDistrict:
 
 def _features(rows: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": shapely.geometry.mapping(r.pop("geometry")), "properties": r}
+        {"type": "Feature", "geometry": shapely.geometry.mapping(r["geometry"]),
+         "properties": {k: v for k, v in r.items() if k != "geometry"}}
         for r in rows]}
 
 
