@@ -27,6 +27,12 @@ CONTROL_ONE_LINE = re.compile(f"[{_CONTROLS}{_BREAKS}{_SURROGATES}]")
 DECODED_CONTROL, DECODED_CONTROL_ONE_LINE = f"[{_CONTROLS}]", f"[{_CONTROLS}{_BREAKS}]"
 
 
+def visible(value: str) -> str:
+    """``value`` with its control characters written as escapes (``\\x00``): what someone typed, for a log
+    line that every backend can store (a refused sign-in name, say)."""
+    return CONTROL_ONE_LINE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
 def text_problem(value: str, limit: int | None, multiline: bool = False) -> str | None:
     """Why ``value`` cannot be stored: "control" (see above), "too_long" (more than ``limit`` characters;
     None: no limit) — or None when it can, exactly as it is."""

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from geo.db.models import Community, Department, KioskToken, Street, User
 from geo.domain.actors import Actor
+from geo.domain.text import text_problem, visible
 from geo.domain.vocabulary import Role
 from geo.usecases.audit import record
 
@@ -121,6 +122,9 @@ def _user(session: Session, username: str) -> User:
 def authenticate(session: Session, username: str, password: str, now: datetime) -> Actor:
     """The actor for a correct password; records the attempt. Locks the account after MAX_FAILURES failures
     in a row for LOCKOUT. Callers commit the session whatever happens (the failure count must persist)."""
+    if text_problem(username, None):  # no account has such a name, and PostgreSQL cannot look a NUL up
+        record(session, now, visible(username), "", "sign_in_failed", visible(username), "control characters")
+        raise SignInFailed()
     user = session.scalar(select(User).where(User.username == username))
     if user is not None and user.locked_until is not None and user.locked_until > now:
         record(session, now, username, user.role, "sign_in_locked", username)

@@ -235,6 +235,26 @@ def act_with_hostile_notes(db: Database, numbers: list[str], now: datetime) -> i
     return ids[first]
 
 
+def make_small_district(db: Database, tmp: Path) -> str:
+    """Plain names this time: street S1, community C1 and four grids (imported), the departments and category
+    JG of tests/integration/factories.py; returns an API key."""
+    from tests.integration.factories import add_departments_and_category
+
+    with db.transaction() as s:
+        add_departments_and_category(s)
+        key = create_client(s, "hotline", "hotline_12345", ADMIN, datetime.now(UTC))
+    everywhere = shapely.box(X0 - STEP, Y0 - STEP, X0 + 13 * STEP, Y0 + 4 * STEP)
+    _import_layer(db, tmp, "streets", "s", [{"code": "S1", "name": "街道", "geometry": everywhere}],
+                  {"code": "code", "name": "name"})
+    _import_layer(db, tmp, "communities", "c", [{"code": "C1", "name": "社区", "street": "S1",
+                                                 "geometry": everywhere}],
+                  {"code": "code", "name": "name", "street": "street"})
+    _import_layer(db, tmp, "grids", "g", [{"code": f"G{i}", "name": "网格", "community": "C1",
+                                           "geometry": _square(i, 0)} for i in range(4)],
+                  {"code": "code", "name": "name", "community": "community"})
+    return key
+
+
 def build_hostile_district(db: Database, tmp: Path, now: datetime | None = None) -> HostileDistrict:
     """Everything above, in order, on an empty migrated database."""
     now = now or datetime.now(UTC)

@@ -15,20 +15,38 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import shapely
 from sqlalchemy import func, select
 
-from geo.db.models import Building, Case, CaseEvent, CaseReporter, Category, Community, Grid, GridLayout, Street
+from geo.db.models import (
+    Building,
+    Case,
+    CaseEvent,
+    CaseReporter,
+    Category,
+    Community,
+    Grid,
+    GridLayout,
+    Street,
+)
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role, Tier
 from geo.domain.workflow import WorkflowError
 from geo.read.layouts import active_layout
-from geo.usecases.api_clients import create_client
 from geo.usecases.case_actions import act_on_case
 from loaders.case_import import CaseImportSpec, run_case_import
 from loaders.layer_import import LayerSpec, MappingMemory, run_layer_import
-from tests.integration.factories import add_case, add_departments_and_category
-from tests.security.hostile import ADMIN, HOSTILE, STEP, X0, Y0, _features, _import_layer, _square, assert_clear
+from tests.integration.factories import add_case
+from tests.security.hostile import (
+    ADMIN,
+    HOSTILE,
+    STEP,
+    X0,
+    Y0,
+    _features,
+    _square,
+    assert_clear,
+    make_small_district,
+)
 
 pytestmark = pytest.mark.security
 #: Strings with control characters or line breaks: refusing them from a one-line field is right, and so is
@@ -48,20 +66,7 @@ NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 @pytest.fixture
 def district(db, tmp_path):
-    """Street S1, community C1 and four grids, imported; a department, a category (JG) and an API key."""
-    with db.transaction() as s:
-        add_departments_and_category(s)
-        key = create_client(s, "hotline", "hotline_12345", ADMIN, NOW)
-    everywhere = shapely.box(X0 - STEP, Y0 - STEP, X0 + 13 * STEP, Y0 + 4 * STEP)
-    _import_layer(db, tmp_path, "streets", "s", [{"code": "S1", "name": "街道", "geometry": everywhere}],
-                  {"code": "code", "name": "name"})
-    _import_layer(db, tmp_path, "communities", "c", [{"code": "C1", "name": "社区", "street": "S1",
-                                                      "geometry": everywhere}],
-                  {"code": "code", "name": "name", "street": "street"})
-    _import_layer(db, tmp_path, "grids", "g", [{"code": f"G{i}", "name": "网格", "community": "C1",
-                                                "geometry": _square(i, 0)} for i in range(4)],
-                  {"code": "code", "name": "name", "community": "community"})
-    db.api_key = key
+    db.api_key = make_small_district(db, tmp_path)
     return db
 
 
