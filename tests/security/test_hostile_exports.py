@@ -31,7 +31,6 @@ from loaders import exports
 from tests.integration.factories import add_case
 from tests.security.hostile import ADMIN, HOSTILE, STEP, X0, Y0, _import_layer, _square, make_small_district
 
-pytestmark = pytest.mark.security
 NOW = datetime(2026, 3, 20, 4, 0, tzinfo=UTC)
 #: The strings a name can hold (geo.domain.text refuses the others: control characters, line breaks, length).
 NAMES = {n: v for n, v in HOSTILE.items() if n not in ("control", "nul", "newlines", "long")}

@@ -19,7 +19,6 @@ from tests.e2e.signin import SUPERVISOR, signed_in
 from tests.integration.factories import add_case
 from tests.security.hostile import ADMIN, HOSTILE, assert_clear, make_small_district
 
-pytestmark = pytest.mark.security
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 MAP_KEY = "case_map_map"
 

@@ -21,7 +21,7 @@ from geo.usecases.rating_links import issue_rating_link
 from tests.e2e.browser import FOLIUM_IFRAME, save_screenshot
 from tests.security.hostile import PASSWORD, HostileDistrict, build_hostile_district, probe
 
-pytestmark = [pytest.mark.browser, pytest.mark.security]
+pytestmark = pytest.mark.browser
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 

@@ -48,7 +48,6 @@ from tests.security.hostile import (
     make_small_district,
 )
 
-pytestmark = pytest.mark.security
 #: Strings with control characters or line breaks: refusing them from a one-line field is right, and so is
 #: refusing any string longer than its column (geo.domain.text). Every other string must be stored exactly.
 CONTROLS = {"control", "nul", "newlines"}
