@@ -6,14 +6,12 @@ naming the field, the bad value's problem and what is accepted."""
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from geo.domain.datums import DATUMS
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+from geo.domain.text import CONTROL as _CONTROL
+from geo.domain.text import CONTROL_ONE_LINE as _CONTROL_ONE_LINE
 
 
 class ApiError(Exception):

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.auth import adopt_cookie, identify, sign_in_page, sign_out
 from dashboard.i18n import language_switch, t
+from dashboard.markup import escape
 from dashboard.offline import use_local_assets
 from geo.domain.permissions import may
 from geo.domain.vocabulary import Role
@@ -56,7 +57,7 @@ navigation = st.navigation(pages, position="hidden" if actor.role == Role.SCREEN
 # Right after a password sign-in the browser fetches its session cookie and comes back to this page.
 adopt_cookie("/" if navigation is pages[0] else f"/{navigation.url_path}")
 with st.sidebar:
-    st.caption(f"{t('auth_signed_in_as')}: {actor.name} · {t('role_' + actor.role)}")
+    st.caption(f"{t('auth_signed_in_as')}: {escape(actor.name)} · {t('role_' + actor.role)}")
     if actor.role != Role.SCREEN:
         st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
 navigation.run()

@@ -3,7 +3,9 @@
 
 Clicks are identified by the clicked layer's tooltip, which streamlit-folium returns as text: a case's
 tooltip starts with ``CASE_MARK`` and its number, a grid's with ``GRID_MARK`` and its code, a count cell's
-with ``CELL_MARK``.
+with ``CELL_MARK``. Tooltips are HTML (Leaflet, then streamlit-folium, parse them): every text in them goes
+through dashboard.markup (escaped properties, escaped ``t``), and the text streamlit-folium returns is the
+tooltip as read, unescaped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from folium.utilities import JsCode
 
 from dashboard.basemap import make_map
 from dashboard.grid_map import class_breaks, colour_for
+from dashboard.markup import escape, escape_properties
 from geo.config import tile_config
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.case_map import MapLayer
@@ -79,7 +82,7 @@ def base_map(grids_geojson: str, bounds: tuple[float, float, float, float]) -> f
     center = ((bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2)
     m = make_map(center=center, zoom=START_ZOOM, tiles=tile_config(), zoom_snap=0.5, zoom_delta=0.5)
     m.get_root().header.add_child(folium.Element(_CSS), name="gridgov_case_map_css")
-    folium.GeoJson(grids_geojson, name="grids", on_each_feature=_GRID_EACH,
+    folium.GeoJson(escape_properties(grids_geojson), name="grids", on_each_feature=_GRID_EACH,
                    style={"color": "#5b6b7f", "weight": 0.8, "fillColor": "#1d4f91", "fillOpacity": 0.03}
                    ).add_to(m)
     return m
@@ -115,7 +118,8 @@ def _cases(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
          "properties": {"s": status, "k": card if status in OPEN_STATUSES else "none",
-                        "t": f"{CASE_MARK} {number} {category or ''} · {labels.get('status_' + status, status)}"}}
+                        "t": escape(f"{CASE_MARK} {number} {category or ''} · "
+                                    f"{labels.get('status_' + status, status)}")}}
         for number, lon, lat, status, card, category in rows[
             ["number", "lon", "lat", "status", "card", "category"]].itertuples(index=False)]
     # Drawn oldest first so the newest cases lie on top.
@@ -135,7 +139,8 @@ def _grid_counts(rows: pd.DataFrame, grids_geojson: str, labels: dict[str, str])
             n, open_ = counts[p["id"]]
             features.append({"type": "Feature", "geometry": feature["geometry"], "properties": {
                 "f": colour_for(n, breaks),
-                "t": f"{GRID_MARK} {p['code']} {p['name']} · {n:,} {labels['cases']} · {labels['open']} {open_:,}"}})
+                "t": escape(f"{GRID_MARK} {p['code']} {p['name']} · {n:,} {labels['cases']} · "
+                            f"{labels['open']} {open_:,}")}})
     return folium.GeoJson({"type": "FeatureCollection", "features": features}, name="grid_counts",
                           on_each_feature=_GRID_COUNT_EACH)
 
@@ -154,7 +159,7 @@ def _bubbles(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
         diameter = round(22 + 22 * math.sqrt(row.n / biggest))
         features.append({"type": "Feature",
                          "geometry": {"type": "Point", "coordinates": [round(row.lon, 6), round(row.lat, 6)]},
-                         "properties": {"n": _short(int(row.n)), "c": css, "d": diameter, "t": text}})
+                         "properties": {"n": _short(int(row.n)), "c": css, "d": diameter, "t": escape(text)}})
     return folium.GeoJson({"type": "FeatureCollection", "features": features}, name="case_counts",
                           on_each_feature=_BUBBLE_EACH, marker=folium.Marker(icon=folium.DivIcon(html="")))
 

@@ -2,19 +2,20 @@
 
 Plain HTML and inline SVG rather than Streamlit widgets and Vega charts: every size is in viewport units
 (the SVG scales by its viewBox), so one layout reads the same on 1920x1080 and 3840x2160, and nothing needs
-a script or a font from anywhere. Every value from the database goes through ``html.escape``.
+a script or a font from anywhere. Every value from the database goes through dashboard.markup's ``escape``
+(the HTML goes through st.markdown: a value must neither read as markdown nor end the HTML block).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from dashboard.markup import escape
 from dashboard.screen_map import DOT_COLOURS
 from dashboard.tiles import rate_help
 from geo.config import LOCAL_TZ
@@ -43,7 +44,7 @@ def local_hhmm(at: datetime) -> str:
 
 
 def _e(value) -> str:
-    return html.escape("—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+    return escape("—" if value is None or (isinstance(value, float) and pd.isna(value)) else value)
 
 
 def _percent(value: float | None) -> str:

@@ -218,6 +218,10 @@ EN: dict[str, str] = {
     "no_source_column": "no column for the source id (工单编号/事件编号): each row is identified by a hash of its content",
     "no_source_id": "no source id; identified by a hash of its content",
     "bad_source_id": "source id longer than {limit} characters: {value}…",
+    "row_text_too_long": ("{column} is {n:,} characters long; a case keeps at most {limit:,}: shorten it in "
+                          "the file"),
+    "row_text_control": ("{column} contains control characters (or a line break in a one-line field): remove "
+                         "them in the file"),
     "duplicate_in_file": "duplicate source id '{ref}' (first in row {first}): skipped",
     "already_imported": "source id '{ref}' is already imported (case {number}): skipped",
     "bad_time": "{column} {value} is not a time (accepted: {accepted})",
@@ -288,6 +292,11 @@ EN: dict[str, str] = {
     "empty_after_repair": "{feature} is invalid ({reason}) and nothing is left after repair: dropped.",
     "invalid_geometry": "{feature} was invalid ({reason}); repaired, still a polygon.",
     "malformed_code": "Code {code} is malformed: use letters, digits, '-', '_' or '.', at most {limit} characters.",
+    "text_too_long": ("The {field} of {code} is {n:,} characters long; at most {limit:,} fit: shorten it in "
+                      "the file."),
+    "text_control": "The {field} of {code} contains control characters or a line break: remove them in the file.",
+    "layer_nul": ("{file} contains a NUL character (\\u0000): the text would be cut there when read; remove "
+                  "it from the file."),
     "duplicate_code": ("Code {code} is used by {n} features with different attributes or overlapping shapes; each "
                        "code must be unique."),
     "dissolved": "Code {code} came in {n} pieces: joined into one multipart feature.",

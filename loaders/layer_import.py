@@ -164,6 +164,8 @@ def _pick_layer(found: list[Path], root: Path, spec: LayerSpec, report: ImportRe
 
 
 def _read(layer_path: Path, spec: LayerSpec, report: ImportReport):
+    if layer_path.suffix.lower() in (".geojson", ".json") and layer_validate.holds_nul(layer_path):
+        raise LayerUnreadable(msg("layer_nul", file=layer_path.name))
     data = read_layer(layer_path, spec.encoding)
     report.encoding = data.encoding
     if data.question:
@@ -236,6 +238,7 @@ def _canonical(frame: gpd.GeoDataFrame, mapping: dict[str, str], kind: str) -> g
 def _validate(frame, spec: LayerSpec, report: ImportReport, district) -> gpd.GeoDataFrame:
     frame = layer_validate.clean_geometries(frame, report)
     frame = layer_validate.check_codes(frame, spec.kind, report)
+    layer_validate.check_text(frame, report, publishing.text_limits(spec.kind))
     if spec.kind == "grids":
         layer_validate.check_topology(frame, report, spec.tolerance_m2)
     if spec.kind != "streets":

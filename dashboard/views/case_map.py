@@ -13,6 +13,7 @@ from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_htm
 from dashboard.case_panel import show_case, show_grid
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
+from dashboard.markup import escape
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
 from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
@@ -108,7 +109,7 @@ def handle_link(actor: Actor) -> None:
             if found[1] is not None:  # zoom the map to the linked case
                 st.session_state[TARGET] = ((found[2], found[1]), BUILDINGS_ZOOM)
     if not st.session_state[LINKED][1]:
-        st.warning(t("case_map_link_unknown").format(number=number))
+        st.warning(t("case_map_link_unknown").format(number=escape(number)))
 
 
 def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
@@ -192,7 +193,7 @@ def main() -> None:
     try:
         filters = CaseFilters(actor=actor, **filter_widgets(options, now))
     except ValueError as exc:
-        st.error(t("case_map_bad_filter") + str(exc))
+        st.error(t("case_map_bad_filter") + escape(exc))
         st.stop()
     view = current_view(bounds)
     handle_link(actor)

@@ -14,6 +14,7 @@ from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import say, say_problem, t
 from dashboard.import_map import preview_map
+from dashboard.markup import escape
 from geo.config import MB, data_dir, max_upload_bytes
 from loaders.archive import ArchiveRefused, save_upload
 from loaders.layer_datum import HYPOTHESES
@@ -81,7 +82,8 @@ def _options_form(report, kind: str) -> None:
         if questions:
             st.warning(t("upload_layers_status_needs_decision"))
             for q in questions.values():
-                st.markdown(f"**{t('upload_layers_question_' + q.key.split(':')[0])}** — {say(q.msg, q.params, q.text)}")
+                st.markdown(f"**{t('upload_layers_question_' + q.key.split(':')[0])}** — "
+                            f"{escape(say(q.msg, q.params, q.text))}")
                 if q.samples:
                     st.dataframe(pd.DataFrame({k: pd.Series(v) for k, v in q.samples.items()}), hide_index=True)
         c1, c2, c3 = st.columns(3)
@@ -126,7 +128,7 @@ def _summary(report) -> None:
     status = report.status
     message = t(f"upload_layers_status_{status}")
     {"ok": st.success, "applied": st.success, "needs_decision": st.warning}.get(status, st.error)(
-        message + ("" if status != "unusable" else " " + "; ".join(map(say_problem, report.errors))))
+        message + ("" if status != "unusable" else " " + escape("; ".join(map(say_problem, report.errors)))))
     found = [(k, d) for k, d in (("encoding", report.encoding), ("crs", report.crs), ("datum", report.datum)) if d]
     if found:
         st.dataframe(pd.DataFrame([{t("upload_layers_detected"): f"{k}: {d.value or '?'}",
@@ -170,10 +172,10 @@ def _apply(path: str, spec: LayerSpec) -> None:
         return
     done = _report(path, spec, apply=True)
     if done.status != "applied":
-        st.error("; ".join(map(say_problem, done.errors)) or done.status)
+        st.error(escape("; ".join(map(say_problem, done.errors))) or done.status)
         return
     info = done.extra["applied"]
-    text = (t("upload_layers_applied").format(name=info["layout_name"], moved=info["cases_moved"])
+    text = (t("upload_layers_applied").format(name=escape(info["layout_name"]), moved=info["cases_moved"])
             if spec.kind == "grids" else t("upload_layers_upserted").format(**info))
     st.success(text)
 
@@ -192,10 +194,10 @@ def _history() -> None:
     if st.button(t("upload_layers_restore"), key="upload_layers_restore_button"):
         done = restore_layout(db, pick["id"], actor)
         if done.status == "applied":
-            st.success(t("upload_layers_restored").format(name=pick["name"],
+            st.success(t("upload_layers_restored").format(name=escape(pick["name"]),
                                                           moved=done.extra["applied"]["cases_moved"]))
         else:
-            st.error(say_problem(done.errors[0]))
+            st.error(escape(say_problem(done.errors[0])))
 
 
 st.title(t("upload_layers_title"))
@@ -204,7 +206,7 @@ kind = st.selectbox(t("upload_layers_kind"), KINDS, key="upload_layers_kind",
 st.file_uploader(t("upload_layers_file"), type=["zip", "geojson", "json", "gpkg"], key="upload_layers_uploader",
                  max_upload_size=max(1, max_upload_bytes() // MB), on_change=_save_upload)
 if refused := st.session_state.pop("upload_layers_refused", None):
-    st.error(refused)
+    st.error(escape(refused))
 if path := st.session_state.get(FILE):
     spec = _spec(kind)
     report = _report(path, spec)

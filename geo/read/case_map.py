@@ -26,6 +26,7 @@ from geo.db.models import Case, CaseDispatch, Category, Community, Grid
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
+from geo.domain.text import text_problem
 from geo.domain.vocabulary import Source, Status
 
 #: Individual cases are drawn from this zoom level on (≈ 4 m per pixel: a few streets in view).
@@ -82,6 +83,8 @@ class CaseFilters:
         object.__setattr__(self, "text", self.text.strip())
         if len(self.text) > MAX_TEXT:
             raise ValueError(f"search text is {len(self.text)} characters; at most {MAX_TEXT} are accepted")
+        if text_problem(self.text, None):  # no case holds one; a NUL would fail the query on PostgreSQL
+            raise ValueError("search text contains control characters; type plain text")
 
 
 def _check_vocabulary(what: str, values: tuple[str, ...], accepted: list[str]) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from geo.db.models import Community, Department, KioskToken, Street, User
 from geo.domain.actors import Actor
+from geo.domain.text import text_problem, visible
 from geo.domain.vocabulary import Role
 from geo.usecases.audit import record
 
@@ -127,6 +128,9 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
     Each attempt takes a slot on the account's failure counter *before* the password is checked (one atomic
     UPDATE): ten attempts in parallel cannot all read "no failures yet" and all be checked — at most
     MAX_FAILURES passwords are ever tried per lockout period, however many arrive at once."""
+    if text_problem(username, None):  # no account has such a name, and PostgreSQL cannot look a NUL up
+        record(session, now, visible(username), "", "sign_in_failed", visible(username), "control characters")
+        raise SignInFailed()
     if len(username) > MAX_USERNAME:  # no account has such a name: refused without a lookup, still audited
         record(session, now, username, "", "sign_in_failed", username, f"user name of {len(username)} characters")
         raise SignInFailed()

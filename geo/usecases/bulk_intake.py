@@ -27,6 +27,10 @@ from geo.usecases.audit import record
 from geo.usecases.numbering import IMPORT_PREFIX, case_numbers
 
 BY_COORDINATES, BY_ADDRESS, NOT_PLACED = "coordinates", "address", ""
+#: Free text of an imported case → the most characters its column holds (None: unbounded). An import refuses
+#: a longer value rather than cut it (geo.domain.text).
+CASE_TEXT_LIMITS = {"description": None, **{c: Case.__table__.c[c].type.length
+                                            for c in ("address", "reporter_name", "reporter_phone")}}
 CASE_COLUMNS = ("source_ref", "category_id", "description", "source", "reporter_name", "reporter_phone",
                 "address", "status", "reported_at", "closed_at", "rejected_at", "rated_at")
 

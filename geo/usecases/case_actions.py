@@ -31,6 +31,7 @@ from geo.db.scope import OutOfScope, require_case
 from geo.domain.actors import Actor
 from geo.domain.deadlines import category_deadline, resume_deadline
 from geo.domain.permissions import is_reporter
+from geo.domain.text import text_problem
 from geo.domain.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.domain.workflow import CaseChanged, InvalidInput, NotPermitted, Param, ParamKind, Transition, check
 from geo.read.routing import route_for_case
@@ -134,8 +135,11 @@ def _coerced(p: Param, value):
 
 
 def _text(value) -> str:
+    """Typed text, stored as typed — or refused when it cannot be (geo.domain.text: a NUL, say)."""
     if not isinstance(value, str):
         raise TypeError(value)
+    if text_problem(value, None, multiline=True):
+        raise ValueError(value)
     return value
 
 
@@ -161,6 +165,7 @@ _COERCE: dict[ParamKind, Callable] = {
     ParamKind.DEPARTMENTS: _ids, ParamKind.CATEGORY: int, ParamKind.DEADLINE: _deadline,
 }
 _REFUSAL = {
+    ParamKind.TEXT: "{name} contains control characters: type plain text (line breaks are fine)",
     ParamKind.TIER: "unknown triage tier {value!r}; tiers: " + ", ".join(Tier),
     ParamKind.RATING: "unknown rating {value!r}; ratings: " + ", ".join(Rating),
     ParamKind.DEPARTMENT: "{name} must be a department id, got {value!r}",

@@ -7,6 +7,7 @@ key) carries the clicked layer's tooltip.
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def click_case(at: AppTest, number: str) -> AppTest:
 
 
 def _markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    """The markdown as read: values from data arrive escaped (dashboard.markup), a reader sees them as typed."""
+    return html.unescape("\n".join(m.value for m in at.markdown))
 
 
 def test_the_case_map_counts_every_sample_case_with_the_filters_wide_open(maps, sample_url):
