@@ -23,16 +23,19 @@ from geo.read.screen import Headline
 CSS_PATH = Path(__file__).resolve().parent / "static" / "gridgov" / "screen.css"
 #: Hides Streamlit's chrome when the page is opened as a screen (``?embed=true``).
 _CHROME_CSS = """
-header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
+[data-testid="stToolbar"], [data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"], footer { display: none !important; }
 """
+#: The wall fills the whole height, so Streamlit's top bar (which would cover its title) is never drawn.
+_HEADER_CSS = 'header[data-testid="stHeader"] { display: none !important; }'
+
 
 Translate = Callable[[str], str]
 
 
 def screen_css(embedded: bool) -> str:
     """The page's stylesheet as a <style> block; with Streamlit's chrome hidden when shown as a screen."""
-    return f"<style>{CSS_PATH.read_text(encoding='utf-8')}{_CHROME_CSS if embedded else ''}</style>"
+    return f"<style>{CSS_PATH.read_text(encoding='utf-8')}{_HEADER_CSS}{_CHROME_CSS if embedded else ''}</style>"
 
 
 def local_hhmm(at: datetime) -> str:

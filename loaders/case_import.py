@@ -126,8 +126,8 @@ def _read(path: Path, spec: CaseImportSpec, report: ImportReport) -> tuple[CaseT
     encoding question must be answered before its headers can be mapped)."""
     try:
         table = read_case_table(path, spec.encoding, spec.sheet)
-    except UnreadableFile as exc:
-        report.fail("unreadable", exc.message or str(exc))
+    except UnreadableFile as exc:  # with the analyst's encoding, another choice may read it: not the file's end
+        report.fail("unreadable" if spec.encoding is None else "bad_encoding", exc.message or str(exc))
         return None
     _describe_table(report, table)
     try:

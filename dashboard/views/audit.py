@@ -10,6 +10,7 @@ from dashboard.data import database
 from dashboard.i18n import t
 from geo.read.audit_log import audit_log
 from geo.usecases.accounts import list_users
+from loaders.exports import audit_csv
 
 actor = require_actor()
 st.title(t("audit"))
@@ -21,6 +22,6 @@ log = database().read(audit_log, actor, start=now - timedelta(days=days), action
 users = pd.DataFrame(database().read(list_users, actor))
 st.caption(t("audit_count").format(n=len(log)))
 st.dataframe(log, hide_index=True, use_container_width=True)
-st.download_button(t("audit_export"), log.to_csv(index=False).encode("utf-8-sig"), "gridgov-audit.csv", "text/csv")
+st.download_button(t("audit_export"), audit_csv(log), "gridgov-audit.csv", "text/csv")
 st.subheader(t("audit_users"))
 st.dataframe(users, hide_index=True, use_container_width=True)

@@ -235,19 +235,36 @@ class CaseEvent(Base):
 
 
 class Notification(Base):
-    """Outbox of escalation reminders: one row per (dispatch, level), written exactly once by the sweep and
-    kept until a notifier delivers it (a failed delivery is retried, never lost)."""
+    """Outbox of escalation reminders: one row per (dispatch, whistle, level), written exactly once by the sweep
+    and kept until a notifier delivers it (a failed delivery is retried, never lost).
+
+    Keyed by the whistle (the dispatch's ``whistled_at`` when the reminder fell due), not by the dispatch
+    alone: a case sent back for rework and whistled again reuses its dispatches, and the new whistle earns its
+    own reminders. A sender claims rows (``claimed_by`` until ``claimed_until``) with one conditional UPDATE
+    before delivering them, so two sweeps running at once never send a reminder twice."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("dispatch_id", "level"),)
+    __table_args__ = (UniqueConstraint("dispatch_id", "whistled_at", "level", name="uq_notifications_whistle_level"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dispatch_id: Mapped[int] = mapped_column(ForeignKey("case_dispatches.id"))
+    whistled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     level: Mapped[int] = mapped_column(Integer)  # 1 whistle, 2 yellow, 3 red, 4 discipline
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Counter(Base):
+    """Named counters incremented atomically in the writer's transaction (case numbers per prefix and day):
+    numbers from a counter never clash, however many writers run at once."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SweepRun(Base):

@@ -65,3 +65,24 @@ def require(actor, capability: str) -> None:
     """Raise NotAllowed unless ``actor`` (a geo.domain.actors.Actor) has ``capability``."""
     if not may(actor.role, capability):
         raise NotAllowed(actor.name, actor.role, capability)
+
+
+def is_reporter(actor, case_id: int, reporter_phone: str) -> bool:
+    """A resident acts (rates) only on a case they reported: they hold a link bound to that case (a rating
+    link, handed to the reporter at the closing), or their verified phone is the case's reporter phone,
+    compared by digits (a leading +86 / 0086 aside). A resident with neither matches nothing: the center
+    rates on the resident's behalf after a call-back instead."""
+    if Role(actor.role) != R.RESIDENT:
+        return False
+    if actor.link_case_id is not None:
+        return actor.link_case_id == case_id
+    mine, theirs = _phone_digits(actor.phone), _phone_digits(reporter_phone)
+    return bool(mine) and mine == theirs
+
+
+def _phone_digits(phone: str) -> str:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    for code in ("0086", "86"):
+        if digits.startswith(code) and len(digits) - len(code) == 11:
+            return digits[len(code):]
+    return digits

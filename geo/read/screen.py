@@ -100,13 +100,14 @@ def local_month_start(now: datetime) -> datetime:
     return local_day_start(now).replace(day=1)
 
 
-def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> Headline:
+def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+             actor: Actor) -> Headline:
     """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
     until = now + _TICK
-    today = district_kpis(session, now, local_day_start(now), until).received
-    month = district_kpis(session, now, local_month_start(now), until).received
-    open_now = district_kpis(session, now, None, until).open
-    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until)
+    today = district_kpis(session, now, local_day_start(now), until, actor=actor).received
+    month = district_kpis(session, now, local_month_start(now), until, actor=actor).received
+    open_now = district_kpis(session, now, None, until, actor=actor).open
+    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, actor=actor)
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
@@ -185,11 +186,12 @@ def latest_whistles(session: Session, now: datetime, limit: int = 6) -> pd.DataF
 
 
 def department_ranking(
-    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()
+    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *, actor: Actor
 ) -> pd.DataFrame:
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
-    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK)
+    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
+                    actor=actor)
     parts = [
         wilson_lower_bound(table[s], table[n])
         for s, n in (RATES[r] for r in ("report_in_on_time_rate", "closure_rate", "satisfaction_rate"))
@@ -287,10 +289,10 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     require(actor, "view_district_metrics")
     return ScreenData(
         as_of=now,
-        headline=headline(session, now, settings),
+        headline=headline(session, now, settings, actor=actor),
         latest_cases=latest_cases(session, now, settings.feed_rows),
         latest_whistles=latest_whistles(session, now, settings.whistle_rows),
-        ranking=department_ranking(session, now, settings),
+        ranking=department_ranking(session, now, settings, actor=actor),
         trend=daily_trend(session, now, settings.window_days),
         category_mix=category_mix(session, now, settings),
         problems=common_problems(session, now, settings.problem_rows),
@@ -333,6 +335,6 @@ def screen_map(session: Session, now: datetime, settings: ScreenSettings = Scree
     return ScreenMap(
         layout.id,
         layout_bounds(session, layout.id),
-        open_cases_by_grid(session, layout.id),
+        open_cases_by_grid(session, layout.id, actor=actor),
         live_cases(session, now, settings),
     )

@@ -4,22 +4,20 @@ and a building, its reporter recorded, logged."""
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
 from sqlalchemy.orm import Session
 
-from geo.config import LOCAL_TZ
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, CaseReporter, Category
 from geo.domain.actors import Actor
 from geo.domain.datums import to_wgs84
 from geo.domain.vocabulary import Source, Status
 from geo.domain.workflow import InvalidInput
 from geo.usecases.bulk_intake import place_cases
+from geo.usecases.numbering import case_numbers
 
 
 class OutsideDistrict(InvalidInput):
@@ -60,12 +58,6 @@ class NewCase:
     note: str = ""  # appended to the 'report' event (e.g. the answers to the category's questions)
 
 
-def case_number(at: datetime) -> str:
-    """GG + local date and time + 4 random digits: readable on the phone, unique in practice (the column is
-    unique, so a clash fails loudly rather than merging two cases)."""
-    return f"GG{at.astimezone(ZoneInfo(LOCAL_TZ)):%Y%m%d%H%M%S}{secrets.randbelow(10_000):04d}"
-
-
 def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     """Create the case: grid by the active layout (snapped/near-boundary flags kept; outside every grid it
     goes to the unassigned queue with grid None, or is refused with OutsideDistrict when ``require_grid``),
@@ -75,7 +67,8 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     at = new.reported_at or datetime.now(UTC)
     grid_id, building = int(placed.grid_id), int(placed.building_id)
     lon, lat = float(placed.lon), float(placed.lat)
-    case = Case(number=new.number or case_number(at), source=str(source), category_id=new.category_id,
+    number = new.number or case_numbers(session, 1, at)[0]  # last before the insert: the counter's row is held
+    case = Case(number=number, source=str(source), category_id=new.category_id,
                 description=new.description, address=new.address, reporter_name=new.reporter_name,
                 reporter_phone=new.reporter_phone, lon=lon, lat=lat, location=shapely.Point(lon, lat),
                 grid_id=grid_id if grid_id >= 0 else None, building_id=building if building >= 0 else None,

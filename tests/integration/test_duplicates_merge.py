@@ -65,16 +65,16 @@ def test_merging_makes_one_case_with_two_reporters_counted_once_everywhere(distr
     keep, dup = new(district.db, phone="13800000001"), new(district.db, hours=1, phone="13800000002")
     with district.db.session() as s:
         assert duplicates_of_case(s, dup[0])["number"].tolist() == [keep[1]]
-        before = district_kpis(s, T0 + timedelta(days=1)).received
+        before = district_kpis(s, T0 + timedelta(days=1), actor=CENTER).received
     with district.db.transaction() as s:
         merge_case(s, dup[0], keep[0], CENTER, dup[2], T0 + timedelta(hours=2))
     now = T0 + timedelta(days=1)
     with district.db.session() as s:
         merged = s.get(Case, dup[0])
         assert (merged.status, merged.merged_into_id) == (Status.MERGED, keep[0])
-        assert district_kpis(s, now).received == before - 1 == 1
-        assert int(metrics(s, "district", now)["received"].sum()) == 1
-        assert int(metrics(s, "grid", now)["received"].sum()) == 1
+        assert district_kpis(s, now, actor=CENTER).received == before - 1 == 1
+        assert int(metrics(s, "district", now, actor=CENTER)["received"].sum()) == 1
+        assert int(metrics(s, "grid", now, actor=CENTER)["received"].sum()) == 1
         assert latest_cases(s, now)["number"].tolist() == [keep[1]]
         actions = s.scalars(select(CaseEvent.action).where(CaseEvent.case_id == keep[0])).all()
     assert "merged_in" in actions

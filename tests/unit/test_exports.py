@@ -119,3 +119,44 @@ def test_a_case_list_too_long_for_an_excel_cell_is_cut_and_says_how_many_are_lef
     shown = text.split(" …… ")[0].count("、") + 1
     assert text.endswith(f"另有 {3000 - shown} 件（完整清单见 CSV）")
     assert notice_rows(long)["case_numbers"].iloc[0].count("、") == 2999
+
+
+HOSTILE = ["=HYPERLINK(\"http://evil\",\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+
+
+def _formula_cells(data: bytes) -> list[str]:
+    """Raw XML of every <f> (formula) element in the workbook's sheets: what Excel would evaluate."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return [f for name in book.namelist() if name.startswith("xl/worksheets/")
+                for f in re.findall(r"<f[ >].*?</f>", book.read(name).decode())]
+
+
+def test_hostile_names_land_in_the_monthly_report_as_text_never_as_formulas(report):
+    hostile = MonthlyReport(report.year, report.month, report.window, report.as_of, report.district,
+                            report.departments.assign(department=HOSTILE[:2]),
+                            report.streets.assign(label=HOSTILE[3]),
+                            NOTICES.assign(department=HOSTILE[:3], case_numbers=[[h] for h in HOSTILE[3:]]))
+    data = monthly_report_xlsx(hostile)
+    assert _formula_cells(data) == []
+    book = open_book(data)
+    assert column(book["部门绩效"], "部门") == HOSTILE[:2]
+    assert column(book["街道情况"], "街道") == [HOSTILE[3]]
+    assert column(book["督办单"], "事件编号") == [h.replace("\r", "\n") for h in HOSTILE[3:]]  # XML reads CR as LF
+    assert _formula_cells(notices_xlsx(NOTICES.assign(department=HOSTILE[:3]), report.window, AS_OF)) == []
+
+
+def test_hostile_text_in_csv_exports_is_prefixed_so_no_spreadsheet_evaluates_it():
+    from loaders.exports import audit_csv
+
+    log = pd.DataFrame({"at": ["2026-11-02 09:30"] * len(HOSTILE), "actor": HOSTILE, "role": [""] * len(HOSTILE),
+                        "action": ["sign_in_failed"] * len(HOSTILE), "target": HOSTILE, "detail": ["-"] * len(HOSTILE),
+                        "n": range(-3, len(HOSTILE) - 3)})
+    rows = list(csv.reader(io.StringIO(audit_csv(log).decode("utf-8-sig"), newline="")))
+    assert [r[1] for r in rows[1:]] == ["'" + h for h in HOSTILE]
+    assert [r[5] for r in rows[1:]] == ["'-"] * len(HOSTILE)
+    assert [r[6] for r in rows[1:]] == ["-3", "-2", "-1", "0", "1", "2"]  # numbers stay numbers
+    notices = list(csv.reader(io.StringIO(notices_csv(NOTICES.assign(department=HOSTILE[:3])).decode("utf-8-sig"))))
+    assert [r[0] for r in notices[1:]] == ["'" + h for h in HOSTILE[:3]]
