@@ -94,13 +94,15 @@ def sign_out() -> None:
 
 def adopt_cookie(page_path: str) -> None:
     """Right after a password sign-in: send the browser through /auth/adopt for its cookie and back to this
-    page (``page_path``, e.g. ``/case_map``) with its query, then stop this run (the page loads again, signed
-    in by the cookie)."""
+    page (``page_path``, e.g. ``/case_map``) with its query — or to ``?next=``, a page of this site that sent
+    the person here to sign in (the phone report page) —, then stop this run (the page loads again, signed in
+    by the cookie)."""
     ticket = st.session_state.pop(ADOPT_KEY, None)
     if ticket is None:
         return
-    query = urlencode(st.query_params.to_dict())
-    target = adopt_url(ticket, page_path + (f"?{query}" if query else ""))
+    query = st.query_params.to_dict()
+    back = query.pop("next", None)  # adopt_url keeps it on this site (session_routes.safe_next)
+    target = adopt_url(ticket, back or page_path + (f"?{urlencode(query)}" if query else ""))
     st.html(f"<script>window.location.replace({json.dumps(target)});</script>", unsafe_allow_javascript=True)
     st.stop()
 

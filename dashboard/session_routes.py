@@ -21,7 +21,7 @@ from starlette.routing import Route
 from geo.db.database import Database
 from geo.usecases import sessions
 
-COOKIE = "gridgov_session"
+COOKIE = sessions.COOKIE
 ADOPT_PATH = "/auth/adopt"
 _state = {"mounted": False}
 

@@ -310,6 +310,13 @@ def api_rate_per_minute(env: Mapping[str, str] | None = None) -> int:
     return int(_number("GRIDGOV_API_RATE_PER_MIN", env, 60, minimum=1, unit="requests", short="requests"))
 
 
+def report_page_rate_per_minute(env: Mapping[str, str] | None = None) -> int:
+    """``GRIDGOV_REPORT_PAGE_RATE_PER_MIN`` (default 10): reports and follows one client address may send per
+    minute through the phone page's resident channel (no account); 0 closes that channel (grid members, signed
+    in, still report)."""
+    return int(_number("GRIDGOV_REPORT_PAGE_RATE_PER_MIN", env, 10, minimum=0, unit="requests", short="requests"))
+
+
 def jurisdiction_id(env: Mapping[str, str] | None = None) -> str:
     """``GRIDGOV_JURISDICTION``: the Open311 jurisdiction_id this endpoint serves. Unset: the parameter is
     ignored (one jurisdiction, as the specification allows); set: any other value is refused with 404."""

@@ -34,6 +34,11 @@ _S = {
     "mode_cells": ("按区块汇总 — 放大查看", "counts per area — zoom in"),
     "too_many": ("视野内超过 {cap} 件，仅显示汇总：请继续放大或缩小筛选范围。",
                  "More than {cap} cases in view; showing counts: zoom in further or narrow the filter."),
+    "merged_note": ("已合并的重复事件只计入其合并到的事件（在“状态”中选择“已合并”可单独查看）。",
+                    "Merged duplicates count once, in the case they were merged into (choose status “Merged” "
+                    "to see them)."),
+    "merged_shown": ("其中含已合并的重复事件 {n:,} 件：它们同时计入各自合并到的事件。",
+                     "Includes {n:,} merged duplicates, each also counted in the case it was merged into."),
     "nothing": ("没有符合条件的事件。请放宽筛选条件。", "No case matches. Widen the filters."),
     "no_layout": ("尚未加载网格图层。请运行 gridgov load-sample 或导入网格。",
                   "No grid layout loaded yet. Run gridgov load-sample or import a grid layer."),

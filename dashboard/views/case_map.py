@@ -173,6 +173,8 @@ def status_line(layer, view: MapView) -> None:
     st.markdown(f"**{t('case_map_matching')} {c.total:,}** · {t('case_map_open')} {c.open:,} · "
                 f"{t('case_map_overdue')} {c.overdue:,} · {t('case_map_in_view')} {layer.in_view or 0:,} "
                 f"<span style='color:#6b7785'>· {mode}</span>", unsafe_allow_html=True)
+    # Merged duplicates count once, in the case they went into, unless the supervisor asks for them.
+    st.caption(t("case_map_merged_shown").format(n=c.merged) if c.merged else t("case_map_merged_note"))
     if c.total == 0:
         st.info(t("case_map_nothing"))
     elif layer.too_many:

@@ -38,6 +38,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "create_bundle": CENTER,
     # merge a duplicate into the case it duplicates (one case, several reporters)
     "merge_cases": CENTER,
+    # report a case on patrol from the phone page, signed in (source grid_member, the person as reporter)
+    "report_on_patrol": frozenset({R.GRID_MEMBER, R.COMMUNITY, R.STREET}),
     # add an "after" photo: the department (or whoever solved it) shows the result
     "add_after_photo": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
 }

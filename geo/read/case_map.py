@@ -114,6 +114,7 @@ class FilterCounts:
     total: int  # cases matching the filter, anywhere
     open: int
     overdue: int
+    merged: int = 0  # merged duplicates among them: only when the filter asks for status "merged"
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,15 @@ class MapLayer:
 
 
 def conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
-    """SQL conditions on Case for ``filters`` (ANDed)."""
+    """SQL conditions on Case for ``filters`` (ANDed). A merged duplicate counts once, in the case it was
+    merged into (geo.db.rules.is_counted): it is left out unless the filter names status "merged" — a
+    supervisor looking at the merged duplicates themselves."""
     sql = backend(session.get_bind().dialect.name)
     where: list = []
     if filters.statuses:
         where.append(Case.status.in_(filters.statuses))
+    if Status.MERGED not in filters.statuses:
+        where.append(rules.is_counted())
     if filters.sources:
         where.append(Case.source.in_(filters.sources))
     if filters.category_ids:
@@ -188,8 +193,9 @@ def _in_view(view: MapView) -> list:
 
 
 def filter_counts(session: Session, filters: CaseFilters, now: datetime) -> FilterCounts:
-    """How many cases match, how many of them are open and overdue (one pass in SQL)."""
-    row = session.execute(select(func.count(), count_if(rules.is_open()), count_if(rules.is_overdue(now)))
+    """How many cases match, how many of them are open, overdue and merged duplicates (one pass in SQL)."""
+    row = session.execute(select(func.count(), count_if(rules.is_open()), count_if(rules.is_overdue(now)),
+                                 count_if(Case.status == Status.MERGED))
                           .where(*conditions(session, filters, now))).one()
     return FilterCounts(*(int(v) for v in row))
 

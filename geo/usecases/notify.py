@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from geo.db.database import Database
 from geo.db.models import Case, CaseDispatch, Department, Notification
+from geo.domain.personal_data import mask_contact_fields
 
 log = logging.getLogger("gridgov.notify")
 
@@ -33,8 +34,10 @@ class Notifier(Protocol):
 
 
 class LogNotifier:
+    """Writes each message to the log — with reporters' contact fields masked: a log is no place for them."""
+
     def send(self, message: dict) -> None:
-        log.warning("escalation %s", json.dumps(message, ensure_ascii=False))
+        log.warning("escalation %s", json.dumps(mask_contact_fields(message), ensure_ascii=False))
 
 
 class WebhookNotifier:

@@ -33,6 +33,9 @@ from geo.domain.actors import Actor
 from geo.usecases.accounts import actor_for, actor_from_claims, authenticate
 from geo.usecases.audit import record
 
+#: The HttpOnly cookie holding a browser session's token, for the whole site (the dashboard sets it; the API's
+#: phone page reads it).
+COOKIE = "gridgov_session"
 #: How long the browser has to trade its ticket for the cookie (the redirect takes a fraction of a second).
 TICKET_TTL = timedelta(seconds=60)
 #: Activity is written at most this often per session (the idle timeout is counted in minutes).

@@ -182,3 +182,19 @@ def test_a_supervisor_accepts_a_case_with_an_agreed_deadline(maps, sample_url):
     with db.session() as s:
         assert s.get(Case, case_id).deadline == datetime(2027, 1, 15, 16, 0, tzinfo=UTC)
     db.dispose()
+
+
+def test_a_merged_duplicate_counts_once_and_the_page_says_how_merged_cases_count(maps, sample_url):
+    from geo.usecases.duplicates import merge_case
+
+    db = Database(sample_url)
+    with db.transaction() as s:
+        keep, dup = s.scalars(select(Case).where(Case.status == "reported").order_by(Case.id).limit(2)).all()
+        merge_case(s, dup.id, keep.id, Actor("值班长", Role.SUPERVISOR), dup.version, datetime.now(UTC))
+    db.dispose()
+    at = open_page(maps, sample_url)
+    assert "符合条件 48,021" in _markdown(at)
+    assert "已合并的重复事件只计入其合并到的事件" in "\n".join(c.value for c in at.caption)
+    at.sidebar.multiselect(key="case_map_f_status").set_value(["merged"]).run()
+    assert "符合条件 1**" in _markdown(at)
+    assert "其中含已合并的重复事件 1 件" in "\n".join(c.value for c in at.caption)

@@ -221,3 +221,31 @@ def test_a_filter_without_an_actor_is_refused():
 def test_an_empty_view_is_refused():
     with pytest.raises(ValueError, match="empty view"):
         MapView(1, 1, 1, 2, zoom=12)
+
+
+def _merge_c1_into_c3(db):
+    from sqlalchemy import select
+
+    from geo.db.models import Case
+
+    with db.transaction() as s:
+        c1, c3 = (s.scalar(select(Case).where(Case.number == n)) for n in ("C1", "C3"))
+        c1.status, c1.merged_into_id = Status.MERGED, c3.id
+
+
+@pytest.mark.parametrize("filters", [CaseFilters(actor=SUPERVISOR), CaseFilters(
+    statuses=tuple(str(s) for s in Status if s != Status.MERGED), actor=SUPERVISOR)])
+def test_a_merged_duplicate_is_neither_drawn_nor_counted_unless_merged_cases_are_asked_for(district, filters):
+    db, layout_id, *_ = district
+    _merge_c1_into_c3(db)
+    layer, numbers = _numbers(db, filters, layout_id=layout_id)
+    assert numbers == ["C2", "C3", "C4"] and (layer.counts.total, layer.counts.merged) == (3, 0)
+    grids, _ = _numbers(db, filters, cap=2, layout_id=layout_id)
+    assert dict(zip(grids.rows["code"], grids.rows["n"])) == {"A": 2, "B": 1}
+
+
+def test_a_supervisor_who_asks_for_merged_cases_sees_them_counted_as_such(district):
+    db, layout_id, *_ = district
+    _merge_c1_into_c3(db)
+    layer, numbers = _numbers(db, CaseFilters(statuses=("merged", "closed"), actor=SUPERVISOR), layout_id=layout_id)
+    assert numbers == ["C1", "C3"] and (layer.counts.total, layer.counts.merged) == (2, 1)

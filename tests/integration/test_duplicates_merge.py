@@ -111,3 +111,22 @@ def test_every_reporter_of_a_merged_and_followed_case_is_told_once_when_it_close
         assert notify_reporters(s, Outbox(), T0) == (0, 0)
     assert sorted(m["phone"] for m in sent) == ["13800000001", "13800000002", "13800000003"]
     assert {m["case"] for m in sent} == {keep[1]}
+
+
+def test_the_log_notifier_writes_closing_notices_with_phone_and_email_masked(district, caplog):
+    from geo.usecases.notify import LogNotifier
+
+    keep = new(district.db, phone="13812345678")
+    follow_case_with_email(district.db, keep[1], "zhang.san@example.com")
+    with district.db.transaction() as s:
+        s.get(Case, keep[0]).status = Status.CLOSED
+    with caplog.at_level("INFO", logger="gridgov.notify"), district.db.transaction() as s:
+        assert notify_reporters(s, LogNotifier(), T0) == (2, 0)
+    logged = caplog.text
+    assert keep[1] in logged and "138****5678" in logged and "z***@example.com" in logged
+    assert "13812345678" not in logged and "zhang.san" not in logged
+
+
+def follow_case_with_email(db, number, email):
+    with db.transaction() as s:
+        follow_case(s, number, "resident_app", Reporter(email=email), CLERK, T0)
