@@ -17,6 +17,7 @@ from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.tiles import rate_help
+from dashboard.timeline import show_timeline
 from geo.config import LOCAL_TZ
 from geo.db.scope import OutOfScope
 from geo.domain.actors import Actor
@@ -70,9 +71,10 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
     _header(story)
     _details(story)
     _reveal(story, actor)
-    _dispatches(story)
-    _timeline(story)
+    # The actions before the story's long parts, so the button stays in view at 1080p however long the case ran.
     _actions(story, actor, options, route)
+    _dispatches(story)
+    show_timeline(story.events, local_time)
 
 
 def _reveal(story: CaseStory, actor: Actor) -> None:
@@ -137,23 +139,10 @@ def _dispatches(story: CaseStory) -> None:
     st.markdown("\n".join(lines), unsafe_allow_html=True)
 
 
-def _timeline(story: CaseStory) -> None:
-    st.markdown(f"**{t('case_map_timeline')} ({len(story.events)})**")
-    lines = []
-    for e in story.events:
-        to = f" → {t('case_map_status_' + e['to_status'])}" if e["to_status"] else ""
-        note = f" — {_escape(e['note'])}" if e["note"] else ""
-        lines.append(f"- `{local_time(e['at'])}` **{t('case_map_action_' + e['action'])}**{to} "
-                     f"<span style='color:#6b7785'>· {t('case_map_role_' + e['role'])} {_escape(e['actor'])}"
-                     f"{note}</span>")
-    with st.container(key="case_map_timeline"):
-        st.markdown("\n".join(lines), unsafe_allow_html=True)
-
-
 def _actions(story: CaseStory, actor: Actor, options: FilterOptions, route) -> None:
     c = story.case
     st.markdown(f"**{t('case_map_actions')}** <span style='color:#6b7785;font-size:13px'>"
-                f"({t('case_map_acting_as')}: {t('case_map_role_' + str(actor.role))})</span>", unsafe_allow_html=True)
+                f"({t('case_map_acting_as')}: {t('role_' + str(actor.role))})</span>", unsafe_allow_html=True)
     actions = panel_actions(c["status"], story.dispatches, actor)
     if not actions:
         st.caption(t("case_map_no_actions"))

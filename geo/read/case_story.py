@@ -26,6 +26,7 @@ from geo.db.models import (
 from geo.db.scope import case_condition, require_case
 from geo.domain.actors import Actor
 from geo.domain.escalation import card_for
+from geo.domain.event_notes import stored
 from geo.domain.personal_data import mask_name, mask_phone
 from geo.domain.rules import worst_card
 from geo.domain.vocabulary import Status
@@ -72,12 +73,17 @@ def case_story(session: Session, case_id: int, now: datetime, actor: Actor) -> C
         for d, name in session.execute(
             select(CaseDispatch, Department.name).join(Department, Department.id == CaseDispatch.department_id)
             .where(CaseDispatch.case_id == case_id).order_by(CaseDispatch.role.desc(), CaseDispatch.id))]
-    events = [
-        {"at": e.at, "actor": e.actor, "role": e.role, "action": e.action, "from_status": e.from_status,
-         "to_status": e.to_status, "note": e.note}
-        for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                 .order_by(CaseEvent.at, CaseEvent.id))]
+    events = [_event(e) for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                                 .order_by(CaseEvent.at, CaseEvent.id))]
     return CaseStory(info, dispatches, events)
+
+
+def _event(e: CaseEvent) -> dict:
+    """An event for the timeline: GridGov's note as a key and parameters (``said``, None without one; old
+    English sentences read back by geo.domain.event_notes) apart from the person's own words (``note``)."""
+    said, words = stored(e.note_key, e.note_params, e.note or "")
+    return {"at": e.at, "actor": e.actor, "role": e.role, "action": e.action, "from_status": e.from_status,
+            "to_status": e.to_status, "said": said, "note": words}
 
 
 QUEUES = ("new", "unassigned", "awaiting_report_in_yellow", "awaiting_report_in_red",

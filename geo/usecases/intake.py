@@ -15,6 +15,7 @@ from geo.config import LOCAL_TZ
 from geo.db.models import Case, CaseEvent, CaseGridAssignment, Category
 from geo.domain.actors import Actor
 from geo.domain.datums import to_wgs84
+from geo.domain.event_notes import Note
 from geo.domain.vocabulary import Source, Status
 from geo.domain.workflow import InvalidInput
 from geo.usecases.bulk_intake import place_cases
@@ -66,13 +67,14 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     session.flush()
     session.add(CaseGridAssignment(case_id=case.id, layout_id=int(placed.layout_id), grid_id=case.grid_id,
                                    snapped=case.snapped, near_boundary=case.near_boundary))
+    placed = _placement_note(case, new.datum)
     session.add(CaseEvent(case_id=case.id, at=at, actor=actor.name, role=str(actor.role), action="report",
-                          from_status=None, to_status=Status.REPORTED, note=_placement_note(case, new.datum)))
+                          from_status=None, to_status=Status.REPORTED, note_key=placed.key,
+                          note_params=placed.dumps()))
     session.flush()
     return case
 
 
-def _placement_note(case: Case, datum: str) -> str:
-    where = "unassigned queue" if case.grid_id is None else f"grid id {case.grid_id}"
-    flags = [f for f, on in (("snapped", case.snapped), ("near boundary", case.near_boundary)) if on]
-    return f"datum={datum}; {where}" + (f" ({', '.join(flags)})" if flags else "")
+def _placement_note(case: Case, datum: str) -> Note:
+    return Note("reported", {"datum": str(datum), "unassigned": case.grid_id is None, "snapped": bool(case.snapped),
+                             "near_boundary": bool(case.near_boundary)})
