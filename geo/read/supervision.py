@@ -27,7 +27,7 @@ from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch, Department
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
-from geo.domain.vocabulary import Card, DispatchRole
+from geo.domain.vocabulary import Card
 from geo.read.analysis_filters import Window, month_window
 from geo.read.load_service import department_load
 from geo.read.metrics import metrics
@@ -60,8 +60,7 @@ def supervision_notices(session: Session, now: datetime, window: Window, *, acto
 def _flagged_dispatches(session: Session, now: datetime, window: Window) -> pd.DataFrame:
     """Dispatches with at least one reason (SQL does the filtering): department, case number, one bool per reason."""
     elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
-    no_answer = and_(CaseDispatch.role == DispatchRole.LEAD, CaseDispatch.answered_at.is_(None),
-                     rules.is_overdue(now))
+    no_answer = and_(rules.answer_due(), rules.is_overdue(now))
     query = (
         select(Department.id, Department.name, Case.number, rules.card_of(elapsed), no_answer)
         .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id)

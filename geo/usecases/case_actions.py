@@ -34,6 +34,7 @@ from geo.db.scope import require_case
 from geo.domain.actors import Actor
 from geo.domain.deadlines import category_deadline, resume_deadline
 from geo.domain.event_notes import Note
+from geo.domain.rules import answer_due, ready_to_close, ready_to_whistle
 from geo.domain.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.domain.workflow import CaseChanged, InvalidInput, NotPermitted, Param, ParamKind, Transition, check
 from geo.read.routing import route_for_case
@@ -191,7 +192,7 @@ def _reject(session, case: Case, actor: Actor, now: datetime, reason: str) -> No
 
 def _whistle(session, case: Case, actor: Actor, now: datetime, lead_department_id: int,
              co_department_ids: tuple[int, ...] = (), note: str = "") -> Note:
-    if case.tier == Tier.COMMUNITY:
+    if not ready_to_whistle(case.status, case.tier):
         raise InvalidInput(f"case {case.number} is for the community to solve itself; triage it again to whistle")
     wanted = [(lead_department_id, DispatchRole.LEAD)] + [
         (d, DispatchRole.CO) for d in dict.fromkeys(co_department_ids) if d != lead_department_id]
@@ -230,7 +231,7 @@ def _answer(session, case: Case, actor: Actor, now: datetime, note: str) -> None
     dispatch = _own_dispatch(case, actor, "answer")
     if dispatch.role != DispatchRole.LEAD:
         raise NotPermitted(case.number, case.status, "answer", str(actor.role), "only the lead department answers")
-    if dispatch.answered_at is not None:
+    if not answer_due(dispatch.role, dispatch.answered_at):
         raise InvalidInput(f"case {case.number}: your department already answered")
     if not note.strip():
         raise InvalidInput(f"answering case {case.number} needs a note saying what was done")
@@ -260,7 +261,7 @@ def _progress(case: Case) -> Status:
 
 
 def _close(session, case: Case, actor: Actor, now: datetime, note: str = "") -> None:
-    if case.status == Status.ACCEPTED and case.tier != Tier.COMMUNITY:
+    if not ready_to_close(case.status, case.tier):
         raise NotPermitted(case.number, case.status, "close", str(actor.role),
                            "only a case the community solves itself closes without a whistle")
     case.status, case.closed_at = Status.CLOSED, now
