@@ -20,6 +20,7 @@ VIEWS = Path(__file__).with_name("views")
 PAGES = [
     ("overview.py", "overview", ":material/dashboard:", None),
     ("case_map.py", "case_map", ":material/map:", "view_cases"),
+    ("queue.py", "queue", ":material/inbox:", "work_queue"),
     ("hotspots.py", "hotspots", ":material/local_fire_department:", "view_district_metrics"),
     ("grid_load.py", "grid_load", ":material/grid_view:", "view_district_metrics"),
     ("department_load.py", "department_load", ":material/apartment:", "view_district_metrics"),
@@ -36,8 +37,9 @@ def _page(name: str, key: str, icon: str, default: bool = False) -> st.Page:
 
 if signed_in() is None:
     # Resolve a deep link (e.g. /case_map?case=…) before signing in, so the user lands where the link points.
-    st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon, _) in enumerate(PAGES)],
-                  position="hidden")
+    asked = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon, _) in enumerate(PAGES)],
+                          position="hidden")
+    st.session_state["gg_asked_root"] = asked.url_path == ""  # the root URL: the role's own first page
 actor = require_actor()
 
 
@@ -53,7 +55,11 @@ with st.sidebar:
         st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
 allowed = [(name, key, icon) for name, key, icon, capability in PAGES if _allowed(name, capability)]
 # The default (first) page is served at the root URL whatever its url_path, so the overview stays first for
-# every role and /big_screen always resolves.
+# every role and /big_screen always resolves — but departments and grid members land on their own work.
+if actor.role in (Role.DEPARTMENT, Role.GRID_MEMBER):
+    allowed.sort(key=lambda page: page[0] != "queue.py")
 navigation = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon) in enumerate(allowed)],
                            position="hidden" if actor.role == Role.SCREEN else "sidebar")
+if st.session_state.pop("gg_asked_root", False) and navigation.url_path != "":
+    st.switch_page(_page(*allowed[0], default=True))  # signed in at the root URL: land on the role's first page
 navigation.run()

@@ -1,11 +1,19 @@
-"""Files for district leaders: the monthly report (月专报) as an .xlsx workbook and the supervision notices
-(督办单) as .xlsx or CSV. Bytes out, so the dashboard can offer them with ``st.download_button`` and the CLI can
-write them to disk. Headers are Chinese: the files go to the district's leaders and discipline inspectors.
+"""Files for district leaders and the admin: the monthly report (月专报) as an .xlsx workbook, the supervision
+notices (督办单) as .xlsx or CSV, the audit log as CSV. Bytes out, so the dashboard can offer them with
+``st.download_button`` and the CLI can write them to disk. Headers are Chinese: the files go to the district's
+leaders and discipline inspectors.
+
+No exported cell is ever a live formula (CSV/formula injection): text comes from outside — street and
+department names from layer files, user names typed on the sign-in page — and "=HYPERLINK(…)" or "@SUM(…)" must
+open as the text it is. Every workbook cell is written as a string or a number, never a formula
+(``_bytes``); every CSV text cell starting with = + - @ tab or carriage return is prefixed with an apostrophe
+(``csv_bytes``), which spreadsheet programs show as text.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -87,8 +95,31 @@ def notices_xlsx(notices: pd.DataFrame, window: Window, as_of: datetime) -> byte
 def notices_csv(notices: pd.DataFrame) -> bytes:
     """The supervision notices as CSV, UTF-8 with a byte-order mark so that Excel reads the Chinese text."""
     rows = notice_rows(notices)
-    frame = pd.DataFrame({header: rows[column] for column, header, _ in NOTICE_COLUMNS})
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    return csv_bytes(pd.DataFrame({header: rows[column] for column, header, _ in NOTICE_COLUMNS}))
+
+
+def audit_csv(log: pd.DataFrame) -> bytes:
+    """The audit log (geo.read.audit_log) as CSV for the admin; sign-in names are whatever was typed."""
+    return csv_bytes(log)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as CSV (UTF-8 with a byte-order mark, for Excel), text cells neutralised: one starting with a
+    character a spreadsheet reads as a formula gets a leading apostrophe. Numbers stay numbers."""
+    safe = frame.copy()
+    for name in safe.columns:
+        if safe[name].dtype == object or pd.api.types.is_string_dtype(safe[name]):
+            safe[name] = safe[name].map(_inert_text)
+    safe.columns = [_inert_text(str(c)) for c in safe.columns]
+    # CRLF rows (RFC 4180): the csv writer then quotes any field holding a bare CR, which would split the row
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert_text(value):
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
 
 
 def notice_rows(notices: pd.DataFrame, max_chars: int | None = None) -> pd.DataFrame:
@@ -175,6 +206,28 @@ def _period(window: Window) -> str:
 
 
 def _bytes(book: Workbook) -> bytes:
+    """The workbook's file, with every cell openpyxl took for a formula (text starting with "=") stored as the
+    text it is."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def table_xlsx(frame: pd.DataFrame, title: str) -> bytes:
+    """``frame`` as a one-sheet workbook (a work queue as the page shows it): its columns as headers, one row
+    per row, a frozen header; text stays text (``_bytes``)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _sheet_title(title)
+    _table_sheet(sheet, frame, [(str(c), str(c), None) for c in frame.columns])
+    return _bytes(book)
+
+
+def _sheet_title(text: str) -> str:
+    """A valid, unique-enough worksheet name: at most 31 characters, none of \\ / ? * [ ] :."""
+    return (re.sub(r"[\\/?*\[\]:]", "_", text).strip("'") or "Sheet")[:31]
