@@ -21,6 +21,7 @@ PAGES = [
     ("overview.py", "overview", ":material/dashboard:", None),
     ("case_map.py", "case_map", ":material/map:", "view_cases"),
     ("queue.py", "queue", ":material/inbox:", "work_queue"),
+    ("bundles.py", "bundles", ":material/workspaces:", "create_bundle"),
     ("hotspots.py", "hotspots", ":material/local_fire_department:", "view_district_metrics"),
     ("grid_load.py", "grid_load", ":material/grid_view:", "view_district_metrics"),
     ("department_load.py", "department_load", ":material/apartment:", "view_district_metrics"),

@@ -8,6 +8,7 @@ silent overwrite.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -70,6 +71,7 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
         return
     _header(story)
     _details(story)
+    _bundle(story)
     _reveal(story, actor)
     # The actions before the story's long parts, so the button stays in view at 1080p however long the case ran.
     _actions(story, actor, options, route)
@@ -118,6 +120,19 @@ def _details(story: CaseStory) -> None:
                     f"{t('case_map_' + key)}</td><td style='padding:2px 0'>{_escape(value)}</td></tr>"
                     for key, value in rows)
     st.markdown(f"<table style='font-size:14px;border:none'>{table}</table>", unsafe_allow_html=True)
+
+
+def _bundle(story: CaseStory) -> None:
+    """The bundle the case is in, with its other cases (each a link that opens it here)."""
+    bundle = story.bundle
+    if bundle is None:
+        return
+    title = re.sub(r"([\\`*_{}\[\]()#+\-.!<>|~])", r"\\\1", bundle["title"])  # shown as typed, not as markdown
+    line = t("bundle_panel_line").format(id=bundle["id"], title=title, n=len(bundle["cases"]))
+    st.markdown(f"**{t('bundle_panel')}**: {line}")
+    with st.expander(t("bundle_panel_cases")):
+        st.markdown("\n".join(f"- [{number}](case_map?case={number}) {t('case_map_status_' + status)}"
+                               for number, status in bundle["cases"]))
 
 
 def _escape(text: str) -> str:

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 
 from geo.config import metric_crs
 from geo.db import rules
-from geo.db.models import Bundle, Case, Category, Community, Grid
+from geo.db.models import Bundle, Case, Category, Community, Department, Grid
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.clustering import ClusterRule, clusters
+from geo.domain.vocabulary import Status
+from geo.read.routing import Route, route_for_case
 
 
 def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = ClusterRule(),
@@ -39,17 +41,18 @@ def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = Clust
 
 def bundle_proposals(session: Session, now: datetime, rule: ClusterRule = ClusterRule()) -> pd.DataFrame:
     """One row per candidate cluster, biggest first: cluster, category_id, category, cases, grids, place (the
-    community holding most of its cases) and places (how many communities), first and last report, case_ids."""
+    community holding most of its cases) and places (how many communities), first and last report, case_ids
+    and numbers (oldest first)."""
     found = bundle_candidates(session, now, rule)
     columns = ["cluster", "category_id", "category", "cases", "grids", "place", "places", "first", "last",
-               "case_ids"]
+               "case_ids", "numbers"]
     if found.empty:
         return pd.DataFrame(columns=columns)
     found = found.assign(community=communities_of_grids(session, found["grid_id"]))
     groups = found.groupby("cluster").agg(
         category_id=("category_id", "first"), category=("category", "first"), cases=("id", "size"),
         grids=("grid_id", "nunique"), place=("community", most_common), places=("community", "nunique"),
-        first=("reported_at", "min"), last=("reported_at", "max"), case_ids=("id", list))
+        first=("reported_at", "min"), last=("reported_at", "max"), case_ids=("id", list), numbers=("number", list))
     return (groups.reset_index().sort_values(["cases", "grids", "cluster"], ascending=[False, False, True])
             .reset_index(drop=True)[columns])
 
@@ -70,17 +73,18 @@ def most_common(values: pd.Series):
 
 def bundle_list(session: Session, actor: Actor) -> pd.DataFrame:
     """Every bundle, newest first, with where its cases (in the actor's scope) stand: id, title, category,
-    created_at, created_by, closed_at, cases, open, to_accept, to_whistle, to_close."""
+    created_at, created_by, closed_at, cases, open, to_accept, to_whistle, deferred, to_close."""
     query = (select(Bundle.id, Bundle.title, Category.name, Bundle.created_at, Bundle.created_by, Bundle.closed_at,
                     func.count(Case.id), count_if(rules.is_open()), count_if(rules.awaits("accept")),
-                    count_if(rules.ready_to_whistle()), count_if(rules.ready_to_close()))
+                    count_if(rules.ready_to_whistle()), count_if(Case.status == Status.DEFERRED),
+                    count_if(rules.ready_to_close()))
              .join(Category, Category.id == Bundle.category_id)
              .join(Case, Case.bundle_id == Bundle.id).where(case_condition(actor))
              .group_by(Bundle.id, Bundle.title, Category.name, Bundle.created_at, Bundle.created_by, Bundle.closed_at)
              .order_by(Bundle.created_at.desc(), Bundle.id.desc()))
     return pd.DataFrame(session.execute(query).all(), columns=[
         "id", "title", "category", "created_at", "created_by", "closed_at", "cases", "open", "to_accept",
-        "to_whistle", "to_close"])
+        "to_whistle", "deferred", "to_close"])
 
 
 def bundle_cases(session: Session, bundle_id: int, actor: Actor) -> pd.DataFrame:
@@ -91,3 +95,13 @@ def bundle_cases(session: Session, bundle_id: int, actor: Actor) -> pd.DataFrame
              .where(Case.bundle_id == bundle_id, case_condition(actor)).order_by(Case.reported_at, Case.id))
     return pd.DataFrame(session.execute(query).all(),
                         columns=["id", "number", "version", "status", "grid", "address", "reported_at"])
+
+
+def whistle_choices(session: Session, bundle_id: int) -> tuple[pd.DataFrame, Route | None]:
+    """The departments (id, name) and the route of the bundle's oldest open case: the bundle whistle's
+    choices and defaults."""
+    departments = pd.DataFrame(session.execute(select(Department.id, Department.name).order_by(Department.code)).all(),
+                               columns=["id", "name"])
+    first = session.scalars(select(Case).where(Case.bundle_id == bundle_id, rules.is_open())
+                            .order_by(Case.reported_at, Case.id).limit(1)).first()
+    return departments, None if first is None else route_for_case(session, first)

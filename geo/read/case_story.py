@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from geo.config import escalation_policy
 from geo.db.models import (
     Building,
+    Bundle,
     Case,
     CaseDispatch,
     CaseEvent,
@@ -20,7 +21,7 @@ from geo.db.models import (
     Grid,
     Street,
 )
-from geo.db.scope import require_case
+from geo.db.scope import case_condition, require_case
 from geo.domain.actors import Actor
 from geo.domain.escalation import card_for
 from geo.domain.event_notes import stored
@@ -33,6 +34,7 @@ class CaseStory:
     case: dict
     dispatches: list[dict]
     events: list[dict]
+    bundle: dict | None = None  # id, title, closed_at, cases: [(number, status)] in the actor's scope
 
     @property
     def card(self) -> str:
@@ -71,7 +73,18 @@ def case_story(session: Session, case_id: int, now: datetime, actor: Actor) -> C
             .where(CaseDispatch.case_id == case_id).order_by(CaseDispatch.role.desc(), CaseDispatch.id))]
     events = [_event(e) for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
                                                  .order_by(CaseEvent.at, CaseEvent.id))]
-    return CaseStory(info, dispatches, events)
+    return CaseStory(info, dispatches, events, _bundle(session, case.bundle_id, actor))
+
+
+def _bundle(session: Session, bundle_id: int | None, actor: Actor) -> dict | None:
+    """The case's bundle with its cases the actor may see (oldest first)."""
+    bundle = None if bundle_id is None else session.get(Bundle, bundle_id)
+    if bundle is None:
+        return None
+    cases = session.execute(select(Case.number, Case.status).where(Case.bundle_id == bundle_id, case_condition(actor))
+                            .order_by(Case.reported_at, Case.id)).all()
+    return {"id": bundle.id, "title": bundle.title, "closed_at": bundle.closed_at,
+            "cases": [(number, status) for number, status in cases]}
 
 
 def _event(e: CaseEvent) -> dict:

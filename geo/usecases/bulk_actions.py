@@ -42,17 +42,18 @@ def act_on_cases(db: Database, cases: Sequence[Seen], action: str, actor: Actor,
     return [_one(db, seen, action, actor, params, now) for seen in cases]
 
 
+def outcome_kind(exc: WorkflowError) -> str:
+    """The OUTCOMES kind of a refusal (what the pages say about it in the user's language)."""
+    for kind, cls in (("conflict", CaseChanged), ("illegal", IllegalTransition), ("not_permitted", NotPermitted),
+                      ("out_of_scope", OutOfScope)):
+        if isinstance(exc, cls):
+            return kind
+    return "invalid"
+
+
 def _one(db: Database, seen: Seen, action: str, actor: Actor, params, now) -> Outcome:
     try:
         acted = act_on_case(db, seen.case_id, action, actor, seen.version, params, now)
-    except CaseChanged as exc:
-        return Outcome(seen.number, "conflict", None, str(exc))
-    except IllegalTransition as exc:
-        return Outcome(seen.number, "illegal", exc.status, str(exc))
-    except NotPermitted as exc:
-        return Outcome(seen.number, "not_permitted", exc.status, str(exc))
-    except OutOfScope as exc:
-        return Outcome(seen.number, "out_of_scope", None, str(exc))
     except WorkflowError as exc:
-        return Outcome(seen.number, "invalid", None, str(exc))
+        return Outcome(seen.number, outcome_kind(exc), getattr(exc, "status", None), str(exc))
     return Outcome(seen.number, "done", acted.status, "")

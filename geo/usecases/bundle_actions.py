@@ -3,7 +3,8 @@ and closed with all its cases — each step one act per case through the workflo
 bundle's acts in one transaction: every case moves, or none does.
 
 Whistling a bundle accepts its new cases first (tier: lead department) and whistles every case that can be
-whistled; cases already with the departments (or deferred) stay as they are and are named in the result.
+whistled; cases already with the departments, deferred ones (their clock stopped by a decision of its own) and
+those the community solves itself stay as they are and are named in the result.
 Closing it needs every open case ready to close (answered, or for the community to solve itself).
 """
 
@@ -36,6 +37,19 @@ class BundleRefused(WorkflowError):
         self.bundle_id, self.number, self.cause = bundle_id, number, cause
 
 
+class BundleNotReady(InvalidInput):
+    """Closing a bundle while some of its open cases are not ready to close."""
+
+    def __init__(self, bundle_id: int, numbers: list[str]):
+        super().__init__(f"bundle {bundle_id}: cases not ready to close: {', '.join(numbers[:10])}")
+        self.numbers = numbers
+
+
+class NothingToWhistle(InvalidInput):
+    def __init__(self, bundle_id: int):
+        super().__init__(f"bundle {bundle_id}: no case of it can be whistled now")
+
+
 @dataclass(frozen=True)
 class BundleActed:
     bundle_id: int
@@ -62,18 +76,19 @@ def whistle_bundle(db: Database, bundle_id: int, seen: Mapping[int, int], actor:
         cases = _open_cases(session, bundle_id, actor)
         acted, left = [], []
         for case in cases:
+            number = case.number
             if not (awaits("accept", case.status) or ready_to_whistle(case.status, case.tier)):
-                left.append(case.number)
+                left.append(number)
                 continue
             version = _seen(seen, case)
-            with _for(bundle_id, case.number):
+            with _for(bundle_id, number):
                 if awaits("accept", case.status):
                     version = perform(session, case.id, "accept", actor, version, now, tier=Tier.LEAD_DEPARTMENT,
                                       note=note).version
                 perform(session, case.id, "whistle", actor, version, now, **whistle)
-            acted.append(case.number)
+            acted.append(number)
         if not acted:
-            raise InvalidInput(f"bundle {bundle_id}: no case of it can be whistled now")
+            raise NothingToWhistle(bundle_id)
     return BundleActed(bundle_id, tuple(acted), tuple(left))
 
 
@@ -86,13 +101,14 @@ def close_bundle(db: Database, bundle_id: int, seen: Mapping[int, int], actor: A
         cases = _open_cases(session, bundle_id, actor)
         waiting = [c.number for c in cases if not ready_to_close(c.status, c.tier)]
         if waiting:
-            raise InvalidInput(f"bundle {bundle_id}: cases not ready to close: {', '.join(waiting[:10])}")
-        for case in cases:
-            with _for(bundle_id, case.number):
+            raise BundleNotReady(bundle_id, waiting)
+        numbers = tuple(c.number for c in cases)
+        for case, number in zip(cases, numbers):
+            with _for(bundle_id, number):
                 perform(session, case.id, "close", actor, _seen(seen, case), now, note=note)
         bundle = session.get(Bundle, bundle_id)
         bundle.closed_at, bundle.closed_by = now, actor.name
-    return BundleActed(bundle_id, tuple(c.number for c in cases), ())
+    return BundleActed(bundle_id, numbers, ())
 
 
 def _open_cases(session: Session, bundle_id: int, actor: Actor) -> list[Case]:
