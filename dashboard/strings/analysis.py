@@ -121,7 +121,7 @@ STRINGS = {
     "dl_count": {"zh": "件数", "en": "Cases"},
     "dl_notice_number": {"zh": "督办单号", "en": "Notice"},
     "dl_first_serial": {"zh": "起始编号", "en": "First number"},
-    "dl_first_serial_help": {"zh": "本批督办单从第几号开始编（督字〔年〕第N号），接续本年已发的编号。",
+    "dl_first_serial_help": {"zh": "本批第一份督办单的编号（督字〔年〕第几号），接续本年已发的编号。",
                              "en": "The number of the first notice of this batch (督字〔year〕第N号), following the year's register."},
     "dl_notice_preview": {"zh": "预览打印版", "en": "Preview the printable notices"},
     "dl_not_reported_in": {"zh": "未应哨（超15小时）", "en": "Did not report in (15 h)"},
