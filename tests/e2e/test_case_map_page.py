@@ -203,3 +203,19 @@ def test_a_supervisor_accepts_a_case_with_an_agreed_deadline(maps, sample_url):
     with db.session() as s:
         assert s.get(Case, case_id).deadline == datetime(2027, 1, 15, 16, 0, tzinfo=UTC)
     db.dispose()
+
+
+def _marker_statuses(maps) -> list[str]:
+    group = maps[-1]["feature_group_to_add"]
+    markers = [c for c in group._children.values() if getattr(c, "layer_name", "") == "case_markers"][0]
+    return [f["properties"]["s"] for f in markers.data["features"]]
+
+
+def test_the_map_shows_an_action_at_once_though_its_layer_is_cached(maps, sample_url):
+    _, number = _reported_case(sample_url)
+    at = open_page(maps, sample_url)
+    at.sidebar.text_input(key="case_map_f_text").input(number).run()
+    at = click_case(at, number)
+    assert _marker_statuses(maps) == ["reported"]
+    at.button(key="case_map_do").click().run()
+    assert _marker_statuses(maps) == ["accepted"]
