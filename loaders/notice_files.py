@@ -132,6 +132,7 @@ tr { page-break-inside: avoid; break-inside: avoid; }
 .issuer { text-align: right; margin-top: 10mm; font-size: 11pt; line-height: 1.8; }
 .toolbar { text-align: center; margin: 6mm; }
 .toolbar button { font-size: 12pt; padding: 2mm 6mm; }
+@media screen and (max-width: 820px) { .notice { width: auto; min-height: 0; margin: 3mm; padding: 6mm; } }
 @media print {
   body { background: #fff; }
   .notice { margin: 0; width: auto; min-height: 0; padding: 0; }

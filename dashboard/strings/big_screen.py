@@ -41,7 +41,7 @@ STRINGS = {
     "big_screen_category_mix": {"zh": "事件类别（近{days}天）", "en": "Categories (last {days} days)"},
     "big_screen_other": {"zh": "其他", "en": "Other"},
     "big_screen_problems": {"zh": "高发共性问题", "en": "Common problems"},
-    "big_screen_problem_cases": {"zh": "{cases}件 · {grids}个网格", "en": "{cases} cases · {grids} grids"},
+    "big_screen_problem_cases": {"zh": "{cases}件/{grids}格", "en": "{cases} cases/{grids} grids"},
     "big_screen_place": {"zh": "{place} · ", "en": "{place} · "},
     "big_screen_place_more": {"zh": "{place}等 · ", "en": "{place} and more · "},
     "big_screen_kind_candidate": {"zh": "待打包", "en": "cluster"},

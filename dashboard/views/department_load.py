@@ -17,7 +17,7 @@ from dashboard.tiles import rate_help
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import DEPARTMENT_FIGURES, RANKINGS
 from loaders.exports import XLSX_MIME
-from loaders.notice_files import notice_summary
+from loaders.notice_files import notice_summary, notices_html
 
 TREND_CHOICES = ["report_in_on_time_rate", "on_time_answer_rate", "on_time_closure_rate", "whistled", "late"]
 REASONS = {"not_reported_in": "dl_not_reported_in", "late": "dl_late_reason", "no_answer": "dl_no_answer"}
@@ -100,8 +100,7 @@ with notice_column:
             "cases": st.column_config.NumberColumn(t("dl_count"), format="%d"),
             **{r: st.column_config.NumberColumn(t(key), format="%d") for r, key in REASONS.items()}})
         if st.toggle(t("dl_notice_preview"), key="dl_notice_preview"):
-            components.html(data.notice_downloads(url, actor, now, first, last, notices[0].serial)[1], height=720,
-                            scrolling=True)
+            components.html(notices_html(notices[:1]), height=720, scrolling=True)  # the first notice
 
 st.subheader(t("dl_exports"))
 months = pd.period_range(first, last, freq="M")

@@ -152,3 +152,6 @@ def test_every_common_problem_shows_whole_and_no_two_read_the_same(screen_server
     for i in range(rows.count()):
         box = rows.nth(i).bounding_box()
         assert box["y"] + box["height"] <= panel["y"] + panel["height"], f"row {i + 1} is clipped: {texts[i]}"
+    cut = rows.locator(".gg-problem-what").evaluate_all("(els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1)"
+                                                        ".map((e) => e.textContent)")
+    assert cut == [], f"cut short: {cut}"
