@@ -159,3 +159,13 @@ def test_a_sample_cases_story_reads_in_chinese(sample_url):
     at.run()
     assert any("办理过程" in text for text in visible_text(at))
     assert untranslated(at) == []
+
+
+@pytest.mark.parametrize("page, actor", PAGES, ids=[p or "overview" for p, _ in PAGES])
+def test_every_page_in_english_shows_no_raw_key(sample_url, page, actor):
+    at = open_page(page, actor)
+    at.session_state["lang"] = "en"  # the sidebar switch's key (a switched-to page runs without app.py's preamble)
+    at.run()
+    assert not at.exception, at.exception
+    keys = sorted({k for text in visible_text(at) for k in KEY.findall(text) if k in STRINGS})
+    assert keys == []
