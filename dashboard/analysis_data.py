@@ -45,10 +45,23 @@ def areas(url: str, layout_id: int) -> pd.DataFrame:
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def hotspots(url: str, actor: Actor, first: date, last: date, category_id: int | None, class_code: str | None,
-             detail: str) -> hotspot_service.HotspotView:
+             detail: str, measure: str) -> hotspot_service.HotspotView:
     query = hotspot_service.HotspotQuery(analysis_filters.window_for_days(first, last), category_id, class_code,
-                                         detail)
+                                         detail, measure)
     return database().read(hotspot_service.hotspot_view, query, actor=actor)
+
+
+@st.cache_data(show_spinner=False)
+def unit_geojson(url: str, layout_id: int, measure: str) -> str:
+    """The measure's units (grids or H3 cells) as GeoJSON; they change only with a new layout version."""
+    return database().read(hotspot_service.units_geojson, measure)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def hotspots_gpkg(url: str, actor: Actor, first: date, last: date, category_id: int | None,
+                  class_code: str | None, measure: str) -> bytes:
+    """The hot/cold-spot result of these filters as a GeoPackage (from the cached view)."""
+    return exports.hotspots_gpkg(hotspots(url, actor, first, last, category_id, class_code, "none", measure))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

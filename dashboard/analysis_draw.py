@@ -15,19 +15,33 @@ from dashboard.basemap import make_map
 from dashboard.grid_map import EMPTY, PALETTE, class_breaks, colour_for
 from geo.config import tile_config
 
+#: Units left out of a test (a grid without households under "per 1,000 households").
+UNTESTED = "#bdbdbd"
 #: Gi* classes, ArcGIS's diverging red–blue so that analysts read them as they are used to.
 GI_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#f7f7f7",
-              "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
-TREND_COLOURS = {"new": "#7b3294", "intensifying": "#d7301f", "steady": "#f7f7f7", "diminishing": "#4393c3"}
+              "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac", "no_households": UNTESTED}
+TREND_COLOURS = {"new": "#7b3294", "intensifying": "#d7301f", "steady": "#f7f7f7", "diminishing": "#4393c3",
+                 "no_households": UNTESTED}
+#: Space-time patterns: reds for hot (darkest = persistent / intensifying), blues for cold, as ArcGIS does.
+PATTERN_COLOURS = {
+    "new_hot": "#e31a1c", "consecutive_hot": "#fd8d3c", "intensifying_hot": "#67000d", "persistent_hot": "#a50f15",
+    "diminishing_hot": "#fc9272", "sporadic_hot": "#fed976", "oscillating_hot": "#c994c7",
+    "historical_hot": "#fcbba1", "new_cold": "#1f78b4", "consecutive_cold": "#6baed6",
+    "intensifying_cold": "#08306b", "persistent_cold": "#08519c", "diminishing_cold": "#9ecae1",
+    "sporadic_cold": "#c6dbef", "oscillating_cold": "#9e9ac8", "historical_cold": "#deebf7",
+    "no_pattern": "#f7f7f7", "no_households": UNTESTED,
+}
 #: Sequential purples for the H3 layer, distinct from the grids' reds and blues underneath.
 HEX_PALETTE = ["#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"]
 _KDE_STOPS = np.array([[255, 255, 178], [254, 204, 92], [253, 141, 60], [240, 59, 32], [189, 0, 38]], float)
 
 
-def value_colours(values: dict[int, float]) -> tuple[dict[int, str], list[tuple[str, str]]]:
-    """Quantile colours per grid id (grey for zero) and the legend rows for them."""
-    breaks = class_breaks([int(v) for v in values.values()])
-    colours = {k: colour_for(int(v), breaks) for k, v in values.items()}
+def value_colours(values: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Quantile colours per unit id (grey for zero, UNTESTED for NaN) and the legend rows for them."""
+    tested = {k: round(v) for k, v in values.items() if v == v}
+    breaks = class_breaks(list(tested.values()))
+    colours = {k: colour_for(v, breaks) for k, v in tested.items()} | \
+        {k: UNTESTED for k in values if k not in tested}
     lower, items = 1, [(EMPTY, "0")]
     for colour, upper in zip(PALETTE, breaks):
         items.append((colour, f"{lower:,}–{int(upper):,}" if upper > lower else f"{int(upper):,}"))
@@ -35,11 +49,12 @@ def value_colours(values: dict[int, float]) -> tuple[dict[int, str], list[tuple[
     return colours, items
 
 
-def grid_map(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label: str,
-             bounds: Sequence[float], selected: int | None = None,
-             focus: Sequence[float] | None = None) -> folium.Map:
-    """Grids filled with ``fill`` (grid id → colour), a tooltip with code, name and ``tips``; the selected grid
-    outlined; the view fitted to ``focus`` (a bbox) or else to ``bounds``."""
+def grid_map(geojson: str, fill: dict, tips: dict, tip_label: str,
+             bounds: Sequence[float], selected=None,
+             focus: Sequence[float] | None = None, outlines: str | None = None) -> folium.Map:
+    """Units (grids or H3 cells, GeoJSON with properties id, code, name) filled with ``fill`` (id → colour), a
+    tooltip with code, name and ``tips``; the selected unit outlined; the view fitted to ``focus`` (a bbox) or
+    else to ``bounds``. ``outlines``: grid polygons drawn on top as thin lines, for orientation."""
     collection = json.loads(geojson)
     for feature in collection["features"]:
         grid_id = feature["properties"]["id"]
@@ -57,6 +72,9 @@ def grid_map(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label
         highlight_function=lambda f: {"weight": 2.5, "color": "#1f4e9c"},
         tooltip=folium.GeoJsonTooltip(fields=["code", "name", "tip"], aliases=["", "", tip_label]),
     ).add_to(m)
+    if outlines is not None:  # on top, but not clickable: a click still picks the unit underneath
+        folium.GeoJson(json.loads(outlines), name="grid outlines", interactive=False, control=False,
+                       style_function=lambda f: {"fill": False, "color": "#444444", "weight": 0.7}).add_to(m)
     x0, y0, x1, y1 = focus if focus is not None else bounds
     m.fit_bounds([[y0, x0], [y1, x1]], max_zoom=16)
     return m

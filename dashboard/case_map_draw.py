@@ -27,7 +27,7 @@ CASE_MARK, GRID_MARK, CELL_MARK = "●", "▦", "◎"
 STATUS_COLOURS = {
     "reported": "#1f77b4", "reopened": "#1f77b4", "accepted": "#17becf", "whistled": "#ff7f0e",
     "reported_in": "#f0a202", "answered": "#9467bd", "rework": "#8c2d04", "deferred": "#7f7f7f",
-    "closed": "#2ca02c", "rated": "#1b7a1b", "rejected": "#c7c7c7",
+    "closed": "#2ca02c", "rated": "#1b7a1b", "rejected": "#c7c7c7", "merged": "#c7c7c7",
 }
 #: Marker ring per worst escalation card, on open cases (on finished ones the lateness is history: the card
 #: filter still finds them).

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from dashboard.case_extras import show_duplicates, show_photos
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.rating_link_panel import show_rating_link
 from dashboard.tiles import rate_help
 from dashboard.timeline import show_timeline
 from geo.config import LOCAL_TZ
@@ -75,8 +77,11 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
     _reveal(story, actor)
     # The actions before the story's long parts, so the button stays in view at 1080p however long the case ran.
     _actions(story, actor, options, route)
+    show_rating_link(story.case, actor)
+    show_photos(story, actor)
     _dispatches(story)
     show_timeline(story.events, local_time)
+    show_duplicates(story, actor)
 
 
 def _reveal(story: CaseStory, actor: Actor) -> None:
@@ -112,7 +117,6 @@ def _details(story: CaseStory) -> None:
         ("deadline", local_time(c["deadline"])),
         ("tier", t(f"case_map_tier_{c['tier']}") if c["tier"] else "—"),
         ("rework_count", str(c["rework_count"])),
-        ("photos", t("case_map_no_photos")),
     ]
     if flags:
         rows.append(("location_flags", "; ".join(flags)))

@@ -7,6 +7,7 @@ a script or a font from anywhere. Every value from the database goes through ``h
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Callable
 from datetime import datetime
@@ -22,16 +23,19 @@ from geo.read.screen import Headline
 CSS_PATH = Path(__file__).resolve().parent / "static" / "gridgov" / "screen.css"
 #: Hides Streamlit's chrome when the page is opened as a screen (``?embed=true``).
 _CHROME_CSS = """
-header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
+[data-testid="stToolbar"], [data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"], footer { display: none !important; }
 """
+#: The wall fills the whole height, so Streamlit's top bar (which would cover its title) is never drawn.
+_HEADER_CSS = 'header[data-testid="stHeader"] { display: none !important; }'
+
 
 Translate = Callable[[str], str]
 
 
 def screen_css(embedded: bool) -> str:
     """The page's stylesheet as a <style> block; with Streamlit's chrome hidden when shown as a screen."""
-    return f"<style>{CSS_PATH.read_text(encoding='utf-8')}{_CHROME_CSS if embedded else ''}</style>"
+    return f"<style>{CSS_PATH.read_text(encoding='utf-8')}{_HEADER_CSS}{_CHROME_CSS if embedded else ''}</style>"
 
 
 def local_hhmm(at: datetime) -> str:
@@ -124,20 +128,32 @@ def _when(at: pd.Timestamp, as_of: datetime) -> str:
     return f"{at:%H:%M}" if at.date() == pd.Timestamp(as_of).tz_convert(LOCAL_TZ).date() else f"{at:%m-%d}"
 
 
-def cases_feed_html(t: Translate, cases: pd.DataFrame, fresh_since: datetime, as_of: datetime) -> str:
-    """Newest cases: time, category, state; then number and grid. Cases since ``fresh_since`` are marked."""
+def cases_feed_html(t: Translate, cases: pd.DataFrame, fresh_since: datetime, as_of: datetime,
+                    thumbs: dict[str, bytes] | None = None) -> str:
+    """Newest cases: time, category, state; then number and grid; the photo's thumbnail when it has one.
+    Cases since ``fresh_since`` are marked."""
     if cases.empty:
         return _empty(t)
     rows = []
     for c in cases.itertuples(index=False):
         fresh = " fresh" if c.reported_at >= pd.Timestamp(fresh_since) else ""
         rows.append(
-            f'<div class="gg-row{fresh}" data-testid="gg-feed-case"><div class="gg-line1">'
+            f'<div class="gg-row{fresh}" data-testid="gg-feed-case">{_thumb((thumbs or {}).get(c.number))}'
+            f'<div class="gg-line1">'
             f'<span class="gg-time">{_when(c.reported_at, as_of)}</span><span class="gg-what">{_e(c.category)}</span>'
             f'<span class="gg-chip">{_e(t("big_screen_status_" + str(c.status)))}</span></div>'
             f'<div class="gg-line2">{_e(c.number)} · {_e(c.grid)}</div></div>'
         )
     return "".join(rows)
+
+
+def _thumb(image: bytes | None) -> str:
+    """A photo thumbnail floated right of a feed row, inlined (the screen loads nothing from elsewhere)."""
+    if not image:
+        return ""
+    data = base64.b64encode(image).decode("ascii")
+    return (f'<img data-testid="gg-feed-photo" src="data:image/jpeg;base64,{data}" alt="" '
+            'style="float:right;height:2.6em;margin-left:.5em;border-radius:3px">')
 
 
 def whistles_feed_html(t: Translate, whistles: pd.DataFrame, as_of: datetime) -> str:

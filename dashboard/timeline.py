@@ -9,7 +9,7 @@ from html import escape
 
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.i18n import STRINGS, t
 from geo.domain.event_notes import Note
 
 #: Events shown before the rest fold away (newest last, as the story reads).
@@ -37,8 +37,19 @@ def said_text(note: Note | None) -> str:
         "rated": lambda: {"rating": t(f"case_map_rating_{p.get('rating')}")},
         "bundled": lambda: {"bundle_id": p.get("bundle_id", ""), "title": p.get("title", "")},
         "regridded": lambda: {"old": p.get("old", ""), "new": p.get("new", "")},
+        "merged": lambda: {"into": p.get("into", "")},
+        "merged_in": lambda: {"duplicate": p.get("duplicate", "")},
+        "followed": lambda: {"source": _source(p.get("source", ""))},
+        "photo": lambda: {"kind": t(f"note_photo_{p.get('kind')}"), "width": p.get("width", ""),
+                          "height": p.get("height", "")},
     }
-    return t(f"note_{note.key}").format(**values[note.key]())
+    key = "reported_by_address" if note.key == "reported" and p.get("datum") == "address" else note.key
+    return t(f"note_{key}").format(**values[note.key]())
+
+
+def _source(code: str) -> str:
+    """A channel in words where the catalogue knows it (sources of geo.domain.vocabulary), else as given."""
+    return t(f"case_map_source_{code}") if f"case_map_source_{code}" in STRINGS else code
 
 
 def event_line(e: dict, local_time) -> str:
@@ -47,7 +58,7 @@ def event_line(e: dict, local_time) -> str:
     said = said_text(e["said"])
     notes = " — ".join(escape(x) for x in (said, e["note"]) if x)
     return (f"- `{local_time(e['at'])}` **{t('case_map_action_' + e['action'])}**{to} "
-            f"<span style='color:#6b7785'>· {t('role_' + e['role'])} {escape(e['actor'])}"
+            f"<span style='color:#6b7785'>· {t('role_' + e['role']) if e['role'] else ''} {escape(e['actor'])}"
             f"{' — ' + notes if notes else ''}</span>")
 
 

@@ -1,7 +1,7 @@
-"""Files for district leaders and the admin: the monthly report (月专报) as an .xlsx workbook, a work queue as
-.xlsx or CSV, the audit log as CSV (the supervision notices themselves: loaders.notice_files). Bytes out, so the dashboard can offer them with
-``st.download_button`` and the CLI can write them to disk. Headers are Chinese: the files go to the district's
-leaders and discipline inspectors.
+"""Files for district leaders, analysts and the admin: the monthly report (月专报) as an .xlsx workbook, a work
+queue as .xlsx or CSV, a hot/cold-spot result as a GeoPackage for QGIS, the audit log as CSV (the supervision
+notices themselves: loaders.notice_files). Bytes out, so the dashboard can offer them with ``st.download_button`` and the CLI can write them to disk.
+Headers are Chinese: the files go to the district's leaders and discipline inspectors.
 
 No exported cell is ever a live formula (CSV/formula injection): text comes from outside — street and
 department names from layer files, user names typed on the sign-in page — and "=HYPERLINK(…)" or "@SUM(…)" must
@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import geopandas as gpd
 import pandas as pd
+import pyogrio
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -29,10 +31,12 @@ from sqlalchemy.orm import Session
 from geo.config import LOCAL_TZ
 from geo.domain.actors import Actor
 from geo.read.analysis_filters import Window
+from geo.read.hotspot_service import HotspotQuery, HotspotView, hotspot_view
 from geo.read.supervision import MonthlyReport, monthly_report
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SHEETS = ("汇总", "部门绩效", "街道情况", "督办单")
+GPKG_MIME = "application/geopackage+sqlite3"
+SHEETS = ("汇总", "部门绩效", "街道情况", "督办单", "冷热点")
 REASON_LABELS = {"not_reported_in": "未应哨（超15小时未报到）", "late": "迟报到（黄牌/红牌）",
                  "no_answer": "不作为（超期未答卷）"}
 PERCENT, HOURS = "0.0%", "0.0"
@@ -62,13 +66,35 @@ SUMMARY_FIGURES = [
 ]
 
 
+HOTSPOT_LABELS = {"hot_99": "热点 99%", "hot_95": "热点 95%", "hot_90": "热点 90%", "not_significant": "不显著",
+                  "cold_90": "冷点 90%", "cold_95": "冷点 95%", "cold_99": "冷点 99%", "no_households": "无住户（未检验）"}
+TREND_LABELS = {"new": "新出现", "intensifying": "加剧", "steady": "平稳", "diminishing": "减弱",
+                "no_households": "无住户（未检验）"}
+PATTERN_LABELS = {
+    **{f"{k}_{side}": f"{label}{noun}" for side, noun in (("hot", "热点"), ("cold", "冷点")) for k, label in (
+        ("new", "新增"), ("consecutive", "连续"), ("intensifying", "加强"), ("persistent", "持续"),
+        ("diminishing", "减弱"), ("sporadic", "零星"), ("oscillating", "振荡"), ("historical", "历史"))},
+    "no_pattern": "无模式", "no_households": "无住户（未检验）"}
+MEASURE_LABELS = {"h3": "H3 六边形单元事件数", "per_households": "每千户事件数", "per_km2": "每平方公里事件数",
+                  "counts": "网格事件数"}
+HOTSPOT_COLUMNS = [
+    ("unit", "单元", None), ("code", "所在网格编码", None), ("name", "网格", None), ("street", "街道", None),
+    ("community", "社区", None), ("count", "事件数", None), ("value", "指标值", "0.0"), ("z", "Gi* z", "0.00"),
+    ("p", "p", "0.0000"), ("class_label", "冷热点", None), ("trend_label", "近4周趋势", None),
+    ("pattern_label", "近12周时空模式", None),
+]
+
+
 def monthly_report_file(session: Session, year: int, month: int, now: datetime, actor: Actor) -> bytes:
-    """The monthly report of ``year``-``month`` (local calendar month) as .xlsx bytes."""
-    return monthly_report_xlsx(monthly_report(session, year, month, now, actor=actor))
+    """The monthly report of ``year``-``month`` (local calendar month) as .xlsx bytes, with the month's hot and
+    cold spots on the recommended measure."""
+    report = monthly_report(session, year, month, now, actor=actor)
+    return monthly_report_xlsx(report, hotspot_view(session, HotspotQuery(report.window), actor=actor))
 
 
-def monthly_report_xlsx(report: MonthlyReport) -> bytes:
-    """Four sheets: summary, per-department table (ranked), per-street table, supervision notices."""
+def monthly_report_xlsx(report: MonthlyReport, hotspots: HotspotView | None = None) -> bytes:
+    """Five sheets: summary, per-department table (ranked), per-street table, supervision notices, and the
+    hot/cold spots of the month (``hotspots``; the sheet says so when they were not computed)."""
     book = Workbook()
     summary = book.active
     summary.title = SHEETS[0]
@@ -76,6 +102,7 @@ def monthly_report_xlsx(report: MonthlyReport) -> bytes:
     _table_sheet(book.create_sheet(SHEETS[1]), report.departments, DEPARTMENT_COLUMNS)
     _table_sheet(book.create_sheet(SHEETS[2]), report.streets, STREET_COLUMNS)
     _table_sheet(book.create_sheet(SHEETS[3]), notice_rows(report.notices), NOTICE_COLUMNS)
+    _hotspot_sheet(book.create_sheet(SHEETS[4]), hotspots)
     return _bytes(book)
 
 
@@ -110,6 +137,47 @@ def notice_rows(notices: pd.DataFrame) -> pd.DataFrame:
     if len(rows):
         rows["reason"] = rows["reason"].map(REASON_LABELS).fillna(rows["reason"])
     return rows
+
+
+def hotspot_rows(view: HotspotView, significant_only: bool = True) -> pd.DataFrame:
+    """The ranked units of a hot/cold-spot result with Chinese labels (HOTSPOT_COLUMNS); by default only the
+    units significant at 90 % or more, hot first, as the monthly report lists them."""
+    table = view.table
+    if significant_only:
+        table = table[table["hotspot_class"].str.startswith(("hot", "cold"))]
+    return table.assign(
+        unit=table["unit_id"] if view.unit_kind == "cell" else table["code"],
+        class_label=table["hotspot_class"].map(HOTSPOT_LABELS),
+        trend_label=table["trend"].map(TREND_LABELS), pattern_label=table["pattern"].map(PATTERN_LABELS),
+    ).reset_index(drop=True)
+
+
+def hotspots_gpkg(view: HotspotView) -> bytes:
+    """Every unit of a hot/cold-spot result with its polygon (EPSG:4326), one layer ``hotspots``: field names
+    in English for GIS tools, class, trend and pattern also as Chinese labels; window and measure per row."""
+    rows = hotspot_rows(view, significant_only=False)
+    shapes = view.units.set_index("unit_id").geometry
+    layer = gpd.GeoDataFrame(
+        rows[["unit", "code", "name", "street", "community", "count", "value", "z", "p", "hotspot_class",
+              "class_label", "trend", "trend_label", "pattern", "pattern_label"]].rename(
+            columns={"code": "grid_code", "name": "grid_name", "count": "cases"}),
+        geometry=shapes.loc[rows["unit_id"]].to_numpy(), crs=view.units.crs)
+    layer = layer.assign(measure=view.query.measure, measure_label=MEASURE_LABELS[view.query.measure],
+                         period=_period(view.query.window))
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(layer, buffer, driver="GPKG", layer="hotspots")
+    return buffer.getvalue()
+
+
+def _hotspot_sheet(sheet: Worksheet, view: HotspotView | None) -> None:
+    if view is None:
+        sheet["A1"] = "冷热点：未计算"
+        return
+    measure = MEASURE_LABELS[view.query.measure]
+    sheet["A1"] = (f"冷热点（Getis-Ord Gi*，{measure}，FDR 校正）  {_period(view.query.window)}  "
+                   f"显著单元 {int(view.table['hotspot_class'].str.startswith(('hot', 'cold')).sum())} 个")
+    sheet["A1"].font = Font(bold=True, size=13)
+    _table_sheet(sheet, hotspot_rows(view), HOTSPOT_COLUMNS, header_row=3)
 
 
 def _summary_sheet(sheet: Worksheet, report: MonthlyReport) -> None:

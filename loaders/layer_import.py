@@ -36,7 +36,7 @@ from geo.usecases import layers as publishing
 from loaders import layer_diff, layer_validate
 from loaders.archive import ArchiveRefused, unpack_upload
 from loaders.import_messages import MessageError, msg
-from loaders.import_report import ImportReport, Question
+from loaders.import_report import ImportReport, Question, failure_message
 from loaders.layer_crs import CrsRefused, resolve_crs, to_storage
 from loaders.layer_datum import Reference, looks_like_web_export, resolve_datum
 from loaders.layer_fields import KINDS, REQUIRED, ROLES, SYNONYMS, not_areas, resolve_fields, text
@@ -102,8 +102,8 @@ def run_layer_import(source_path: str | Path, spec: LayerSpec, db: Database, app
         report.fail(kind, exc.message or str(exc))
     except (ValueError, LookupError) as exc:
         report.fail("bad_input", str(exc))
-    except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback
-        report.fail("error", msg("cannot_use", error=type(exc).__name__, detail=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback (nor SQL)
+        report.fail("error", failure_message("cannot_use", exc))
     return report.settle()
 
 
@@ -287,8 +287,8 @@ def restore_layout(db: Database, layout_id: int, actor: Actor) -> ImportReport:
     try:
         report.extra["applied"] = publishing.restore_layout(db, layout_id, actor)
         report.status = "applied"
-    except Exception as exc:  # noqa: BLE001 - a report, never a traceback
-        report.fail("error", msg("restore_failed", id=layout_id, error=type(exc).__name__, detail=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - a report, never a traceback (nor SQL)
+        report.fail("error", failure_message("restore_failed", exc, id=layout_id))
     return report
 
 

@@ -13,41 +13,75 @@ STRINGS = {
     # ---- hotspots
     "hs_title": {"zh": "热点分析", "en": "Hotspots"},
     "hs_caption": {
-        "zh": "Getis-Ord Gi* 冷热点：9999 次条件置换检验，按 Benjamini–Hochberg（FDR）校正多重检验，"
-              "分 90%/95%/99% 置信度。新兴趋势：截止日前 4 周与之前 12 周对比（泊松率精确检验）。",
+        "zh": "Getis-Ord Gi* 冷热点：9999 次条件置换检验，按 Benjamini–Hochberg（FDR）校正多重检验，分 90%/95%/99% "
+              "置信度。新兴趋势：截止日前 4 周与之前 12 周对比（泊松率精确检验）；时空模式：近 12 周每周 Gi* 与 "
+              "Mann–Kendall 趋势检验。方法说明见 docs/hotspots.md。",
         "en": "Getis-Ord Gi* hot and cold spots: 9,999 conditional permutations, Benjamini–Hochberg (FDR) "
               "correction for multiple testing, at 90/95/99 % confidence. Emerging: the last 4 weeks before the "
-              "window's end against the 12 weeks before (exact Poisson rate test)."},
+              "window's end against the 12 weeks before (exact Poisson rate test); space-time: Gi* in each of the "
+              "last 12 weeks with a Mann–Kendall trend test. Method: docs/hotspots.md."},
+    "hs_measure": {"zh": "统计口径", "en": "Measure"},
+    "hs_measure_h3": {"zh": "六边形事件数（推荐）", "en": "Cases on hexagons (recommended)"},
+    "hs_measure_per_households": {"zh": "每千户事件数", "en": "Cases per 1,000 households"},
+    "hs_measure_per_km2": {"zh": "每平方公里事件数", "en": "Cases per km²"},
+    "hs_measure_counts": {"zh": "网格事件数", "en": "Cases per grid"},
+    "hs_answers_h3": {
+        "zh": "回答：事件在地面上扎堆在哪里？——大小相同的六边形（H3）逐格比较，不受网格大小影响，找热点时推荐使用。",
+        "en": "Answers: where do cases crowd together on the ground? Equal hexagons (H3) compare like with like, "
+              "whatever the grids' sizes – the measure to use for finding hotspots."},
+    "hs_answers_per_households": {
+        "zh": "回答：哪里的事件比住户数所能解释的更多？——按楼栋住户数折算，没有住户的网格不参与检验。",
+        "en": "Answers: where are there more cases than the households living there explain? Grids without "
+              "households are left out of the test."},
+    "hs_answers_per_km2": {
+        "zh": "回答：哪些网格单位面积上的事件最密集？",
+        "en": "Answers: which grids hold the most cases per unit of area?"},
+    "hs_answers_counts": {
+        "zh": "回答：哪些网格员承担的事件最多？——网格按工作量划分，此口径反映工作量而非地点热点。",
+        "en": "Answers: which grid members carry the most cases? Grids are cut to equalise work, so this shows "
+              "workload, not where problems concentrate."},
+    "hs_resolution": {"zh": "H3 分辨率 {res}（每格约 {km2} km²）", "en": "H3 resolution {res} (≈ {km2} km² a cell)"},
     "hs_view": {"zh": "地图显示", "en": "Map shows"},
     "hs_view_gi": {"zh": "冷热点 (Gi*)", "en": "Hot/cold spots (Gi*)"},
-    "hs_view_counts": {"zh": "事件数", "en": "Case counts"},
+    "hs_view_values": {"zh": "指标值", "en": "Values"},
     "hs_view_emerging": {"zh": "新兴趋势", "en": "Emerging"},
-    "hs_detail": {"zh": "网格内细节", "en": "Sub-grid detail"},
+    "hs_view_space_time": {"zh": "时空模式（近12周）", "en": "Space-time (12 weeks)"},
+    "hs_detail": {"zh": "细节图层", "en": "Detail layer"},
     "hs_detail_h3": {"zh": "六边形 (H3)", "en": "Hexagons (H3)"},
     "hs_detail_kde": {"zh": "核密度", "en": "Kernel density"},
     "hs_detail_none": {"zh": "无", "en": "None"},
     "hs_total": {"zh": "事件数", "en": "Cases"},
-    "hs_hot": {"zh": "热点网格", "en": "Hot-spot grids"},
-    "hs_cold": {"zh": "冷点网格", "en": "Cold-spot grids"},
-    "hs_rising": {"zh": "新增/加剧网格", "en": "New / intensifying grids"},
-    "hs_ranked": {"zh": "热点排名（点击一行在地图上定位）", "en": "Ranked grids (click a row to find it on the map)"},
-    "hs_selected": {"zh": "已选网格", "en": "Selected grid"},
-    "hs_clear": {"zh": "取消选择", "en": "Clear selection"},
+    "hs_hot_grid": {"zh": "热点网格", "en": "Hot-spot grids"},
+    "hs_cold_grid": {"zh": "冷点网格", "en": "Cold-spot grids"},
+    "hs_hot_cell": {"zh": "热点六边形", "en": "Hot-spot hexagons"},
+    "hs_cold_cell": {"zh": "冷点六边形", "en": "Cold-spot hexagons"},
+    "hs_rising": {"zh": "新增/加剧", "en": "New / intensifying"},
+    "hs_patterned": {"zh": "近12周有热点模式", "en": "With a hot pattern (12 weeks)"},
+    "hs_ranked": {"zh": "热点排名（点击一行在地图上定位）", "en": "Ranked (click a row to find it on the map)"},
+    "hs_selected": {"zh": "已选", "en": "Selected"},
     "hs_legend_gi": {"zh": "Gi* 冷热点", "en": "Gi* hot / cold spots"},
-    "hs_legend_counts": {"zh": "事件数", "en": "Cases"},
     "hs_legend_emerging": {"zh": "近4周 vs 前12周", "en": "Last 4 vs 12 weeks before"},
+    "hs_legend_space_time": {"zh": "近12周时空模式", "en": "Space-time pattern, 12 weeks"},
     "hs_legend_h3": {"zh": "六边形：事件数", "en": "Hexagons: cases"},
     "hs_legend_kde": {"zh": "核密度（件/km²）", "en": "Density (cases/km²)"},
+    "hs_weekly": {"zh": "每周热点/冷点单元数（近12周，每周起始日）", "en": "Hot / cold units per week (12 weeks, week start)"},
+    "hs_weekly_hot": {"zh": "热点", "en": "Hot"},
+    "hs_weekly_cold": {"zh": "冷点", "en": "Cold"},
     "hs_recent": {"zh": "近4周", "en": "Last 4 weeks"},
     "hs_before": {"zh": "前12周", "en": "12 weeks before"},
+    "hs_hot_weeks": {"zh": "热点周数", "en": "Hot weeks"},
+    "hs_col_unit": {"zh": "六边形", "en": "Hexagon"},
     "hs_col_code": {"zh": "网格编码", "en": "Grid code"},
     "hs_col_name": {"zh": "网格", "en": "Grid"},
     "hs_col_street": {"zh": "街道", "en": "Street"},
     "hs_col_community": {"zh": "社区", "en": "Community"},
     "hs_col_member": {"zh": "网格员", "en": "Grid member"},
     "hs_col_count": {"zh": "事件数", "en": "Cases"},
+    "hs_col_value_per_households": {"zh": "每千户", "en": "Per 1,000 hh"},
+    "hs_col_value_per_km2": {"zh": "每km²", "en": "Per km²"},
     "hs_col_class": {"zh": "冷热点", "en": "Gi* class"},
     "hs_col_trend": {"zh": "趋势", "en": "Trend"},
+    "hs_col_pattern": {"zh": "时空模式", "en": "Pattern"},
     "hs_hot_99": {"zh": "热点 99%", "en": "Hot 99 %"},
     "hs_hot_95": {"zh": "热点 95%", "en": "Hot 95 %"},
     "hs_hot_90": {"zh": "热点 90%", "en": "Hot 90 %"},
@@ -55,10 +89,22 @@ STRINGS = {
     "hs_cold_90": {"zh": "冷点 90%", "en": "Cold 90 %"},
     "hs_cold_95": {"zh": "冷点 95%", "en": "Cold 95 %"},
     "hs_cold_99": {"zh": "冷点 99%", "en": "Cold 99 %"},
+    "hs_no_households": {"zh": "无住户（未检验）", "en": "No households (not tested)"},
     "hs_new": {"zh": "新出现", "en": "New"},
     "hs_intensifying": {"zh": "加剧", "en": "Intensifying"},
     "hs_steady": {"zh": "平稳", "en": "Steady"},
     "hs_diminishing": {"zh": "减弱", "en": "Diminishing"},
+    "hs_no_pattern": {"zh": "无模式", "en": "No pattern"},
+    **{f"hs_{kind}_{side}": {"zh": f"{zh}{zh_side}", "en": f"{en} {side} spot"}
+       for side, zh_side in (("hot", "热点"), ("cold", "冷点"))
+       for kind, zh, en in (("new", "新增", "New"), ("consecutive", "连续", "Consecutive"),
+                            ("intensifying", "加强", "Intensifying"), ("persistent", "持续", "Persistent"),
+                            ("diminishing", "减弱", "Diminishing"), ("sporadic", "零星", "Sporadic"),
+                            ("oscillating", "振荡", "Oscillating"), ("historical", "历史", "Historical"))},
+    "hs_gpkg": {"zh": "下载冷热点 (GeoPackage)", "en": "Hot/cold spots (GeoPackage)"},
+    "hs_no_tested_units": {"zh": "没有可检验的单元：按住户计算需要楼栋图层中的住户数。请导入楼栋或换用其他口径。",
+                           "en": "No unit can be tested: this measure needs households from the buildings layer. "
+                                 "Import buildings or pick another measure."},
     # ---- grid load
     "gl_title": {"zh": "网格负荷", "en": "Grid load"},
     "gl_caption": {"zh": "统计受理时间内的事件；在办、超期为当前状态。", "en":

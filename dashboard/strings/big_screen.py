@@ -66,6 +66,7 @@ STRINGS = {
     "big_screen_status_rework": {"zh": "返工", "en": "Rework"},
     "big_screen_status_deferred": {"zh": "延期", "en": "Deferred"},
     "big_screen_status_reopened": {"zh": "重新打开", "en": "Reopened"},
+    "big_screen_status_merged": {"zh": "已合并", "en": "Merged"},
     # cards
     "big_screen_card_none": {"zh": "正常", "en": "On time"},
     "big_screen_card_yellow": {"zh": "黄牌", "en": "Yellow"},

@@ -9,12 +9,24 @@ from loaders.import_messages import EN
 
 ZH = {
     # generic
-    "cannot_use": "无法使用该输入：{error}: {detail}",
+    "limit_columns": "{file} 的表头有 {columns:,} 列，最多接受 {max} 列（这是事件导出文件吗？）",
+    "limit_line": "{file} 第 {line:,} 行超过 {kb} KB，事件导出文件的行远比这短（这是事件导出文件吗？）",
+    "limit_rows": "{file} 有 {lines:,} 行，最多接受 {max:,} 行：请拆分成较小的文件",
+    "limit_cells": "{file} 有 {rows:,} 行 × {columns} 列，最多接受 {max:,} 个单元格：请拆分成较小的文件",
+    "limit_workbook": "{file} 解压后为 {mb:,} MB（为原大小的 {ratio:,} 倍），最多接受 {max_mb} MB 和 {max_ratio} 倍：请拆分成较小的文件",
+    "limit_sheet_columns": "{file} 的一个工作表有 {columns:,} 列，最多接受 {max} 列",
+    "limit_sheet_rows": "{file} 的一个工作表超过 {max:,} 行：请拆分成较小的文件",
+    "limit_features": "{file} 有 {features:,} 个要素，最多接受 {max:,} 个：请拆分图层",
+    "limit_feature_vertices": "{file} 的一个要素约有 {vertices:,} 个顶点，每个要素最多接受 {max:,} 个：请先简化（例如到 1 米）再上传",
+    "limit_vertices": "{file} 共约有 {vertices:,} 个顶点，最多接受 {max:,} 个：请拆分或简化图层",
+    "cannot_use_database": "无法使用该输入：数据库拒绝了该操作（{error}），未写入任何内容。服务器日志编号 {reference}。",
+    "cannot_use_logged": "无法使用该输入：{error}: {detail}（服务器日志编号 {reference}）",
     "no_schema": "数据库尚未初始化（没有 GridGov 的数据表）：请先运行 gridgov init-db，再导入。",
     # the layer import
     "not_permitted_layers": "{name}（{role}）无权导入图层",
     "not_permitted_restore": "{name}（{role}）无权恢复网格版本",
-    "restore_failed": "无法恢复网格版本 {id}：{error}: {detail}",
+    "restore_failed_database": "无法恢复网格版本 {id}：数据库拒绝了该操作（{error}），未做任何更改。服务器日志编号 {reference}。",
+    "restore_failed_logged": "无法恢复网格版本 {id}：{error}: {detail}（服务器日志编号 {reference}）",
     "spec_bad_kind": "图层类型 {kind} 不是 {kinds} 之一",
     "spec_bad_datum": "坐标基准 {datum} 不是 {datums} 之一",
     "spec_bad_role": "--field {role}=…：{kind} 图层的字段角色只有 {roles}",

@@ -11,6 +11,7 @@ from dashboard.data import database
 from dashboard.i18n import t
 from geo.read.audit_log import audit_log
 from geo.usecases.accounts import list_users
+from loaders.exports import audit_csv
 
 actor = require_actor()
 st.title(t("audit"))
@@ -27,7 +28,7 @@ shown = log.assign(at=log["at"].map(local_time), role=log["role"].map(lambda r: 
                    action=log["action"].map(lambda a: t(f"audit_action_{a}")))
 st.dataframe(shown, hide_index=True, use_container_width=True,
              column_config={c: t(f"audit_col_{c}") for c in shown.columns})
-st.download_button(t("audit_export"), log.to_csv(index=False).encode("utf-8-sig"), "gridgov-audit.csv", "text/csv")
+st.download_button(t("audit_export"), audit_csv(log), "gridgov-audit.csv", "text/csv")
 st.subheader(t("audit_users"))
 if len(users):
     users = users.assign(role=users["role"].map(lambda r: t(f"role_{r}")),

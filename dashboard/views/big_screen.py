@@ -4,7 +4,9 @@ Open it as a screen with ``http://<host>:8501/big_screen?embed=true`` (Streamlit
 then hides the sidebar and header too). One fragment re-reads everything every ``GRIDGOV_SCREEN_REFRESH_S``
 seconds (default 30); the map stays mounted and only its live layer is swapped (dashboard/screen_map.py).
 If the database cannot be reached, the last good figures stay up under a warning with their time, and the
-next refresh that reaches the database clears it. No personal data is read (geo/screen.py).
+next refresh that reaches the database clears it — also when the screen was opened during the outage (the
+kiosk token is checked then). Each refresh checks the sign-in again, so a revoked kiosk token or an ended
+session shows the sign-in page at the next refresh. No personal data is read (geo/screen.py).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 from streamlit_folium import st_folium
 
-from dashboard.auth import require_actor
-from dashboard.data import database, layout_geojson
+from dashboard.auth import require_actor, still_signed_in
+from dashboard.data import database, layout_geojson, media_store
 from dashboard.i18n import t
 from dashboard.screen_draw import (
     cases_feed_html,
@@ -35,10 +37,12 @@ from dashboard.screen_draw import (
 )
 from dashboard.screen_map import base_map, live_layer
 from geo.config import screen_as_of, screen_refresh_s
+from geo.read.media import feed_thumbnails
 from geo.read.screen import ScreenSettings, screen_data, screen_map
 
 SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=4, ranking_rows=7, category_rows=6, problem_rows=3)
 _LAST = "big_screen_last"  # session state: (ScreenData, ScreenMap) of the last good refresh
+_THUMBS = "big_screen_thumbs"  # session state: newest cases' photo thumbnails by case number
 _FAILED = "big_screen_failed_at"  # session state: when the last refresh failed, None if it did not
 
 actor = require_actor()  # a person's sign-in, or the wall's kiosk token (?kiosk=…)
@@ -50,23 +54,31 @@ except ValueError as exc:
 st.html(screen_css(bool(st.context.is_embedded)))
 
 
-def _refresh(now: datetime) -> None:
-    """Read everything as of ``now``; on a database error keep the last good data and note the failure."""
+def _refresh(now: datetime) -> bool:
+    """Read everything as of ``now``; on a database error keep the last good data and note the failure.
+    False when this tab's sign-in has ended meanwhile (a revoked kiosk token, a signed-out session)."""
     db = database()
     try:
+        if not db.read(still_signed_in):
+            return False
         data = db.read(screen_data, now, SETTINGS, actor=actor)
         live = db.read(screen_map, now, SETTINGS, actor=actor)
         grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
+        thumbs = db.read(feed_thumbnails, media_store(), data.latest_cases["number"].tolist())
     except DBAPIError:
         st.session_state[_FAILED] = now
-        return
+        return True
     st.session_state[_LAST] = (data, live, grids)
+    st.session_state[_THUMBS] = thumbs
     st.session_state[_FAILED] = None
+    return True
 
 
 @st.fragment(run_every=timedelta(seconds=refresh))
 def big_screen() -> None:
-    _refresh(as_of or datetime.now(UTC))
+    if not _refresh(as_of or datetime.now(UTC)):
+        st.session_state.pop(_LAST, None)
+        st.rerun(scope="app")  # the whole page asks who is there: the sign-in form
     data, live, grids = st.session_state.get(_LAST) or (None, None, None)
     days = SETTINGS.window_days
     note = t("big_screen_window_note").format(days=days)
@@ -117,7 +129,7 @@ def big_screen() -> None:
         column(
             panel(
                 t("big_screen_latest_cases"),
-                cases_feed_html(t, data.latest_cases, fresh_since, data.as_of),
+                cases_feed_html(t, data.latest_cases, fresh_since, data.as_of, st.session_state.get(_THUMBS)),
                 44,
                 testid="gg-feed",
             ),

@@ -18,10 +18,11 @@ from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
 from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, case_data_version, locate_case
 from geo.read.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
-from geo.read.layouts import NoActiveLayout, active_layout_view
+from geo.read.layouts import NoActiveLayout, active_layout_view, layout_bounds
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
+OWN_GRIDS = "case_map_own_grids"  # the layout on whose grids a grid member's map was opened
 BUILDINGS_ZOOM = 16
 RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "bounds", "zoom"]
 PERIODS = {"any": None, "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
@@ -105,6 +106,8 @@ def handle_link(actor: Actor) -> None:
         st.session_state[LINKED] = (number, found is not None)
         if found:
             st.session_state[SELECTED] = ("case", *found)
+            if found[1] is not None:  # zoom the map to the linked case
+                st.session_state[TARGET] = ((found[2], found[1]), BUILDINGS_ZOOM)
     if not st.session_state[LINKED][1]:
         st.warning(t("case_map_link_unknown").format(number=number))
 
@@ -132,6 +135,16 @@ def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
             st.session_state[SELECTED] = ("grid", int(ids.iloc[0]))
     elif where:
         st.session_state[TARGET] = ((where["lat"], where["lng"]), int(min(view.zoom + 2, DETAIL_ZOOM)))
+
+
+def open_on_own_grids(actor: Actor, layout_id: int) -> None:
+    """A grid member's map opens on their own grids (once per tab, unless a link or a click chose a view)."""
+    if not actor.grid_codes or st.session_state.get(OWN_GRIDS) == layout_id or TARGET in st.session_state:
+        return
+    st.session_state[OWN_GRIDS] = layout_id
+    own = database().read(layout_bounds, layout_id, actor.grid_codes)
+    if own is not None:
+        _zoom_to(own)
 
 
 def _zoom_to(bounds: tuple[float, float, float, float]) -> None:
@@ -184,6 +197,7 @@ def main() -> None:
         st.stop()
     view = current_view(bounds)
     handle_link(actor)
+    open_on_own_grids(actor, layout.id)
     handle_click(options, view, actor)
     selected = st.session_state.get(SELECTED)
     map_col, panel_col = st.columns([0.64, 0.36], gap="medium")

@@ -13,6 +13,7 @@ from dashboard.i18n import t
 from dashboard.tiles import rate_help
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import GRID_FIGURES
+
 LEVEL_FIGURES = ["received", "open", "overdue", "closure_rate", "close_h_median"]
 COLOURABLE = ["open", "received", "overdue", "closure_rate", "close_h_median"]
 

@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.analysis_draw import add_legend, grid_map, value_colours
+from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from dashboard.tiles import kpi_tiles
@@ -13,9 +14,10 @@ from geo.read.layouts import NoActiveLayout
 from geo.read.overview import overview
 
 db = database()
+actor = require_actor()
 st.title(t("app_title"))
 try:
-    page = db.read(overview, datetime.now(UTC))
+    page = db.read(overview, datetime.now(UTC), actor=actor)
 except NoActiveLayout:
     st.info(t("no_layout"))
     st.stop()

@@ -18,6 +18,7 @@ from loaders.case_import import CaseImportSpec, run_case_import
 from loaders.case_mapping import FALLBACK, ROLES
 from loaders.case_questions import WORD_ROLES
 from loaders.case_times import ORDERS
+from loaders.uploads import discard_upload, upload_spent
 
 FILE, COLUMNS, CACHE, DONE = "upload_cases_file", "upload_cases_columns", "upload_cases_cache", "upload_cases_done"
 WORDS = "upload_cases_words"  # role → {their word: ours}, the answers to the word questions
@@ -77,6 +78,11 @@ def _report(path: str, spec: CaseImportSpec, apply: bool = False):
     with st.spinner(t("upload_cases_preview")):
         report = run_case_import(path, spec, db, apply, actor)
     st.session_state[CACHE] = None if apply else (key, report)
+    if upload_spent(report):  # imported, or refused for what the file is: personal data leaves the disk now
+        discard_upload(path)
+        st.session_state.pop(FILE, None)
+        if report.status != "applied":
+            st.session_state["upload_cases_refused"] = "; ".join(map(say_problem, report.errors))
     return report
 
 

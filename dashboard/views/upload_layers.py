@@ -20,6 +20,7 @@ from loaders.archive import ArchiveRefused, save_upload
 from loaders.layer_datum import HYPOTHESES
 from loaders.layer_import import KINDS, ROLES, LayerSpec, layout_history, restore_layout, run_layer_import
 from loaders.layer_read import CANDIDATES
+from loaders.uploads import discard_upload, upload_spent
 
 FILE, ANSWERS, CACHE = "upload_layers_file", "upload_layers_answers", "upload_layers_cache"
 APPLIED = "upload_layers_applied_message"
@@ -66,6 +67,11 @@ def _report(path: str, spec: LayerSpec, apply: bool = False):
                               progress=lambda f, step: bar.progress(f, text=t(f"upload_layers_step_{step}")))
     bar.empty()
     st.session_state[CACHE] = (key, report) if not apply else None
+    if upload_spent(report):  # published, or refused for what the file is: the upload leaves the disk now
+        discard_upload(path)
+        st.session_state.pop(FILE, None)
+        if report.status != "applied":
+            st.session_state["upload_layers_refused"] = "; ".join(map(say_problem, report.errors))
     return report
 
 

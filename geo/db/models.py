@@ -1,6 +1,6 @@
 """The spatial data model: the area hierarchy, versioned grid layouts, buildings, departments, categories,
-cases with their dispatches and their append-only event log; accounts, kiosk tokens and the access audit
-log. The only module of GridGov that defines tables.
+cases with their dispatches and their append-only event log; accounts, browser sessions, kiosk tokens,
+residents' rating links and the access audit log. The only module of GridGov that defines tables.
 
 The hierarchy (docs/domain.md): district → street 街道 → community 社区 → grid 网格 → building 楼栋.
 Grid layouts are versioned (a district re-cut 620 grids into 539): a re-cut adds a new GridLayout and new
@@ -181,6 +181,8 @@ class Case(Base):
     deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # while deferred: when the clock paused
     deferred_from: Mapped[str | None] = mapped_column(String(20))  # while deferred: the status to resume to
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundles.id"), index=True)
+    # A duplicate merged into another case (status "merged"): it counts there, not on its own.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -237,19 +239,36 @@ class CaseEvent(Base):
 
 
 class Notification(Base):
-    """Outbox of escalation reminders: one row per (dispatch, level), written exactly once by the sweep and
-    kept until a notifier delivers it (a failed delivery is retried, never lost)."""
+    """Outbox of escalation reminders: one row per (dispatch, whistle, level), written exactly once by the sweep
+    and kept until a notifier delivers it (a failed delivery is retried, never lost).
+
+    Keyed by the whistle (the dispatch's ``whistled_at`` when the reminder fell due), not by the dispatch
+    alone: a case sent back for rework and whistled again reuses its dispatches, and the new whistle earns its
+    own reminders. A sender claims rows (``claimed_by`` until ``claimed_until``) with one conditional UPDATE
+    before delivering them, so two sweeps running at once never send a reminder twice."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("dispatch_id", "level"),)
+    __table_args__ = (UniqueConstraint("dispatch_id", "whistled_at", "level", name="uq_notifications_whistle_level"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dispatch_id: Mapped[int] = mapped_column(ForeignKey("case_dispatches.id"))
+    whistled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     level: Mapped[int] = mapped_column(Integer)  # 1 whistle, 2 yellow, 3 red, 4 discipline
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Counter(Base):
+    """Named counters incremented atomically in the writer's transaction (case numbers per prefix and day):
+    numbers from a counter never clash, however many writers run at once."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SweepRun(Base):
@@ -274,6 +293,89 @@ class Bundle(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed with all its cases
     closed_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+# Intake: who reported a case (several people after a merge), its photos, the categories' extra questions
+# (Open311 service attributes) and the API clients that send cases in.
+
+
+class ApiClient(Base):
+    """A system that sends cases through the API (hotline, mini-program, video platform): one key each, stored
+    only as a sha256 hash (shown once when created), bound to one case source."""
+
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(12))  # the key's first characters, to tell keys apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseReporter(Base):
+    """One person's report of a case: the first reporter, a duplicate's reporter after a merge (the row keeps
+    the case it was filed as), or someone who chose to follow an existing case. All are told when the case
+    closes (``notified_at``). Through the API, (client, client_ref) is the idempotency key."""
+
+    __tablename__ = "case_reporters"
+    __table_args__ = (UniqueConstraint("client_id", "client_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # report | follow
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    client_ref: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    device_id: Mapped[str] = mapped_column(String(100), default="")
+    account_id: Mapped[str] = mapped_column(String(100), default="")
+    attributes: Mapped[str] = mapped_column(Text, default="{}")  # JSON: service attribute code -> value(s)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class CaseMedia(Base):
+    """A photo of a case (re-encoded, EXIF stripped; the bytes live in the media store under ``key``) or a
+    link to media the client hosts (``url``). "before": evidence at report; "after": a department's answer."""
+
+    __tablename__ = "case_media"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # before | after
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    thumb_key: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    content_type: Mapped[str] = mapped_column(String(50), default="")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # EXIF time, read before stripping
+    exif_lon: Mapped[float | None] = mapped_column(Float)  # EXIF GPS (WGS84), read before stripping
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class CategoryAttribute(Base):
+    """An extra question of a category (Open311 service definition attribute), e.g. the manhole cover's
+    state. ``choices`` holds JSON ``[[key, name], …]`` for the list datatypes."""
+
+    __tablename__ = "category_attributes"
+    __table_args__ = (UniqueConstraint("category_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    variable: Mapped[bool] = mapped_column(Boolean, default=True)
+    datatype: Mapped[str] = mapped_column(String(20))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    datatype_description: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer)  # Open311 "order": 1 is shown first
+    description: Mapped[str] = mapped_column(Text, default="")
+    choices: Mapped[str] = mapped_column(Text, default="[]")
 
 
 # Accounts, kiosk tokens and the access audit log.
@@ -307,6 +409,41 @@ class KioskToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UserSession(Base):
+    """A browser signed in to a local account (geo.usecases.sessions). The browser holds a random token in an
+    HttpOnly cookie; only its sha256 is stored. Until the browser has traded its one-time ticket for that
+    cookie, the row has a ticket hash and no token hash. A session ends by sign-out, idle timeout, expiry, or
+    when the account is disabled or its role changes; ended rows are kept for the record."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class RatingLink(Base):
+    """A resident's rating link for one closing of a case (geo.usecases.rating_links): valid from the closing
+    until ``expires_at``, used at most once. The URL's signature is an HMAC with the server secret, so the
+    link can be shown again without storing it, and a database copy cannot forge one."""
+
+    __tablename__ = "rating_links"
+    __table_args__ = (UniqueConstraint("case_id", "closed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(String(30))
 
 
 class AuditEntry(Base):

@@ -175,3 +175,10 @@ def reminder_thresholds():
     rows = [(1, 0), *((level, seconds) for level, seconds in zip((2, 3, 4), thresholds().values()))]
     return union_all(*[select(literal(level).label("level"), literal(seconds).label("threshold"))
                        for level, seconds in rows]).subquery("levels")
+
+
+def is_counted() -> ColumnElement[bool]:
+    """Merged duplicates count once: a case merged into another is no row of any figure (its reporters count
+    in the case it was merged into). Every figure over cases applies it. Python twin:
+    geo.domain.rules.is_counted."""
+    return Case.status != Status.MERGED

@@ -24,9 +24,13 @@ NOTE_KEYS: dict[str, tuple[str, ...]] = {
     "rated": ("rating",),
     "bundled": ("bundle_id", "title"),
     "regridded": ("old", "new"),  # grid codes before and after a re-cut
+    "merged": ("into",),  # this case is a duplicate of case number ``into``
+    "merged_in": ("duplicate",),  # case number ``duplicate`` was merged into this one
+    "followed": ("source",),  # another reporter, through the channel ``source``
+    "photo": ("kind", "width", "height"),  # a before/after photo added
 }
 #: Every action a case event can carry besides the workflow's transitions (geo.domain.workflow).
-SYSTEM_ACTIONS = ("report", "import", "regrid", "bundle")
+SYSTEM_ACTIONS = ("report", "import", "regrid", "bundle", "merge", "merged_in", "follow", "photo")
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,8 @@ def stored(key: str | None, params: str | None, text: str) -> tuple[Note | None,
             return Note(key, json.loads(params or "{}")), text
         except (ValueError, TypeError):
             return None, text
-    legacy = from_legacy(text)
-    return (legacy, "") if legacy is not None else (None, text)
+    found = _legacy(text)
+    return found if found is not None else (None, text)
 
 
 _NAMES = r"(?P<lead>[^;]+?)(?P<co>(?:; co=[^;]+)*)"
@@ -65,18 +69,29 @@ _LEGACY = [
     ("whistled", re.compile(rf"lead={_NAMES}")),
     ("recategorised", re.compile(rf"(?P<old>.+?) → (?P<new>.+?); route: (?:manual queue|lead={_NAMES})")),
     ("imported", re.compile(rf"imported from (?P<source>.+?); {_PLACED}")),
-    ("reported", re.compile(rf"datum=(?P<datum>\w+); {_PLACED}")),
+    ("reported", re.compile(rf"datum=(?P<datum>\w+); {_PLACED}(?:; (?P<words>.*))?", re.S)),
     ("bundled", re.compile(r"bundle (?P<bundle_id>\d+): (?P<title>.*?)(?:; escalated to .*)?")),
     ("rated", re.compile(r"(?P<rating>satisfied|basically_satisfied|unsatisfied)")),
+    ("merged", re.compile(r"duplicate of (?P<into>\S+)")),
+    ("merged_in", re.compile(r"(?P<duplicate>\S+) merged in")),
+    ("followed", re.compile(r"another reporter \((?P<source>[^)]*)\)")),
+    ("photo", re.compile(r"(?P<kind>before|after) photo (?P<width>\d+)×(?P<height>\d+)")),
 ]
 
 
 def from_legacy(text: str) -> Note | None:
     """A note GridGov wrote as an English sentence before notes had keys, as a Note; None for anything else."""
+    found = _legacy(text)
+    return None if found is None else found[0]
+
+
+def _legacy(text: str) -> tuple[Note, str] | None:
+    """(the Note, a person's words that followed it — an intake note after the placement) or None."""
     for key, pattern in _LEGACY:
         match = pattern.fullmatch(text or "")
         if match:
-            return Note(key, _legacy_params(key, match.groupdict()))
+            found = match.groupdict()
+            return Note(key, _legacy_params(key, found)), found.get("words") or ""
     return None
 
 
@@ -88,6 +103,8 @@ def _legacy_params(key: str, found: dict) -> dict:
         params["lead"] = None
     if key == "bundled":
         params["bundle_id"] = int(found["bundle_id"])
+    if key == "photo":
+        params.update(width=int(found["width"]), height=int(found["height"]))
     if "flags" in found:
         flags = found.get("flags") or ""
         params.update(unassigned=found.get("unassigned") is not None, snapped="snapped" in flags,

@@ -3,6 +3,8 @@ use case that checks the right and audits it (geo.usecases.personal_data)."""
 
 from __future__ import annotations
 
+import re
+
 
 def mask_phone(phone: str) -> str:
     """138****5678: enough to recognise a caller, not enough to call them."""
@@ -12,3 +14,16 @@ def mask_phone(phone: str) -> str:
 
 def mask_name(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
+_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:19|20)\d{2}\d{7}[\dXx](?![0-9A-Za-z])")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def mask_contacts_in_text(text: str) -> str:
+    """Free text with the phone numbers, ID-card numbers and e-mail addresses a reporter typed into it masked:
+    what other API clients (and the public) may see of a description."""
+    text = _ID_CARD.sub(lambda m: m.group(0)[:3] + "*" * 12 + m.group(0)[-3:], text or "")
+    text = _PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    return _EMAIL.sub("***@***", text)

@@ -166,3 +166,9 @@ def with_rates(table: pd.DataFrame) -> pd.DataFrame:
         if numerator in table and denominator in table:
             table[name] = (table[numerator] / table[denominator].where(table[denominator] > 0)).astype(float)
     return table
+
+
+def is_counted(status: str) -> bool:
+    """Merged duplicates count once: a case merged into another counts there, not on its own. SQL twin:
+    geo.db.rules.is_counted."""
+    return status != Status.MERGED

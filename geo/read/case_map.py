@@ -45,8 +45,9 @@ class CaseFilters:
     """What the supervisor narrowed the map to; an empty field means "any". Hashable (cache key).
 
     ``cards`` and ``department_ids`` together mean "a dispatch *to one of these departments* got one of these
-    cards" (department X's red cards), not two unrelated dispatches. ``actor`` limits the cases to those the
-    actor may see (geo.db.scope); None: no limit (benchmarks, tests).
+    cards" (department X's red cards), not two unrelated dispatches. ``actor`` (required, by keyword) limits
+    the cases to those the actor may see (geo.db.scope): there is no unscoped filter — jobs without a person
+    pass geo.domain.actors.SYSTEM.
     """
 
     statuses: tuple[str, ...] = ()
@@ -61,9 +62,11 @@ class CaseFilters:
     start: datetime | None = None  # reported_at >= start (aware)
     end: datetime | None = None  # reported_at < end (aware)
     text: str = ""  # number, description or address contains it (case-insensitive)
-    actor: Actor | None = None
+    actor: Actor = field(kw_only=True)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.actor, Actor):
+            raise TypeError(f"CaseFilters needs the Actor whose cases it selects, got {self.actor!r}")
         for name in ("statuses", "cards", "category_ids", "class_codes", "sources", "street_ids",
                      "community_ids", "grid_ids", "department_ids"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
@@ -148,8 +151,7 @@ def conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
     if filters.text:
         where.append(or_(*(column.icontains(filters.text, autoescape=True)
                            for column in (Case.number, Case.description, Case.address))))
-    if filters.actor is not None:
-        where.append(case_condition(filters.actor))
+    where.append(case_condition(filters.actor))
     return where
 
 

@@ -77,7 +77,7 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
         window.append(Case.reported_at < end)
     summary = {"id": grid_id, "code": place[0], "name": place[1], "member": place[2], "community": place[3], "street": place[4],
                    "bounds": tuple(float(v) for v in place[5:9])}
-    summary.update(_case_figures(session, window, now))
+    summary.update(_case_figures(session, window, now, actor))
     summary.update(_card_figures(session, window, now))
     open_by_category = session.execute(
         select(func.coalesce(Category.name, "—"), func.count()).select_from(Case)
@@ -88,8 +88,8 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
     return summary
 
 
-def _case_figures(session: Session, window: list, now: datetime) -> dict:
-    kpis = district_kpis(session, now, where=window)
+def _case_figures(session: Session, window: list, now: datetime, actor: Actor) -> dict:
+    kpis = district_kpis(session, now, where=window, actor=actor)
     return {"received": kpis.received, "open": kpis.open, "overdue": kpis.overdue, "closed": kpis.closed,
             "closure_rate": kpis.closure_rate, "satisfaction_rate": kpis.satisfaction_rate}
 

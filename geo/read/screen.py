@@ -22,6 +22,7 @@ from geo.config import LOCAL_TZ
 from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
+from geo.db.rules import is_counted
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
@@ -99,13 +100,14 @@ def local_month_start(now: datetime) -> datetime:
     return local_day_start(now).replace(day=1)
 
 
-def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> Headline:
+def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+             actor: Actor) -> Headline:
     """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
     until = now + _TICK
-    today = district_kpis(session, now, local_day_start(now), until).received
-    month = district_kpis(session, now, local_month_start(now), until).received
-    open_now = district_kpis(session, now, None, until).open
-    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until)
+    today = district_kpis(session, now, local_day_start(now), until, actor=actor).received
+    month = district_kpis(session, now, local_month_start(now), until, actor=actor).received
+    open_now = district_kpis(session, now, None, until, actor=actor).open
+    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, actor=actor)
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
@@ -153,7 +155,7 @@ def latest_cases(session: Session, now: datetime, limit: int = 8) -> pd.DataFram
         select(Case.number, Category.name, Grid.code, Case.reported_at, Case.status)
         .outerjoin(Category, Category.id == Case.category_id)
         .outerjoin(Grid, Grid.id == Case.grid_id)
-        .where(Case.reported_at <= now)
+        .where(Case.reported_at <= now, is_counted())
         .order_by(Case.reported_at.desc(), Case.id.desc())
         .limit(limit)
     ).all()
@@ -184,11 +186,12 @@ def latest_whistles(session: Session, now: datetime, limit: int = 6) -> pd.DataF
 
 
 def department_ranking(
-    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()
+    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *, actor: Actor
 ) -> pd.DataFrame:
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
-    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK)
+    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
+                    actor=actor)
     parts = [
         wilson_lower_bound(table[s], table[n])
         for s, n in (RATES[r] for r in ("report_in_on_time_rate", "closure_rate", "satisfaction_rate"))
@@ -218,7 +221,7 @@ def daily_trend(session: Session, now: datetime, days: int = 30) -> pd.DataFrame
     AT TIME ZONE) and belongs in geo/storage; the window holds a few thousand timestamps at most."""
     first = local_day_start(now) - timedelta(days=days - 1)
     received = session.scalars(
-        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now)
+        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now, is_counted())
     )
     closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now))
     index = pd.Index([(first + timedelta(days=i)).date() for i in range(days)], name="day")
@@ -240,7 +243,8 @@ def category_mix(
         select(Category.class_name, count)
         .select_from(Case)
         .outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now)
+        .where(Case.reported_at >= now - timedelta(days=settings.window_days), Case.reported_at <= now,
+               is_counted())
         .group_by(Category.class_name)
         .order_by(count.desc())
     ).all()
@@ -285,10 +289,10 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     require(actor, "view_district_metrics")
     return ScreenData(
         as_of=now,
-        headline=headline(session, now, settings),
+        headline=headline(session, now, settings, actor=actor),
         latest_cases=latest_cases(session, now, settings.feed_rows),
         latest_whistles=latest_whistles(session, now, settings.whistle_rows),
-        ranking=department_ranking(session, now, settings),
+        ranking=department_ranking(session, now, settings, actor=actor),
         trend=daily_trend(session, now, settings.window_days),
         category_mix=category_mix(session, now, settings),
         problems=common_problems(session, now, settings.problem_rows),
@@ -331,6 +335,6 @@ def screen_map(session: Session, now: datetime, settings: ScreenSettings = Scree
     return ScreenMap(
         layout.id,
         layout_bounds(session, layout.id),
-        open_cases_by_grid(session, layout.id),
+        open_cases_by_grid(session, layout.id, actor=actor),
         live_cases(session, now, settings),
     )

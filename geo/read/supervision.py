@@ -137,9 +137,9 @@ class MonthlyReport:
 def monthly_report(session: Session, year: int, month: int, now: datetime, *, actor: Actor) -> MonthlyReport:
     """Figures of the cases reported in one local calendar month, open/overdue/cards as of ``now``."""
     window = month_window(year, month)
-    district = metrics(session, "district", now, window.start, window.end)
+    district = metrics(session, "district", now, window.start, window.end, actor=actor)
     district_row = district.iloc[0] if len(district) else pd.Series(dtype=object)
-    streets = metrics(session, "street", now, window.start, window.end)
+    streets = metrics(session, "street", now, window.start, window.end, actor=actor)
     return MonthlyReport(year, month, window, now, district_row,
                          department_load(session, now, window, actor=actor), streets,
                          supervision_notices(session, now, window, actor=actor))

@@ -11,15 +11,13 @@ grid None): the manual-placement queue. Nothing is dropped.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import and_, case, func, insert, literal, null, select
+from sqlalchemy import and_, case, insert, literal, null, select
 from sqlalchemy.orm import Session
 
-from geo.config import LOCAL_TZ
 from geo.db.database import Database
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment
 from geo.db.types import UTCDateTime
@@ -27,11 +25,11 @@ from geo.domain.actors import Actor
 from geo.domain.event_notes import Note
 from geo.read.assignment import assign_buildings, assign_points
 from geo.usecases.audit import record
+from geo.usecases.numbering import IMPORT_PREFIX, case_numbers
 
 BY_COORDINATES, BY_ADDRESS, NOT_PLACED = "coordinates", "address", ""
 CASE_COLUMNS = ("source_ref", "category_id", "description", "source", "reporter_name", "reporter_phone",
                 "address", "status", "reported_at", "closed_at", "rejected_at", "rated_at")
-NUMBER_PREFIX = "IM"
 
 
 def place_cases(session: Session, lon: np.ndarray, lat: np.ndarray, building_id: np.ndarray) -> pd.DataFrame:
@@ -66,18 +64,6 @@ def _points_inside(session: Session, building_ids: np.ndarray) -> tuple[np.ndarr
     return shapely.get_x(points)[where], shapely.get_y(points)[where]
 
 
-def case_numbers(session: Session, count: int, now: datetime, prefix: str = NUMBER_PREFIX) -> list[str]:
-    """``count`` new case numbers: prefix + local date + a 6-digit sequence continuing today's last one
-    (IM20260305000001 …), so a bulk import never relies on random digits not clashing."""
-    day = f"{prefix}{now.astimezone(ZoneInfo(LOCAL_TZ)):%Y%m%d}"
-    last = session.scalar(select(func.max(Case.number)).where(Case.number.like(f"{day}%"),
-                                                               func.length(Case.number) == len(day) + 6))
-    first = int(last[-6:]) + 1 if last else 1
-    if first + count - 1 > 999_999:
-        raise ValueError(f"more than 999,999 imported cases on {day[len(prefix):]}: import the rest tomorrow")
-    return [f"{day}{n:06d}" for n in range(first, first + count)]
-
-
 def report_cases_bulk(session: Session, cases: pd.DataFrame, placement: pd.DataFrame, actor: Actor,
                       now: datetime, source: str = "") -> pd.Series:
     """Insert ``cases`` (columns CASE_COLUMNS; times aware UTC or NaT; category_id None-able) placed by
@@ -91,7 +77,7 @@ def report_cases_bulk(session: Session, cases: pd.DataFrame, placement: pd.DataF
     groups = _placement_groups(placement)
     block = np.argsort(groups, kind="stable")
     numbers = np.empty(len(cases), dtype=object)
-    numbers[block] = case_numbers(session, len(cases), now)
+    numbers[block] = case_numbers(session, len(cases), now, IMPORT_PREFIX)
     session.execute(insert(Case.__table__), _case_rows(cases, placement, numbers.tolist()))
     if len(cases):
         layout_id = int(placement["layout_id"].iloc[0])

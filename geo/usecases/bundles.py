@@ -8,16 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.db.models import Bundle, Case, CaseEvent
+from geo.db.scope import case_condition
 from geo.domain.actors import Actor
 from geo.domain.event_notes import Note
+from geo.domain.permissions import require
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.domain.workflow import InvalidInput
 
 
 def create_bundle(session: Session, case_ids: list[int], title: str, actor: Actor, now: datetime,
                   escalated_to: str = "") -> Bundle:
-    """Bundle open cases of one category and log it on each case; refuses mixed categories or closed cases."""
-    cases = session.scalars(select(Case).where(Case.id.in_(case_ids))).all()
+    """Bundle open cases of one category and log it on each case; refuses mixed categories or closed cases.
+    Only a role allowed to bundle may, and only cases in its scope count as found (NotAllowed otherwise)."""
+    require(actor, "create_bundle")
+    cases = session.scalars(select(Case).where(Case.id.in_(case_ids), case_condition(actor))).all()
     if len(cases) != len(set(case_ids)) or len(cases) < 2:
         raise InvalidInput(f"a bundle needs at least two existing cases; found {len(cases)} of {len(set(case_ids))}")
     categories = {c.category_id for c in cases}

@@ -30,11 +30,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from geo.config import LOCAL_TZ, work_calendar
 from geo.db.database import Database
 from geo.db.models import Case, CaseDispatch, CaseEvent, Category, Department
-from geo.db.scope import require_case
+from geo.db.scope import OutOfScope, require_case
 from geo.domain.actors import Actor
 from geo.domain.deadlines import category_deadline, resume_deadline
 from geo.domain.event_notes import Note
 from geo.domain.rules import answer_due, ready_to_close, ready_to_whistle
+from geo.domain.permissions import is_reporter
 from geo.domain.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.domain.workflow import CaseChanged, InvalidInput, NotPermitted, Param, ParamKind, Transition, check
 from geo.read.routing import route_for_case
@@ -67,11 +68,8 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     case = session.get(Case, case_id)
     if case is None:
         raise InvalidInput(f"no case with id {case_id}")
-    if actor.role != Role.RESIDENT:
-        # A resident acts through their own channel (mini-program, hotline call-back) on the case they
-        # reported, and the transition table lets them only rate; everyone else must have the case in scope.
-        require_case(session, actor, case_id)
-    case = _locked(session, case, expected_version)
+    _require_may_act(session, actor, case)
+    case = lock_case(session, case, expected_version)
     t = check(case.number, case.status, action, actor.role)
     arguments = _checked_params(case.number, t, params)
     from_status = case.status
@@ -90,7 +88,16 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     return case
 
 
-def _locked(session: Session, case: Case, expected_version: int) -> Case:
+def _require_may_act(session: Session, actor: Actor, case: Case) -> None:
+    """A resident acts through their own channel (mini-program, hotline call-back) only on a case they
+    reported (and the transition table lets them only rate); everyone else must have the case in scope."""
+    if actor.role != Role.RESIDENT:
+        require_case(session, actor, case.id)
+    elif not is_reporter(actor, case.id, case.reporter_phone):
+        raise OutOfScope(actor, case.id)
+
+
+def lock_case(session: Session, case: Case, expected_version: int) -> Case:
     """Lock the case row if its version is still ``expected_version`` (else CaseChanged), then re-read the case
     and its dispatches as they are now — what another transaction committed meanwhile included."""
     number = case.number

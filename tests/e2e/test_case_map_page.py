@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -23,28 +22,6 @@ from tests.e2e.signin import ANALYST, SUPERVISOR, signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 MAP_KEY = "case_map_map"
-
-
-@pytest.fixture
-def maps(monkeypatch):
-    """Every st_folium call's keyword arguments, in order."""
-    calls: list[dict] = []
-
-    def fake_st_folium(fig, **kwargs):
-        calls.append(kwargs)
-        return {}
-
-    monkeypatch.setattr("streamlit_folium.st_folium", fake_st_folium)
-    return calls
-
-
-@pytest.fixture
-def sample_url(sample_sqlite_copy, monkeypatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", sample_sqlite_copy)
-    from dashboard.data import database
-
-    database.clear()
-    return sample_sqlite_copy
 
 
 def _reported_case(url: str) -> tuple[int, str]:

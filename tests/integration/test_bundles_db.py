@@ -52,3 +52,14 @@ def test_a_case_cannot_be_bundled_twice(corridor_cases):
     with pytest.raises(InvalidInput, match="already closed or bundled: C0, C1"):
         with db.transaction() as s:
             create_bundle(s, ids[:3], "B", SUPERVISOR, T0)
+
+
+@pytest.mark.parametrize("role", [Role.DEPARTMENT, Role.STREET, Role.GRID_MEMBER, Role.ANALYST, Role.RESIDENT])
+def test_only_the_center_bundles_cases(corridor_cases, role):
+    from geo.domain.permissions import NotAllowed
+
+    db, ids = corridor_cases
+    with db.transaction() as s, pytest.raises(NotAllowed, match="may not create bundle"):
+        create_bundle(s, ids[:3], "越权打包", Actor("某人", role, department_id=1, street_id=1), T0)
+    with db.session() as s:
+        assert s.scalars(select(Case.bundle_id).where(Case.id.in_(ids))).all() == [None] * 5

@@ -279,7 +279,7 @@ def test_a_failure_half_way_through_the_writes_leaves_nothing_behind(world, tmp_
     monkeypatch.setattr(geo.usecases.bulk_intake, "_log_block", fail)  # after the cases are inserted
     report = run(world, write(tmp_path, GOOD))
     assert report.status == "unusable"
-    assert report.problems[0].message == "Cannot use the input: RuntimeError: disk full"
+    assert report.problems[0].message.startswith("Cannot use the input: RuntimeError: disk full (server log reference ")
     assert counts(world) == (0, 0, 0)
 
 

@@ -98,7 +98,7 @@ def test_local_midnight_is_in_shanghai_time():
 
 def test_today_and_month_count_by_local_time(district):
     with district.session() as s:
-        h = headline(s, NOW)
+        h = headline(s, NOW, actor=ANALYST)
     # Today began 9 h ago (N2..N5); the month 33 h ago (all but C1, reported 40 h ago).
     assert (h.today, h.month, h.open) == (4, 7, 5)
     assert h.closure_rate == pytest.approx(2 / 7)  # closed / due (rejected is not due)
@@ -171,7 +171,7 @@ def test_a_department_with_two_cases_does_not_top_the_ranking(db):
                 )
             )
     with db.session() as s:
-        ranking = department_ranking(s, NOW)
+        ranking = department_ranking(s, NOW, actor=ANALYST)
     assert list(ranking["department"]) == ["市政公用事业服务中心", "城市管理局"]
     assert ranking.loc[1, "report_in_on_time_rate"] == 1.0
 

@@ -24,10 +24,20 @@ from geo.domain.workflow import TRANSITIONS
      {"old": "噪声扰民", "new": "油烟扰民", "lead": None, "co": []}),
     ("bundle 7: 楼道堆物集中整治; escalated to 区住建局", "bundled", {"bundle_id": 7, "title": "楼道堆物集中整治"}),
     ("basically_satisfied", "rated", {"rating": "basically_satisfied"}),
+    ("duplicate of HB20261101000003", "merged", {"into": "HB20261101000003"}),
+    ("HB20261101000009 merged in", "merged_in", {"duplicate": "HB20261101000009"}),
+    ("another reporter (hotline_12345)", "followed", {"source": "hotline_12345"}),
+    ("after photo 1280×960", "photo", {"kind": "after", "width": 1280, "height": 960}),
 ])
 def test_old_english_notes_are_read_back_as_keys(text, key, params):
     assert from_legacy(text) == Note(key, params)
     assert stored(None, None, text) == (Note(key, params), "")
+
+
+def test_an_old_intake_note_keeps_the_words_that_followed_it():
+    assert stored(None, None, "datum=address; grid id 4; 楼下垃圾三天没人收") == (
+        Note("reported", {"datum": "address", "unassigned": False, "snapped": False, "near_boundary": False}),
+        "楼下垃圾三天没人收")
 
 
 def test_a_persons_words_stay_as_typed():

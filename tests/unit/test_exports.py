@@ -1,5 +1,7 @@
-"""The monthly report workbook, opened back with openpyxl (the notices themselves: test_notice_files)."""
+"""The monthly report workbook and the audit CSV, opened back with openpyxl and csv (the notices themselves:
+test_notice_files)."""
 
+import csv
 import io
 from datetime import UTC, datetime
 
@@ -40,8 +42,13 @@ def column(sheet, header: str) -> list:
     return [row[headers.index(header)] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_the_monthly_report_has_the_four_sheets_in_order(report):
-    assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单"]
+def test_the_monthly_report_has_the_five_sheets_in_order(report):
+    assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单",
+                                                                                "冷热点"]
+
+
+def test_a_report_made_without_hotspots_says_so_on_their_sheet(report):
+    assert open_book(monthly_report_xlsx(report))["冷热点"]["A1"].value == "冷热点：未计算"
 
 
 def test_the_summary_names_the_month_and_holds_the_figures(report):
@@ -75,3 +82,41 @@ def test_the_notice_sheet_counts_per_department_and_reason_without_listing_cases
     assert [c.value for c in sheet[1]] == ["部门", "督办事由", "件数"]
     assert column(sheet, "督办事由") == ["未应哨（超15小时未报到）", "迟报到（黄牌/红牌）", "不作为（超期未答卷）"]
     assert column(sheet, "件数") == [2, 1, 1]
+
+
+HOSTILE = ["=HYPERLINK(\"http://evil\",\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+
+
+def _formula_cells(data: bytes) -> list[str]:
+    """Raw XML of every <f> (formula) element in the workbook's sheets: what Excel would evaluate."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return [f for name in book.namelist() if name.startswith("xl/worksheets/")
+                for f in re.findall(r"<f[ >].*?</f>", book.read(name).decode())]
+
+
+def test_hostile_names_land_in_the_monthly_report_as_text_never_as_formulas(report):
+    hostile = MonthlyReport(report.year, report.month, report.window, report.as_of, report.district,
+                            report.departments.assign(department=HOSTILE[:2]),
+                            report.streets.assign(label=HOSTILE[3]),
+                            NOTICES.assign(department=HOSTILE[:3], case_numbers=[[h] for h in HOSTILE[3:]]))
+    data = monthly_report_xlsx(hostile)
+    assert _formula_cells(data) == []
+    book = open_book(data)
+    assert column(book["部门绩效"], "部门") == HOSTILE[:2]
+    assert column(book["街道情况"], "街道") == [HOSTILE[3]]
+    assert column(book["督办单"], "部门") == HOSTILE[:3]
+
+
+def test_hostile_text_in_csv_exports_is_prefixed_so_no_spreadsheet_evaluates_it():
+    from loaders.exports import audit_csv
+
+    log = pd.DataFrame({"at": ["2026-11-02 09:30"] * len(HOSTILE), "actor": HOSTILE, "role": [""] * len(HOSTILE),
+                        "action": ["sign_in_failed"] * len(HOSTILE), "target": HOSTILE, "detail": ["-"] * len(HOSTILE),
+                        "n": range(-3, len(HOSTILE) - 3)})
+    rows = list(csv.reader(io.StringIO(audit_csv(log).decode("utf-8-sig"), newline="")))
+    assert [r[1] for r in rows[1:]] == ["'" + h for h in HOSTILE]
+    assert [r[5] for r in rows[1:]] == ["'-"] * len(HOSTILE)
+    assert [r[6] for r in rows[1:]] == ["-3", "-2", "-1", "0", "1", "2"]  # numbers stay numbers

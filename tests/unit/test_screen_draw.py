@@ -78,3 +78,11 @@ def test_the_trend_draws_two_lines_with_the_first_middle_and_last_day():
     )
     svg = trend_svg(trend)
     assert svg.count("<polyline") == 2 and ">02-28<" in svg and ">03-01<" in svg and ">03-02<" in svg
+
+
+def test_a_feed_case_with_a_photo_shows_its_thumbnail_inline():
+    cases = pd.DataFrame({"number": ["GG1", "GG2"], "category": ["井盖缺失破损", "路灯不亮"], "grid": ["G1", "G2"],
+                          "reported_at": [pd.Timestamp(AS_OF).tz_convert("Asia/Shanghai")] * 2,
+                          "status": ["reported"] * 2})
+    page = cases_feed_html(t, cases, fresh_since=AS_OF, as_of=AS_OF, thumbs={"GG2": b"\xff\xd8jpeg"})
+    assert page.count('data-testid="gg-feed-photo"') == 1 and 'src="data:image/jpeg;base64,/9hqcGVn"' in page
