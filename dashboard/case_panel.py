@@ -20,6 +20,7 @@ from dashboard.i18n import t
 from dashboard.markup import escape
 from dashboard.rating_link_panel import show_rating_link
 from dashboard.tiles import rate_help
+from dashboard.timeline import show_timeline
 from geo.config import LOCAL_TZ
 from geo.db.scope import OutOfScope
 from geo.domain.actors import Actor
@@ -72,13 +73,15 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
         return
     _header(story)
     _details(story)
+    _bundle(story)
     _reveal(story, actor)
-    show_photos(story, actor)
-    _dispatches(story)
-    _timeline(story)
-    show_duplicates(story, actor)
+    # The actions before the story's long parts, so the button stays in view at 1080p however long the case ran.
     _actions(story, actor, options, route)
     show_rating_link(story.case, actor)
+    show_photos(story, actor)
+    _dispatches(story)
+    show_timeline(story.events, local_time)
+    show_duplicates(story, actor)
 
 
 def _reveal(story: CaseStory, actor: Actor) -> None:
@@ -125,6 +128,19 @@ def _details(story: CaseStory) -> None:
     st.markdown(f"<table style='font-size:14px;border:none'>{table}</table>", unsafe_allow_html=True)
 
 
+def _bundle(story: CaseStory) -> None:
+    """The bundle the case is in, with its other cases (each a link that opens it here)."""
+    bundle = story.bundle
+    if bundle is None:
+        return
+    title = escape(bundle["title"])  # shown as typed, never as markdown or HTML
+    line = t("bundle_panel_line").format(id=bundle["id"], title=title, n=len(bundle["cases"]))
+    st.markdown(f"**{t('bundle_panel')}**: {line}")
+    with st.expander(t("bundle_panel_cases")):
+        st.markdown("\n".join(f"- [{number}](case_map?case={number}) {t('case_map_status_' + status)}"
+                               for number, status in bundle["cases"]))
+
+
 def _dispatches(story: CaseStory) -> None:
     st.markdown(f"**{t('case_map_dispatches')}**")
     if not story.dispatches:
@@ -140,23 +156,10 @@ def _dispatches(story: CaseStory) -> None:
     st.markdown("\n".join(lines), unsafe_allow_html=True)
 
 
-def _timeline(story: CaseStory) -> None:
-    st.markdown(f"**{t('case_map_timeline')} ({len(story.events)})**")
-    lines = []
-    for e in story.events:
-        to = f" → {t('case_map_status_' + e['to_status'])}" if e["to_status"] else ""
-        note = f" — {escape(e['note'])}" if e["note"] else ""
-        lines.append(f"- `{local_time(e['at'])}` **{t('case_map_action_' + e['action'])}**{to} "
-                     f"<span style='color:#6b7785'>· {t('case_map_role_' + e['role'])} {escape(e['actor'])}"
-                     f"{note}</span>")
-    with st.container(key="case_map_timeline"):
-        st.markdown("\n".join(lines), unsafe_allow_html=True)
-
-
 def _actions(story: CaseStory, actor: Actor, options: FilterOptions, route) -> None:
     c = story.case
     st.markdown(f"**{t('case_map_actions')}** <span style='color:#6b7785;font-size:13px'>"
-                f"({t('case_map_acting_as')}: {t('case_map_role_' + str(actor.role))})</span>", unsafe_allow_html=True)
+                f"({t('case_map_acting_as')}: {t('role_' + str(actor.role))})</span>", unsafe_allow_html=True)
     actions = panel_actions(c["status"], story.dispatches, actor)
     if not actions:
         st.caption(t("case_map_no_actions"))

@@ -210,15 +210,19 @@ def category_html(t: Translate, mix: pd.DataFrame) -> str:
 
 
 def problems_html(t: Translate, problems: pd.DataFrame) -> str:
-    """Common problems: category, cases and grids, and whether they are bundled yet."""
+    """Common problems: category and where (the community holding most of its cases, "等" for more), whether
+    bundled yet, cases and grids — one line each, so two clusters of one category read apart."""
     if problems.empty:
         return _empty(t)
-    return "".join(
-        f'<div class="gg-problem"><span>{_e(p.category)} <span class="gg-muted">'
-        f'{_e(t("big_screen_kind_" + str(p.kind)))}</span></span><span class="gg-muted">'
-        f"{_e(t('big_screen_problem_cases').format(cases=int(p.cases), grids=int(p.grids)))}</span></div>"
-        for p in problems.itertuples(index=False)
-    )
+    rows = []
+    for p in problems.itertuples(index=False):
+        place = "" if p.place is None else t("big_screen_place_more" if p.places > 1 else "big_screen_place").format(
+            place=p.place)
+        rows.append(
+            f'<div class="gg-problem"><span class="gg-problem-what">{_e(p.category)} <span class="gg-muted">'
+            f'{_e(place)}{_e(t("big_screen_kind_" + str(p.kind)))}</span></span><span class="gg-muted">'
+            f"{_e(t('big_screen_problem_cases').format(cases=int(p.cases), grids=int(p.grids)))}</span></div>")
+    return "".join(rows)
 
 
 def map_caption(t: Translate, fresh_hours: float) -> str:

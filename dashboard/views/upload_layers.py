@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.auth import require_actor
+from dashboard.case_panel import local_time
 from dashboard.data import database
 from dashboard.i18n import say, say_problem, t
 from dashboard.import_map import preview_map
@@ -23,6 +24,7 @@ from loaders.layer_read import CANDIDATES
 from loaders.uploads import discard_upload, upload_spent
 
 FILE, ANSWERS, CACHE = "upload_layers_file", "upload_layers_answers", "upload_layers_cache"
+APPLIED = "upload_layers_applied_message"
 db = database()
 actor = require_actor()
 
@@ -131,7 +133,7 @@ def _summary(report) -> None:
         message + ("" if status != "unusable" else " " + escape("; ".join(map(say_problem, report.errors)))))
     found = [(k, d) for k, d in (("encoding", report.encoding), ("crs", report.crs), ("datum", report.datum)) if d]
     if found:
-        st.dataframe(pd.DataFrame([{t("upload_layers_detected"): f"{k}: {d.value or '?'}",
+        st.dataframe(pd.DataFrame([{t("upload_layers_detected"): f"{t('upload_layers_' + k)}: {_value(k, d.value)}",
                                     t("upload_layers_evidence"): say(d.msg, d.params, d.evidence)}
                                    for k, d in found]), hide_index=True, width="stretch")
     diff, counts = report.diff, report.counts
@@ -143,14 +145,21 @@ def _summary(report) -> None:
             col.metric(t(f"upload_layers_{key}"), f"{value:,}")
 
 
+def _value(what: str, value: str | None) -> str:
+    """A detected value as the page names it: a datum by its label, an encoding or CRS as its code."""
+    if not value:
+        return "?"
+    return t(f"upload_layers_datum_{value}") if what == "datum" else value
+
+
 def _details(report) -> None:
     st.subheader(t("upload_layers_problems"))
     if report.problems:
-        st.dataframe(pd.DataFrame([{t("upload_layers_col_severity"): p.severity, t("upload_layers_col_kind"): p.kind,
+        st.dataframe(pd.DataFrame([{t("upload_layers_col_severity"): t(f"upload_layers_severity_{p.severity}"),
                                     t("upload_layers_col_message"): say_problem(p),
-                                    "lon": p.location.lon if p.location else None,
-                                    "lat": p.location.lat if p.location else None} for p in report.problems]),
-                     hide_index=True, width="stretch")
+                                    t("upload_layers_col_lon"): p.location.lon if p.location else None,
+                                    t("upload_layers_col_lat"): p.location.lat if p.location else None}
+                                   for p in report.problems]), hide_index=True, width="stretch")
     else:
         st.caption(t("upload_layers_no_problems"))
     if report.geojson:
@@ -159,12 +168,27 @@ def _details(report) -> None:
         st.caption(t("upload_layers_legend_datum" if asking_datum else "upload_layers_legend"))
         st_folium(preview_map(report.geojson, report.problems, describe=say_problem), key="upload_layers_map",
                   height=560, use_container_width=True, returned_objects=[])
-    if report.diff.get("changed"):
+    changes = changes_table(report.diff)
+    if len(changes):
         st.subheader(t("upload_layers_changes"))
-        st.dataframe(pd.DataFrame(report.diff["changed"]), hide_index=True, width="stretch")
+        st.dataframe(changes, hide_index=True, width="stretch")
     if report.diff.get("moved_cases"):
         st.subheader(f"{t('upload_layers_moved')} ({report.diff['cases_moving']:,})")
-        st.dataframe(pd.DataFrame(report.diff["moved_cases"]), hide_index=True, width="stretch")
+        moved = pd.DataFrame(report.diff["moved_cases"])
+        st.dataframe(moved.rename(columns={c: t(f"upload_layers_col_{c}") for c in moved.columns}), hide_index=True,
+                     width="stretch")
+
+
+def changes_table(diff: dict) -> pd.DataFrame:
+    """Every feature the upload adds, removes or changes — one row each, in words: code, what happens, how far
+    the shape moves, which attributes change (old → new)."""
+    rows = [(code, t("upload_layers_added"), "", "") for code in diff.get("added", [])]
+    rows += [(code, t("upload_layers_removed"), "", "") for code in diff.get("removed", [])]
+    rows += [(c["code"], t("upload_layers_changed"), f"{c['shift_m']:,.1f}" if c["geometry"] else "",
+              "; ".join(f"{t('import_role_' + name)}: {old or '—'} → {new or '—'}"
+                        for name, (old, new) in c["fields"].items()))
+             for c in diff.get("changed", [])]
+    return pd.DataFrame(rows, columns=[t(f"upload_layers_col_{c}") for c in ("code", "change", "shift_m", "fields")])
 
 
 def _apply(path: str, spec: LayerSpec) -> None:
@@ -172,12 +196,16 @@ def _apply(path: str, spec: LayerSpec) -> None:
         return
     done = _report(path, spec, apply=True)
     if done.status != "applied":
-        st.error(escape("; ".join(map(say_problem, done.errors))) or done.status)
+        st.error(escape("; ".join(map(say_problem, done.errors))) or t(f"upload_layers_status_{done.status}"))
         return
     info = done.extra["applied"]
-    text = (t("upload_layers_applied").format(name=escape(info["layout_name"]), moved=info["cases_moved"])
-            if spec.kind == "grids" else t("upload_layers_upserted").format(**info))
-    st.success(text)
+    # The file is spent: the page forgets it, so nothing offers to publish it a second time.
+    st.session_state[APPLIED] = (t("upload_layers_applied").format(name=escape(info["layout_name"]),
+                                                                   moved=info["cases_moved"])
+                                 if spec.kind == "grids" else t("upload_layers_upserted").format(**info))
+    for key in (FILE, CACHE, ANSWERS):
+        st.session_state.pop(key, None)
+    st.rerun()
 
 
 def _history() -> None:
@@ -185,7 +213,11 @@ def _history() -> None:
     history = layout_history(db)
     if not history:
         return
-    st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
+    table = pd.DataFrame(history).assign(
+        is_active=lambda h: h["is_active"].map({True: t("upload_layers_active"), False: ""}),
+        created_at=lambda h: h["created_at"].map(local_time))
+    st.dataframe(table.rename(columns={c: t(f"upload_layers_col_{c}") for c in table.columns}), hide_index=True,
+                 width="stretch")
     older = [h for h in history if not h["is_active"]]
     if not older:
         return
@@ -207,6 +239,8 @@ st.file_uploader(t("upload_layers_file"), type=["zip", "geojson", "json", "gpkg"
                  max_upload_size=max(1, max_upload_bytes() // MB), on_change=_save_upload)
 if refused := st.session_state.pop("upload_layers_refused", None):
     st.error(escape(refused))
+if applied := st.session_state.pop(APPLIED, None):
+    st.success(applied)
 if path := st.session_state.get(FILE):
     spec = _spec(kind)
     report = _report(path, spec)

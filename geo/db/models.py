@@ -231,7 +231,11 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # a person's words (reason, note), shown as typed
+    # GridGov's own account of the event as a key and JSON parameters (geo.domain.event_notes), translated at
+    # display; None on events written before keys (their English sentences are read back by from_legacy)
+    note_key: Mapped[str | None] = mapped_column(String(40))
+    note_params: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):
@@ -287,6 +291,8 @@ class Bundle(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     escalated_to: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed with all its cases
+    closed_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 # Intake: who reported a case (several people after a merge), its photos, the categories' extra questions

@@ -36,6 +36,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({R.ADMIN}),
     "view_audit": frozenset({R.ADMIN}),
     "create_bundle": CENTER,
+    # a work queue of single cases to act on or check (geo.read.queue): analysts and the wall have none
+    "work_queue": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
     # merge a duplicate into the case it duplicates (one case, several reporters)
     "merge_cases": CENTER,
     # report a case on patrol from the phone page, signed in (source grid_member, the person as reporter)

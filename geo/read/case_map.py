@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from geo.db import rules
 from geo.db.database import backend
-from geo.db.models import Case, CaseDispatch, Category, Community, Grid
+from geo.db.models import Case, CaseDispatch, CaseEvent, Category, Community, Grid
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
@@ -274,6 +274,13 @@ def map_layer(session: Session, filters: CaseFilters, view: MapView, now: dateti
         layer = MapLayer("grids", pd.concat([grids, unassigned.assign(grid_id=None, code="", name="")],
                                             ignore_index=True), counts, in_view, too_many, cap, notes=notes)
     return layer
+
+
+def case_data_version(session: Session) -> int:
+    """A number that grows with every change to any case: the newest case event's id. Every change to a case
+    writes its CaseEvent in the same transaction (the log is append-only), so a cache of case figures keyed on
+    it is never stale — it only ever misses after a change."""
+    return session.scalar(select(func.max(CaseEvent.id))) or 0
 
 
 def locate_case(session: Session, number: str, actor: Actor) -> tuple[int, float | None, float | None] | None:

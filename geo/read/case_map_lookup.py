@@ -19,7 +19,8 @@ from geo.db.models import Building, Case, CaseDispatch, Category, Community, Dep
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
-from geo.domain.vocabulary import DispatchRole, Role
+from geo.domain.rules import answer_due
+from geo.domain.vocabulary import Role
 from geo.domain.workflow import actions_for
 from geo.read.case_map import MapView
 from geo.read.overview import district_kpis
@@ -129,7 +130,7 @@ def panel_actions(status: str, dispatches: list[dict], actor: Actor) -> list[str
         return [a for a in actions if a not in ("report_in", "answer")]
     if own["reported_in_at"] is not None:
         actions = [a for a in actions if a != "report_in"]
-    if own["role"] != DispatchRole.LEAD or own["answered_at"] is not None:
+    if not answer_due(own["role"], own["answered_at"]):
         actions = [a for a in actions if a != "answer"]
     return actions
 

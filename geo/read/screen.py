@@ -27,7 +27,7 @@ from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
 from geo.domain.rules import RATES
-from geo.read.bundles import bundle_candidates
+from geo.read.bundles import bundle_proposals, communities_of_grids, most_common
 from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read.overview import district_kpis, open_cases_by_grid
@@ -259,28 +259,28 @@ def category_mix(
 
 def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataFrame:
     """The biggest common problems: clusters of open same-category cases (geo.read.bundles) not yet bundled, and
-    existing bundles with their open cases — category, case and grid counts only (titles are free text)."""
-    found = bundle_candidates(session, now)
-    found = found[pd.to_datetime(found["reported_at"], utc=True) <= pd.Timestamp(now)]
-    candidates = (
-        found.groupby("cluster")
-        .agg(category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"))
-        .assign(kind="candidate")
-    )
+    existing bundles with their open cases — kind, category, the community holding most of the cases (place)
+    and how many communities (places), case and grid counts (bundle titles are free text: not shown). The
+    place tells apart two clusters of one category."""
+    candidates = bundle_proposals(session, now).assign(kind="candidate")
     rows = session.execute(
-        select(Category.name, func.count(Case.id), func.count(func.distinct(Case.grid_id)))
+        select(Bundle.id, Category.name, Case.id, Case.grid_id)
         .select_from(Bundle)
         .join(Category, Category.id == Bundle.category_id)
         .join(Case, and_(Case.bundle_id == Bundle.id, rules.is_open(), Case.reported_at <= now))
-        .group_by(Bundle.id, Category.name)
     ).all()
-    bundles = pd.DataFrame(rows, columns=["category", "cases", "grids"]).assign(kind="bundle")
-    frames = [f for f in (candidates, bundles) if len(f)]
-    columns = ["kind", "category", "cases", "grids"]
+    cases = pd.DataFrame(rows, columns=["bundle", "category", "id", "grid_id"])
+    cases["community"] = communities_of_grids(session, cases["grid_id"])
+    bundles = cases.groupby("bundle").agg(
+        category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"),
+        place=("community", most_common), places=("community", "nunique")).assign(kind="bundle")
+    columns = ["kind", "category", "place", "places", "cases", "grids"]
+    frames = [f[columns] for f in (candidates, bundles) if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
-    table = pd.concat(frames, ignore_index=True)[columns].astype({"cases": int, "grids": int})
-    return table.sort_values(["cases", "grids"], ascending=False).head(limit).reset_index(drop=True)
+    table = pd.concat(frames, ignore_index=True).astype({"cases": int, "grids": int, "places": int})
+    table["place"] = table["place"].astype(object).where(table["place"].notna(), None)
+    return table.sort_values(["cases", "grids"], ascending=False, kind="stable").head(limit).reset_index(drop=True)
 
 
 def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,

@@ -15,13 +15,14 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import String, and_, case, cast, insert, literal, null, select
+from sqlalchemy import and_, case, insert, literal, null, select
 from sqlalchemy.orm import Session
 
 from geo.db.database import Database
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment
 from geo.db.types import UTCDateTime
 from geo.domain.actors import Actor
+from geo.domain.event_notes import Note
 from geo.read.assignment import assign_buildings, assign_points
 from geo.usecases.audit import record
 from geo.usecases.numbering import IMPORT_PREFIX, case_numbers
@@ -68,9 +69,10 @@ def _points_inside(session: Session, building_ids: np.ndarray) -> tuple[np.ndarr
 
 
 def report_cases_bulk(session: Session, cases: pd.DataFrame, placement: pd.DataFrame, actor: Actor,
-                      now: datetime, note: str = "") -> pd.Series:
+                      now: datetime, source: str = "") -> pd.Series:
     """Insert ``cases`` (columns CASE_COLUMNS; times aware UTC or NaT; category_id None-able) placed by
-    ``placement`` (from place_cases, same order), with their grid assignment and one 'import' event each.
+    ``placement`` (from place_cases, same order), with their grid assignment and one 'import' event each
+    (note "imported": the ``source`` file's name, how the case was placed).
     Flushes, does not commit. Returns the new case numbers, indexed like ``cases``.
 
     Numbers run in blocks per placement (by coordinates, by address, not placed), in file order within a
@@ -86,8 +88,7 @@ def report_cases_bulk(session: Session, cases: pd.DataFrame, placement: pd.DataF
         for group, by in enumerate((BY_COORDINATES, BY_ADDRESS, NOT_PLACED)):
             members = numbers[groups == group]
             if members.size:
-                _log_block(session, str(members.min()), str(members.max()), layout_id, actor, now,
-                           f"{note}; " if note else "", f" by {by}" if by else "")
+                _log_block(session, str(members.min()), str(members.max()), layout_id, actor, now, source, by)
     session.flush()
     return pd.Series(numbers, index=cases.index)
 
@@ -98,7 +99,7 @@ def import_cases(db: Database, cases: pd.DataFrame, placement: pd.DataFrame, act
     source id imported meanwhile by someone else violates its unique key and refuses the whole import).
     Returns the new case numbers, indexed like ``cases``."""
     with db.transaction() as session:
-        numbers = report_cases_bulk(session, cases, placement, actor, now, note=f"imported from {source_name}")
+        numbers = report_cases_bulk(session, cases, placement, actor, now, source=source_name)
         record(session, now, actor.name, actor.role, "import", source_name, f"cases: {len(cases)} rows")
     return numbers
 
@@ -110,23 +111,25 @@ def _placement_groups(placement: pd.DataFrame) -> np.ndarray:
 
 
 def _log_block(session: Session, first: str, last: str, layout_id: int, actor: Actor, now: datetime,
-               prefix: str, by: str) -> None:
-    """The grid assignment and the 'import' event of the cases numbered first…last, noted as report_case
-    notes a placement ("grid id 12 (snapped)" / "unassigned queue") plus how it was placed."""
+               source: str, by: str) -> None:
+    """The grid assignment and the 'import' event of the cases numbered first…last (all placed ``by`` the
+    same means), each noting its source and placement as report_case does (unassigned, snapped, near the
+    boundary) — the note's parameters picked per row from the four flag combinations."""
     c = Case.__table__
     block = c.c.number.between(first, last)
     session.execute(insert(CaseGridAssignment.__table__).from_select(
         ["case_id", "layout_id", "grid_id", "snapped", "near_boundary"],
         select(c.c.id, literal(layout_id), c.c.grid_id, c.c.snapped, c.c.near_boundary).where(block)))
-    where = case((c.c.grid_id.is_(None), literal("unassigned queue")),
-                 else_=literal("grid id ") + cast(c.c.grid_id, String) + literal(by))
-    flags = case((and_(c.c.snapped, c.c.near_boundary), literal(" (snapped, near boundary)")),
-                 (c.c.snapped, literal(" (snapped)")), (c.c.near_boundary, literal(" (near boundary)")),
-                 else_=literal(""))
+    def params(snapped: bool, near: bool):
+        return literal(Note("imported", {"source": source, "by": by, "unassigned": by == NOT_PLACED,
+                                         "snapped": snapped, "near_boundary": near}).dumps())
+
+    flags = case((and_(c.c.snapped, c.c.near_boundary), params(True, True)), (c.c.snapped, params(True, False)),
+                 (c.c.near_boundary, params(False, True)), else_=params(False, False))
     session.execute(insert(CaseEvent.__table__).from_select(
-        ["case_id", "at", "actor", "role", "action", "from_status", "to_status", "note"],
+        ["case_id", "at", "actor", "role", "action", "from_status", "to_status", "note", "note_key", "note_params"],
         select(c.c.id, literal(now, UTCDateTime), literal(actor.name), literal(str(actor.role)), literal("import"),
-               null(), c.c.status, literal(prefix) + where + flags).where(block).order_by(c.c.id)))
+               null(), c.c.status, literal(""), literal("imported"), flags).where(block).order_by(c.c.id)))
 
 
 def _case_rows(cases: pd.DataFrame, placement: pd.DataFrame, numbers: list[str]) -> list[dict]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from geo.db.models import Bundle, Case, CaseEvent
 from geo.db.scope import case_condition
 from geo.domain.actors import Actor
+from geo.domain.event_notes import Note
 from geo.domain.permissions import require
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.domain.workflow import InvalidInput
@@ -35,9 +36,10 @@ def create_bundle(session: Session, case_ids: list[int], title: str, actor: Acto
     session.flush()
     for case in cases:
         case.bundle_id = bundle.id  # an ORM change: the version column moves, so open panels see the change
+    said = Note("bundled", {"bundle_id": bundle.id, "title": title})
     session.add_all(CaseEvent(case_id=c.id, at=now, actor=actor.name, role=str(actor.role), action="bundle",
-                              from_status=c.status, to_status=c.status,
-                              note=f"bundle {bundle.id}: {title}" + (f"; escalated to {escalated_to}" if escalated_to else ""))
+                              from_status=c.status, to_status=c.status, note=escalated_to, note_key=said.key,
+                              note_params=said.dumps())
                     for c in cases)
     session.flush()
     return bundle

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, CaseReporter, Category
 from geo.domain.actors import Actor
 from geo.domain.datums import to_wgs84
+from geo.domain.event_notes import Note
 from geo.domain.vocabulary import Source, Status
 from geo.domain.workflow import InvalidInput
 from geo.usecases.bulk_intake import place_cases
@@ -79,10 +80,10 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     session.add(CaseGridAssignment(case_id=case.id, layout_id=int(placed.layout_id), grid_id=case.grid_id,
                                    snapped=case.snapped, near_boundary=case.near_boundary))
     session.add(_reporter_row(case, new, at))
-    note = _placement_note(case, new.datum if new.building_id is None or new.lon is not None else "address")
+    placed = _placement_note(case, new.datum if new.building_id is None or new.lon is not None else "address")
     session.add(CaseEvent(case_id=case.id, at=at, actor=actor.name, role=str(actor.role), action="report",
-                          from_status=None, to_status=Status.REPORTED,
-                          note=note + (f"; {new.note}" if new.note else "")))
+                          from_status=None, to_status=Status.REPORTED, note=new.note or "", note_key=placed.key,
+                          note_params=placed.dumps()))
     session.flush()
     return case
 
@@ -124,7 +125,8 @@ def _reporter_row(case: Case, new: NewCase, at: datetime) -> CaseReporter:
                         attributes=json.dumps(r.attributes, ensure_ascii=False), reported_at=at)
 
 
-def _placement_note(case: Case, datum: str) -> str:
-    where = "unassigned queue" if case.grid_id is None else f"grid id {case.grid_id}"
-    flags = [f for f, on in (("snapped", case.snapped), ("near boundary", case.near_boundary)) if on]
-    return f"datum={datum}; {where}" + (f" ({', '.join(flags)})" if flags else "")
+def _placement_note(case: Case, datum: str) -> Note:
+    """How the case was placed: its coordinates' datum ("address": at a building matched by address), and where
+    it landed."""
+    return Note("reported", {"datum": str(datum), "unassigned": case.grid_id is None, "snapped": bool(case.snapped),
+                             "near_boundary": bool(case.near_boundary)})

@@ -198,3 +198,17 @@ def test_a_merged_duplicate_counts_once_and_the_page_says_how_merged_cases_count
     at.sidebar.multiselect(key="case_map_f_status").set_value(["merged"]).run()
     assert "符合条件 1**" in _markdown(at)
     assert "其中含已合并的重复事件 1 件" in "\n".join(c.value for c in at.caption)
+def _marker_statuses(maps) -> list[str]:
+    group = maps[-1]["feature_group_to_add"]
+    markers = [c for c in group._children.values() if getattr(c, "layer_name", "") == "case_markers"][0]
+    return [f["properties"]["s"] for f in markers.data["features"]]
+
+
+def test_the_map_shows_an_action_at_once_though_its_layer_is_cached(maps, sample_url):
+    _, number = _reported_case(sample_url)
+    at = open_page(maps, sample_url)
+    at.sidebar.text_input(key="case_map_f_text").input(number).run()
+    at = click_case(at, number)
+    assert _marker_statuses(maps) == ["reported"]
+    at.button(key="case_map_do").click().run()
+    assert _marker_statuses(maps) == ["accepted"]

@@ -172,7 +172,7 @@ def test_the_reporter_is_masked_and_a_reveal_is_audited(world):
 
 
 def test_queues_hold_new_and_late_cases(world):
-    from geo.read.case_story import queue, queue_counts
+    from geo.read.queue import queue_counts, queue_rows
 
     db, case_id, ids = world
     with db.session() as s:
@@ -181,8 +181,8 @@ def test_queues_hold_new_and_late_cases(world):
     act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"])
     with db.session() as s:
         counts = queue_counts(s, T0 + timedelta(hours=5), SUPERVISOR)
-        assert (counts["new"], counts["awaiting_report_in_red"], counts["overdue"]) == (0, 1, 1)
-        assert queue(s, "awaiting_report_in_red", T0 + timedelta(hours=5), SUPERVISOR)["number"].tolist() == ["C1"]
+        assert (counts["new"], counts["report_in_red"], counts["overdue"]) == (0, 1, 1)
+        assert queue_rows(s, "report_in_red", T0 + timedelta(hours=5), SUPERVISOR)["number"].tolist() == ["C1"]
 
 
 @pytest.mark.parametrize("phone", ["13900000000", ""])

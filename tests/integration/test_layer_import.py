@@ -483,8 +483,9 @@ def test_applying_a_recut_makes_a_new_layout_version_and_moves_cases_with_histor
         assert s.get(Grid, moved.grid_id).code == "G2"
         assert s.scalar(select(func.count()).select_from(CaseGridAssignment).where(
             CaseGridAssignment.case_id == moved.id)) == 2
-        assert s.scalars(select(CaseEvent.note).where(CaseEvent.case_id == moved.id, CaseEvent.action == "regrid")
-                         .order_by(CaseEvent.id)).all() == ["— → G4", "G4 → G2"]
+        assert s.scalars(select(CaseEvent.note_params).where(CaseEvent.case_id == moved.id,
+                                                             CaseEvent.action == "regrid")
+                         .order_by(CaseEvent.id)).all() == ['{"new":"G4","old":"—"}', '{"new":"G2","old":"G4"}']
     history = layout_history(district)
     assert [(h["is_active"], h["grids"]) for h in history] == [(True, 3), (False, 4)]
     restored = restore_layout(district, history[1]["id"], ACTOR)
