@@ -1,9 +1,10 @@
-"""What every route needs, built once per app: the database, the media store, the rate limiter and the
+"""What every route needs, built once per app: the database, the media store, the rate limiters and the
 settings (read from geo.config when the app is created)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 
@@ -22,6 +23,8 @@ class Context:
     intake: IntakeSettings
     jurisdiction: str = ""
     public_url: str = ""
+    page_limiter: RateLimiter | None = None  # the phone page's residents' channel, per address; None: closed
+    session_idle: timedelta = timedelta(minutes=30)  # a browser session idle longer has ended
 
     def base_url(self, request: Request) -> str:
         return self.public_url or str(request.base_url).rstrip("/")

@@ -44,9 +44,11 @@ def render(data, fmt: str, root: str, status: int = 200, headers: dict | None = 
 
 
 def errors(status: int, descriptions: list[str], fmt: str = "json", code: int | None = None,
-           headers: dict | None = None) -> Response:
-    """The specification's error list: HTTP ``status``, one {code, description} per problem."""
-    items = [{"code": code or status, "description": d} for d in descriptions]
+           headers: dict | None = None, reason: str | None = None) -> Response:
+    """The specification's error list: HTTP ``status``, one {code, description} per problem (plus the
+    ``reason`` word on GridGov's own routes, for the phone page's catalogue)."""
+    items = [{"code": code or status, "description": d, **({"reason": reason} if reason else {})}
+             for d in descriptions]
     return render(items, fmt, "errors", status, headers)
 
 

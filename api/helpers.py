@@ -14,14 +14,10 @@ from api.context import context
 from api.formats import render, w3c
 from api.inputs import ApiError
 from api.openapi import FOLLOW_BODY, REPORT_BODY
-from geo.domain.actors import Actor
 from geo.domain.datums import to_wgs84
-from geo.domain.vocabulary import Role
-from geo.domain.workflow import InvalidInput
 from geo.read.duplicates import likely_duplicates
 from geo.read.services import service
 from geo.read.suggestions import suggest_categories
-from geo.usecases.duplicates import UnknownCase, follow_case
 
 router = APIRouter(prefix="/api/v1", tags=["GridGov intake"])
 
@@ -69,17 +65,8 @@ async def follow(request: Request, service_request_id: str):
         client = await run_in_threadpool(keys.client, ctx.db, ctx.limiter, key, True)
         reporter = reports.reporter(form, client, reports.client_ref(form, request.headers))
     number = inputs.text(service_request_id, "service_request_id", 40)
-    followed = await run_in_threadpool(_follow, ctx, number, client, reporter)
+    followed = await run_in_threadpool(reports.follow, ctx.db, number, client, reporter, datetime.now(UTC))
     return render({"service_request_id": followed, "followed": True}, "json", "follow")
-
-
-def _follow(ctx, number: str, client, reporter) -> str:
-    try:
-        with ctx.db.transaction() as session:
-            return follow_case(session, number, client.source, reporter, Actor(f"api:{client.name}", Role.RESIDENT),
-                               datetime.now(UTC)).number
-    except InvalidInput as exc:
-        raise ApiError(404 if isinstance(exc, UnknownCase) else 400, str(exc)) from None
 
 
 @router.post("/reports", summary="Report a case (Open311 fields; service_code optional)", openapi_extra=REPORT_BODY)
@@ -93,6 +80,11 @@ async def report(request: Request):
         photo = await reports.read_media(form, ctx.intake.photo_limits.max_bytes)
         intake = await run_in_threadpool(reports.intake, ctx.db, form, client, request.headers, photo, False)
     done = await run_in_threadpool(reports.submit, ctx.db, ctx.store, intake, client, ctx.intake, datetime.now(UTC))
+    return report_answer(done)
+
+
+def report_answer(done: reports.Submitted):
+    """The answer to a report: its number, whether it is new, the duplicates and whether the model chose."""
     received = done.received
     return render({"service_request_id": done.number, "created": received.created,
                    "requested_datetime": w3c(received.case.reported_at),

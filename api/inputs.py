@@ -6,22 +6,22 @@ naming the field, the bad value's problem and what is accepted."""
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from geo.domain.datums import DATUMS
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_CONTROL_ONE_LINE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+from geo.domain.text import CONTROL as _CONTROL
+from geo.domain.text import CONTROL_ONE_LINE as _CONTROL_ONE_LINE
 
 
 class ApiError(Exception):
-    """A request refused: HTTP ``status`` with the descriptions for the specification's error list."""
+    """A request refused: HTTP ``status`` with the descriptions for the specification's error list, and for
+    GridGov's own routes (/api/) a ``reason`` word the phone page turns into a sentence in the reader's
+    language (api.page_strings: ``err_<reason>``); without one the status decides (api.app.REASON_BY_STATUS)."""
 
-    def __init__(self, status: int, *descriptions: str, headers: dict | None = None):
+    def __init__(self, status: int, *descriptions: str, headers: dict | None = None, reason: str | None = None):
         super().__init__("; ".join(descriptions))
-        self.status, self.descriptions, self.headers = status, list(descriptions), headers
+        self.status, self.descriptions, self.headers, self.reason = status, list(descriptions), headers, reason
 
 
 def text(value: str | None, field: str, max_len: int, multiline: bool = False) -> str:

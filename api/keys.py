@@ -13,6 +13,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Hashable
 
 from api.inputs import ApiError
 from geo.db.database import Database
@@ -20,24 +21,25 @@ from geo.read.api_clients import Client, client_for_key
 
 
 class RateLimiter:
-    """At most ``per_minute`` calls per key in any 60 seconds."""
+    """At most ``per_minute`` calls per caller (an API key's client, a signed-in account, a client address) in
+    any 60 seconds; ``what`` names the caller in the refusal."""
 
-    def __init__(self, per_minute: int, clock=time.monotonic):
-        self.per_minute, self._clock = per_minute, clock
-        self._calls: dict[int, deque] = {}
+    def __init__(self, per_minute: int, what: str = "api_key", clock=time.monotonic):
+        self.per_minute, self.what, self._clock = per_minute, what, clock
+        self._calls: dict[Hashable, deque] = {}
         self._lock = threading.Lock()
 
-    def check(self, client_id: int) -> None:
-        """Count one call, or raise 429 with Retry-After when the key is over its limit."""
+    def check(self, caller: Hashable, what: str | None = None) -> None:
+        """Count one call, or raise 429 with Retry-After when the caller is over its limit."""
         now = self._clock()
         with self._lock:
-            calls = self._calls.setdefault(client_id, deque())
+            calls = self._calls.setdefault(caller, deque())
             while calls and calls[0] <= now - 60:
                 calls.popleft()
             if len(calls) >= self.per_minute:
                 wait = max(1, math.ceil(calls[0] + 60 - now))
                 raise ApiError(429, f"rate limit: at most {self.per_minute} requests per minute for this "
-                                    f"api_key; retry in {wait} s", headers={"Retry-After": str(wait)})
+                                    f"{what or self.what}; retry in {wait} s", headers={"Retry-After": str(wait)})
             calls.append(now)
 
 

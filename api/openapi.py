@@ -35,3 +35,15 @@ FOLLOW_BODY = {"requestBody": {"required": True, "content": {
     "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
         k: FIELDS[k] for k in ("api_key", "email", "device_id", "account_id", "first_name", "last_name", "phone",
                                "source_id")}}}}}}
+
+#: The phone page's own posts (/api/report/…): no api_key — who reports is the session cookie or the residents'
+#: channel — and of the contact fields only the resident's optional phone.
+_PAGE_FIELDS = {k: v for k, v in FIELDS.items() if k not in ("api_key", "jurisdiction_id", "email", "device_id",
+                                                               "account_id", "first_name", "last_name")}
+PAGE_REPORT_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": {**_FORM, "properties": _PAGE_FIELDS}},
+    "multipart/form-data": {"schema": {**_MULTIPART, "properties": {
+        **_PAGE_FIELDS, "media": {"type": "string", "format": "binary"}}}}}}}
+PAGE_FOLLOW_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {
+        k: FIELDS[k] for k in ("phone", "source_id")}}}}}}

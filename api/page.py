@@ -2,19 +2,22 @@
 from the dashboard's vendored copy), for grid members and residents on a 360 × 640 screen and a slow link —
 the photo is downscaled in the browser before it is sent.
 
-Until the dashboard's cookie sign-in can be shared, the page sends a device key (an API key issued with
-``gridgov api-key add``, entered once and kept on the phone); the page's requests are ordinary API calls.
+No key is ever in the page: a grid member is signed in by the dashboard's session cookie, a resident reports
+through the district's own residents' channel (api.page_reports). The page is rendered per request with
+who is signed in and its words (Chinese by default, ``?lang=en``), both as one JSON object in the page.
 """
 
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from api import inputs, page_strings
+from api import inputs, page_reports, page_strings
 from api.context import context
 from api.formats import render
 from api.inputs import ApiError
@@ -26,17 +29,34 @@ STATIC = Path(__file__).resolve().parent / "static"
 #: The dashboard vendors Leaflet for offline maps; the page serves the same files (read by path, no import).
 LEAFLET = Path(__file__).resolve().parent.parent / "dashboard" / "static" / "leaflet-1.9.3"
 _FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+#: The dashboard's sign-in, which sends the browser back to ``next`` once signed in (dashboard/auth.py).
+SIGN_IN = "/?"
 
 router = APIRouter(tags=["snap-and-report page"])
 
 
 @router.get("/api/report/", response_class=HTMLResponse, summary="The snap-and-report page")
 def page(request: Request, lang: str = "zh"):
+    lang = "en" if lang == "en" else "zh"
     strings = page_strings.strings(lang)
+    person = page_reports.signed_in(request)
+    here = "/api/report/" + ("?lang=en" if lang == "en" else "")
+    setup = {"strings": strings, "residents": context(request).page_limiter is not None,
+             "sign_in": SIGN_IN + urlencode({"next": here}), "switch": "?lang=" + ("zh" if lang == "en" else "en"),
+             "me": None if person is None else {
+                 "name": person.actor.name, "role": str(person.actor.role), "may_report": person.may_report,
+                 "grids": sorted(person.actor.grid_codes)}}
     html = (STATIC / "report.html").read_text(encoding="utf-8")
-    html = html.replace("__LANG__", "en" if lang == "en" else "zh-CN").replace("__TITLE__", strings["title"])
-    html = html.replace("__STRINGS__", json.dumps(strings, ensure_ascii=False).replace("</", "<\\/"))
-    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+    html = html.replace("__LANG__", "en" if lang == "en" else "zh-CN").replace("__TITLE__", escape(strings["title"]))
+    html = html.replace("__SETUP__", _script_json(setup))
+    # Who is signed in is part of the page: never kept by a cache, never served to another cookie.
+    return HTMLResponse(html, headers={"Cache-Control": "no-store", "Vary": "Cookie"})
+
+
+def _script_json(value) -> str:
+    """JSON safe inside a <script> element: <, > and & written as \\u escapes (a name cannot end the script)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 @router.get("/api/report/{name}", summary="The page's script and style")

@@ -18,10 +18,23 @@ from geo.domain.vocabulary import Role
 from geo.domain.workflow import InvalidInput
 from geo.read.api_clients import Client
 from geo.read.layouts import NoActiveLayout
+from geo.usecases.duplicates import UnknownCase, follow_case
 from geo.usecases.intake import OutsideDistrict, Reporter
-from geo.usecases.reports import Intake, IntakeSettings, NoLocation, Received, UnknownService, receive_report
+from geo.usecases.reports import (
+    AnswersRefused,
+    Intake,
+    IntakeSettings,
+    NoLocation,
+    PhotoNotAccepted,
+    Received,
+    UnknownService,
+    receive_report,
+)
 
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,50})\](\[\])?$")
+#: geo's refusals of a report → the reason word the phone page translates (any other InvalidInput: bad_input).
+_REASONS = ((OutsideDistrict, "outside"), (NoActiveLayout, "outside"), (NoLocation, "no_position"),
+            (UnknownService, "unknown_service"), (PhotoNotAccepted, "photo"), (AnswersRefused, "answers"))
 
 
 @dataclass(frozen=True)
@@ -125,10 +138,11 @@ class _TrackingStore:
 
 
 def submit(db: Database, store: MediaStore, report: Intake, client: Client, settings: IntakeSettings,
-           now) -> Submitted:
-    """receive_report in one transaction; geo's refusals become 400/404; a concurrent duplicate of the same
-    client_ref (the unique key fires) answers with the case the other request made."""
-    actor = Actor(f"api:{client.name}", Role.RESIDENT)
+           now, actor: Actor | None = None) -> Submitted:
+    """receive_report in one transaction, by ``actor`` (default: the client, as a resident's channel); geo's
+    refusals become 400/404; a concurrent duplicate of the same client_ref (the unique key fires) answers with
+    the case the other request made."""
+    actor = actor or Actor(f"api:{client.name}", Role.RESIDENT)
     tracking = _TrackingStore(store)
     try:
         with db.transaction() as session:
@@ -145,11 +159,24 @@ def submit(db: Database, store: MediaStore, report: Intake, client: Client, sett
     except (UnknownService, NoLocation, OutsideDistrict, InvalidInput, NoActiveLayout) as exc:
         for key in tracking.keys:
             store.delete(key)
+        reason = next((word for kind, word in _REASONS if isinstance(exc, kind)), "bad_input")
         if isinstance(exc, NoActiveLayout):
-            raise ApiError(400, "outside the district: no grid layout is published yet") from None
-        raise ApiError(404 if isinstance(exc, UnknownService) else 400, str(exc)) from None
+            raise ApiError(400, "outside the district: no grid layout is published yet", reason=reason) from None
+        raise ApiError(404 if isinstance(exc, UnknownService) else 400, str(exc), reason=reason) from None
     except BaseException:
         for key in tracking.keys:
             store.delete(key)
         raise
     return Submitted(received, number, report.reporter.account_id)
+
+
+def follow(db: Database, number: str, client: Client, reporter: Reporter, now, actor: Actor | None = None) -> str:
+    """The reporter follows open case ``number`` instead of reporting it again (one transaction); the number
+    they follow (a merged duplicate's: the case it went into). 404 for an unknown case, 400 for a closed one."""
+    actor = actor or Actor(f"api:{client.name}", Role.RESIDENT)
+    try:
+        with db.transaction() as session:
+            return follow_case(session, number, client.source, reporter, actor, now).number
+    except InvalidInput as exc:
+        unknown = isinstance(exc, UnknownCase)
+        raise ApiError(404 if unknown else 400, str(exc), reason="unknown_case" if unknown else "bad_input") from None

@@ -90,7 +90,7 @@ async def sign_in(request: Request):
     now = datetime.now(UTC)
     try:
         token, expires_at, actor = await run_in_threadpool(
-            sessions.sign_in, context(request).db, username, password, now, timedelta(seconds=session_max_age_s()))
+            sessions.sign_in_for_cookie, context(request).db, username, password, now, timedelta(seconds=session_max_age_s()))
     except LockedOut as exc:
         raise ApiError(429, f"too many failed sign-ins: try again after {w3c(exc.until)}") from None
     except SignInFailed as exc:

@@ -16,6 +16,7 @@ from dashboard.data import database
 from geo.domain.actors import Actor
 from geo.read import analysis_filters, hotspot_service, load_service, supervision
 from loaders import exports
+from loaders import notice_files
 
 TTL = 120
 
@@ -83,9 +84,10 @@ def department_trend(url: str, actor: Actor, now: datetime, first: date, last: d
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices(url: str, actor: Actor, now: datetime, first: date, last: date) -> pd.DataFrame:
-    return database().read(supervision.supervision_notices, now, analysis_filters.window_for_days(first, last),
-                           actor=actor)
+def notices(url: str, actor: Actor, now: datetime, first: date, last: date, first_serial: int
+            ) -> list[supervision.Notice]:
+    return database().read(supervision.notice_documents, now, analysis_filters.window_for_days(first, last),
+                           actor=actor, first_serial=first_serial)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -94,8 +96,9 @@ def monthly_report_xlsx(url: str, actor: Actor, now: datetime, year: int, month:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices_files(url: str, actor: Actor, now: datetime, first: date, last: date) -> tuple[bytes, bytes]:
-    """(xlsx, csv) of the window's supervision notices."""
-    window = analysis_filters.window_for_days(first, last)
-    table = notices(url, actor, now, first, last)
-    return exports.notices_xlsx(table, window, now), exports.notices_csv(table)
+def notice_downloads(url: str, actor: Actor, now: datetime, first: date, last: date, first_serial: int
+                 ) -> tuple[bytes, str, bytes]:
+    """(xlsx, printable html, csv) of the window's supervision notices."""
+    documents = notices(url, actor, now, first, last, first_serial)
+    return (notice_files.notices_workbook(documents), notice_files.notices_html(documents),
+            notice_files.notice_cases_csv(documents))

@@ -3,7 +3,6 @@ drawn as plain HTML inside the map (no branca colormap, nothing fetched from a C
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 
@@ -13,6 +12,7 @@ from folium.raster_layers import ImageOverlay
 
 from dashboard.basemap import make_map
 from dashboard.grid_map import EMPTY, PALETTE, class_breaks, colour_for
+from dashboard.markup import escape, escape_properties
 from geo.config import tile_config
 
 #: Units left out of a test (a grid without households under "per 1,000 households").
@@ -61,6 +61,7 @@ def grid_map(geojson: str, fill: dict, tips: dict, tip_label: str,
         feature["properties"]["tip"] = tips.get(grid_id, "")
         feature["properties"]["fill"] = fill.get(grid_id, EMPTY)
         feature["properties"]["sel"] = grid_id == selected
+    collection = escape_properties(collection, keep=("fill",))  # the tooltip shows code, name and tip as HTML
     minx, miny, maxx, maxy = bounds
     m = make_map(center=((miny + maxy) / 2, (minx + maxx) / 2), zoom=12, tiles=tile_config())
     folium.GeoJson(
@@ -132,8 +133,8 @@ def add_legend(m: folium.Map, sections: Sequence[tuple[str, Sequence[tuple[str, 
         rows = "".join(
             f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
             f'<span style="width:18px;height:12px;background:{colour};border:1px solid #999;display:inline-block">'
-            f'</span><span>{html.escape(label)}</span></div>' for colour, label in items)
-        parts.append(f'<div style="font-weight:600;margin:4px 0 2px">{html.escape(title)}</div>{rows}')
+            f'</span><span>{escape(label)}</span></div>' for colour, label in items)
+        parts.append(f'<div style="font-weight:600;margin:4px 0 2px">{escape(title)}</div>{rows}')
     box = ('<div class="gridgov-legend" style="position:absolute;right:12px;bottom:28px;z-index:1000;'
            'background:rgba(255,255,255,.93);padding:8px 12px;border-radius:6px;font:12px/1.35 sans-serif;'
            'box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:70%;overflow:auto">' + "".join(parts) + "</div>")

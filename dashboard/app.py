@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.auth import adopt_cookie, identify, sign_in_page, sign_out
 from dashboard.i18n import language_switch, t
+from dashboard.markup import escape
 from dashboard.offline import use_local_assets
 from geo.domain.permissions import may
 from geo.domain.vocabulary import Role
@@ -20,6 +21,8 @@ VIEWS = Path(__file__).with_name("views")
 PAGES = [
     ("overview.py", "overview", ":material/dashboard:", None),
     ("case_map.py", "case_map", ":material/map:", "view_cases"),
+    ("queue.py", "queue", ":material/inbox:", "work_queue"),
+    ("bundles.py", "bundles", ":material/workspaces:", "create_bundle"),
     ("hotspots.py", "hotspots", ":material/local_fire_department:", "view_district_metrics"),
     ("grid_load.py", "grid_load", ":material/grid_view:", "view_district_metrics"),
     ("department_load.py", "department_load", ":material/apartment:", "view_district_metrics"),
@@ -38,8 +41,9 @@ def _page(name: str, key: str, icon: str, default: bool = False) -> st.Page:
 actor = identify()
 if actor is None:
     # Resolve a deep link (e.g. /case_map?case=…) before signing in, so the user lands where the link points.
-    st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon, _) in enumerate(PAGES)],
-                  position="hidden")
+    asked = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon, _) in enumerate(PAGES)],
+                          position="hidden")
+    st.session_state["gg_asked_root"] = asked.url_path == ""  # the root URL: the role's own first page
     actor = sign_in_page()
 
 
@@ -51,13 +55,18 @@ def _allowed(name: str, capability: str | None) -> bool:
 
 allowed = [(name, key, icon) for name, key, icon, capability in PAGES if _allowed(name, capability)]
 # The default (first) page is served at the root URL whatever its url_path, so the overview stays first for
-# every role and /big_screen always resolves.
+# every role and /big_screen always resolves — but departments and grid members land on their own work.
+if actor.role in (Role.DEPARTMENT, Role.GRID_MEMBER):
+    allowed.sort(key=lambda page: page[0] != "queue.py")
 pages = [_page(name, key, icon, i == 0) for i, (name, key, icon) in enumerate(allowed)]
 navigation = st.navigation(pages, position="hidden" if actor.role == Role.SCREEN else "sidebar")
+at_root = st.session_state.pop("gg_asked_root", False)  # signed in at the root URL: the role's first page
 # Right after a password sign-in the browser fetches its session cookie and comes back to this page.
-adopt_cookie("/" if navigation is pages[0] else f"/{navigation.url_path}")
+adopt_cookie("/" if at_root or navigation is pages[0] else f"/{navigation.url_path}")
+if at_root and navigation is not pages[0]:
+    st.switch_page(pages[0])
 with st.sidebar:
-    st.caption(f"{t('auth_signed_in_as')}: {actor.name} · {t('role_' + actor.role)}")
+    st.caption(f"{t('auth_signed_in_as')}: {escape(actor.name)} · {t('role_' + actor.role)}")
     if actor.role == Role.VOLUNTEER:  # a 热心人 works on the phone page, with this same sign-in
         st.link_button(t("vol_phone_page"), "/api/volunteer/")
     if actor.role != Role.SCREEN:

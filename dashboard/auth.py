@@ -29,7 +29,7 @@ from geo.config import session_max_age_s, session_timeout_s, single_sign_on
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
 from geo.usecases import sessions
-from geo.usecases.accounts import LockedOut, SignInFailed, actor_from_claims, authenticate, kiosk_actor
+from geo.usecases.accounts import LockedOut, SignInFailed, kiosk_actor
 
 ACTOR_KEY = "gg_actor"  # an in-process sign-in (single sign-on, page tests)
 SEEN_KEY = "gg_last_seen"  # its idle clock
@@ -87,21 +87,22 @@ def sign_out() -> None:
     """End this tab's browser session everywhere (every tab holding the cookie is signed out at its next run)."""
     session_id = st.session_state.pop(SESSION_KEY, None)
     if session_id is not None:
-        with database().transaction() as session:
-            sessions.end(session, session_id, datetime.now(UTC), sessions.EndReason.SIGN_OUT)
+        sessions.sign_out(database(), session_id, datetime.now(UTC))
     for key in (ACTOR_KEY, CURRENT_KEY, KIOSK_KEY, ADOPT_KEY):
         st.session_state.pop(key, None)
 
 
 def adopt_cookie(page_path: str) -> None:
     """Right after a password sign-in: send the browser through /auth/adopt for its cookie and back to this
-    page (``page_path``, e.g. ``/case_map``) with its query, then stop this run (the page loads again, signed
-    in by the cookie)."""
+    page (``page_path``, e.g. ``/case_map``) with its query — or to ``?next=``, a page of this site that sent
+    the person here to sign in (the phone report page) —, then stop this run (the page loads again, signed in
+    by the cookie)."""
     ticket = st.session_state.pop(ADOPT_KEY, None)
     if ticket is None:
         return
-    query = urlencode(st.query_params.to_dict())
-    target = adopt_url(ticket, page_path + (f"?{query}" if query else ""))
+    query = st.query_params.to_dict()
+    back = query.pop("next", None)  # adopt_url keeps it on this site (session_routes.safe_next)
+    target = adopt_url(ticket, back or page_path + (f"?{urlencode(query)}" if query else ""))
     st.html(f"<script>window.location.replace({json.dumps(target)});</script>", unsafe_allow_javascript=True)
     st.stop()
 
@@ -110,8 +111,7 @@ def _kiosk() -> Actor | None:
     token = st.query_params.get("kiosk") or st.session_state.get(KIOSK_KEY)
     if not token:
         return None
-    with database().session() as session:
-        actor = kiosk_actor(session, token)
+    actor = database().read(kiosk_actor, token)
     if actor is None:
         st.session_state.pop(KIOSK_KEY, None)
     else:
@@ -124,13 +124,8 @@ def _browser_session() -> Actor | None:
     token = None if session_id is not None else _cookie()
     if session_id is None and not token:
         return None
-    now = datetime.now(UTC)
-    with database().transaction() as session:
-        found = sessions.resolve(session, now, timedelta(seconds=session_timeout_s()), token=token,
-                                 session_id=session_id)
-        if found.state == sessions.State.TIMED_OUT:
-            sessions.end(session, found.session_id, now, sessions.EndReason.TIMEOUT)
-        sessions.touch(session, found, now)
+    found = sessions.check(database(), datetime.now(UTC), timedelta(seconds=session_timeout_s()), token=token,
+                           session_id=session_id)
     if found.state == sessions.State.ACTIVE:
         st.session_state[SESSION_KEY] = found.session_id
         return found.actor
@@ -182,9 +177,8 @@ def _single_sign_on() -> Actor | None:
         st.button(t("auth_sso"), on_click=st.login, type="primary")
         st.stop()
     try:
-        with database().transaction() as session:
-            actor = actor_from_claims(session, st.user.to_dict(), sso.role_claim, sso.role_map,
-                                      datetime.now(UTC))
+        actor = sessions.single_sign_on(database(), st.user.to_dict(), sso.role_claim, sso.role_map,
+                                        datetime.now(UTC))
     except SignInFailed:
         st.error(t("auth_sso_no_role"))
         st.stop()
@@ -204,20 +198,15 @@ def _sign_in_form() -> None:
 
 def _check_password(username: str, password: str) -> bool:
     """Authenticate (lockout rules in geo) and open a browser session; messages for every refusal."""
-    now = datetime.now(UTC)
-    session = database().session()
     try:
-        authenticate(session, username, password, now)
-        new = sessions.create(session, username, now, timedelta(seconds=session_max_age_s()))
+        new = sessions.sign_in(database(), username, password, datetime.now(UTC),
+                               timedelta(seconds=session_max_age_s()))
     except LockedOut as exc:
         st.error(t("auth_locked").format(until=exc.until.astimezone().strftime("%H:%M")))
         return False
     except SignInFailed:
         st.error(t("auth_failed"))
         return False
-    finally:
-        session.commit()  # the attempt (and any failure count) is recorded either way
-        session.close()
     st.session_state[SESSION_KEY] = new.session_id
     if cookies_enabled():
         st.session_state[ADOPT_KEY] = new.ticket

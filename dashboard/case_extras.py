@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard.data import database, media_store
 from dashboard.i18n import t
+from dashboard.markup import escape
 from geo.config import duplicate_policy, photo_limits
 from geo.domain.actors import Actor
 from geo.domain.permissions import may
@@ -52,7 +53,7 @@ def _save_after(case_id: int, data: bytes, actor: Actor) -> None:
     try:
         save_after_photo(database(), media_store(), case_id, data, actor, datetime.now(UTC), photo_limits())
     except (WorkflowError, PermissionError) as exc:
-        st.session_state[FLASH] = ("error", t("case_map_refused") + str(exc))
+        st.session_state[FLASH] = ("error", t("case_map_refused") + escape(exc))
     else:
         st.session_state[FLASH] = ("success", t("case_map_photo_saved"))
 
@@ -67,7 +68,8 @@ def show_duplicates(story: CaseStory, actor: Actor) -> None:
         return
     st.markdown(f"**{t('case_map_duplicates')}**")
     for d in found.itertuples(index=False):
-        st.caption(t("case_map_duplicate_line").format(number=d.number, category=d.category or "—",
+        st.caption(t("case_map_duplicate_line").format(number=escape(d.number),
+                                                        category=escape(d.category or "—"),
                                                         distance=d.distance_m, score=d.score))
         st.button(t("case_map_merge_into").format(number=d.number), key=f"case_map_merge_{c['id']}_{d.id}",
                   on_click=_merge, args=(c["id"], int(d.id), actor, c["version"]))
@@ -79,6 +81,6 @@ def _merge(case_id: int, into_id: int, actor: Actor, seen_version: int) -> None:
     except CaseChanged as exc:
         st.session_state[FLASH] = ("warning", t("case_map_conflict").format(expected=exc.expected, actual=exc.actual))
     except (WorkflowError, PermissionError) as exc:
-        st.session_state[FLASH] = ("error", t("case_map_refused") + str(exc))
+        st.session_state[FLASH] = ("error", t("case_map_refused") + escape(exc))
     else:
         st.session_state[FLASH] = ("success", t("case_map_merged").format(number=number))

@@ -26,3 +26,13 @@ def layout_geojson(url: str, layout_id: int) -> str:
     from geo.read.layouts import layout_geojson as build
 
     return database().read(build, layout_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
+def map_layer(url: str, filters, view, now, layout_id: int, version: int):
+    """The case map's layer (geo.read.case_map.map_layer), cached per filters, view, minute and case-data
+    version (geo.read.case_map.case_data_version): a click or a panel action that changed nothing on the map
+    reuses it, any change to a case misses it."""
+    from geo.read.case_map import map_layer as build
+
+    return database().read(build, filters, view, now, layout_id)

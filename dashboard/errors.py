@@ -3,27 +3,15 @@ with a reference number, and the server log gets the details under the same numb
 can find them from what the user reads out over the phone.
 
 ``page_error`` is the ``on_script_error`` handler of the Streamlit app (dashboard/asgi.py); our HTTP pages
-(dashboard/rating_page.py) use ``new_reference`` and ``log_error`` the same way. Streamlit's own
+(dashboard/rating_page.py) use ``new_reference`` and ``log_error`` (geo.db.errors, shared with import reports
+and the command line) the same way. Streamlit's own
 ``client.showErrorDetails`` is "none" in .streamlit/config.toml; a developer who sets it to "full" (e.g.
 ``STREAMLIT_CLIENT_SHOW_ERROR_DETAILS=full``) gets Streamlit's traceback under the message as well.
 """
 
 from __future__ import annotations
 
-import logging
-import secrets
-from datetime import datetime
-
-log = logging.getLogger("gridgov.errors")
-
-
-def new_reference(now: datetime | None = None) -> str:
-    """A reference short enough to read out: local date-time to the second plus 4 random hex digits."""
-    return f"{(now or datetime.now()).strftime('%m%d-%H%M%S')}-{secrets.token_hex(2).upper()}"
-
-
-def log_error(reference: str, exc: BaseException, where: str) -> None:
-    log.error("error %s in %s: %s", reference, where, type(exc).__name__, exc_info=exc)
+from geo.db.errors import log_error, new_reference
 
 
 def page_error(exc: Exception) -> bool:

@@ -4,7 +4,8 @@ is escaped; no script, no web font, no file from elsewhere — a phone on a poor
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
+
+from dashboard.markup import escape
 
 _STYLE = """
 body{margin:0;font:16px/1.5 system-ui,-apple-system,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;

@@ -10,7 +10,6 @@ An unexpected failure shows a reference number and logs the details under it (da
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html import escape
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ from starlette.routing import Route
 
 from dashboard.errors import log_error, new_reference
 from dashboard.i18n import text_in
+from dashboard.markup import escape
 from dashboard.rating_html import form_body, page
 from dashboard.session_routes import route_database
 from geo.config import LOCAL_TZ

@@ -69,6 +69,18 @@ def database_url(env: Mapping[str, str] | None = None) -> str:
     return _text("DATABASE_URL", env) or f"sqlite:///{data_dir(env) / 'gridgov.db'}"
 
 
+def upload_retention_hours(env: Mapping[str, str] | None = None) -> float:
+    """Hours an abandoned upload may stay under ``<data dir>/uploads`` before ``gridgov sweep`` removes it
+    (``GRIDGOV_UPLOAD_RETENTION_H``, default 24). Spent uploads go at once (loaders.uploads)."""
+    return _number("GRIDGOV_UPLOAD_RETENTION_H", env, 24, minimum=0, unit="hours", short="h")
+
+
+def error_log(env: Mapping[str, str] | None = None) -> Path:
+    """Where the command line writes the details of unexpected errors — its messages give only a reference
+    into this file, never SQL or personal data (``GRIDGOV_ERROR_LOG``, default ``<data dir>/errors.log``)."""
+    return Path(_text("GRIDGOV_ERROR_LOG", env) or data_dir(env) / "errors.log")
+
+
 def max_upload_bytes(env: Mapping[str, str] | None = None) -> int:
     """Largest upload accepted (``GRIDGOV_MAX_UPLOAD_MB``, default 200 MB — Streamlit's own default limit)."""
     return int(_number("GRIDGOV_MAX_UPLOAD_MB", env, 200, minimum=0, unit="megabytes", short="MB") * MB)
@@ -297,6 +309,13 @@ def photo_limits(env: Mapping[str, str] | None = None) -> PhotoLimits:
 def api_rate_per_minute(env: Mapping[str, str] | None = None) -> int:
     """``GRIDGOV_API_RATE_PER_MIN`` (default 60): requests one API key may make per minute."""
     return int(_number("GRIDGOV_API_RATE_PER_MIN", env, 60, minimum=1, unit="requests", short="requests"))
+
+
+def report_page_rate_per_minute(env: Mapping[str, str] | None = None) -> int:
+    """``GRIDGOV_REPORT_PAGE_RATE_PER_MIN`` (default 10): reports and follows one client address may send per
+    minute through the phone page's resident channel (no account); 0 closes that channel (grid members, signed
+    in, still report)."""
+    return int(_number("GRIDGOV_REPORT_PAGE_RATE_PER_MIN", env, 10, minimum=0, unit="requests", short="requests"))
 
 
 def jurisdiction_id(env: Mapping[str, str] | None = None) -> str:

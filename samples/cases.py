@@ -593,7 +593,13 @@ def timeline(
     verify = _lognormal(rng, 48 * HOUR, 1.0, n)  # the center checks on site and calls the reporter back
     t["closed"] = np.where(tier == COMMUNITY, community_close, t["answered"] + verify)
     t["rated"] = t["closed"] + _lognormal(rng, 8 * HOUR, 1.0, n)
-    t["deadline"] = reported + limit.astype(np.int64)
+    # The pause starts when the department has reported in (the community: accepted the case) and lasts
+    # `stuck`; resuming moves the deadline by the pause (geo.usecases.case_actions resume), so a case resumed
+    # before the snapshot carries its moved deadline, one still paused its first.
+    paused_from = np.where(tier == COMMUNITY, t["accepted"], t["reported_in"])
+    t["pause_end"] = np.where(long.astype(bool) & (paused_from >= 0), paused_from + stuck, NA)
+    resumed = (t["pause_end"] >= 0) & (t["pause_end"] <= END)
+    t["deadline"] = reported + limit.astype(np.int64) + np.where(resumed, stuck, 0)
     t["disp_reported_in"] = disp_rin
     return {k: np.where(v >= 0, v - v % 60, NA) for k, v in t.items()}  # platform clock: whole minutes
 
@@ -622,7 +628,7 @@ def snapshot(
     s["disp_reported_in"] = np.where(s["whistled"][disp["case"]] >= 0, s["disp_reported_in"], NA)
     s["reported_in"] = np.where(dept_tier & all_in & (s["whistled"] >= 0), s["reported_in"], NA)
     s["rated"] = np.where((s["closed"] >= 0) & will_rate, s["rated"], NA)
-    status = _status(s, tier, rating, rework, long)
+    status = _status(s, tier, rating, rework, long, t["pause_end"])
     reworking = status == Status.REWORK.value
     s["answered"] = np.where(reworking, s["first_answer"], s["answered"])
     s["status"] = status
@@ -632,7 +638,8 @@ def snapshot(
 
 
 def _status(
-    s: dict[str, np.ndarray], tier: np.ndarray, rating: np.ndarray, rework: np.ndarray, long: np.ndarray
+    s: dict[str, np.ndarray], tier: np.ndarray, rating: np.ndarray, rework: np.ndarray, long: np.ndarray,
+    t_pause_end: np.ndarray,
 ) -> np.ndarray:
     """The status at the snapshot, from the latest stage reached (first matching rule wins)."""
     rules = [
@@ -640,11 +647,9 @@ def _status(
         ((s["rated"] >= 0) & (rating < 2), Status.RATED.value),
         (s["closed"] >= 0, Status.CLOSED.value),
         ((rework > 0) & (s["first_answer"] >= 0), Status.REWORK.value),
-        (
-            long.astype(bool) & (s["reported_in"] >= 0)
-            | long.astype(bool) & (tier == COMMUNITY) & (s["accepted"] >= 0),
-            Status.DEFERRED.value,
-        ),
+        # paused at the snapshot: the pause began and has not ended (a case resumed since is back in the loop)
+        (long.astype(bool) & (t_pause_end > END)
+         & ((s["reported_in"] >= 0) | (tier == COMMUNITY) & (s["accepted"] >= 0)), Status.DEFERRED.value),
         (s["answered"] >= 0, Status.ANSWERED.value),
         (s["reported_in"] >= 0, Status.REPORTED_IN.value),
         (s["whistled"] >= 0, Status.WHISTLED.value),

@@ -27,7 +27,7 @@ from samples.cases import case_numbers
 from samples.history import DISPATCH_TIMES, case_events, case_frame, dispatch_frame
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-LAYOUT_NAME = "海勃湾区网格 (sample)"
+LAYOUT_NAME = "海勃湾区网格（示例）"
 #: The instant the committed sample year ends (the generator's snapshot, samples.cases.END + 1 s).
 SAMPLE_END = pd.Timestamp("2026-10-31T16:00:00Z").to_pydatetime()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -33,7 +34,14 @@ def call(app, method: str, url: str, body: bytes = b"", headers: dict[str, str] 
         "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
                    + [(b"content-length", str(len(body)).encode())],
     }
-    return asyncio.run(_run(app, scope, body))
+    return run_coroutine(_run(app, scope, body))
+
+
+def run_coroutine(coroutine):
+    """``asyncio.run`` on a thread of its own: the browser tests' Playwright keeps an event loop running in the
+    main thread for the whole session, and asyncio.run refuses to start inside a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _run(app, scope, body: bytes) -> Reply:

@@ -1,11 +1,18 @@
 // The snap-and-report page: photo (downscaled here before upload), position (browser, else the photo's GPS,
 // corrected on the map), category (with suggestions from the text), description; likely duplicates are
-// offered to follow instead. Every call is an ordinary GridGov API call with the device key.
+// offered to follow instead. No key: a signed-in grid member reports as themselves (the session cookie), anyone
+// else through the district's residents' channel (api/page_reports.py). Every sentence shown comes from the
+// page's catalogue (api/page_strings.py); the API's refusals arrive as reason words mapped to it.
 "use strict";
-const S = JSON.parse(document.getElementById("strings").textContent);
+const SETUP = JSON.parse(document.getElementById("setup").textContent);
+const S = SETUP.strings, ME = SETUP.me;
 const $ = (id) => document.getElementById(id);
 const state = { lat: null, lon: null, photo: null, checked: false, ref: randomRef() };
 const MAX_SIDE = 1600, QUALITY = 0.8;
+// Who reports: the signed-in person when their role reports on patrol, else a resident (when that is open).
+const AS = ME && ME.may_report ? "member" : (SETUP.residents ? "resident" : null);
+// The reason word of a refusal that carries none (an Open311 route), by HTTP status.
+const BY_STATUS = { 400: "bad_input", 403: "forbidden", 404: "not_found", 413: "too_large", 429: "rate_limited" };
 
 function randomRef() {  // our idempotency key: a retry on a flaky link never makes a second case
   const bytes = new Uint8Array(12);
@@ -13,32 +20,60 @@ function randomRef() {  // our idempotency key: a retry on a flaky link never ma
   return "page-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 function fmt(text, values) { return text.replace(/\{(\w+)\}/g, (_, k) => values[k]); }
-function key() { return localStorage.getItem("gridgov_key") || ""; }
 function say(id, text) { $(id).textContent = text; }
+function role(code) { return S["role_" + code] || code; }
 
 document.querySelectorAll("[data-s]").forEach((el) => { el.textContent = S[el.dataset.s]; });
 say("title", S.title);
-if (!key()) $("key-box").hidden = false;
-$("key-save").onclick = () => { localStorage.setItem("gridgov_key", $("key").value.trim()); $("key-box").hidden = true; };
+$("lang-switch").href = SETUP.switch;
+$("preview").alt = S.photo_alt;
+localStorage.removeItem("gridgov_key");  // the device key of the page's first version: no longer used
+showWho();
 
-async function getJSON(url) {
-  const response = await fetch(url);
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.map ? body.map((e) => e.description).join("; ") : response.status);
+function showWho() {
+  const link = $("sign-in");
+  link.href = SETUP.sign_in;
+  link.textContent = S.sign_in;
+  if (ME && ME.may_report) {
+    say("who-text", fmt(S.as_member, { role: role(ME.role), name: ME.name })
+                    + (ME.grids.length ? " · " + fmt(S.member_grids, { grids: ME.grids.join("、") }) : ""));
+    link.hidden = true;
+  } else {
+    const who = ME ? fmt(S.cannot_patrol, { role: role(ME.role), name: ME.name }) : "";
+    say("who-text", [who, SETUP.residents ? S.as_resident : S.closed_to_residents].filter(Boolean).join(" · "));
+    link.hidden = !!ME;
+  }
+  $("contact").hidden = AS !== "resident";
+  $("submit").disabled = AS === null;
+}
+
+class Refused extends Error {  // a refusal or a failure, by its reason word (its sentence: S["err_" + reason])
+  constructor(reason) { super(reason); this.reason = reason; }
+}
+function sentence(err) { return S["err_" + (err && err.reason)] || S.err_failed; }
+async function call(url, options) {
+  let response, body = null;
+  try { response = await fetch(url, options); } catch (err) { throw new Refused("network"); }
+  try { body = await response.json(); } catch (err) { /* not JSON: the status decides */ }
+  if (!response.ok) {
+    const reason = Array.isArray(body) && body.length && body[0].reason;
+    throw new Refused(reason || BY_STATUS[response.status] || "failed");
+  }
   return body;
 }
-async function postForm(url, form) {
-  const response = await fetch(url, { method: "POST", body: form });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.map ? body.map((e) => e.description).join("; ") : response.status);
-  return body;
+function getJSON(url) { return call(url); }
+function postForm(url, form) { return call(url, { method: "POST", body: form }); }
+function refused(err) {  // the sentence in the result line; signed out: the way back to the sign-in
+  say("result", fmt(S.error, { message: sentence(err) }));
+  if (err.reason === "signed_out") { $("sign-in").textContent = S.sign_in_again; $("sign-in").hidden = false; }
 }
 
 // ---- map and position
 let map = null, marker = null;
 async function initMap() {
   const config = await getJSON("../v1/map");
-  map = L.map("map", { zoomControl: true, attributionControl: !!config.tiles });
+  map = L.map("map", { zoomControl: false, attributionControl: !!config.tiles });
+  L.control.zoom({ zoomInTitle: S.zoom_in, zoomOutTitle: S.zoom_out }).addTo(map);
   if (config.tiles) {
     L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution, maxZoom: config.tiles.max_zoom,
                                    subdomains: config.tiles.subdomains }).addTo(map);
@@ -51,16 +86,20 @@ async function setPosition(lat, lon) {
   state.lat = lat; state.lon = lon; state.checked = false;
   if (map) {
     if (!marker) {
-      marker = L.marker([lat, lon], { draggable: true }).addTo(map);
+      marker = L.marker([lat, lon], { draggable: true, alt: S.marker, title: S.marker }).addTo(map);
       marker.on("dragend", () => { const p = marker.getLatLng(); setPosition(p.lat, p.lng); });
     } else marker.setLatLng([lat, lon]);
     map.setView([lat, lon], Math.max(map.getZoom(), 16));
   }
   try {
     const where = await getJSON(`../v1/where?lat=${lat}&long=${lon}`);
-    say("where", where.inside ? fmt(S.located, { grid: `${where.grid.code} ${where.grid.name}` }) + " · " + S.drag_hint
-                              : S.outside);
-  } catch (err) { say("where", err.message); }
+    say("where", where.inside ? fmt(S.located, { grid: `${where.grid.code} ${where.grid.name}` }) + ownGrid(where.grid)
+                                + " · " + S.drag_hint : S.outside);
+  } catch (err) { say("where", sentence(err)); }
+}
+function ownGrid(grid) {  // a grid member sees whether the position is one of their grids
+  if (AS !== "member" || !ME.grids.length) return "";
+  return ME.grids.includes(grid.code) ? S.your_grid : S.not_your_grid;
 }
 function locate() {
   if (!navigator.geolocation) { say("where", S.no_position); return; }
@@ -185,7 +224,8 @@ $("description").oninput = () => {
 // ---- duplicates, follow, submit
 function form(extra) {
   const data = new FormData();
-  data.append("api_key", key()); data.append("source_id", state.ref);
+  data.append("source_id", state.ref);
+  if (AS === "resident") extra = { ...extra, phone: $("phone").value.trim() };
   for (const [k, v] of Object.entries(extra)) if (v !== null && v !== "") data.append(k, v);
   return data;
 }
@@ -203,15 +243,17 @@ async function showDuplicates() {
   list.textContent = "";
   for (const d of found) {
     const item = document.createElement("li");
-    item.textContent = `${d.service_request_id} · ${d.service_name || ""} · ${Math.round(d.distance_m)} m`;
+    item.textContent = fmt(S.duplicate_line, { number: d.service_request_id, name: d.service_name || "",
+                                               metres: Math.round(d.distance_m) });
     const follow = document.createElement("button");
     follow.type = "button"; follow.textContent = S.follow;
     follow.onclick = async () => {
       try {
-        const done = await postForm(`../v1/requests/${d.service_request_id}/follow`, form({}));
-        say("result", fmt(S.followed, { number: done.service_request_id }));
+        const sent = form({});
+        const done = await postForm(`follow/${encodeURIComponent(d.service_request_id)}?as=${AS}`, sent);
+        say("result", fmt(sent.has("phone") ? S.followed_told : S.followed, { number: done.service_request_id }));
         $("duplicates").hidden = true;
-      } catch (err) { say("result", fmt(S.error, { message: err.message })); }
+      } catch (err) { refused(err); }
     };
     item.append(follow); list.append(item);
   }
@@ -221,16 +263,17 @@ async function showDuplicates() {
 async function send() {
   say("result", S.sending);
   try {
-    const done = await postForm("../v1/reports", reportForm({
+    const done = await postForm(`submit?as=${AS}`, reportForm({
       lat: state.lat, long: state.lon, service_code: $("category").value,
       description: $("description").value.trim(), media: state.photo }));
     say("result", fmt(S.done, { number: done.service_request_id }));
     $("duplicates").hidden = true;
-  } catch (err) { say("result", fmt(S.error, { message: err.message })); }
+  } catch (err) { refused(err); }
 }
 $("report-anyway").onclick = send;
 $("report").onsubmit = async (event) => {
   event.preventDefault();
+  if (AS === null) return;
   if (state.lat === null) { say("result", S.need_position); return; }
   if (!$("category").value && !$("description").value.trim()) { say("result", S.need_what); return; }
   if (!state.checked) {
@@ -240,5 +283,5 @@ $("report").onsubmit = async (event) => {
   await send();
 };
 
-initMap().catch((err) => say("where", err.message)).finally(locate);
-loadCategories().catch((err) => say("result", fmt(S.error, { message: err.message })));
+initMap().catch((err) => say("where", sentence(err))).finally(locate);
+loadCategories().catch((err) => say("result", sentence(err)));

@@ -12,10 +12,12 @@ from dashboard.auth import require_actor
 from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_html, parse_click
 from dashboard.case_panel import show_case, show_grid
 from dashboard.data import database, layout_geojson
+from dashboard.data import map_layer as cached_layer
 from dashboard.i18n import t
+from dashboard.markup import escape
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
-from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case, map_layer
+from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, case_data_version, locate_case
 from geo.read.case_map_lookup import FilterOptions, buildings_in_view, filter_options, grid_summary
 from geo.read.layouts import NoActiveLayout, active_layout_view, layout_bounds
 
@@ -108,7 +110,7 @@ def handle_link(actor: Actor) -> None:
             if found[1] is not None:  # zoom the map to the linked case
                 st.session_state[TARGET] = ((found[2], found[1]), BUILDINGS_ZOOM)
     if not st.session_state[LINKED][1]:
-        st.warning(t("case_map_link_unknown").format(number=number))
+        st.warning(t("case_map_link_unknown").format(number=escape(number)))
 
 
 def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
@@ -172,6 +174,8 @@ def status_line(layer, view: MapView) -> None:
     st.markdown(f"**{t('case_map_matching')} {c.total:,}** · {t('case_map_open')} {c.open:,} · "
                 f"{t('case_map_overdue')} {c.overdue:,} · {t('case_map_in_view')} {layer.in_view or 0:,} "
                 f"<span style='color:#6b7785'>· {mode}</span>", unsafe_allow_html=True)
+    # Merged duplicates count once, in the case they went into, unless the supervisor asks for them.
+    st.caption(t("case_map_merged_shown").format(n=c.merged) if c.merged else t("case_map_merged_note"))
     if c.total == 0:
         st.info(t("case_map_nothing"))
     elif layer.too_many:
@@ -188,20 +192,22 @@ def main() -> None:
     bounds = layout.bounds
     options = _options(db.url, layout.id)
     actor = require_actor()
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)  # the map's "as of": one minute (a cache key)
     try:
         filters = CaseFilters(actor=actor, **filter_widgets(options, now))
     except ValueError as exc:
-        st.error(t("case_map_bad_filter") + str(exc))
+        st.error(t("case_map_bad_filter") + escape(exc))
         st.stop()
     view = current_view(bounds)
     handle_link(actor)
     open_on_own_grids(actor, layout.id)
     handle_click(options, view, actor)
     selected = st.session_state.get(SELECTED)
-    layer = db.read(map_layer, filters, view, now, layout.id)
-    buildings = db.read(buildings_in_view, view) if view.zoom >= BUILDINGS_ZOOM else None
     map_col, panel_col = st.columns([0.64, 0.36], gap="medium")
+    with panel_col, st.container(key="case_map_panel"):  # first: the panel shows before the map is rebuilt
+        _panel(selected, actor, options, filters, now)
+    layer = cached_layer(db.url, filters, view, now, layout.id, db.read(case_data_version))
+    buildings = db.read(buildings_in_view, view) if view.zoom >= BUILDINGS_ZOOM else None
     with map_col:
         status_line(layer, view)
         target = st.session_state.get(TARGET)
@@ -212,8 +218,6 @@ def main() -> None:
                   feature_group_to_add=case_layer(layer, _labels(), grids, buildings, ring),
                   center=target[0] if target else None, zoom=target[1] if target else None)
         st.markdown(legend_html(_labels()), unsafe_allow_html=True)
-    with panel_col, st.container(key="case_map_panel"):
-        _panel(selected, actor, options, filters, now)
 
 
 def _panel(selected, actor, options: FilterOptions, filters: CaseFilters, now: datetime) -> None:

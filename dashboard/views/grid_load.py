@@ -10,6 +10,7 @@ from dashboard.analysis_widgets import layout_or_stop, window_picker
 from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
+from dashboard.markup import escape
 from dashboard.tiles import rate_help
 from dashboard.volunteer_points_panel import month_figures
 from geo.domain.rules import RATES, rate_of
@@ -110,7 +111,7 @@ with map_column:
     m = grid_map(layout_geojson(url, layout_id), fill, tips, t(f"gl_{colour_by}"), bounds, None, focus)
     add_legend(m, [(t(f"gl_{colour_by}"), items)])
     st_folium(m, key="gl_map", height=640, use_container_width=True, returned_objects=[])
-    st.caption(f"{t('layout')}: {layout_name}")
+    st.caption(f"{t('layout')}: {escape(layout_name)}")
 
 st.markdown(f"**{t('gl_' + table_of)}**")
 if table_of == "grids":

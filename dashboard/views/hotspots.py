@@ -20,6 +20,7 @@ from dashboard.analysis_widgets import category_picker, layout_or_stop, window_p
 from dashboard.auth import require_actor
 from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
+from dashboard.markup import escape
 from geo.domain.hotspot_measures import MEASURES, RECOMMENDED, h3_cell_km2
 from geo.read.analysis_filters import BBOX
 from loaders.exports import GPKG_MIME
@@ -102,8 +103,9 @@ with table_column:
         row = chosen.iloc[0]
         unit = f"{row['unit_id']} · " if cells else ""
         st.markdown(
-            f"**{t('hs_selected')}: {unit}{row['code']} {row['name']}** · {row['street']} / {row['community']} · "
-            f"{t('hs_col_member')} {row['member']}  \n"
+            f"**{t('hs_selected')}: {escape(unit)}{escape(row['code'])} {escape(row['name'])}** · "
+            f"{escape(row['street'])} / {escape(row['community'])} · "
+            f"{t('hs_col_member')} {escape(row['member'])}  \n"
             f"{t('hs_col_count')} {int(row['count']):,} · Gi* z {row['z']:.2f} · p {row['p']:.4f} · "
             f"{t('hs_' + row['hotspot_class'])} · {t('hs_recent')} {int(row['recent'])} / "
             f"{t('hs_before')} {int(row['before'])} · {t('hs_' + row['trend'])} · "
@@ -161,4 +163,4 @@ with map_column:
         weekly = result.weekly.assign(week=[f"{d:%m-%d}" for d in result.weekly["week_start"]]).set_index("week")
         st.bar_chart(weekly[["hot", "cold"]].rename(columns={"hot": t("hs_weekly_hot"), "cold": t("hs_weekly_cold")}),
                      height=220, color=["#b2182b", "#2166ac"], x_label="", y_label="")
-    st.caption(f"{t('layout')}: {layout_name}")
+    st.caption(f"{t('layout')}: {escape(layout_name)}")

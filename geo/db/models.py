@@ -231,23 +231,44 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # a person's words (reason, note), shown as typed
+    # GridGov's own account of the event as a key and JSON parameters (geo.domain.event_notes), translated at
+    # display; None on events written before keys (their English sentences are read back by from_legacy)
+    note_key: Mapped[str | None] = mapped_column(String(40))
+    note_params: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):
-    """Outbox of escalation reminders: one row per (dispatch, level), written exactly once by the sweep and
-    kept until a notifier delivers it (a failed delivery is retried, never lost)."""
+    """Outbox of escalation reminders: one row per (dispatch, whistle, level), written exactly once by the sweep
+    and kept until a notifier delivers it (a failed delivery is retried, never lost).
+
+    Keyed by the whistle (the dispatch's ``whistled_at`` when the reminder fell due), not by the dispatch
+    alone: a case sent back for rework and whistled again reuses its dispatches, and the new whistle earns its
+    own reminders. A sender claims rows (``claimed_by`` until ``claimed_until``) with one conditional UPDATE
+    before delivering them, so two sweeps running at once never send a reminder twice."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("dispatch_id", "level"),)
+    __table_args__ = (UniqueConstraint("dispatch_id", "whistled_at", "level", name="uq_notifications_whistle_level"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dispatch_id: Mapped[int] = mapped_column(ForeignKey("case_dispatches.id"))
+    whistled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     level: Mapped[int] = mapped_column(Integer)  # 1 whistle, 2 yellow, 3 red, 4 discipline
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Counter(Base):
+    """Named counters incremented atomically in the writer's transaction (case numbers per prefix and day):
+    numbers from a counter never clash, however many writers run at once."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SweepRun(Base):
@@ -270,6 +291,8 @@ class Bundle(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     escalated_to: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed with all its cases
+    closed_by: Mapped[str] = mapped_column(String(100), default="")
 
 
 # Intake: who reported a case (several people after a merge), its photos, the categories' extra questions

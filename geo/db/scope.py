@@ -46,6 +46,13 @@ def case_condition(actor: Actor):
     return false()
 
 
+def aggregate_condition(actor: Actor):
+    """SQL condition on ``cases`` for the figures ``actor`` may see: every case for a role allowed district
+    metrics (the big screen included, which sees no individual case), else the cases the actor may see — a
+    department's KPI tiles count its own cases, not the district's."""
+    return true() if may(actor.role, "view_district_metrics") else case_condition(actor)
+
+
 def in_scope(session: Session, actor: Actor, case_id: int) -> bool:
     return session.scalar(select(Case.id).where(Case.id == case_id, case_condition(actor))) is not None
 

@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from geo.db import rules
 from geo.db.database import backend
-from geo.db.models import Case, CaseDispatch, Category, Community, Grid
+from geo.db.models import Case, CaseDispatch, CaseEvent, Category, Community, Grid
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
+from geo.domain.text import text_problem
 from geo.domain.vocabulary import Source, Status
 
 #: Individual cases are drawn from this zoom level on (≈ 4 m per pixel: a few streets in view).
@@ -45,8 +46,9 @@ class CaseFilters:
     """What the supervisor narrowed the map to; an empty field means "any". Hashable (cache key).
 
     ``cards`` and ``department_ids`` together mean "a dispatch *to one of these departments* got one of these
-    cards" (department X's red cards), not two unrelated dispatches. ``actor`` limits the cases to those the
-    actor may see (geo.db.scope); None: no limit (benchmarks, tests).
+    cards" (department X's red cards), not two unrelated dispatches. ``actor`` (required, by keyword) limits
+    the cases to those the actor may see (geo.db.scope): there is no unscoped filter — jobs without a person
+    pass geo.domain.actors.SYSTEM.
     """
 
     statuses: tuple[str, ...] = ()
@@ -61,9 +63,11 @@ class CaseFilters:
     start: datetime | None = None  # reported_at >= start (aware)
     end: datetime | None = None  # reported_at < end (aware)
     text: str = ""  # number, description or address contains it (case-insensitive)
-    actor: Actor | None = None
+    actor: Actor = field(kw_only=True)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.actor, Actor):
+            raise TypeError(f"CaseFilters needs the Actor whose cases it selects, got {self.actor!r}")
         for name in ("statuses", "cards", "category_ids", "class_codes", "sources", "street_ids",
                      "community_ids", "grid_ids", "department_ids"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
@@ -79,6 +83,8 @@ class CaseFilters:
         object.__setattr__(self, "text", self.text.strip())
         if len(self.text) > MAX_TEXT:
             raise ValueError(f"search text is {len(self.text)} characters; at most {MAX_TEXT} are accepted")
+        if text_problem(self.text, None):  # no case holds one; a NUL would fail the query on PostgreSQL
+            raise ValueError("search text contains control characters; type plain text")
 
 
 def _check_vocabulary(what: str, values: tuple[str, ...], accepted: list[str]) -> None:
@@ -108,6 +114,7 @@ class FilterCounts:
     total: int  # cases matching the filter, anywhere
     open: int
     overdue: int
+    merged: int = 0  # merged duplicates among them: only when the filter asks for status "merged"
 
 
 @dataclass(frozen=True)
@@ -128,11 +135,15 @@ class MapLayer:
 
 
 def conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
-    """SQL conditions on Case for ``filters`` (ANDed)."""
+    """SQL conditions on Case for ``filters`` (ANDed). A merged duplicate counts once, in the case it was
+    merged into (geo.db.rules.is_counted): it is left out unless the filter names status "merged" — a
+    supervisor looking at the merged duplicates themselves."""
     sql = backend(session.get_bind().dialect.name)
     where: list = []
     if filters.statuses:
         where.append(Case.status.in_(filters.statuses))
+    if Status.MERGED not in filters.statuses:
+        where.append(rules.is_counted())
     if filters.sources:
         where.append(Case.source.in_(filters.sources))
     if filters.category_ids:
@@ -148,8 +159,7 @@ def conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
     if filters.text:
         where.append(or_(*(column.icontains(filters.text, autoescape=True)
                            for column in (Case.number, Case.description, Case.address))))
-    if filters.actor is not None:
-        where.append(case_condition(filters.actor))
+    where.append(case_condition(filters.actor))
     return where
 
 
@@ -183,8 +193,9 @@ def _in_view(view: MapView) -> list:
 
 
 def filter_counts(session: Session, filters: CaseFilters, now: datetime) -> FilterCounts:
-    """How many cases match, how many of them are open and overdue (one pass in SQL)."""
-    row = session.execute(select(func.count(), count_if(rules.is_open()), count_if(rules.is_overdue(now)))
+    """How many cases match, how many of them are open, overdue and merged duplicates (one pass in SQL)."""
+    row = session.execute(select(func.count(), count_if(rules.is_open()), count_if(rules.is_overdue(now)),
+                                 count_if(Case.status == Status.MERGED))
                           .where(*conditions(session, filters, now))).one()
     return FilterCounts(*(int(v) for v in row))
 
@@ -263,6 +274,13 @@ def map_layer(session: Session, filters: CaseFilters, view: MapView, now: dateti
         layer = MapLayer("grids", pd.concat([grids, unassigned.assign(grid_id=None, code="", name="")],
                                             ignore_index=True), counts, in_view, too_many, cap, notes=notes)
     return layer
+
+
+def case_data_version(session: Session) -> int:
+    """A number that grows with every change to any case: the newest case event's id. Every change to a case
+    writes its CaseEvent in the same transaction (the log is append-only), so a cache of case figures keyed on
+    it is never stale — it only ever misses after a change."""
+    return session.scalar(select(func.max(CaseEvent.id))) or 0
 
 
 def locate_case(session: Session, number: str, actor: Actor) -> tuple[int, float | None, float | None] | None:

@@ -67,14 +67,14 @@ def grid_load(session: Session, now: datetime, window: Window, street_id: int | 
     require(actor, "view_district_metrics")
     layout = active_layout(session)
     places = _checked_parent(area_choices(session, layout.id), street_id, community_id)
-    grids = _with_figures(metrics(session, "grid", now, window.start, window.end), places, "grid_id")
+    grids = _with_figures(metrics(session, "grid", now, window.start, window.end, actor=actor), places, "grid_id")
     grids = grids.rename(columns={"grid_code": "code", "grid_name": "name", "community_name": "community",
                                   "street_name": "street", "member_name": "member"})
-    members = _member_rows(session, now, window, places) if with_members else pd.DataFrame()
+    members = _member_rows(session, now, window, places, actor) if with_members else pd.DataFrame()
     if community_id is not None:
         return GridLoad("grid", grids, grids, members, layout.id)
     level = "community" if street_id is not None else "street"
-    rows = metrics(session, level, now, window.start, window.end)
+    rows = metrics(session, level, now, window.start, window.end, actor=actor)
     parents = places.drop_duplicates(f"{level}_id")[[f"{level}_id", f"{level}_name"]]
     areas = _with_figures(rows, parents, f"{level}_id").rename(columns={f"{level}_id": "id", f"{level}_name": "name"})
     return GridLoad(level, areas, grids, members, layout.id)
@@ -102,11 +102,11 @@ def _with_figures(figures: pd.DataFrame, rows: pd.DataFrame, key: str) -> pd.Dat
     return joined
 
 
-def _member_rows(session: Session, now: datetime, window: Window, places: pd.DataFrame) -> pd.DataFrame:
+def _member_rows(session: Session, now: datetime, window: Window, places: pd.DataFrame, actor: Actor) -> pd.DataFrame:
     """Per grid member of the chosen grids (a member may keep several grids): figures and grid codes."""
     grids_of = places.groupby("member_name", sort=True)["grid_code"].agg(lambda c: "、".join(sorted(c)))
     members = pd.DataFrame({"member": grids_of.index, "grids": grids_of.to_numpy()})
-    figures = metrics(session, "grid_member", now, window.start, window.end)
+    figures = metrics(session, "grid_member", now, window.start, window.end, actor=actor)
     return _with_figures(figures, members, "member")
 
 
@@ -139,7 +139,7 @@ def department_load(session: Session, now: datetime, window: Window, ranking: st
     departments = pd.DataFrame(session.execute(
         select(Department.id, Department.name, Department.short_name).order_by(Department.code)).all(),
         columns=["department_id", "department", "short_name"])
-    figures = metrics(session, "department", now, window.start, window.end)
+    figures = metrics(session, "department", now, window.start, window.end, actor=actor)
     table = _with_figures(figures, departments, "department_id")
     successes, trials = RANKINGS[ranking]
     ranked = rank(table, successes, trials)

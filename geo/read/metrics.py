@@ -20,6 +20,8 @@ from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch
 from geo.db.sql import DIMENSIONS, count_if, keyed_cases, keyed_dispatches, percentiles
+from geo.domain.actors import Actor
+from geo.domain.permissions import require
 from geo.domain.rules import with_rates
 
 
@@ -61,8 +63,10 @@ def _in_window(query, start: datetime | None, end: datetime | None):
 
 
 def metrics(session: Session, dimension: str, now: datetime, start: datetime | None = None,
-            end: datetime | None = None) -> pd.DataFrame:
-    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined)."""
+            end: datetime | None = None, *, actor: Actor) -> pd.DataFrame:
+    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined): the
+    whole district's, for an actor allowed district metrics (NotAllowed otherwise)."""
+    require(actor, "view_district_metrics")
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; dimensions: {', '.join(DIMENSIONS)}")
     sql = backend(session.get_bind().dialect.name)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from geo.db import rules
 from geo.db.models import Case, Grid
 from geo.db.rules import is_counted
+from geo.db.scope import aggregate_condition
+from geo.domain.actors import Actor
 from geo.domain.rules import rate_of
 from geo.read.layouts import LayoutView, active_layout_view
 from geo.read.metrics import case_figures
@@ -37,13 +39,14 @@ class Kpis:
 
 
 def district_kpis(session: Session, now: datetime, start: datetime | None = None,
-                  end: datetime | None = None, where: Sequence = ()) -> Kpis:
-    """KPIs over cases reported in [start, end) (all cases when unset), narrowed by the SQL conditions
-    ``where`` (one grid, an actor's scope); open/overdue as of ``now``. The figures are geo.read.metrics' own
-    definitions, aggregated in one query without the metrics' joins."""
+                  end: datetime | None = None, where: Sequence = (), *, actor: Actor) -> Kpis:
+    """KPIs over the cases ``actor`` may count (geo.db.scope.aggregate_condition) reported in [start, end)
+    (all cases when unset), narrowed by the SQL conditions ``where`` (one grid, say); open/overdue as of
+    ``now``. The figures are geo.read.metrics' own definitions, aggregated in one query without the metrics'
+    joins."""
     figures = {column.name: column for column in case_figures(now)}
     query = (select(*(figures[name] for name in Kpis.__dataclass_fields__)).select_from(Case)
-             .where(is_counted(), *where))
+             .where(is_counted(), aggregate_condition(actor), *where))
     if start is not None:
         query = query.where(Case.reported_at >= start)
     if end is not None:
@@ -53,25 +56,27 @@ def district_kpis(session: Session, now: datetime, start: datetime | None = None
 
 @dataclass(frozen=True)
 class Overview:
-    """The overview page: the active layout, the district's KPIs and open cases per grid."""
+    """The overview page: the active layout, the KPIs and open cases per grid the actor may count."""
 
     layout: LayoutView
     kpis: Kpis
     open_by_grid: dict[int, int]
 
 
-def overview(session: Session, now: datetime) -> Overview:
-    """Everything the overview page shows, as of ``now``; NoActiveLayout without a grid layout."""
+def overview(session: Session, now: datetime, *, actor: Actor) -> Overview:
+    """Everything the overview page shows, as of ``now``, over what ``actor`` may count (district-wide for
+    district-figure roles, else the actor's own cases); NoActiveLayout without a grid layout."""
     layout = active_layout_view(session)
-    return Overview(layout, district_kpis(session, now), open_cases_by_grid(session, layout.id))
+    return Overview(layout, district_kpis(session, now, actor=actor),
+                    open_cases_by_grid(session, layout.id, actor=actor))
 
 
-def open_cases_by_grid(session: Session, layout_id: int) -> dict[int, int]:
-    """Open cases per grid id of the layout (grids with none are absent)."""
+def open_cases_by_grid(session: Session, layout_id: int, *, actor: Actor) -> dict[int, int]:
+    """Open cases ``actor`` may count per grid id of the layout (grids with none are absent)."""
     rows = session.execute(
         select(Case.grid_id, func.count())
         .join(Grid, Grid.id == Case.grid_id)
-        .where(Grid.layout_id == layout_id, rules.is_open())
+        .where(Grid.layout_id == layout_id, rules.is_open(), aggregate_condition(actor))
         .group_by(Case.grid_id)
     ).all()
     return {int(g): int(n) for g, n in rows}

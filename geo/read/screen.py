@@ -27,7 +27,7 @@ from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import require
 from geo.domain.rules import RATES
-from geo.read.bundles import bundle_candidates
+from geo.read.bundles import bundle_proposals, communities_of_grids, most_common
 from geo.read.layouts import NoActiveLayout, active_layout, layout_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read.overview import district_kpis, open_cases_by_grid
@@ -100,13 +100,14 @@ def local_month_start(now: datetime) -> datetime:
     return local_day_start(now).replace(day=1)
 
 
-def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> Headline:
+def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+             actor: Actor) -> Headline:
     """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
     until = now + _TICK
-    today = district_kpis(session, now, local_day_start(now), until).received
-    month = district_kpis(session, now, local_month_start(now), until).received
-    open_now = district_kpis(session, now, None, until).open
-    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until)
+    today = district_kpis(session, now, local_day_start(now), until, actor=actor).received
+    month = district_kpis(session, now, local_month_start(now), until, actor=actor).received
+    open_now = district_kpis(session, now, None, until, actor=actor).open
+    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, actor=actor)
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
@@ -185,11 +186,12 @@ def latest_whistles(session: Session, now: datetime, limit: int = 6) -> pd.DataF
 
 
 def department_ranking(
-    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()
+    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *, actor: Actor
 ) -> pd.DataFrame:
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
-    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK)
+    table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
+                    actor=actor)
     parts = [
         wilson_lower_bound(table[s], table[n])
         for s, n in (RATES[r] for r in ("report_in_on_time_rate", "closure_rate", "satisfaction_rate"))
@@ -257,28 +259,28 @@ def category_mix(
 
 def common_problems(session: Session, now: datetime, limit: int = 5) -> pd.DataFrame:
     """The biggest common problems: clusters of open same-category cases (geo.read.bundles) not yet bundled, and
-    existing bundles with their open cases — category, case and grid counts only (titles are free text)."""
-    found = bundle_candidates(session, now)
-    found = found[pd.to_datetime(found["reported_at"], utc=True) <= pd.Timestamp(now)]
-    candidates = (
-        found.groupby("cluster")
-        .agg(category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"))
-        .assign(kind="candidate")
-    )
+    existing bundles with their open cases — kind, category, the community holding most of the cases (place)
+    and how many communities (places), case and grid counts (bundle titles are free text: not shown). The
+    place tells apart two clusters of one category."""
+    candidates = bundle_proposals(session, now).assign(kind="candidate")
     rows = session.execute(
-        select(Category.name, func.count(Case.id), func.count(func.distinct(Case.grid_id)))
+        select(Bundle.id, Category.name, Case.id, Case.grid_id)
         .select_from(Bundle)
         .join(Category, Category.id == Bundle.category_id)
         .join(Case, and_(Case.bundle_id == Bundle.id, rules.is_open(), Case.reported_at <= now))
-        .group_by(Bundle.id, Category.name)
     ).all()
-    bundles = pd.DataFrame(rows, columns=["category", "cases", "grids"]).assign(kind="bundle")
-    frames = [f for f in (candidates, bundles) if len(f)]
-    columns = ["kind", "category", "cases", "grids"]
+    cases = pd.DataFrame(rows, columns=["bundle", "category", "id", "grid_id"])
+    cases["community"] = communities_of_grids(session, cases["grid_id"])
+    bundles = cases.groupby("bundle").agg(
+        category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"),
+        place=("community", most_common), places=("community", "nunique")).assign(kind="bundle")
+    columns = ["kind", "category", "place", "places", "cases", "grids"]
+    frames = [f[columns] for f in (candidates, bundles) if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
-    table = pd.concat(frames, ignore_index=True)[columns].astype({"cases": int, "grids": int})
-    return table.sort_values(["cases", "grids"], ascending=False).head(limit).reset_index(drop=True)
+    table = pd.concat(frames, ignore_index=True).astype({"cases": int, "grids": int, "places": int})
+    table["place"] = table["place"].astype(object).where(table["place"].notna(), None)
+    return table.sort_values(["cases", "grids"], ascending=False, kind="stable").head(limit).reset_index(drop=True)
 
 
 def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
@@ -287,10 +289,10 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     require(actor, "view_district_metrics")
     return ScreenData(
         as_of=now,
-        headline=headline(session, now, settings),
+        headline=headline(session, now, settings, actor=actor),
         latest_cases=latest_cases(session, now, settings.feed_rows),
         latest_whistles=latest_whistles(session, now, settings.whistle_rows),
-        ranking=department_ranking(session, now, settings),
+        ranking=department_ranking(session, now, settings, actor=actor),
         trend=daily_trend(session, now, settings.window_days),
         category_mix=category_mix(session, now, settings),
         problems=common_problems(session, now, settings.problem_rows),
@@ -333,6 +335,6 @@ def screen_map(session: Session, now: datetime, settings: ScreenSettings = Scree
     return ScreenMap(
         layout.id,
         layout_bounds(session, layout.id),
-        open_cases_by_grid(session, layout.id),
+        open_cases_by_grid(session, layout.id, actor=actor),
         live_cases(session, now, settings),
     )

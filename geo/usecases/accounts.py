@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from geo.db.models import Community, Department, KioskToken, Street, User
 from geo.domain.actors import Actor
+from geo.domain.text import text_problem, visible
 from geo.domain.vocabulary import Role
 from geo.usecases.audit import record
 
@@ -22,6 +23,8 @@ _HASHER = PasswordHasher()  # argon2id with the library's recommended parameters
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 10
+#: The longest user name an account can have (the column's size): anything longer is refused unlooked-up.
+MAX_USERNAME = User.__table__.c.username.type.length
 
 
 class SignInFailed(Exception):
@@ -120,24 +123,58 @@ def _user(session: Session, username: str) -> User:
 
 def authenticate(session: Session, username: str, password: str, now: datetime) -> Actor:
     """The actor for a correct password; records the attempt. Locks the account after MAX_FAILURES failures
-    in a row for LOCKOUT. Callers commit the session whatever happens (the failure count must persist)."""
+    in a row for LOCKOUT. Callers commit the session whatever happens (the failure count must persist).
+
+    Each attempt takes a slot on the account's failure counter *before* the password is checked (one atomic
+    UPDATE): ten attempts in parallel cannot all read "no failures yet" and all be checked — at most
+    MAX_FAILURES passwords are ever tried per lockout period, however many arrive at once."""
+    if text_problem(username, None):  # no account has such a name, and PostgreSQL cannot look a NUL up
+        record(session, now, visible(username), "", "sign_in_failed", visible(username), "control characters")
+        raise SignInFailed()
+    if len(username) > MAX_USERNAME:  # no account has such a name: refused without a lookup, still audited
+        record(session, now, username, "", "sign_in_failed", username, f"user name of {len(username)} characters")
+        raise SignInFailed()
     user = session.scalar(select(User).where(User.username == username))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        record(session, now, username, user.role, "sign_in_locked", username)
-        raise LockedOut(user.locked_until)
-    if user is None or user.disabled or not _verify(user.password_hash, password):
-        if user is not None:
-            user.failed_attempts += 1
-            if user.failed_attempts >= MAX_FAILURES:
-                user.locked_until, user.failed_attempts = now + LOCKOUT, 0
-                record(session, now, username, user.role, "lockout", username, f"for {LOCKOUT}")
+    if user is None:
         record(session, now, username, "", "sign_in_failed", username)
         raise SignInFailed()
-    user.failed_attempts, user.locked_until = 0, None
+    attempt = _take_attempt(session, user.id, now)
+    if attempt is None:
+        until = session.scalar(select(User.locked_until).where(User.id == user.id))
+        record(session, now, username, user.role, "sign_in_locked", username)
+        raise LockedOut(until if until is not None and until > now else now + LOCKOUT)
+    if user.disabled or not _verify(user.password_hash, password):
+        if attempt >= MAX_FAILURES:
+            _set_counter(session, user, locked_until=now + LOCKOUT)
+            record(session, now, username, user.role, "lockout", username, f"for {LOCKOUT}")
+        record(session, now, username, "", "sign_in_failed", username)
+        raise SignInFailed()
+    _set_counter(session, user, locked_until=None)
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
     record(session, now, username, user.role, "sign_in", username)
     return actor_for(user)
+
+
+def _take_attempt(session: Session, user_id: int, now: datetime) -> int | None:
+    """Count this attempt as a failure until it proves otherwise; its number (1…MAX_FAILURES), or None when
+    the account is locked or every slot is taken by attempts in flight. One statement, so that parallel
+    attempts each get their own number (a read then a write would let them all read the same)."""
+    users = User.__table__
+    return session.execute(
+        update(users)
+        .where(users.c.id == user_id, users.c.failed_attempts < MAX_FAILURES,
+               or_(users.c.locked_until.is_(None), users.c.locked_until <= now))
+        .values(failed_attempts=users.c.failed_attempts + 1)
+        .returning(users.c.failed_attempts)
+    ).scalar()
+
+
+def _set_counter(session: Session, user: User, locked_until: datetime | None) -> None:
+    """Failures back to zero, the account locked until ``locked_until`` (None: unlocked)."""
+    users = User.__table__
+    session.execute(update(users).where(users.c.id == user.id).values(failed_attempts=0, locked_until=locked_until))
+    session.expire(user, ["failed_attempts", "locked_until"])  # the ORM's copy is stale: reload, never write it
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -7,16 +7,23 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from geo.db.database import Database
 from geo.db.models import ApiClient
 from geo.domain.actors import Actor
-from geo.domain.vocabulary import Source
+from geo.domain.vocabulary import Role, Source
 from geo.domain.workflow import InvalidInput
-from geo.read.api_clients import key_digest
+from geo.read.api_clients import Client, key_digest
 from geo.usecases.audit import record
 
 KEY_PREFIX = "gg_"
+#: The phone page's own channels (first-party clients): the server reports through them itself, so their key
+#: is never shown to anyone and no outside system can post as one. Revoking one (``gridgov api-key revoke``)
+#: closes that channel of the page.
+PAGE_CLIENTS = {Source.RESIDENT_APP: "report-page-residents", Source.GRID_MEMBER: "report-page-grid-members"}
+_SERVER = Actor("gridgov", Role.ADMIN)
 
 
 def create_client(session: Session, name: str, source: str, by: Actor, now: datetime) -> str:
@@ -45,3 +52,22 @@ def revoke_client(session: Session, name: str, by: Actor, now: datetime) -> None
     client.revoked = True
     record(session, now, by.name, by.role, "api_key_revoke", name)
     session.flush()
+
+
+def page_client(db: Database, source: Source, now: datetime) -> Client | None:
+    """The page's client for ``source`` (PAGE_CLIENTS), created and audited the first time it is needed; None
+    once an administrator revoked it. Owns its transaction; two first uses at once both end with the one row."""
+    try:
+        return _page_client(db, source, now)
+    except IntegrityError:  # created meanwhile by another request: it is there now
+        return _page_client(db, source, now)
+
+
+def _page_client(db: Database, source: Source, now: datetime) -> Client | None:
+    name = PAGE_CLIENTS[source]
+    with db.transaction() as session:
+        found = session.scalar(select(ApiClient).where(ApiClient.name == name))
+        if found is None:
+            create_client(session, name, source, _SERVER, now)  # its key is dropped here: never usable
+            found = session.scalar(select(ApiClient).where(ApiClient.name == name))
+        return None if found.revoked else Client(found.id, found.name, found.source)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from geo.db.database import Database
 from geo.db.models import Case, CaseEvent, CaseReporter
 from geo.domain.actors import Actor
+from geo.domain.event_notes import Note
 from geo.domain.permissions import require
 from geo.domain.vocabulary import OPEN_STATUSES, Status
 from geo.domain.workflow import CaseChanged, InvalidInput
@@ -45,10 +46,13 @@ def merge_case(session: Session, duplicate_id: int, into_id: int, actor: Actor, 
     duplicate.status, duplicate.merged_into_id = Status.MERGED, into.id
     session.execute(update(Case).where(Case.merged_into_id == duplicate.id).values(merged_into_id=into.id)
                     .execution_options(synchronize_session=False))
+    merged, merged_in = Note("merged", {"into": into.number}), Note("merged_in", {"duplicate": duplicate.number})
     session.add(CaseEvent(case_id=duplicate.id, at=now, actor=actor.name, role=str(actor.role), action="merge",
-                          from_status=from_status, to_status=Status.MERGED, note=f"duplicate of {into.number}"))
+                          from_status=from_status, to_status=Status.MERGED, note_key=merged.key,
+                          note_params=merged.dumps()))
     session.add(CaseEvent(case_id=into.id, at=now, actor=actor.name, role=str(actor.role), action="merged_in",
-                          from_status=into.status, to_status=into.status, note=f"{duplicate.number} merged in"))
+                          from_status=into.status, to_status=into.status, note_key=merged_in.key,
+                          note_params=merged_in.dumps()))
     try:
         session.flush()
     except StaleDataError:
@@ -93,7 +97,9 @@ def follow_case(session: Session, number: str, source: str, reporter: Reporter, 
                              client_ref=reporter.client_ref, source=source, name=reporter.name,
                              phone=reporter.phone, email=reporter.email, device_id=reporter.device_id,
                              account_id=reporter.account_id, reported_at=now))
+    followed = Note("followed", {"source": source})
     session.add(CaseEvent(case_id=case.id, at=now, actor=actor.name, role=str(actor.role), action="follow",
-                          from_status=case.status, to_status=case.status, note=f"another reporter ({source})"))
+                          from_status=case.status, to_status=case.status, note_key=followed.key,
+                          note_params=followed.dumps()))
     session.flush()
     return case

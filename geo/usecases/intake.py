@@ -4,22 +4,21 @@ and a building, its reporter recorded, logged."""
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
 from sqlalchemy.orm import Session
 
-from geo.config import LOCAL_TZ
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, CaseReporter, Category
 from geo.domain.actors import Actor
 from geo.domain.datums import to_wgs84
+from geo.domain.event_notes import Note
 from geo.domain.vocabulary import Source, Status
 from geo.domain.workflow import InvalidInput
 from geo.usecases.bulk_intake import place_cases
+from geo.usecases.numbering import case_numbers
 
 
 class OutsideDistrict(InvalidInput):
@@ -60,12 +59,6 @@ class NewCase:
     note: str = ""  # appended to the 'report' event (e.g. the answers to the category's questions)
 
 
-def case_number(at: datetime) -> str:
-    """GG + local date and time + 4 random digits: readable on the phone, unique in practice (the column is
-    unique, so a clash fails loudly rather than merging two cases)."""
-    return f"GG{at.astimezone(ZoneInfo(LOCAL_TZ)):%Y%m%d%H%M%S}{secrets.randbelow(10_000):04d}"
-
-
 def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     """Create the case: grid by the active layout (snapped/near-boundary flags kept; outside every grid it
     goes to the unassigned queue with grid None, or is refused with OutsideDistrict when ``require_grid``),
@@ -75,7 +68,8 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     at = new.reported_at or datetime.now(UTC)
     grid_id, building = int(placed.grid_id), int(placed.building_id)
     lon, lat = float(placed.lon), float(placed.lat)
-    case = Case(number=new.number or case_number(at), source=str(source), category_id=new.category_id,
+    number = new.number or case_numbers(session, 1, at)[0]  # last before the insert: the counter's row is held
+    case = Case(number=number, source=str(source), category_id=new.category_id,
                 description=new.description, address=new.address, reporter_name=new.reporter_name,
                 reporter_phone=new.reporter_phone, lon=lon, lat=lat, location=shapely.Point(lon, lat),
                 grid_id=grid_id if grid_id >= 0 else None, building_id=building if building >= 0 else None,
@@ -86,10 +80,10 @@ def report_case(session: Session, new: NewCase, actor: Actor) -> Case:
     session.add(CaseGridAssignment(case_id=case.id, layout_id=int(placed.layout_id), grid_id=case.grid_id,
                                    snapped=case.snapped, near_boundary=case.near_boundary))
     session.add(_reporter_row(case, new, at))
-    note = _placement_note(case, new.datum if new.building_id is None or new.lon is not None else "address")
+    placed = _placement_note(case, new.datum if new.building_id is None or new.lon is not None else "address")
     session.add(CaseEvent(case_id=case.id, at=at, actor=actor.name, role=str(actor.role), action="report",
-                          from_status=None, to_status=Status.REPORTED,
-                          note=note + (f"; {new.note}" if new.note else "")))
+                          from_status=None, to_status=Status.REPORTED, note=new.note or "", note_key=placed.key,
+                          note_params=placed.dumps()))
     session.flush()
     return case
 
@@ -131,7 +125,8 @@ def _reporter_row(case: Case, new: NewCase, at: datetime) -> CaseReporter:
                         attributes=json.dumps(r.attributes, ensure_ascii=False), reported_at=at)
 
 
-def _placement_note(case: Case, datum: str) -> str:
-    where = "unassigned queue" if case.grid_id is None else f"grid id {case.grid_id}"
-    flags = [f for f, on in (("snapped", case.snapped), ("near boundary", case.near_boundary)) if on]
-    return f"datum={datum}; {where}" + (f" ({', '.join(flags)})" if flags else "")
+def _placement_note(case: Case, datum: str) -> Note:
+    """How the case was placed: its coordinates' datum ("address": at a building matched by address), and where
+    it landed."""
+    return Note("reported", {"datum": str(datum), "unassigned": case.grid_id is None, "snapped": bool(case.snapped),
+                             "near_boundary": bool(case.near_boundary)})

@@ -15,6 +15,7 @@ from geo.db.media_store import MediaStore
 from geo.db.models import Case, CaseEvent, CaseMedia
 from geo.db.scope import require_case
 from geo.domain.actors import Actor
+from geo.domain.event_notes import Note
 from geo.domain.permissions import require
 from geo.domain.photos import Photo, PhotoLimits, PhotoRefused, process_photo
 from geo.domain.vocabulary import OPEN_STATUSES, Role
@@ -42,8 +43,9 @@ def store_photo(session: Session, store: MediaStore, case: Case, photo: Photo, k
     store.put(row.key, photo.jpeg, "image/jpeg")
     store.put(row.thumb_key, photo.thumbnail, "image/jpeg")
     session.add(row)
+    said = Note("photo", {"kind": kind, "width": photo.width, "height": photo.height})
     session.add(CaseEvent(case_id=case.id, at=now, actor=by, role="", action="photo", from_status=case.status,
-                          to_status=case.status, note=f"{kind} photo {photo.width}×{photo.height}"))
+                          to_status=case.status, note_key=said.key, note_params=said.dumps()))
     session.flush()
     return row
 

@@ -33,8 +33,6 @@ from geo.domain.workflow import CaseChanged, InvalidInput
 from geo.usecases.case_actions import perform
 
 MAX_COMMENT = 500
-#: The resident acting through a link: the timeline shows the role (居民); the link is the only channel.
-RESIDENT = Actor("", Role.RESIDENT)
 
 
 class Problem(StrEnum):
@@ -166,5 +164,8 @@ def _valid_input(rating: str, comment: str) -> tuple[Rating, str]:
 
 def _rate(session: Session, case: Case, value: Rating, comment: str, now: datetime) -> Status:
     """The one call into the case workflow (geo.usecases.case_actions): rate as the resident."""
-    perform(session, case.id, "rate", RESIDENT, case.version, now, rating=str(value), note=comment)
+    # The resident acting through the link: bound to the link's case (geo.domain.permissions.is_reporter); the
+    # timeline shows the role (居民); the link is the only channel.
+    resident = Actor("", Role.RESIDENT, link_case_id=case.id)
+    perform(session, case.id, "rate", resident, case.version, now, rating=str(value), note=comment)
     return Status(case.status)

@@ -42,6 +42,14 @@ class NoLocation(InvalidInput):
     """Neither coordinates, nor a known address, nor a GPS position in the photo."""
 
 
+class PhotoNotAccepted(InvalidInput):
+    """The photo is too large, not an image we take, or damaged."""
+
+
+class AnswersRefused(InvalidInput):
+    """An answer to the category's questions is missing or not one of its values."""
+
+
 @dataclass(frozen=True)
 class Intake:
     source: str
@@ -85,7 +93,7 @@ def receive_report(session: Session, store: MediaStore, intake: Intake, actor: A
     svc = _service(session, intake.service_code)
     clean, problems = check_answers(list(svc.attributes) if svc else [], intake.answers)
     if problems:
-        raise InvalidInput("; ".join(problems))
+        raise AnswersRefused("; ".join(problems))
     photo = _photo(intake.photo, settings.photo_limits)
     lon, lat, datum = _position(intake, photo)
     category_id, suggested = (svc.category_id, None) if svc else _suggested(session, intake, settings)
@@ -128,7 +136,7 @@ def _photo(data: bytes | None, limits: PhotoLimits) -> Photo | None:
     try:
         return process_photo(data, limits)
     except PhotoRefused as exc:
-        raise InvalidInput(f"media: {exc}") from None
+        raise PhotoNotAccepted(f"media: {exc}") from None
 
 
 def _position(intake: Intake, photo: Photo | None) -> tuple[float | None, float | None, str]:

@@ -12,8 +12,8 @@ The flow (the dashboard and the API's phone page use the same functions):
    session idle longer than the timeout resolves as TIMED_OUT; the caller ends it.
 4. ``touch`` records activity at most every TOUCH_EVERY, so a busy page does not write on every click.
 
-The functions take a Session inside the caller's transaction; ``adopt_ticket(db, …)`` owns its transaction
-(the HTTP route's one call).
+The functions take a Session inside the caller's transaction; ``adopt_ticket``, ``sign_in``, ``check``,
+``sign_out`` and ``single_sign_on`` take the Database and own their transaction (an entry point's one call).
 """
 
 from __future__ import annotations
@@ -30,10 +30,11 @@ from sqlalchemy.orm import Session
 from geo.db.database import Database
 from geo.db.models import User, UserSession
 from geo.domain.actors import Actor
-from geo.usecases.accounts import LockedOut, SignInFailed, actor_for, authenticate
+from geo.usecases.accounts import LockedOut, SignInFailed, actor_for, actor_from_claims, authenticate
 from geo.usecases.audit import record
 
-#: The HttpOnly cookie holding a browser's session token, for the whole site (dashboard and phone pages).
+#: The HttpOnly cookie holding a browser session's token, for the whole site (the dashboard sets it; the API's
+#: phone page reads it).
 COOKIE = "gridgov_session"
 #: How long the browser has to trade its ticket for the cookie (the redirect takes a fraction of a second).
 TICKET_TTL = timedelta(seconds=60)
@@ -163,10 +164,24 @@ def end_all_for_user(session: Session, user_id: int, now: datetime, reason: EndR
     return result.rowcount or 0
 
 
-def sign_in(db: Database, username: str, password: str, now: datetime,
-            max_age: timedelta) -> tuple[str, datetime, Actor]:
-    """Password → session → cookie token at once, for an HTTP page that sets the cookie itself (the phone
-    pages): (token, expiry, actor). The attempt is committed whether it succeeds or not (the failure count
+# --------------------------------------------------------------------------- the dashboard's one call per step
+
+
+def sign_in(db: Database, username: str, password: str, now: datetime, max_age: timedelta) -> NewSession:
+    """A password sign-in and its new session, in one transaction that commits whatever happens: the attempt
+    and any failure count must persist (geo.usecases.accounts.authenticate). Raises LockedOut / SignInFailed."""
+    with db.session() as session:
+        try:
+            authenticate(session, username, password, now)
+            return create(session, username, now, max_age)
+        finally:
+            session.commit()
+
+
+def sign_in_for_cookie(db: Database, username: str, password: str, now: datetime,
+                       max_age: timedelta) -> tuple[str, datetime, Actor]:
+    """Password → session → cookie token at once, for an HTTP page that sets the cookie itself (the volunteer
+    phone page): (token, expiry, actor). The attempt is committed whether it succeeds or not (the failure count
     and the lockout must persist); SignInFailed or LockedOut after that when it did not."""
     refused: Exception | None = None
     with db.transaction() as session:
@@ -179,3 +194,26 @@ def sign_in(db: Database, username: str, password: str, now: datetime,
     if refused is not None:
         raise refused
     return token, expires_at, actor
+
+
+def check(db: Database, now: datetime, idle_timeout: timedelta, token: str | None = None,
+          session_id: int | None = None) -> Resolved:
+    """``resolve`` a tab's credential; a timed-out session is ended, an active one touched — one transaction."""
+    with db.transaction() as session:
+        found = resolve(session, now, idle_timeout, token=token, session_id=session_id)
+        if found.state == State.TIMED_OUT:
+            end(session, found.session_id, now, EndReason.TIMEOUT)
+        touch(session, found, now)
+    return found
+
+
+def sign_out(db: Database, session_id: int, now: datetime) -> None:
+    """``end`` a session on the person's own sign-out, in a transaction of its own."""
+    with db.transaction() as session:
+        end(session, session_id, now, EndReason.SIGN_OUT)
+
+
+def single_sign_on(db: Database, claims: dict, role_claim: str, role_map: dict[str, str], now: datetime) -> Actor:
+    """``actor_from_claims`` (audited) in a transaction of its own."""
+    with db.transaction() as session:
+        return actor_from_claims(session, claims, role_claim, role_map, now)

@@ -230,6 +230,17 @@ def test_department_load_ranks_every_department_and_lists_notices(page_on, sampl
     assert len(at.dataframe[1].value) == int(metrics_of(at)["督办单"])
 
 
+def test_department_load_numbers_one_notice_per_department_from_the_first_number(page_on, sample_url):
+    at = page_on(sample_url, "department_load.py")
+    notices = at.dataframe[1].value
+    assert notices["department"].is_unique
+    assert notices["number"].iloc[0].endswith("第1号") and notices["number"].iloc[0].startswith("督字〔")
+    at.number_input(key="dl_first_serial").set_value(40).run()
+    numbers = at.dataframe[1].value["number"]
+    assert [n.split("第")[1] for n in numbers[:2]] == ["40号", "41号"]
+    assert (at.dataframe[1].value["cases"] >= at.dataframe[1].value[["not_reported_in", "late", "no_answer"]].max(axis=1)).all()
+
+
 def test_department_load_ranks_by_satisfaction_on_request(page_on, sample_url):
     at = page_on(sample_url, "department_load.py")
     at.selectbox(key="dl_ranking").set_value("satisfaction").run()

@@ -135,7 +135,9 @@ def test_a_case_link_opened_before_sign_in_lands_on_the_case_zoomed_in(district,
     page.locator(PANEL).get_by_text(number).wait_for(timeout=90_000)
     assert page.url.endswith(f"/case_map?case={number}")  # the link survived the cookie round trip
     lon, lat = _in_db(url, lambda s: s.execute(select(Case.lon, Case.lat).where(Case.number == number)).one())
-    page.frame_locator(FOLIUM_IFRAME).locator("path.leaflet-interactive").first.wait_for(timeout=60_000)
+    # Drawn (zoomed in, the first shape may lie outside the view, so it is attached but not visible).
+    page.frame_locator(FOLIUM_IFRAME).locator("path.leaflet-interactive").first.wait_for(state="attached",
+                                                                                        timeout=60_000)
     page.wait_for_function(f"""() => [...document.querySelectorAll({FOLIUM_IFRAME!r})].some(f => {{
         const m = f.contentWindow.map; if (!m) return false; const c = m.getCenter();
         return m.getZoom() >= 16 && Math.abs(c.lat - {lat}) < 1e-4 && Math.abs(c.lng - {lon}) < 1e-4; }})""",

@@ -60,3 +60,20 @@ def counts(db: Database) -> dict[str, int]:
     with db.session() as s:
         return {t.__tablename__: s.scalar(select(func.count()).select_from(t))
                 for t in (Case, CaseReporter, CaseMedia)}
+
+
+def signed_in_cookie(db: Database, username: str, role: Role = Role.GRID_MEMBER, name: str = "张网格",
+                     grids: tuple[str, ...] = ("D",)) -> str:
+    """An account and the session token its browser would hold in the gridgov_session cookie (as the
+    dashboard's sign-in leaves it)."""
+    from datetime import timedelta
+
+    from geo.usecases.accounts import Binding, add_user
+    from geo.usecases.sessions import adopt, create
+
+    now = datetime.now(UTC)
+    with db.transaction() as s:
+        add_user(s, username, "a-long-password", role, ADMIN, now, display_name=name,
+                 binding=Binding(grids=grids) if role == Role.GRID_MEMBER else Binding())
+        ticket = create(s, username, now, timedelta(hours=1)).ticket
+        return adopt(s, ticket, now)[0]

@@ -58,6 +58,20 @@ def test_sweep_runs_twice_safely(cli, capsys):
     assert "delivered 0, failed 0" in capsys.readouterr().out
 
 
+def test_the_sweep_removes_uploads_left_longer_than_the_retention(cli, tmp_path, monkeypatch, capsys):
+    import os
+    import time
+
+    monkeypatch.setenv("GRIDGOV_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GRIDGOV_UPLOAD_RETENTION_H", "2")
+    old = tmp_path / "uploads" / "abandoned" / "12345导出.csv"
+    old.parent.mkdir(parents=True)
+    old.write_text("联系人,联系电话\n张三,13800000000\n", encoding="utf-8")
+    os.utime(old, (time.time() - 3 * 3600,) * 2)
+    assert main(["sweep"]) == 0
+    assert not old.exists() and "uploads: removed 1 left for more than 2 h" in capsys.readouterr().out
+
+
 def test_api_key_add_prints_the_key_alone_on_its_last_line_and_stores_only_its_hash(cli, capsys):
     from geo.db.models import ApiClient
     from geo.read.api_clients import client_for_key

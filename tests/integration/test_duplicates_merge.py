@@ -65,16 +65,16 @@ def test_merging_makes_one_case_with_two_reporters_counted_once_everywhere(distr
     keep, dup = new(district.db, phone="13800000001"), new(district.db, hours=1, phone="13800000002")
     with district.db.session() as s:
         assert duplicates_of_case(s, dup[0])["number"].tolist() == [keep[1]]
-        before = district_kpis(s, T0 + timedelta(days=1)).received
+        before = district_kpis(s, T0 + timedelta(days=1), actor=CENTER).received
     with district.db.transaction() as s:
         merge_case(s, dup[0], keep[0], CENTER, dup[2], T0 + timedelta(hours=2))
     now = T0 + timedelta(days=1)
     with district.db.session() as s:
         merged = s.get(Case, dup[0])
         assert (merged.status, merged.merged_into_id) == (Status.MERGED, keep[0])
-        assert district_kpis(s, now).received == before - 1 == 1
-        assert int(metrics(s, "district", now)["received"].sum()) == 1
-        assert int(metrics(s, "grid", now)["received"].sum()) == 1
+        assert district_kpis(s, now, actor=CENTER).received == before - 1 == 1
+        assert int(metrics(s, "district", now, actor=CENTER)["received"].sum()) == 1
+        assert int(metrics(s, "grid", now, actor=CENTER)["received"].sum()) == 1
         assert latest_cases(s, now)["number"].tolist() == [keep[1]]
         actions = s.scalars(select(CaseEvent.action).where(CaseEvent.case_id == keep[0])).all()
     assert "merged_in" in actions
@@ -111,3 +111,22 @@ def test_every_reporter_of_a_merged_and_followed_case_is_told_once_when_it_close
         assert notify_reporters(s, Outbox(), T0) == (0, 0)
     assert sorted(m["phone"] for m in sent) == ["13800000001", "13800000002", "13800000003"]
     assert {m["case"] for m in sent} == {keep[1]}
+
+
+def test_the_log_notifier_writes_closing_notices_with_phone_and_email_masked(district, caplog):
+    from geo.usecases.notify import LogNotifier
+
+    keep = new(district.db, phone="13812345678")
+    follow_case_with_email(district.db, keep[1], "zhang.san@example.com")
+    with district.db.transaction() as s:
+        s.get(Case, keep[0]).status = Status.CLOSED
+    with caplog.at_level("INFO", logger="gridgov.notify"), district.db.transaction() as s:
+        assert notify_reporters(s, LogNotifier(), T0) == (2, 0)
+    logged = caplog.text
+    assert keep[1] in logged and "138****5678" in logged and "z***@example.com" in logged
+    assert "13812345678" not in logged and "zhang.san" not in logged
+
+
+def follow_case_with_email(db, number, email):
+    with db.transaction() as s:
+        follow_case(s, number, "resident_app", Reporter(email=email), CLERK, T0)

@@ -148,9 +148,8 @@ def test_the_code_has_no_pyflakes_errors():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-#: Dashboard modules still opening sessions themselves: sign-in (accounts' use cases commit a failed attempt
-#: too); to move behind use cases that take the Database, as case actions did.
-OPENS_SESSIONS = {"dashboard/auth.py"}
+#: Dashboard modules allowed to open sessions themselves: none.
+OPENS_SESSIONS: set[str] = set()
 
 
 def test_pages_never_open_sessions_they_read_through_database_read_and_act_through_use_cases():

@@ -1,14 +1,13 @@
 """The one ASGI server (dashboard/asgi.py): which app answers which path, and one lifespan for both — the
 contract the API package plugs into."""
 
-import asyncio
 import sys
 from contextlib import asynccontextmanager
 
 import pytest
 
 from dashboard.asgi import GridGovApp, owned_by_api
-from tests.asgi_call import call
+from tests.asgi_call import call, run_coroutine
 
 SHA224 = "0" * 55 + "f"
 
@@ -79,7 +78,7 @@ def test_one_lifespan_starts_streamlit_then_the_api_and_stops_them_in_reverse():
         await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
         return sent
 
-    assert asyncio.run(run()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert run_coroutine(run()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert events == [("streamlit", "start"), ("api", "start"), ("api", "stop"), ("streamlit", "stop")]
 
 

@@ -1,7 +1,7 @@
 """community forces: volunteers, their tasks and assignments, and the append-only points ledger
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 import geo.db.types
 from geo.db.database import backend
 
-revision = '0007'
-down_revision = '0006'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
