@@ -94,4 +94,4 @@ def test_the_volunteer_panel_shows_six_counts_and_nothing_when_not_read():
 
     html = volunteers_html(lambda k: k, ScreenCounts(2815, 193, 103, 60, 198, 4490))
     assert html.count("data-testid=\"gg-vol-") == 6 and "<b>2,815</b>" in html and "<b>4,490</b>" in html
-    assert "big_screen_nothing" in volunteers_html(lambda k: k, None)
+    assert "暂无" in volunteers_html(lambda k: "暂无" if k == "big_screen_nothing" else k, None)
