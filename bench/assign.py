@@ -1,6 +1,7 @@
-"""Benchmark: GridIndex.assign against geopandas sjoin on a synthetic district.
+"""Benchmark: GridIndex.assign against geopandas sjoin on a synthetic district and on a synthetic city.
 
-Usage: .venv/bin/python bench/assign.py [--quick] [--runs 5]
+Usage: .venv/bin/python bench/assign.py [--quick] [--runs 5]           the district (435 and 10,000 grids)
+       .venv/bin/python bench/assign.py --city [--grids 40000] [--runs 3]   the city (≈ 80 × 80 km)
 
 Builds Voronoi grids clipped to a 20 × 15 km rectangle (in EPSG:4545) near 106.8 E 39.67 N and clustered
 case points inside it, then prints one line per scenario:
@@ -13,12 +14,29 @@ load from other processes on a shared machine falls on both alike. agree is the 
 given the same grid (points lying exactly on a grid edge are left out; snapped points count as unassigned,
 since sjoin has no snapping). Also prints the index build time and the latency of assigning one point
 (median and 99th percentile of 2,000 single-point calls, inside the district and just outside it).
+
+The city (bench/synthetic_city.py: 40,000 Voronoi grids over 80 × 80 km, smaller in the centre; points in
+400 clusters centred in random grids) prints
+
+    city build N=<grids> build_s=<s> build_cpu_s=<s> block_side=<k> … peak_rss_mb=<MB> retained_rss_mb=<MB>
+    city assign M=1000000 N=<grids> project_s=<s> sjoin_s=<s> ratio=<r> agree=<f> index_mb=<MB>
+
+index_mb (= peak_rss_mb) is how much the peak resident set size (VmHWM, reset through /proc/self/clear_refs)
+grows while one GridIndex is built, measured in a fresh Python process that holds only the city's grids,
+after glibc has handed its free memory back (malloc_trim): all the index costs a process at its worst —
+numpy arrays, GEOS prepared grids, the metric STRtree, build temporaries and allocator overhead. Linux only.
+retained_rss_mb is the same growth once the build is over; arrays_mb the bytes of the raster's own arrays.
+build_s is the median wall time of the builds, build_cpu_s their mean process CPU time (what the build
+takes on a quiet machine: it runs in one thread).
 """
 
 import argparse
+import ctypes
 import functools
 import gc
+import json
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,7 +48,9 @@ from pyproj import Transformer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.synthetic_city import city_layout, city_points, clustered_points
 from geo.domain.grid_index import GridIndex
+from geo.domain.grid_raster import BAND, CROSSING
 
 CENTRE_LONLAT = (106.8, 39.67)
 SIZE_M = (20_000.0, 15_000.0)
@@ -55,29 +75,6 @@ def district(n_grids: int, seed: int) -> tuple[np.ndarray, shapely.Polygon]:
 
 def _reproject(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
     return shapely.transform(geoms, transformer.transform, interleaved=False)
-
-
-def clustered_points(m: int, boundary: shapely.Polygon, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Case-like points: 85 % in 80 Gaussian clusters (σ 150–1,200 m), 15 % uniform; all inside."""
-    rng = np.random.default_rng(seed)
-    xmin, ymin, xmax, ymax = boundary.bounds
-    k_lon, k_lat = 85_600.0, 111_000.0  # metres per degree near 39.67 N (generation only)
-    centres = np.c_[rng.uniform(xmin, xmax, 80), rng.uniform(ymin, ymax, 80)]
-    sigma = rng.uniform(150.0, 1_200.0, 80)
-    lon, lat = np.empty(0), np.empty(0)
-    while lon.size < m:
-        n = 2 * m
-        which = rng.integers(0, 80, n)
-        x = centres[which, 0] + rng.normal(0, 1, n) * sigma[which] / k_lon
-        y = centres[which, 1] + rng.normal(0, 1, n) * sigma[which] / k_lat
-        uniform = rng.random(n) < 0.15
-        x[uniform], y[uniform] = (
-            rng.uniform(xmin, xmax, uniform.sum()),
-            rng.uniform(ymin, ymax, uniform.sum()),
-        )
-        inside = shapely.contains_xy(boundary, x, y)
-        lon, lat = np.r_[lon, x[inside]], np.r_[lat, y[inside]]
-    return lon[:m], lat[:m]
 
 
 def sjoin_positions(grids: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -120,34 +117,26 @@ def single_point_latency(index: GridIndex, lon: np.ndarray, lat: np.ndarray, n: 
     return statistics.median(times) * 1e3, float(np.percentile(times, 99)) * 1e3
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="only M=48,000")
-    parser.add_argument("--runs", type=int, default=5, help="runs per timing (median), at least 3")
-    args = parser.parse_args(argv)
-    runs = max(3, args.runs)
-    point_counts = POINT_COUNTS[:1] if args.quick else POINT_COUNTS
+def raster_figures(index: GridIndex) -> str:
+    """The shape and size of an index's lookup raster, for the build lines."""
+    raster = index._raster
+    return (
+        f"block_side={raster.k} blocks={raster.blocks.size - 1} mixed_blocks={raster.fine.shape[0]} "
+        f"band_cells={int((raster.fine & BAND).astype(bool).sum())} "
+        f"crossing_cells={int((raster.fine & CROSSING).astype(bool).sum())} "
+        f"arrays_mb={raster.nbytes / 2**20:.1f}"
+    )
+
+
+def district_scenarios(runs: int, point_counts: tuple[int, ...]) -> None:
     for n_grids in GRID_COUNTS:
         geoms, boundary = district(n_grids, seed=n_grids)
         build_s, index = median_time(functools.partial(GridIndex, geoms), runs)
-        raster = index._raster
-        print(
-            f"build N={geoms.size} build_s={build_s:.3f} cells={raster.codes.size} "
-            f"band_cells={raster.band_grid.size} crossing_cells={int(raster.band_crossing.sum())}",
-            flush=True,
-        )
+        print(f"build N={geoms.size} build_s={build_s:.3f} {raster_figures(index)}", flush=True)
         grids = gpd.GeoDataFrame(geometry=geoms, crs="EPSG:4326")
         for m in point_counts:
             lon, lat = clustered_points(m, boundary, seed=m + n_grids)
-            (project_s, result), (sjoin_s, theirs) = median_times(
-                [
-                    functools.partial(index.assign, lon, lat),
-                    functools.partial(sjoin_positions, grids, lon, lat),
-                ],
-                runs,
-            )
-            ours = np.where(result.snapped, -1, result.grid)
-            agree = agreement(index, ours, theirs, lon, lat)
+            project_s, sjoin_s, agree = compare(index, grids, lon, lat, runs)
             print(
                 f"assign M={m} N={geoms.size} project_s={project_s:.3f} sjoin_s={sjoin_s:.3f} "
                 f"ratio={sjoin_s / project_s:.2f} agree={agree:.6f}",
@@ -165,6 +154,83 @@ def main(argv=None) -> None:
             f"outside_median_ms={out_median_ms:.3f} outside_p99_ms={out_p99_ms:.3f}",
             flush=True,
         )
+
+
+def compare(index: GridIndex, grids: gpd.GeoDataFrame, lon, lat, runs: int) -> tuple[float, float, float]:
+    """(project_s, sjoin_s, agree) for one set of points, the two methods interleaved."""
+    (project_s, result), (sjoin_s, theirs) = median_times(
+        [functools.partial(index.assign, lon, lat), functools.partial(sjoin_positions, grids, lon, lat)], runs
+    )
+    ours = np.where(result.snapped, -1, result.grid)
+    return project_s, sjoin_s, agreement(index, ours, theirs, lon, lat)
+
+
+def city_scenario(n_grids: int, runs: int) -> None:
+    city = city_layout(n_grids)
+    cpu_start = time.process_time()
+    build_s, index = median_time(functools.partial(GridIndex, city.grids), runs)
+    build_cpu_s = (time.process_time() - cpu_start) / runs  # the build is single-threaded
+    memory = index_memory(n_grids)
+    print(
+        f"city build N={city.grids.size} build_s={build_s:.2f} build_cpu_s={build_cpu_s:.2f} "
+        f"{raster_figures(index)} peak_rss_mb={memory['peak_mb']:.0f} "
+        f"retained_rss_mb={memory['retained_mb']:.0f}",
+        flush=True,
+    )
+    m = 1_000_000
+    lon, lat = city_points(city, m, seed=n_grids)
+    grids = gpd.GeoDataFrame(geometry=city.grids, crs="EPSG:4326")
+    project_s, sjoin_s, agree = compare(index, grids, lon, lat, runs)
+    print(
+        f"city assign M={m} N={city.grids.size} project_s={project_s:.3f} sjoin_s={sjoin_s:.3f} "
+        f"ratio={sjoin_s / project_s:.2f} agree={agree:.6f} index_mb={memory['peak_mb']:.0f}",
+        flush=True,
+    )
+
+
+def index_memory(n_grids: int) -> dict:
+    """Peak and retained RSS growth of building the city's index, from a fresh interpreter (see the top)."""
+    child = [sys.executable, __file__, "--index-memory", "--grids", str(n_grids)]
+    done = subprocess.run(child, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def measure_index_memory(n_grids: int) -> None:
+    """In this (fresh) process: build the city's index once and print its RSS growth as JSON."""
+    city = city_layout(n_grids)
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    before = _status_mb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    index = GridIndex(city.grids)
+    peak = _status_mb("VmHWM") - before
+    gc.collect()
+    print(
+        json.dumps({"peak_mb": peak, "retained_mb": _status_mb("VmRSS") - before, "grids": index.geoms.size})
+    )
+
+
+def _status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"/proc/self/status has no {field}; the city memory figures need Linux")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="district: only M=48,000")
+    parser.add_argument("--runs", type=int, default=None, help="runs per timing (median), at least 3")
+    parser.add_argument("--city", action="store_true", help="the synthetic city instead of the district")
+    parser.add_argument("--grids", type=int, default=40_000, help="grids in the city (default 40,000)")
+    parser.add_argument("--index-memory", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.index_memory:
+        measure_index_memory(args.grids)
+    elif args.city:
+        city_scenario(args.grids, max(3, args.runs or 3))
+    else:
+        district_scenarios(max(3, args.runs or 5), POINT_COUNTS[:1] if args.quick else POINT_COUNTS)
 
 
 if __name__ == "__main__":

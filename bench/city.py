@@ -87,10 +87,10 @@ def overview(db: Database, now: datetime) -> int:
 
     with db.session() as s:
         layout = active_layout(s)
-        area_kpis(s, now)
+        area_kpis(s, now, actor=SUPERVISOR)
         bounds = area_bounds(s, layout.id)
         shapes = shapes_in_view(s, layout.id, fitting_view(bounds))
-        open_by_area = open_cases_by_area(s, layout.id, shapes.level, None, now)
+        open_by_area = open_cases_by_area(s, layout.id, shapes.level, None, now, actor=SUPERVISOR)
     fill, legend = value_colours(open_by_area)
     m = fitted_map(bounds)
     add_legend(m, [("open", legend)])

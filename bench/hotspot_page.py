@@ -2,13 +2,17 @@
 
 Run: .venv/bin/python bench/hotspot_page.py [DATABASE_URL]
 Without a URL the sample district is loaded into a temporary SQLite file first (≈ 20 s, not timed).
-Prints, each the median of 3 warm runs (layout grids and weights cached, imports done):
-  hotspot_page s=…      hotspot_view: counts + Gi* (9999 permutations, FDR) + emerging + ranked table, no detail
-  hotspot_page_h3 s=…   the same with the H3 detail layer
-  hotspot_page_kde s=…  the same with the kernel-density layer
-  gi_star s=…           getis_ord alone over the 435 grids
-  grid_load s=…         grid_load for the district (grids + streets + grid members)
-  department_load s=…   department_load + department_trend + supervision_notices (what the page calls)
+The window is the sample's last year of data, found from the data (the sample may be placed in any year).
+Prints, each the median of 3 warm runs (units and weights cached per layout version, imports done); cpu_s is
+this process's CPU time (see median_seconds_cpu):
+  hotspot_page measure=M s=…   hotspot_view for measure M: counts + Gi* (9999 permutations, FDR) + emerging +
+                               space-time (12 weekly Gi*) + ranked table, no detail layer; M = h3 (recommended,
+                               the page's default), per_households, per_km2, counts
+  hotspot_page_h3 s=…          measure counts with the H3 detail layer
+  hotspot_page_kde s=…         measure h3 with the kernel-density layer
+  gi_star measure=M N=… s=…    getis_ord alone over the measure's units (H3 cells; grids)
+  grid_load s=…                grid_load for the district (grids + streets + grid members)
+  department_load s=…          department_load + department_trend + supervision_notices (what the page calls)
 """
 
 from __future__ import annotations
@@ -17,19 +21,24 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, timedelta
 from pathlib import Path
+
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geo.db.database import Database
+from geo.db.models import Case
 from geo.db.schema import upgrade
 from geo.domain.actors import Actor
-from geo.domain.hotspots import getis_ord, grid_weights
+from geo.domain.hotspot_measures import MEASURES, RECOMMENDED, gi_values
+from geo.domain.hotspots import getis_ord
 from geo.domain.vocabulary import Role
 from geo.read.analysis_filters import default_window, window_for_days
 from geo.read.hotspot_service import PERMUTATIONS, HotspotQuery, hotspot_view, layout_key
-from geo.read.layouts import active_layout, grids_frame
+from geo.read.hotspot_units import cell_units, grid_units
+from geo.read.layouts import active_layout
 from geo.read.load_service import department_load, department_trend, grid_load
 from geo.read.supervision import supervision_notices
 
@@ -48,6 +57,19 @@ def median_seconds(fn) -> float:
     return statistics.median(times)
 
 
+def median_seconds_cpu(fn) -> tuple[float, float]:
+    """(wall, CPU) medians: this process's CPU time hardly grows when other jobs load the machine, and with
+    SQLite (in-process, one thread) it is what the wall time is on a quiet machine."""
+    fn()  # warm
+    wall, cpu = [], []
+    for _ in range(RUNS):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return statistics.median(wall), statistics.median(cpu)
+
+
 def sample_database(url: str | None) -> Database:
     if url:
         return Database(url)
@@ -59,22 +81,36 @@ def sample_database(url: str | None) -> Database:
     return db
 
 
+def bench_hotspots(s, window) -> None:
+    for measure in (RECOMMENDED, *(m for m in MEASURES if m != RECOMMENDED)):
+        wall, cpu = median_seconds_cpu(lambda m=measure: hotspot_view(s, HotspotQuery(window, measure=m),
+                                                                      actor=ANALYST))
+        print(f"hotspot_page measure={measure} s={wall:.3f} cpu_s={cpu:.3f}", flush=True)
+    for measure, detail in (("counts", "h3"), (RECOMMENDED, "kde")):
+        query = HotspotQuery(window, measure=measure, detail=detail)
+        print(f"hotspot_page_{detail} s={median_seconds(lambda q=query: hotspot_view(s, q, actor=ANALYST)):.3f}",
+              flush=True)
+    layout = active_layout(s)
+    key = layout_key(s, layout)
+    for measure, units in (("h3", cell_units(s, layout.id, key)), ("counts", grid_units(s, layout.id, key))):
+        table = hotspot_view(s, HotspotQuery(window, measure=measure), actor=ANALYST).table
+        counts = table.set_index("unit_id").loc[units.ids, "count"].to_numpy()
+        values = gi_values(measure, counts, share=units.share).gi
+        wall, cpu = median_seconds_cpu(lambda v=values, w=units.weights: getis_ord(v, w, permutations=PERMUTATIONS))
+        print(f"gi_star measure={measure} N={len(units.ids)} permutations={PERMUTATIONS} s={wall:.3f} cpu_s={cpu:.3f}",
+              flush=True)
+
+
 def main() -> None:
     db = sample_database(sys.argv[1] if len(sys.argv) > 1 else None)
-    now = datetime(2026, 11, 1, tzinfo=UTC)  # the day after the sample's last case
     with db.session() as s:
+        last = s.scalar(select(func.max(Case.reported_at)))
+        now = (last if last.tzinfo else last.replace(tzinfo=UTC)) + timedelta(days=1)  # the day after the last case
         window = window_for_days(*default_window(s, now))
-        for detail, name in (("none", "hotspot_page"), ("h3", "hotspot_page_h3"), ("kde", "hotspot_page_kde")):
-            seconds = median_seconds(lambda d=detail: hotspot_view(s, HotspotQuery(window, detail=d), actor=ANALYST))
-            print(f"{name} s={seconds:.3f}", flush=True)
-        layout = active_layout(s)
-        grids = grids_frame(s, layout.id)
-        weights = grid_weights(grids, layout_key(s, layout))
-        counts = hotspot_view(s, HotspotQuery(window, detail="none"), actor=ANALYST).table.sort_values("code")["count"].to_numpy()
-        seconds = median_seconds(lambda: getis_ord(counts, weights, permutations=PERMUTATIONS))
-        print(f"gi_star N={len(grids)} permutations={PERMUTATIONS} s={seconds:.3f}", flush=True)
+        bench_hotspots(s, window)
         print(f"grid_load s={median_seconds(lambda: grid_load(s, now, window, actor=ANALYST)):.3f}", flush=True)
-        seconds = median_seconds(lambda: (department_load(s, now, window, actor=ANALYST), department_trend(s, now, window, actor=ANALYST),
+        seconds = median_seconds(lambda: (department_load(s, now, window, actor=ANALYST),
+                                          department_trend(s, now, window, actor=ANALYST),
                                           supervision_notices(s, now, window, actor=ANALYST)))
         print(f"department_load s={seconds:.3f}", flush=True)
 

@@ -1,17 +1,16 @@
 """The ``gridgov`` command line: an entry point beside the pages and the API, calling the same geo/loaders
-functions. Subcommands live in this package: users.py (accounts), import_layer.py and import_cases.py (imports)."""
+functions. Subcommands live in this package: users.py (accounts), import_layer.py and import_cases.py (imports),
+api.py (the HTTP API, its client keys and the category model)."""
 
 from __future__ import annotations
 
 import argparse
-import subprocess
+import logging
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
+from cli.api import add_api_parsers
 from cli.users import add_user_parsers
-
-APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
 
 
 def _db():
@@ -26,6 +25,16 @@ def cmd_init_db(args: argparse.Namespace) -> int:
     db = _db()
     upgrade(db)
     print(f"database ready at revision {current_revision(db)}: {db.engine.url.render_as_string(hide_password=True)}")
+    if args.app_role:
+        from geo.db.schema import grant_app_role
+
+        try:
+            grant_app_role(db, args.app_role)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"app role {args.app_role}: rows read and written, logs append-only, no TRUNCATE or DDL; run the "
+              f"dashboard as a login in it (docs/security.md)")
     return 0
 
 
@@ -34,6 +43,7 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
     from geo.db.schema import upgrade
     from samples.accounts import add_demo_accounts
     from samples.load import DatabaseNotEmpty, load_sample
+    from samples.volunteers import load_sample_forces
 
     city_options = [f"--{name.replace('_', '-')}" for name in ("grids", "cases", "districts", "history_days")
                     if getattr(args, name) is not None]
@@ -42,14 +52,15 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
         return 2
     db = _db()
     upgrade(db)
+    now = datetime.now(UTC)
     try:
         if args.city:
             from samples.city import load_city
 
-            counts = load_city(db, datetime.now(UTC), args.grids or 40_000, args.cases or 10_000_000,
+            counts = load_city(db, now, args.grids or 40_000, args.cases or 10_000_000,
                                args.districts or 16, args.history_days, progress=print)
         else:
-            counts = load_sample(db, ends_at=datetime.now(UTC))
+            counts = load_sample(db, ends_at=now)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -61,6 +72,9 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
         return 1
     what = "city" if args.city else "district"
     print(f"loaded the sample {what}, its year ending now: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    if not args.city:  # the community forces belong to the sample district's communities
+        forces = load_sample_forces(db, ends_at=now)
+        print("community forces: " + ", ".join(f"{t}={n}" for t, n in forces.items()))
     created = add_demo_accounts(db)
     print(f"demo accounts (password {demo_password()!r}): {', '.join(created)}")
     return 0
@@ -70,8 +84,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     """Re-run grid assignment for every case under the active layout (after a tolerance change, say)."""
     from datetime import UTC, datetime
 
-    from geo.domain.actors import Actor
-    from geo.domain.vocabulary import Role
+    from geo.domain.actors import SYSTEM
     from geo.read.layouts import active_layout
     from geo.usecases.recut import apply_regrid, regrid_diff
 
@@ -81,7 +94,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
         if args.dry_run:
             _, moved = regrid_diff(session, layout.id)
         else:
-            moved = apply_regrid(session, layout.id, Actor("gridgov assign", Role.ADMIN), datetime.now(UTC))
+            moved = apply_regrid(session, layout.id, SYSTEM, datetime.now(UTC))
     print(moved[["number", "old_grid", "new_grid"]].fillna("—").to_string(index=False) if len(moved) else "")
     verb = "would move" if args.dry_run else "moved"
     print(f"{verb} {len(moved)} case(s) under layout {layout.id} ({layout.name})")
@@ -93,6 +106,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from geo.usecases.notify import LogNotifier, WebhookNotifier, deliver_pending
+    from geo.usecases.reporter_notices import notify_reporters
     from geo.usecases.sweep import sweep
 
     db = _db()
@@ -100,11 +114,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with db.transaction() as session:
         inserted = sweep(session, now, full=args.full)
     print(f"sweep: {inserted} new reminder(s)")
+    _purge_uploads()
     if args.deliver:
         notifier = WebhookNotifier(args.webhook) if args.webhook else LogNotifier()
-        with db.transaction() as session:
-            delivered, failed = deliver_pending(session, notifier, now)
+        delivered, failed = deliver_pending(db, notifier, now)
         print(f"delivered {delivered}, failed {failed} (failed ones are retried on a later sweep)")
+        with db.transaction() as session:
+            told, failed = notify_reporters(session, notifier, now)
+        print(f"told {told} reporter(s) their case closed, failed {failed}")
     return 0
 
 
@@ -119,6 +136,20 @@ def cmd_tallies(args: argparse.Namespace) -> int:
     return 0
 
 
+def _purge_uploads() -> None:
+    """Uploads an abandoned page session left behind (hotline exports hold personal data): gone after
+    GRIDGOV_UPLOAD_RETENTION_H hours."""
+    from datetime import timedelta
+
+    from geo.config import upload_retention_hours
+    from loaders.uploads import purge_uploads
+
+    hours = upload_retention_hours()
+    removed = purge_uploads(timedelta(hours=hours))
+    if removed:
+        print(f"uploads: removed {removed} left for more than {hours:g} h")
+
+
 def _add_import_parsers(sub) -> None:
     from cli.import_cases import add_cases_parser
     from cli.import_layer import add_layer_parser
@@ -130,10 +161,11 @@ def _add_import_parsers(sub) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-               "--server.address", args.address, "--server.headless", "true",
-               "--server.enableStaticServing", "true", "--browser.gatherUsageStats", "false"]
-    return subprocess.call(command)
+    """The dashboard, our HTTP routes and the API (if installed) on one ASGI server (dashboard/asgi.py)."""
+    from dashboard.asgi import serve
+
+    serve(args.port, args.address)
+    return 0
 
 
 def _positive(text: str) -> int:
@@ -150,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gridgov", description="GridGov: grid-based community governance.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init-db", help="create or upgrade the database schema (DATABASE_URL, default data/gridgov.db)")
+    p.add_argument("--app-role", metavar="NAME",
+                   help="PostgreSQL: also create/refresh the least-privilege role the dashboard runs as")
     p.set_defaults(func=cmd_init_db)
     p = sub.add_parser("load-sample", help="load the sample district (435 grids, one year of cases) into an empty database")
     p.add_argument("--if-empty", action="store_true", help="do nothing (exit 0) when the database already holds cases")
@@ -173,17 +207,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", required=True, help="count every tally from the cases")
     p.set_defaults(func=cmd_tallies)
     add_user_parsers(sub)
+    add_api_parsers(sub)
     _add_import_parsers(sub)
-    p = sub.add_parser("serve", help="start the dashboard on the configured database")
+    p = sub.add_parser("serve", help="start the dashboard (and the API, if installed) on the configured database")
     p.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     p.add_argument("--address", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
     p.set_defaults(func=cmd_serve)
     return parser
 
 
+#: Long-running servers keep the details of failures in their own log (the terminal or the service journal an
+#: administrator reads); one-shot commands put them in the error log file instead of the terminal.
+SERVERS = frozenset({"serve", "api"})
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. An unexpected failure prints one line naming what failed and a reference into the
+    error log (geo.config.error_log), never a traceback, SQL text or SQL parameters."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    if args.command not in SERVERS:
+        _errors_to_the_log_file()
+    try:
+        return args.func(args)
+    except Exception as exc:  # noqa: BLE001 - the terminal (and cron's mail) gets no SQL, no personal data
+        from geo.db.errors import describe_failure
+
+        print(f"error: gridgov {args.command} failed: {describe_failure(exc).text}", file=sys.stderr)
+        return 1
+
+
+def _errors_to_the_log_file() -> None:
+    """The details of failures go to the error log file, not to the terminal."""
+    from geo.config import error_log
+
+    errors = logging.getLogger("gridgov.errors")
+    for handler in list(errors.handlers):
+        errors.removeHandler(handler)
+        handler.close()
+    try:
+        error_log().parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(error_log(), delay=True, encoding="utf-8")
+    except OSError:  # no writable log: the details are dropped rather than printed
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    errors.addHandler(handler)
+    errors.propagate = False
 
 
 if __name__ == "__main__":

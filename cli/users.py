@@ -42,9 +42,7 @@ def cmd_user(args: argparse.Namespace) -> int:
             elif args.user_command == "set-role":
                 accounts.set_role(session, args.username, args.role, _admin(), now, binding=_binding(args))
             elif args.user_command == "kiosk-token":
-                token = accounts.create_kiosk_token(session, args.label, _admin(), now)
-                print(f"kiosk token (shown once): {token}")
-                print(f"big screen URL: http://<host>:<port>/big_screen?embed=true&kiosk={token}")
+                _kiosk_token(session, args, now)
     except (accounts.AccountError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -54,6 +52,24 @@ def cmd_user(args: argparse.Namespace) -> int:
     if args.user_command != "kiosk-token":
         print(f"user {args.username}: {args.user_command} done")
     return 0
+
+
+def _kiosk_token(session, args: argparse.Namespace, now) -> None:
+    """Create (default), list, or revoke big-screen kiosk tokens."""
+    from geo.usecases import accounts
+
+    if args.list:
+        for k in accounts.list_kiosk_tokens(session):
+            state = "revoked" if k["revoked"] else "live"
+            print(f"{k['id']:>4}  {state:<7}  {k['created_at']:%Y-%m-%d %H:%M} UTC  {k['label']}")
+    elif args.revoke:
+        revoked = accounts.revoke_kiosk_token(session, args.revoke, _admin(), now)
+        print(f"kiosk token {revoked.id} ({revoked.label}) revoked: the wall shows the sign-in page at its next "
+              "refresh")
+    else:
+        token = accounts.create_kiosk_token(session, args.label, _admin(), now)
+        print(f"kiosk token (shown once): {token}")
+        print(f"big screen URL: http://<host>:<port>/big_screen?embed=true&kiosk={token}")
 
 
 def add_user_parsers(sub) -> None:
@@ -75,6 +91,9 @@ def add_user_parsers(sub) -> None:
         if name == "add":
             q.add_argument("--name", help="display name; the password is read from the terminal "
                                           "(or GRIDGOV_NEW_PASSWORD)")
-    q = users.add_parser("kiosk-token", help="create a read-only token for the big screen")
+    q = users.add_parser("kiosk-token", help="create (default), --list or --revoke read-only big-screen tokens")
     q.add_argument("--label", default="big screen")
+    what = q.add_mutually_exclusive_group()
+    what.add_argument("--list", action="store_true", help="list the tokens (never their values)")
+    what.add_argument("--revoke", metavar="ID|LABEL", help="revoke the token with this id or label")
     p.set_defaults(func=cmd_user)

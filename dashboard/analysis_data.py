@@ -16,6 +16,7 @@ from dashboard.data import database
 from geo.domain.actors import Actor
 from geo.read import analysis_filters, hotspot_service, load_service, map_shapes, supervision
 from loaders import exports
+from loaders import notice_files
 
 TTL = 120
 
@@ -65,10 +66,25 @@ def grid_shapes(url: str, ids: tuple[int, ...], bounds: tuple[float, float, floa
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def hotspots(url: str, actor: Actor, first: date, last: date, category_id: int | None, class_code: str | None,
-             detail: str, district_id: int | None = None) -> hotspot_service.HotspotView:
+             detail: str, measure: str, district_id: int | None = None) -> hotspot_service.HotspotView:
     query = hotspot_service.HotspotQuery(analysis_filters.window_for_days(first, last), category_id, class_code,
-                                         detail, district_id)
+                                         detail=detail, measure=measure, district_id=district_id)
     return database().read(hotspot_service.hotspot_view, query, actor=actor)
+
+
+@st.cache_data(show_spinner=False)
+def unit_geojson(url: str, layout_id: int, measure: str, district_id: int | None = None) -> str:
+    """The measure's units (grids or H3 cells; the city's or one district's) as GeoJSON; they change only with a
+    new layout version."""
+    return database().read(hotspot_service.units_geojson, measure, district_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def hotspots_gpkg(url: str, actor: Actor, first: date, last: date, category_id: int | None,
+                  class_code: str | None, measure: str, district_id: int | None = None) -> bytes:
+    """The hot/cold-spot result of these filters as a GeoPackage (from the cached view)."""
+    return exports.hotspots_gpkg(hotspots(url, actor, first, last, category_id, class_code, "none", measure,
+                                          district_id))
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -94,10 +110,10 @@ def department_trend(url: str, actor: Actor, now: datetime, first: date, last: d
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices(url: str, actor: Actor, now: datetime, first: date, last: date,
-            district_id: int | None = None) -> pd.DataFrame:
-    return database().read(supervision.supervision_notices, now, analysis_filters.window_for_days(first, last),
-                           actor=actor, district_id=district_id)
+def notices(url: str, actor: Actor, now: datetime, first: date, last: date, first_serial: int,
+            district_id: int | None = None) -> list[supervision.Notice]:
+    return database().read(supervision.notice_documents, now, analysis_filters.window_for_days(first, last),
+                           actor=actor, first_serial=first_serial, district_id=district_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -107,9 +123,9 @@ def monthly_report_xlsx(url: str, actor: Actor, now: datetime, year: int, month:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notices_files(url: str, actor: Actor, now: datetime, first: date, last: date,
-                  district_id: int | None = None) -> tuple[bytes, bytes]:
-    """(xlsx, csv) of the window's supervision notices."""
-    window = analysis_filters.window_for_days(first, last)
-    table = notices(url, actor, now, first, last, district_id)
-    return exports.notices_xlsx(table, window, now), exports.notices_csv(table)
+def notice_downloads(url: str, actor: Actor, now: datetime, first: date, last: date, first_serial: int,
+                     district_id: int | None = None) -> tuple[bytes, str, bytes]:
+    """(xlsx, printable html, csv) of the window's supervision notices."""
+    documents = notices(url, actor, now, first, last, first_serial, district_id)
+    return (notice_files.notices_workbook(documents), notice_files.notices_html(documents),
+            notice_files.notice_cases_csv(documents))

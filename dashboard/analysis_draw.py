@@ -3,7 +3,6 @@ drawn as plain HTML inside the map (no branca colormap, nothing fetched from a C
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 
@@ -13,21 +12,36 @@ from folium.raster_layers import ImageOverlay
 
 from dashboard.basemap import make_map
 from dashboard.grid_map import EMPTY, PALETTE, class_breaks, colour_for
+from dashboard.markup import escape, escape_properties
 from geo.config import tile_config
 
+#: Units left out of a test (a grid without households under "per 1,000 households").
+UNTESTED = "#bdbdbd"
 #: Gi* classes, ArcGIS's diverging red–blue so that analysts read them as they are used to.
 GI_COLOURS = {"hot_99": "#b2182b", "hot_95": "#ef8a62", "hot_90": "#fddbc7", "not_significant": "#f7f7f7",
-              "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac"}
-TREND_COLOURS = {"new": "#7b3294", "intensifying": "#d7301f", "steady": "#f7f7f7", "diminishing": "#4393c3"}
+              "cold_90": "#d1e5f0", "cold_95": "#67a9cf", "cold_99": "#2166ac", "no_households": UNTESTED}
+TREND_COLOURS = {"new": "#7b3294", "intensifying": "#d7301f", "steady": "#f7f7f7", "diminishing": "#4393c3",
+                 "no_households": UNTESTED}
+#: Space-time patterns: reds for hot (darkest = persistent / intensifying), blues for cold, as ArcGIS does.
+PATTERN_COLOURS = {
+    "new_hot": "#e31a1c", "consecutive_hot": "#fd8d3c", "intensifying_hot": "#67000d", "persistent_hot": "#a50f15",
+    "diminishing_hot": "#fc9272", "sporadic_hot": "#fed976", "oscillating_hot": "#c994c7",
+    "historical_hot": "#fcbba1", "new_cold": "#1f78b4", "consecutive_cold": "#6baed6",
+    "intensifying_cold": "#08306b", "persistent_cold": "#08519c", "diminishing_cold": "#9ecae1",
+    "sporadic_cold": "#c6dbef", "oscillating_cold": "#9e9ac8", "historical_cold": "#deebf7",
+    "no_pattern": "#f7f7f7", "no_households": UNTESTED,
+}
 #: Sequential purples for the H3 layer, distinct from the grids' reds and blues underneath.
 HEX_PALETTE = ["#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"]
 _KDE_STOPS = np.array([[255, 255, 178], [254, 204, 92], [253, 141, 60], [240, 59, 32], [189, 0, 38]], float)
 
 
-def value_colours(values: dict[int, float]) -> tuple[dict[int, str], list[tuple[str, str]]]:
-    """Quantile colours per grid id (grey for zero) and the legend rows for them."""
-    breaks = class_breaks([int(v) for v in values.values()])
-    colours = {k: colour_for(int(v), breaks) for k, v in values.items()}
+def value_colours(values: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Quantile colours per unit id (grey for zero, UNTESTED for NaN) and the legend rows for them."""
+    tested = {k: round(v) for k, v in values.items() if v == v}
+    breaks = class_breaks(list(tested.values()))
+    colours = {k: colour_for(v, breaks) for k, v in tested.items()} | \
+        {k: UNTESTED for k in values if k not in tested}
     lower, items = 1, [(EMPTY, "0")]
     for colour, upper in zip(PALETTE, breaks):
         items.append((colour, f"{lower:,}–{int(upper):,}" if upper > lower else f"{int(upper):,}"))
@@ -35,13 +49,18 @@ def value_colours(values: dict[int, float]) -> tuple[dict[int, str], list[tuple[
     return colours, items
 
 
-def grid_map(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label: str,
-             bounds: Sequence[float], selected: int | None = None,
-             focus: Sequence[float] | None = None) -> folium.Map:
-    """Grids (or any area shapes with id, code, name) filled with ``fill`` (id → colour), a tooltip with code,
-    name and ``tips``; the selected one outlined; the view fitted to ``focus`` (a bbox) or else to ``bounds``."""
+def grid_map(geojson: str, fill: dict, tips: dict, tip_label: str,
+             bounds: Sequence[float], selected=None,
+             focus: Sequence[float] | None = None, outlines: str | None = None) -> folium.Map:
+    """Units (grids, H3 cells, or any area shapes: GeoJSON with properties id, code, name) filled with ``fill``
+    (id → colour), a tooltip with code, name and ``tips``; the selected unit outlined; the view fitted to
+    ``focus`` (a bbox) or else to ``bounds``. ``outlines``: grid polygons drawn on top as thin lines, for
+    orientation."""
     m = fitted_map(bounds, focus)
     area_layer(geojson, fill, tips, tip_label, selected).add_to(m)
+    if outlines is not None:  # on top, but not clickable: a click still picks the unit underneath
+        folium.GeoJson(json.loads(outlines), name="grid outlines", interactive=False, control=False,
+                       style_function=lambda f: {"fill": False, "color": "#444444", "weight": 0.7}).add_to(m)
     return m
 
 
@@ -55,15 +74,16 @@ def fitted_map(bounds: Sequence[float], focus: Sequence[float] | None = None) ->
     return m
 
 
-def area_layer(geojson: str, fill: dict[int, str], tips: dict[int, str], tip_label: str,
-               selected: int | None = None) -> folium.FeatureGroup:
-    """The shapes of ``geojson`` filled and tipped by id (see grid_map), as one feature group."""
+def area_layer(geojson: str, fill: dict, tips: dict, tip_label: str, selected=None) -> folium.FeatureGroup:
+    """The shapes of ``geojson`` filled and tipped by id (see grid_map), as one feature group; every text
+    property escaped (dashboard.markup), since the tooltip shows code, name and tip as HTML."""
     collection = json.loads(geojson)
     for feature in collection["features"]:
         grid_id = feature["properties"]["id"]
         feature["properties"]["tip"] = tips.get(grid_id, "")
         feature["properties"]["fill"] = fill.get(grid_id, EMPTY)
         feature["properties"]["sel"] = grid_id == selected
+    collection = escape_properties(collection, keep=("fill",))  # the tooltip shows code, name and tip as HTML
     group = folium.FeatureGroup(name="areas")
     folium.GeoJson(
         collection, name="grids",
@@ -129,8 +149,8 @@ def add_legend(m: folium.Map, sections: Sequence[tuple[str, Sequence[tuple[str, 
         rows = "".join(
             f'<div style="display:flex;align-items:center;gap:6px;margin:2px 0">'
             f'<span style="width:18px;height:12px;background:{colour};border:1px solid #999;display:inline-block">'
-            f'</span><span>{html.escape(label)}</span></div>' for colour, label in items)
-        parts.append(f'<div style="font-weight:600;margin:4px 0 2px">{html.escape(title)}</div>{rows}')
+            f'</span><span>{escape(label)}</span></div>' for colour, label in items)
+        parts.append(f'<div style="font-weight:600;margin:4px 0 2px">{escape(title)}</div>{rows}')
     box = ('<div class="gridgov-legend" style="position:absolute;right:12px;bottom:28px;z-index:1000;'
            'background:rgba(255,255,255,.93);padding:8px 12px;border-radius:6px;font:12px/1.35 sans-serif;'
            'box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:70%;overflow:auto">' + "".join(parts) + "</div>")

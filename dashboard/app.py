@@ -4,8 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.auth import require_actor, sign_out, signed_in
+from dashboard.auth import adopt_cookie, identify, sign_in_page, sign_out
 from dashboard.i18n import language_switch, t
+from dashboard.markup import escape
 from dashboard.offline import use_local_assets
 from geo.domain.permissions import may
 from geo.domain.vocabulary import Role
@@ -20,9 +21,12 @@ VIEWS = Path(__file__).with_name("views")
 PAGES = [
     ("overview.py", "overview", ":material/dashboard:", None),
     ("case_map.py", "case_map", ":material/map:", "view_cases"),
+    ("queue.py", "queue", ":material/inbox:", "work_queue"),
+    ("bundles.py", "bundles", ":material/workspaces:", "create_bundle"),
     ("hotspots.py", "hotspots", ":material/local_fire_department:", "view_district_metrics"),
     ("grid_load.py", "grid_load", ":material/grid_view:", "view_district_metrics"),
     ("department_load.py", "department_load", ":material/apartment:", "view_district_metrics"),
+    ("volunteers.py", "vol_page", ":material/volunteer_activism:", "view_volunteers"),
     ("upload_layers.py", "upload_layers", ":material/layers:", "upload"),
     ("upload_cases.py", "upload_cases", ":material/upload_file:", "upload"),
     ("big_screen.py", "big_screen", ":material/tv:", "view_district_metrics"),
@@ -34,11 +38,13 @@ def _page(name: str, key: str, icon: str, default: bool = False) -> st.Page:
     return st.Page(VIEWS / name, title=t(key), icon=icon, url_path=name.removesuffix(".py"), default=default)
 
 
-if signed_in() is None:
+actor = identify()
+if actor is None:
     # Resolve a deep link (e.g. /case_map?case=…) before signing in, so the user lands where the link points.
-    st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon, _) in enumerate(PAGES)],
-                  position="hidden")
-actor = require_actor()
+    asked = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon, _) in enumerate(PAGES)],
+                          position="hidden")
+    st.session_state["gg_asked_root"] = asked.url_path == ""  # the root URL: the role's own first page
+    actor = sign_in_page()
 
 
 def _allowed(name: str, capability: str | None) -> bool:
@@ -47,13 +53,22 @@ def _allowed(name: str, capability: str | None) -> bool:
     return capability is None or may(actor.role, capability)
 
 
-with st.sidebar:
-    st.caption(f"{t('auth_signed_in_as')}: {actor.name} · {t('role_' + actor.role)}")
-    if actor.role != Role.SCREEN:
-        st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
 allowed = [(name, key, icon) for name, key, icon, capability in PAGES if _allowed(name, capability)]
 # The default (first) page is served at the root URL whatever its url_path, so the overview stays first for
-# every role and /big_screen always resolves.
-navigation = st.navigation([_page(name, key, icon, i == 0) for i, (name, key, icon) in enumerate(allowed)],
-                           position="hidden" if actor.role == Role.SCREEN else "sidebar")
+# every role and /big_screen always resolves — but departments and grid members land on their own work.
+if actor.role in (Role.DEPARTMENT, Role.GRID_MEMBER):
+    allowed.sort(key=lambda page: page[0] != "queue.py")
+pages = [_page(name, key, icon, i == 0) for i, (name, key, icon) in enumerate(allowed)]
+navigation = st.navigation(pages, position="hidden" if actor.role == Role.SCREEN else "sidebar")
+at_root = st.session_state.pop("gg_asked_root", False)  # signed in at the root URL: the role's first page
+# Right after a password sign-in the browser fetches its session cookie and comes back to this page.
+adopt_cookie("/" if at_root or navigation is pages[0] else f"/{navigation.url_path}")
+if at_root and navigation is not pages[0]:
+    st.switch_page(pages[0])
+with st.sidebar:
+    st.caption(f"{t('auth_signed_in_as')}: {escape(actor.name)} · {t('role_' + actor.role)}")
+    if actor.role == Role.VOLUNTEER:  # a 热心人 works on the phone page, with this same sign-in
+        st.link_button(t("vol_phone_page"), "/api/volunteer/")
+    if actor.role != Role.SCREEN:
+        st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
 navigation.run()

@@ -1,11 +1,13 @@
-"""Drawing the case map: a base map that never changes (tiles only) and one feature group per rerun with
-what the view shows (geo.read.map_shapes: the grids in view, or a city's streets or districts, each filled by
-its count of matching cases; buildings; case markers; count bubbles), so that panning swaps the layer
-without rebuilding the map and the browser never receives more than the view.
+"""Drawing the case map: a base map that never changes (tiles; a district's grid boundaries) and one feature
+group per rerun with what the view shows (geo.read.map_shapes: the grids in view, or a city's streets or
+districts, each filled by its count of matching cases; buildings; case markers; count bubbles), so that
+panning swaps the layer without rebuilding the map and the browser never receives more than the view.
 
 Clicks are identified by the clicked layer's tooltip, which streamlit-folium returns as text: a case's
 tooltip starts with ``CASE_MARK`` and its number, a grid's with ``GRID_MARK`` and its code, a count cell's
-with ``CELL_MARK``, a street's or district's with ``AREA_MARK``.
+with ``CELL_MARK``, a street's or district's with ``AREA_MARK``. Tooltips are HTML (Leaflet, then
+streamlit-folium, parse them): every text in them goes through dashboard.markup (escaped properties, escaped
+``t``), and the text streamlit-folium returns is the tooltip as read, unescaped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from folium.utilities import JsCode
 
 from dashboard.basemap import make_map
 from dashboard.grid_map import class_breaks, colour_for
+from dashboard.markup import escape, escape_properties
 from geo.config import tile_config
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.read.case_map import MapLayer
@@ -31,11 +34,12 @@ CASE_MARK, GRID_MARK, CELL_MARK, AREA_MARK = "●", "▦", "◎", "▣"
 STATUS_COLOURS = {
     "reported": "#1f77b4", "reopened": "#1f77b4", "accepted": "#17becf", "whistled": "#ff7f0e",
     "reported_in": "#f0a202", "answered": "#9467bd", "rework": "#8c2d04", "deferred": "#7f7f7f",
-    "closed": "#2ca02c", "rated": "#1b7a1b", "rejected": "#c7c7c7",
+    "closed": "#2ca02c", "rated": "#1b7a1b", "rejected": "#c7c7c7", "merged": "#c7c7c7",
 }
 #: Marker ring per worst escalation card, on open cases (on finished ones the lateness is history: the card
 #: filter still finds them).
 CARD_COLOURS = {"none": "#ffffff", "yellow": "#f5c400", "red": "#e31a1c", "discipline": "#3f007d"}
+DARK, LIGHT = "#1f2933", "#ffffff"
 SELECTED_COLOUR = "#00c8ff"
 START_ZOOM = 12.5
 
@@ -65,11 +69,47 @@ _AREA_EACH = JsCode("""function(f, l) {
   l.on('mouseout', function() { l.setStyle({weight: w, color: '#5b6b7f'}); });
 }""")
 
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours (1 = none, 21 = black on white)."""
+    def luminance(colour: str) -> float:
+        rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def edge_for(colour: str) -> str:
+    """Dark or white, whichever stands out more against ``colour``."""
+    return DARK if contrast(colour, DARK) >= contrast(colour, LIGHT) else LIGHT
+
+
+#: The line each card's ring is drawn between: a yellow ring sits between dark lines, so it shows on an
+#: amber or orange marker as well as on the plain background.
+CARD_EDGES = {card: edge_for(colour) for card, colour in CARD_COLOURS.items()}
+
+
+def marker_bands(status: str, card: str) -> list[str]:
+    """A case marker's colours from the outside in: without a card a white edge and the status fill; with one
+    an outer edge, the card's ring, an inner edge, the status fill (what _CASE_EACH and _RING_EACH draw)."""
+    if card == "none":
+        return [LIGHT, STATUS_COLOURS[status]]
+    return [CARD_EDGES[card], CARD_COLOURS[card], CARD_EDGES[card], STATUS_COLOURS[status]]
+
+
 _CASE_EACH = JsCode(f"""function(f, l) {{
-  var S = {json.dumps(STATUS_COLOURS)}, K = {json.dumps(CARD_COLOURS)}, p = f.properties;
-  l.setStyle({{fill: true, fillColor: S[p.s] || '#444', color: K[p.k] || '#fff',
-              weight: p.k === 'none' ? 1 : 3, fillOpacity: 0.9, radius: p.k === 'none' ? 6 : 7}});
+  var S = {json.dumps(STATUS_COLOURS)}, E = {json.dumps(CARD_EDGES)}, p = f.properties;
+  l.setStyle({{fill: true, fillColor: S[p.s] || '#444', color: p.k === 'none' ? '{LIGHT}' : E[p.k],
+              weight: 1.5, fillOpacity: 0.95, radius: 6}});
   l.bindTooltip(p.t);
+}}""")
+
+# The card's ring: a disc under the marker, the card's colour with an outer edge (drawn first, not clickable).
+_RING_EACH = JsCode(f"""function(f, l) {{
+  var K = {json.dumps(CARD_COLOURS)}, E = {json.dumps(CARD_EDGES)}, k = f.properties.k;
+  l.setStyle({{fill: true, fillColor: K[k], fillOpacity: 1, color: E[k], weight: 1.5, radius: 10}});
 }}""")
 
 _BUBBLE_EACH = JsCode("""function(f, l) {
@@ -90,7 +130,7 @@ def base_map(bounds: tuple[float, float, float, float], zoom: float = START_ZOOM
     m = make_map(center=center, zoom=zoom, tiles=tile_config(), zoom_snap=0.5, zoom_delta=0.5)
     m.get_root().header.add_child(folium.Element(_CSS), name="gridgov_case_map_css")
     if grids_geojson is not None:
-        folium.GeoJson(grids_geojson, name="grids", on_each_feature=_GRID_EACH,
+        folium.GeoJson(escape_properties(grids_geojson), name="grids", on_each_feature=_GRID_EACH,
                        style={"color": "#5b6b7f", "weight": 0.8, "fillColor": "#1d4f91", "fillOpacity": 0.03}
                        ).add_to(m)
     return m
@@ -109,7 +149,8 @@ def case_layer(layer: MapLayer, labels: dict[str, str], shapes: Shapes, building
                        style={"color": "#8a8f98", "weight": 0.6, "fillColor": "#c9ced6", "fillOpacity": 0.45}
                        ).add_to(group)
     if layer.kind == "cases":
-        _cases(layer.rows, labels).add_to(group)
+        for part in _cases(layer.rows, labels):
+            part.add_to(group)
     else:
         key = "grid_id" if layer.kind == "grids" else "area_id"
         outside = layer.rows[layer.rows[key].isna()]
@@ -121,17 +162,25 @@ def case_layer(layer: MapLayer, labels: dict[str, str], shapes: Shapes, building
     return group
 
 
-def _cases(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
+def _cases(rows: pd.DataFrame, labels: dict[str, str]) -> list[folium.GeoJson]:
+    """The card rings (open cases with a card), then the markers on top."""
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
          "properties": {"s": status, "k": card if status in OPEN_STATUSES else "none",
-                        "t": f"{CASE_MARK} {number} {category or ''} · {labels.get('status_' + status, status)}"}}
+                        "t": escape(f"{CASE_MARK} {number} {category or ''} · "
+                                    f"{labels.get('status_' + status, status)}")}}
         for number, lon, lat, status, card, category in rows[
             ["number", "lon", "lat", "status", "card", "category"]].itertuples(index=False)]
     # Drawn oldest first so the newest cases lie on top.
     collection = {"type": "FeatureCollection", "features": features[::-1]}
-    return folium.GeoJson(collection, name="case_markers", on_each_feature=_CASE_EACH,
-                          marker=folium.CircleMarker(radius=6, className="gg-case"))
+    carded = [{"type": "Feature", "geometry": f["geometry"], "properties": {"k": f["properties"]["k"]}}
+              for f in collection["features"] if f["properties"]["k"] != "none"]
+    rings = folium.GeoJson({"type": "FeatureCollection", "features": carded}, name="case_rings",
+                           on_each_feature=_RING_EACH, interactive=False,
+                           marker=folium.CircleMarker(radius=10, className="gg-ring"))
+    markers = folium.GeoJson(collection, name="case_markers", on_each_feature=_CASE_EACH,
+                             marker=folium.CircleMarker(radius=6, className="gg-case"))
+    return [rings, markers] if carded else [markers]
 
 
 def _areas(layer: MapLayer, shapes: Shapes, labels: dict[str, str], outlines: bool = True) -> folium.GeoJson:
@@ -152,7 +201,8 @@ def _areas(layer: MapLayer, shapes: Shapes, labels: dict[str, str], outlines: bo
     properties = pd.DataFrame({"f": fills, "t": tips})
     if not outlines:
         shapes = replace(shapes, frame=shapes.frame[shapes.frame["id"].map(lambda a: bool(fills[a]))])
-    return folium.GeoJson(shapes.geojson(properties), name=f"{shapes.level}_shapes", on_each_feature=_AREA_EACH)
+    return folium.GeoJson(escape_properties(shapes.geojson(properties), keep=("f",)), name=f"{shapes.level}_shapes",
+                          on_each_feature=_AREA_EACH)
 
 
 def _bubbles(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
@@ -169,7 +219,7 @@ def _bubbles(rows: pd.DataFrame, labels: dict[str, str]) -> folium.GeoJson:
         diameter = round(22 + 22 * math.sqrt(row.n / biggest))
         features.append({"type": "Feature",
                          "geometry": {"type": "Point", "coordinates": [round(row.lon, 6), round(row.lat, 6)]},
-                         "properties": {"n": _short(int(row.n)), "c": css, "d": diameter, "t": text}})
+                         "properties": {"n": _short(int(row.n)), "c": css, "d": diameter, "t": escape(text)}})
     return folium.GeoJson({"type": "FeatureCollection", "features": features}, name="case_counts",
                           on_each_feature=_BUBBLE_EACH, marker=folium.Marker(icon=folium.DivIcon(html="")))
 
@@ -204,6 +254,7 @@ def legend_html(labels: dict[str, str]) -> str:
                      f'{labels["status_" + status]}')
     for card in ("yellow", "red", "discipline"):
         items.append(f'<span style="display:inline-block;width:9px;height:9px;border-radius:50%;'
-                     f'border:3px solid {CARD_COLOURS[card]};margin:0 4px 0 12px;vertical-align:-2px"></span>'
+                     f'border:3px solid {CARD_COLOURS[card]};box-shadow:0 0 0 1.5px {CARD_EDGES[card]},'
+                     f'inset 0 0 0 1.5px {CARD_EDGES[card]};margin:0 4px 0 12px;vertical-align:-2px"></span>'
                      f'{labels["card_" + card]}')
     return f'<div style="font-size:13px;color:#44505c;line-height:1.9">{"".join(items)}</div>'

@@ -13,10 +13,14 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from dashboard.case_extras import show_duplicates, show_photos
 from dashboard.case_map_draw import CARD_COLOURS, STATUS_COLOURS
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.markup import escape
+from dashboard.rating_link_panel import show_rating_link
 from dashboard.tiles import rate_help
+from dashboard.timeline import show_timeline
 from geo.config import LOCAL_TZ
 from geo.db.scope import OutOfScope
 from geo.domain.actors import Actor
@@ -69,10 +73,15 @@ def show_case(case_id: int, actor: Actor, options: FilterOptions) -> None:
         return
     _header(story)
     _details(story)
+    _bundle(story)
     _reveal(story, actor)
-    _dispatches(story)
-    _timeline(story)
+    # The actions before the story's long parts, so the button stays in view at 1080p however long the case ran.
     _actions(story, actor, options, route)
+    show_rating_link(story.case, actor)
+    show_photos(story, actor)
+    _dispatches(story)
+    show_timeline(story.events, local_time)
+    show_duplicates(story, actor)
 
 
 def _reveal(story: CaseStory, actor: Actor) -> None:
@@ -84,14 +93,16 @@ def _reveal(story: CaseStory, actor: Actor) -> None:
         st.session_state[key] = reveal(database(), story.case["id"], actor, datetime.now(UTC))
     if key in st.session_state:
         name, phone = st.session_state[key]
-        st.caption(f"{t('case_map_reporter')}: {name} {phone} · {t('case_map_reveal_logged')}")
+        st.caption(f"{t('case_map_reporter')}: {escape(name)} {escape(phone)} · "
+                   f"{t('case_map_reveal_logged')}")
 
 
 def _header(story: CaseStory) -> None:
     c = story.case
-    st.markdown(f"#### {c['number']}")
-    st.markdown(f"{status_badge(c['status'])} {card_badge(story.card)} &nbsp; **{c['category_class'] or '—'} · "
-                f"{c['category'] or '—'}** &nbsp; {t('case_map_source_' + c['source'])}", unsafe_allow_html=True)
+    st.markdown(f"#### {escape(c['number'])}")
+    st.markdown(f"{status_badge(c['status'])} {card_badge(story.card)} &nbsp; "
+                f"**{escape(c['category_class'] or '—')} · {escape(c['category'] or '—')}** &nbsp; "
+                f"{t('case_map_source_' + c['source'])}", unsafe_allow_html=True)
 
 
 def _details(story: CaseStory) -> None:
@@ -108,18 +119,26 @@ def _details(story: CaseStory) -> None:
         ("deadline", local_time(c["deadline"])),
         ("tier", t(f"case_map_tier_{c['tier']}") if c["tier"] else "—"),
         ("rework_count", str(c["rework_count"])),
-        ("photos", t("case_map_no_photos")),
     ]
     if flags:
         rows.append(("location_flags", "; ".join(flags)))
     table = "".join(f"<tr><td style='color:#6b7785;padding:2px 12px 2px 0;white-space:nowrap;vertical-align:top'>"
-                    f"{t('case_map_' + key)}</td><td style='padding:2px 0'>{_escape(value)}</td></tr>"
+                    f"{t('case_map_' + key)}</td><td style='padding:2px 0'>{escape(value)}</td></tr>"
                     for key, value in rows)
     st.markdown(f"<table style='font-size:14px;border:none'>{table}</table>", unsafe_allow_html=True)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _bundle(story: CaseStory) -> None:
+    """The bundle the case is in, with its other cases (each a link that opens it here)."""
+    bundle = story.bundle
+    if bundle is None:
+        return
+    title = escape(bundle["title"])  # shown as typed, never as markdown or HTML
+    line = t("bundle_panel_line").format(id=bundle["id"], title=title, n=len(bundle["cases"]))
+    st.markdown(f"**{t('bundle_panel')}**: {line}")
+    with st.expander(t("bundle_panel_cases")):
+        st.markdown("\n".join(f"- [{number}](case_map?case={number}) {t('case_map_status_' + status)}"
+                               for number, status in bundle["cases"]))
 
 
 def _dispatches(story: CaseStory) -> None:
@@ -130,30 +149,17 @@ def _dispatches(story: CaseStory) -> None:
     lines = []
     for d in story.dispatches:
         lines.append(
-            f"- **{_escape(d['department'])}** ({t('case_map_' + d['role'])}) {card_badge(d['card'])}<br>"
+            f"- **{escape(d['department'])}** ({t('case_map_' + d['role'])}) {card_badge(d['card'])}<br>"
             f"<span style='font-size:13px;color:#44505c'>{t('case_map_whistled_at')} {local_time(d['whistled_at'])}"
             f" · {t('case_map_reported_in_at')} {local_time(d['reported_in_at'])}"
             f" · {t('case_map_answered_at')} {local_time(d['answered_at'])}</span>")
     st.markdown("\n".join(lines), unsafe_allow_html=True)
 
 
-def _timeline(story: CaseStory) -> None:
-    st.markdown(f"**{t('case_map_timeline')} ({len(story.events)})**")
-    lines = []
-    for e in story.events:
-        to = f" → {t('case_map_status_' + e['to_status'])}" if e["to_status"] else ""
-        note = f" — {_escape(e['note'])}" if e["note"] else ""
-        lines.append(f"- `{local_time(e['at'])}` **{t('case_map_action_' + e['action'])}**{to} "
-                     f"<span style='color:#6b7785'>· {t('case_map_role_' + e['role'])} {_escape(e['actor'])}"
-                     f"{note}</span>")
-    with st.container(key="case_map_timeline"):
-        st.markdown("\n".join(lines), unsafe_allow_html=True)
-
-
 def _actions(story: CaseStory, actor: Actor, options: FilterOptions, route) -> None:
     c = story.case
     st.markdown(f"**{t('case_map_actions')}** <span style='color:#6b7785;font-size:13px'>"
-                f"({t('case_map_acting_as')}: {t('case_map_role_' + str(actor.role))})</span>", unsafe_allow_html=True)
+                f"({t('case_map_acting_as')}: {t('role_' + str(actor.role))})</span>", unsafe_allow_html=True)
     actions = panel_actions(c["status"], story.dispatches, actor)
     if not actions:
         st.caption(t("case_map_no_actions"))
@@ -211,7 +217,7 @@ def _perform(case_id: int, action: str, actor: Actor, seen_version: int) -> None
     except CaseChanged as exc:
         st.session_state[FLASH] = ("warning", t("case_map_conflict").format(expected=exc.expected, actual=exc.actual))
     except WorkflowError as exc:
-        st.session_state[FLASH] = ("error", t("case_map_refused") + str(exc))
+        st.session_state[FLASH] = ("error", t("case_map_refused") + escape(exc))
     else:
         st.session_state[FLASH] = ("success", t("case_map_done").format(action=label))
 
@@ -221,10 +227,10 @@ def show_grid(summary: dict | None, on_zoom, on_filter) -> None:
     if summary is None:
         st.info(t("case_map_case_gone"))
         return
-    st.markdown(f"#### {t('case_map_grid_load')} · {summary['code']}")
-    st.caption(f"{summary['name']} · {summary['community'] or ''} {summary['street'] or ''} "
-               f"{summary.get('district') or ''} · "
-               f"{t('case_map_grid_member')}: {summary['member'] or '—'}")
+    st.markdown(f"#### {t('case_map_grid_load')} · {escape(summary['code'])}")
+    st.caption(f"{escape(summary['name'])} · {escape(summary['community'])} {escape(summary['street'])} "
+               f"{escape(summary.get('district'))} · "
+               f"{t('case_map_grid_member')}: {escape(summary['member'] or '—')}")
     cols = st.columns(4)
     for col, key in zip(cols, ("received", "open", "overdue", "closed")):
         col.metric(t(f"case_map_{key}"), f"{summary[key]:,}")
@@ -234,7 +240,7 @@ def show_grid(summary: dict | None, on_zoom, on_filter) -> None:
     cols[2].metric(t("case_map_cards_count"), f"{summary['yellow']} / {summary['red']} / {summary['discipline']}")
     if summary["open_by_category"]:
         st.markdown(f"**{t('case_map_open_by_category')}**")
-        st.markdown("\n".join(f"- {name}: {n}" for name, n in summary["open_by_category"]))
+        st.markdown("\n".join(f"- {escape(name)}: {n}" for name, n in summary["open_by_category"]))
     left, right = st.columns(2)
     left.button(t("case_map_zoom_to_grid"), on_click=on_zoom, args=(summary["bounds"],), key="case_map_zoom_grid")
     right.button(t("case_map_show_grid_cases"), on_click=on_filter, key="case_map_grid_only",

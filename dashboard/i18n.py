@@ -58,7 +58,12 @@ def lang() -> str:
 
 def t(key: str) -> str:
     """The UI string for ``key`` in the current language (the key itself if it has no translation)."""
-    return STRINGS.get(key, {}).get(lang(), key)
+    return text_in(lang(), key)
+
+
+def text_in(language: str, key: str) -> str:
+    """The UI string for ``key`` in ``language``, outside a Streamlit page (our own HTTP pages)."""
+    return STRINGS.get(key, {}).get(language, key)
 
 
 def say(key: str, params: dict, fallback: str = "") -> str:

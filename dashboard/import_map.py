@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import folium
 
 from dashboard.basemap import make_map
+from dashboard.markup import escape, escape_properties
 from geo.config import tile_config
 
 STATUS_COLOURS = {"added": "#2ca02c", "changed": "#ff7f0e", "unchanged": "#4c78a8"}
@@ -35,9 +34,11 @@ def _bounds(collections: list[dict]) -> list[list[float]] | None:
 def preview_map(layers: dict[str, str], problems: list, describe=lambda p: f"{p.kind}: {p.message}") -> folium.Map:
     """``layers`` from ImportReport.geojson (current, new, removed; while the datum is asked, the layer as
     read under each datum: ``datum:<name>``); ``problems`` with WGS84 locations, labelled by ``describe``."""
-    current, new, removed = (json.loads(layers.get(k) or '{"type":"FeatureCollection","features":[]}')
+    # Tooltips show the layers' text (codes, names from the file) as HTML: escaped (dashboard.markup).
+    current, new, removed = (escape_properties(layers.get(k) or '{"type":"FeatureCollection","features":[]}')
                              for k in ("current", "new", "removed"))
-    readings = {k.removeprefix("datum:"): json.loads(v) for k, v in layers.items() if k.startswith("datum:")}
+    readings = {k.removeprefix("datum:"): escape_properties(v) for k, v in layers.items()
+                if k.startswith("datum:")}
     box = _bounds([new, current, *readings.values()])
     center = ((box[0][0] + box[1][0]) / 2, (box[0][1] + box[1][1]) / 2) if box else (39.67, 106.82)
     m = make_map(center=center, zoom=13, tiles=tile_config())
@@ -60,7 +61,7 @@ def preview_map(layers: dict[str, str], problems: list, describe=lambda p: f"{p.
         if p.location is not None and p.location.lon is not None:
             folium.CircleMarker([p.location.lat, p.location.lon], radius=7, weight=2, fill=True, fill_opacity=0.9,
                                 color=SEVERITY_COLOURS.get(p.severity, "#d62728"),
-                                tooltip=describe(p)).add_to(m)
+                                tooltip=escape(describe(p))).add_to(m)
     focus = (box if readings else _focus(new, removed, problems)) or box
     if focus:
         m.fit_bounds(focus, padding=(40, 40))

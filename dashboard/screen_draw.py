@@ -2,18 +2,20 @@
 
 Plain HTML and inline SVG rather than Streamlit widgets and Vega charts: every size is in viewport units
 (the SVG scales by its viewBox), so one layout reads the same on 1920x1080 and 3840x2160, and nothing needs
-a script or a font from anywhere. Every value from the database goes through ``html.escape``.
+a script or a font from anywhere. Every value from the database goes through dashboard.markup's ``escape``
+(the HTML goes through st.markdown: a value must neither read as markdown nor end the HTML block).
 """
 
 from __future__ import annotations
 
-import html
+import base64
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from dashboard.markup import escape
 from dashboard.screen_map import DOT_COLOURS
 from dashboard.tiles import rate_help
 from geo.config import LOCAL_TZ
@@ -22,16 +24,19 @@ from geo.read.screen import Headline
 CSS_PATH = Path(__file__).resolve().parent / "static" / "gridgov" / "screen.css"
 #: Hides Streamlit's chrome when the page is opened as a screen (``?embed=true``).
 _CHROME_CSS = """
-header[data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
+[data-testid="stToolbar"], [data-testid="stSidebar"],
 [data-testid="stSidebarCollapsedControl"], [data-testid="stSidebarNav"], footer { display: none !important; }
 """
+#: The wall fills the whole height, so Streamlit's top bar (which would cover its title) is never drawn.
+_HEADER_CSS = 'header[data-testid="stHeader"] { display: none !important; }'
+
 
 Translate = Callable[[str], str]
 
 
 def screen_css(embedded: bool) -> str:
     """The page's stylesheet as a <style> block; with Streamlit's chrome hidden when shown as a screen."""
-    return f"<style>{CSS_PATH.read_text(encoding='utf-8')}{_CHROME_CSS if embedded else ''}</style>"
+    return f"<style>{CSS_PATH.read_text(encoding='utf-8')}{_HEADER_CSS}{_CHROME_CSS if embedded else ''}</style>"
 
 
 def local_hhmm(at: datetime) -> str:
@@ -39,7 +44,7 @@ def local_hhmm(at: datetime) -> str:
 
 
 def _e(value) -> str:
-    return html.escape("—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+    return escape("—" if value is None or (isinstance(value, float) and pd.isna(value)) else value)
 
 
 def _percent(value: float | None) -> str:
@@ -124,20 +129,32 @@ def _when(at: pd.Timestamp, as_of: datetime) -> str:
     return f"{at:%H:%M}" if at.date() == pd.Timestamp(as_of).tz_convert(LOCAL_TZ).date() else f"{at:%m-%d}"
 
 
-def cases_feed_html(t: Translate, cases: pd.DataFrame, fresh_since: datetime, as_of: datetime) -> str:
-    """Newest cases: time, category, state; then number and grid. Cases since ``fresh_since`` are marked."""
+def cases_feed_html(t: Translate, cases: pd.DataFrame, fresh_since: datetime, as_of: datetime,
+                    thumbs: dict[str, bytes] | None = None) -> str:
+    """Newest cases: time, category, state; then number and grid; the photo's thumbnail when it has one.
+    Cases since ``fresh_since`` are marked."""
     if cases.empty:
         return _empty(t)
     rows = []
     for c in cases.itertuples(index=False):
         fresh = " fresh" if c.reported_at >= pd.Timestamp(fresh_since) else ""
         rows.append(
-            f'<div class="gg-row{fresh}" data-testid="gg-feed-case"><div class="gg-line1">'
+            f'<div class="gg-row{fresh}" data-testid="gg-feed-case">{_thumb((thumbs or {}).get(c.number))}'
+            f'<div class="gg-line1">'
             f'<span class="gg-time">{_when(c.reported_at, as_of)}</span><span class="gg-what">{_e(c.category)}</span>'
             f'<span class="gg-chip">{_e(t("big_screen_status_" + str(c.status)))}</span></div>'
             f'<div class="gg-line2">{_e(c.number)} · {_e(c.grid)}</div></div>'
         )
     return "".join(rows)
+
+
+def _thumb(image: bytes | None) -> str:
+    """A photo thumbnail floated right of a feed row, inlined (the screen loads nothing from elsewhere)."""
+    if not image:
+        return ""
+    data = base64.b64encode(image).decode("ascii")
+    return (f'<img data-testid="gg-feed-photo" src="data:image/jpeg;base64,{data}" alt="" '
+            'style="float:right;height:2.6em;margin-left:.5em;border-radius:3px">')
 
 
 def whistles_feed_html(t: Translate, whistles: pd.DataFrame, as_of: datetime) -> str:
@@ -193,15 +210,19 @@ def category_html(t: Translate, mix: pd.DataFrame) -> str:
 
 
 def problems_html(t: Translate, problems: pd.DataFrame) -> str:
-    """Common problems: category, cases and grids, and whether they are bundled yet."""
+    """Common problems: category and where (the community holding most of its cases, "等" for more), whether
+    bundled yet, cases and grids — one line each, so two clusters of one category read apart."""
     if problems.empty:
         return _empty(t)
-    return "".join(
-        f'<div class="gg-problem"><span>{_e(p.category)} <span class="gg-muted">'
-        f'{_e(t("big_screen_kind_" + str(p.kind)))}</span></span><span class="gg-muted">'
-        f"{_e(t('big_screen_problem_cases').format(cases=int(p.cases), grids=int(p.grids)))}</span></div>"
-        for p in problems.itertuples(index=False)
-    )
+    rows = []
+    for p in problems.itertuples(index=False):
+        place = "" if p.place is None else t("big_screen_place_more" if p.places > 1 else "big_screen_place").format(
+            place=p.place)
+        rows.append(
+            f'<div class="gg-problem"><span class="gg-problem-what">{_e(p.category)} <span class="gg-muted">'
+            f'{_e(place)}{_e(t("big_screen_kind_" + str(p.kind)))}</span></span><span class="gg-muted">'
+            f"{_e(t('big_screen_problem_cases').format(cases=int(p.cases), grids=int(p.grids)))}</span></div>")
+    return "".join(rows)
 
 
 def map_caption(t: Translate, fresh_hours: float) -> str:
@@ -254,3 +275,14 @@ def trend_svg(trend: pd.DataFrame, width: int = 1000, height: int = 160) -> str:
         f'<polyline points="{points("closed")}" fill="none" stroke="#34d399" stroke-width="4" '
         f'stroke-linejoin="round"/></svg>'
     )
+
+
+def volunteers_html(t: Translate, counts) -> str:
+    """The 热心人 panel: six counts, three by two (geo.read.volunteer_figures.ScreenCounts) — never a name."""
+    if counts is None:
+        return _empty(t)
+    figures = [("volunteers", counts.volunteers), ("serving", counts.serving), ("open", counts.tasks_open),
+               ("done", counts.tasks_done), ("turns", counts.turns), ("points", counts.points)]
+    return '<div class="gg-vol">' + "".join(
+        f'<div data-testid="gg-vol-{key}"><span>{_e(t("vol_screen_" + key))}</span><b>{value:,}</b></div>'
+        for key, value in figures) + "</div>"

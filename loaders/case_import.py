@@ -42,10 +42,10 @@ from geo.db.schema import current_revision
 from geo.domain.actors import Actor
 from geo.domain.datums import DATUMS
 from geo.domain.permissions import may
-from geo.domain.vocabulary import Source, Status
+from geo.domain.vocabulary import IMPORTABLE_STATUSES, Source
 from geo.read import references
 from geo.read.layouts import NoActiveLayout, active_layout
-from geo.usecases.bulk_intake import NOT_PLACED, import_cases, place_cases
+from geo.usecases.bulk_intake import CASE_TEXT_LIMITS, NOT_PLACED, import_cases, place_cases
 from loaders import case_rows as rows_
 from loaders.case_address import AddressIndex
 from loaders.case_mapping import FALLBACK, CategoryLookup, MappingError, resolve_mapping
@@ -126,8 +126,8 @@ def _read(path: Path, spec: CaseImportSpec, report: ImportReport) -> tuple[CaseT
     encoding question must be answered before its headers can be mapped)."""
     try:
         table = read_case_table(path, spec.encoding, spec.sheet)
-    except UnreadableFile as exc:
-        report.fail("unreadable", exc.message or str(exc))
+    except UnreadableFile as exc:  # with the analyst's encoding, another choice may read it: not the file's end
+        report.fail("unreadable" if spec.encoding is None else "bad_encoding", exc.message or str(exc))
         return None
     _describe_table(report, table)
     try:
@@ -148,8 +148,8 @@ def _check_spec(spec: CaseImportSpec) -> Msg | None:
     if spec.default_source not in set(Source):
         return msg("option_default_source", source=repr(spec.default_source), sources=", ".join(Source))
     for theirs, ours in spec.status_map.items():
-        if ours not in set(Status) and ours != FALLBACK:
-            return msg("option_status_map", theirs=repr(theirs), ours=repr(ours), statuses=", ".join(Status))
+        if ours not in set(IMPORTABLE_STATUSES) and ours != FALLBACK:
+            return msg("option_status_map", theirs=repr(theirs), ours=repr(ours), statuses=", ".join(IMPORTABLE_STATUSES))
     for theirs, ours in spec.source_map.items():
         if ours not in set(Source) and ours != FALLBACK:
             return msg("option_source_map", theirs=repr(theirs), ours=repr(ours), sources=", ".join(Source))
@@ -199,12 +199,13 @@ def _validate_and_place(session: Session, table: CaseTable, mapping: dict[str, s
     category_id = rows_.categories(frame, mapping, lookup, out)
     source = rows_.sources(frame, mapping, spec.default_source, out, spec.source_map)
     lon, lat = rows_.coordinates(frame, mapping, spec.datum, out)
+    rows_.check_text(frame, mapping, CASE_TEXT_LIMITS, out)
     good = out.alive.to_numpy()
-    address = rows_.text(frame, mapping, "address", 200)
+    address = rows_.text(frame, mapping, "address")
     cases = pd.DataFrame({
         "source_ref": refs, "category_id": category_id, "description": rows_.text(frame, mapping, "description"),
-        "source": source, "reporter_name": rows_.text(frame, mapping, "reporter_name", 50),
-        "reporter_phone": rows_.text(frame, mapping, "reporter_phone", 30), "address": address,
+        "source": source, "reporter_name": rows_.text(frame, mapping, "reporter_name"),
+        "reporter_phone": rows_.text(frame, mapping, "reporter_phone"), "address": address,
         "status": status, "reported_at": reported, "closed_at": closed,
         "rejected_at": closed.where(status == "rejected"), "rated_at": pd.Series(pd.NaT, index=frame.index,
                                                                                   dtype=reported.dtype),

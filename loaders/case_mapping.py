@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.domain.vocabulary import Source, Status
+from geo.domain.vocabulary import IMPORTABLE_STATUSES, Source, Status
 from loaders.import_messages import MessageError, msg
 
 #: role → header names seen in 12345 hotline, mini-program and grid-system exports (compared normalised:
@@ -70,7 +70,7 @@ STATUS_WORDS: dict[str, Status] = {
     **{w: Status.WHISTLED for w in ("in progress", "assigned")},
     **{w: Status.CLOSED for w in ("closed", "resolved", "completed", "done")},
     **{w: Status.REJECTED for w in ("cancelled", "canceled", "rejected", "invalid", "duplicate")},
-    **{str(s): s for s in Status},
+    **{str(s): s for s in IMPORTABLE_STATUSES},
 }
 
 #: Channel words → Source. The mini-program ("随手拍") sends GCJ-02 coordinates; the import's datum says so.

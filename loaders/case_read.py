@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo.config import max_upload_bytes
 from loaders.import_messages import MessageError, Msg, msg
+from loaders.limits import case_file_problem
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -64,6 +65,8 @@ def read_case_table(path: str | Path, encoding: str | None = None, sheet: str | 
         raise UnreadableFile(msg("file_too_big", file=path.name, mb=size / 1e6, limit=limit / 1e6))
     if size == 0:
         raise UnreadableFile(msg("file_empty", file=path.name))
+    if too_large := case_file_problem(path):  # before any parser sees it: loaders.limits
+        raise UnreadableFile(too_large)
     raw = path.read_bytes()
     if raw[:4] == b"PK\x03\x04" or path.suffix.lower() in EXCEL_SUFFIXES:
         return _excel_table(path, raw, sheet)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from geo.config import LOCAL_TZ
 from geo.domain.datums import to_wgs84
+from geo.domain.text import DECODED_CONTROL, DECODED_CONTROL_ONE_LINE
 from geo.domain.vocabulary import DONE_STATUSES, Source, Status
 from loaders.case_mapping import (
     FALLBACK,
@@ -217,7 +218,24 @@ def _numbers(values: pd.Series) -> pd.Series:
     return pd.to_numeric(text.where(text != ""), errors="coerce")
 
 
-def text(frame: pd.DataFrame, mapping: dict[str, str], role: str, limit: int | None = None) -> pd.Series:
-    """A free-text column, cut to the database column's length (the full text of descriptions is kept)."""
-    values = column(frame, mapping, role)
-    return values.str.slice(0, limit) if limit else values
+def text(frame: pd.DataFrame, mapping: dict[str, str], role: str) -> pd.Series:
+    """A free-text column as it is (``check_text`` has rejected the rows whose text cannot be stored so)."""
+    return column(frame, mapping, role)
+
+
+def check_text(frame: pd.DataFrame, mapping: dict[str, str], limits: dict[str, int | None], out: Outcomes,
+               multiline: tuple[str, ...] = ("description",)) -> None:
+    """Reject the rows whose free text cannot be stored exactly (geo.domain.text): control characters (line
+    breaks too, but in ``multiline`` roles), more characters than the column holds — naming the file's
+    column, so the analyst can fix the file; nothing is ever cut."""
+    for role, limit in limits.items():
+        if role not in mapping:
+            continue
+        values = column(frame, mapping, role)
+        pattern = DECODED_CONTROL if role in multiline else DECODED_CONTROL_ONE_LINE
+        out.mark(values.str.contains(pattern, regex=True), "rejected", "bad_text", "row_text_control",
+                 column=mapping[role])
+        if limit is not None:
+            lengths = values.str.len()
+            out.mark(lengths > limit, "rejected", "bad_text", "row_text_too_long", column=mapping[role],
+                     n=lengths, limit=limit)

@@ -72,13 +72,34 @@ class MessageError(ValueError):
 #: key → English template, grouped by where the message arises; the page catalogue adds the Chinese.
 EN: dict[str, str] = {
     # generic
-    "cannot_use": "Cannot use the input: {error}: {detail}",
+    # limits on uploads (loaders.limits), checked before any parser reads the file
+    "limit_columns": ("{file} has {columns:,} columns on its header line; at most {max} are accepted (is this a case "
+                      "export?)"),
+    "limit_line": ("line {line:,} of {file} is longer than {kb} KB; a case export's lines are far shorter (is this a "
+                   "case export?)"),
+    "limit_rows": "{file} has {lines:,} lines; at most {max:,} rows are accepted: split it into smaller files",
+    "limit_cells": ("{file} has {rows:,} rows × {columns} columns; at most {max:,} cells are accepted: split it into "
+                    "smaller files"),
+    "limit_workbook": ("{file} unpacks to {mb:,} MB ({ratio:,}× its size); at most {max_mb} MB and {max_ratio}× are "
+                       "accepted: split it into smaller files"),
+    "limit_sheet_columns": "a sheet of {file} has {columns:,} columns; at most {max} are accepted",
+    "limit_sheet_rows": "a sheet of {file} has more than {max:,} rows: split it into smaller files",
+    "limit_features": "{file} holds {features:,} features; at most {max:,} are accepted: split the layer",
+    "limit_feature_vertices": ("a feature of {file} has about {vertices:,} vertices; at most {max:,} per feature are "
+                               "accepted: simplify it (e.g. to 1 m) and upload again"),
+    "limit_vertices": "{file} has about {vertices:,} vertices; at most {max:,} are accepted: split or simplify the layer",
+    # an unexpected error: its kind and a server-log reference, never the database's text (geo.db.errors)
+    "cannot_use_database": ("Cannot use the input: the database refused it ({error}); nothing was written. Server "
+                            "log reference {reference}."),
+    "cannot_use_logged": "Cannot use the input: {error}: {detail} (server log reference {reference})",
     "no_schema": ("The database has not been initialised (it has no GridGov tables): run gridgov init-db, then "
                   "import again."),
     # the layer import (loaders.layer_import, layer_fields)
     "not_permitted_layers": "{name} ({role}) may not import layers",
     "not_permitted_restore": "{name} ({role}) may not restore layouts",
-    "restore_failed": "Cannot restore layout {id}: {error}: {detail}",
+    "restore_failed_database": ("Cannot restore layout {id}: the database refused it ({error}); nothing was "
+                                "changed. Server log reference {reference}."),
+    "restore_failed_logged": "Cannot restore layout {id}: {error}: {detail} (server log reference {reference})",
     "spec_bad_kind": "kind {kind} is not one of {kinds}",
     "spec_bad_datum": "datum {datum} is not one of {datums}",
     "spec_bad_role": "--field {role}=…: {kind} have the roles {roles}",
@@ -197,6 +218,10 @@ EN: dict[str, str] = {
     "no_source_column": "no column for the source id (工单编号/事件编号): each row is identified by a hash of its content",
     "no_source_id": "no source id; identified by a hash of its content",
     "bad_source_id": "source id longer than {limit} characters: {value}…",
+    "row_text_too_long": ("{column} is {n:,} characters long; a case keeps at most {limit:,}: shorten it in "
+                          "the file"),
+    "row_text_control": ("{column} contains control characters (or a line break in a one-line field): remove "
+                         "them in the file"),
     "duplicate_in_file": "duplicate source id '{ref}' (first in row {first}): skipped",
     "already_imported": "source id '{ref}' is already imported (case {number}): skipped",
     "bad_time": "{column} {value} is not a time (accepted: {accepted})",
@@ -267,6 +292,11 @@ EN: dict[str, str] = {
     "empty_after_repair": "{feature} is invalid ({reason}) and nothing is left after repair: dropped.",
     "invalid_geometry": "{feature} was invalid ({reason}); repaired, still a polygon.",
     "malformed_code": "Code {code} is malformed: use letters, digits, '-', '_' or '.', at most {limit} characters.",
+    "text_too_long": ("The {field} of {code} is {n:,} characters long; at most {limit:,} fit: shorten it in "
+                      "the file."),
+    "text_control": "The {field} of {code} contains control characters or a line break: remove them in the file.",
+    "layer_nul": ("{file} contains a NUL character (\\u0000): the text would be cut there when read; remove "
+                  "it from the file."),
     "duplicate_code": ("Code {code} is used by {n} features with different attributes or overlapping shapes; each "
                        "code must be unique."),
     "dissolved": "Code {code} came in {n} pieces: joined into one multipart feature.",
@@ -292,5 +322,17 @@ EN: dict[str, str] = {
                              "{better} it reads {better_samples}"),
     "enc_question_garbled": "{problem}. Choose the encoding.",
     "enc_question_undeclared": ("The DBF does not declare its encoding and {n} non-ASCII values do not settle it. "
-                                "Choose the encoding whose sample reads correctly."),
+                                "Choose the encoding whose sample reads correctly."),    # the volunteer roster (loaders.volunteer_import)
+    "not_permitted_volunteers": "{name} ({role}) may not register volunteers",
+    "volunteer_columns": "No column for {missing}; the file has: {columns}",
+    "volunteer_no_name": "no name (1 to 50 characters)",
+    "volunteer_bad_phone": "phone {value!r} is neither a mobile number (11 digits) nor a landline with its area code",
+    "volunteer_community": "community {value!r} is not one you register volunteers in (give its code or name)",
+    "volunteer_bad_skills": "{detail}",
+    "volunteer_bad_availability": "{detail}",
+    "volunteer_phone_twice": "{name} ({phone}): the same phone appears in an earlier row (one person, one row)",
+    "volunteer_bad_position": "position ({lon}, {lat}) is not in the district (WGS84 lon/lat expected)",
+    "volunteer_no_place": "no position and no known grid code ({grid}): cannot place the volunteer",
+    "volunteer_already": "{name} ({phone}) is registered already: skipped",
+    "volunteer_none": "no row can be registered (see the row problems)",
 }

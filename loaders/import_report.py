@@ -23,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from geo.db.errors import describe_failure
 from loaders.import_messages import Msg, msg
 
 Status = Literal["ok", "needs_decision", "unusable", "applied"]
@@ -214,7 +215,16 @@ def exit_code(status: str) -> int:
     return EXIT_CODES[status]
 
 
+def failure_message(what: str, error: BaseException, **params) -> Msg:
+    """The message for an unexpected error: ``what`` ("cannot_use", "restore_failed") naming what failed, the
+    error's kind and a server-log reference — never the database's own text (geo.db.errors)."""
+    failure = describe_failure(error)
+    return msg(f"{what}_database" if failure.database else f"{what}_logged", error=failure.error,
+               detail=failure.detail or "—", reference=failure.reference, **params)
+
+
 def unusable(source: str, kind: str, error: BaseException) -> ImportReport:
-    """Turn any unexpected error at an entry point into an 'unusable' report naming it."""
+    """Turn any unexpected error at an entry point into an 'unusable' report naming it — never with SQL text or
+    parameters (a database error's text holds the rows being written: reporters' names and phones)."""
     report = ImportReport(source=source, kind=kind)
-    return report.fail("error", msg("cannot_use", error=type(error).__name__, detail=str(error)))
+    return report.fail("error", failure_message("cannot_use", error))

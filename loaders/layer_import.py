@@ -36,7 +36,7 @@ from geo.usecases import layers as publishing
 from loaders import layer_diff, layer_validate
 from loaders.archive import ArchiveRefused, unpack_upload
 from loaders.import_messages import MessageError, msg
-from loaders.import_report import ImportReport, Question
+from loaders.import_report import ImportReport, Question, failure_message
 from loaders.layer_crs import CrsRefused, resolve_crs, to_storage
 from loaders.layer_datum import Reference, looks_like_web_export, resolve_datum
 from loaders.layer_fields import KINDS, REQUIRED, ROLES, SYNONYMS, not_areas, resolve_fields, text
@@ -102,8 +102,8 @@ def run_layer_import(source_path: str | Path, spec: LayerSpec, db: Database, app
         report.fail(kind, exc.message or str(exc))
     except (ValueError, LookupError) as exc:
         report.fail("bad_input", str(exc))
-    except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback
-        report.fail("error", msg("cannot_use", error=type(exc).__name__, detail=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - the contract: a report, never a traceback (nor SQL)
+        report.fail("error", failure_message("cannot_use", exc))
     return report.settle()
 
 
@@ -164,6 +164,8 @@ def _pick_layer(found: list[Path], root: Path, spec: LayerSpec, report: ImportRe
 
 
 def _read(layer_path: Path, spec: LayerSpec, report: ImportReport):
+    if layer_path.suffix.lower() in (".geojson", ".json") and layer_validate.holds_nul(layer_path):
+        raise LayerUnreadable(msg("layer_nul", file=layer_path.name))
     data = read_layer(layer_path, spec.encoding)
     report.encoding = data.encoding
     if data.question:
@@ -236,6 +238,7 @@ def _canonical(frame: gpd.GeoDataFrame, mapping: dict[str, str], kind: str) -> g
 def _validate(frame, spec: LayerSpec, report: ImportReport, district) -> gpd.GeoDataFrame:
     frame = layer_validate.clean_geometries(frame, report)
     frame = layer_validate.check_codes(frame, spec.kind, report)
+    layer_validate.check_text(frame, report, publishing.text_limits(spec.kind))
     if spec.kind == "grids":
         layer_validate.check_topology(frame, report, spec.tolerance_m2)
     if spec.kind != "streets":
@@ -287,8 +290,8 @@ def restore_layout(db: Database, layout_id: int, actor: Actor) -> ImportReport:
     try:
         report.extra["applied"] = publishing.restore_layout(db, layout_id, actor)
         report.status = "applied"
-    except Exception as exc:  # noqa: BLE001 - a report, never a traceback
-        report.fail("error", msg("restore_failed", id=layout_id, error=type(exc).__name__, detail=str(exc)))
+    except Exception as exc:  # noqa: BLE001 - a report, never a traceback (nor SQL)
+        report.fail("error", failure_message("restore_failed", exc, id=layout_id))
     return report
 
 

@@ -18,6 +18,7 @@ from pyproj import CRS
 
 from loaders.import_messages import MessageError, Msg, msg
 from loaders.import_report import Detection, Question
+from loaders.limits import layer_problem
 
 #: .cpg spellings → Python codec names GDAL (iconv) also knows.
 _CPG_NAMES = {"utf-8": "UTF-8", "utf8": "UTF-8", "65001": "UTF-8", "936": "GBK", "cp936": "GBK", "gbk": "GBK",
@@ -52,6 +53,8 @@ class LayerData:
 
 def read_layer(path: Path, encoding: str | None = None, layer: str | None = None) -> LayerData:
     """Read ``path`` (.shp, .geojson/.json, .gpkg); ``encoding`` overrides detection (the analyst's answer)."""
+    if too_large := layer_problem(path):  # before GDAL sees it: loaders.limits
+        raise LayerUnreadable(too_large)
     if path.suffix.lower() == ".shp":
         _check_shapefile(path)
         detection, question, warnings = shapefile_encoding(path, encoding)

@@ -13,6 +13,7 @@ noise a projection round trip leaves while catching any real overlap or gap.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -21,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.config import metric_crs
 from geo.domain.crs import STORAGE_CRS
+from geo.domain.text import text_problem
 from loaders.import_messages import msg
 from loaders.import_report import ImportReport
 
@@ -30,6 +32,31 @@ SLIVER_THINNESS = 0.05
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 CODE_LENGTH = {"grids": 64, "buildings": 64, "communities": 32, "streets": 32}
 _REASON_POINT = re.compile(r"\[\s*([-0-9.eE+]+)\s+([-0-9.eE+]+)")
+
+
+def check_text(frame: gpd.GeoDataFrame, report: ImportReport, limits: dict[str, int]) -> None:
+    """Free text that cannot be stored as it is (longer than its column, control characters or line breaks:
+    geo.domain.text) is an error naming the feature and the field — never cut, never cleaned."""
+    for role, limit in limits.items():
+        if role not in frame.columns:
+            continue
+        for code, value, geom in zip(frame["code"], frame[role], frame.geometry):
+            problem = text_problem(value, limit)
+            if problem is not None:
+                report.problem("bad_text", msg(f"text_{problem}", field=msg(f"role_{role}"), code=code,
+                                               n=len(value), limit=limit), feature=code, **_lonlat(geom))
+
+
+def holds_nul(path: Path, chunk: int = 1 << 20) -> bool:
+    """True when a GeoJSON file writes a NUL character (``\\u0000``) anywhere: GDAL ends text there, so a
+    name holding one would be read cut (and silently so). Read in chunks: bounded memory for any size."""
+    needle, tail = b"\\u0000", b""
+    with path.open("rb") as f:
+        while block := f.read(chunk):
+            if needle in tail + block:
+                return True
+            tail = block[-(len(needle) - 1):]
+    return False
 
 
 def _point(geom: BaseGeometry | None) -> tuple[float | None, float | None]:

@@ -364,6 +364,23 @@ def pick_hotspots(frame: pd.DataFrame, core: np.ndarray, rng: np.random.Generato
     return pd.DataFrame(rows, columns=["kind", "name", "x", "y", "sigma", "weight"])
 
 
+def planted_spots(data: DistrictData) -> pd.DataFrame:
+    """The hotspots the case generator plants (metric x, y): one draw from the district seed, shared by the
+    case generator and ``planted_hotspots`` so the committed truth is the truth the cases were made from."""
+    return pick_hotspots(data.building_frame, data.core, _rng(data.seed, 2), data.scale, data.place_prefix)
+
+
+def planted_hotspots(data: DistrictData) -> pd.DataFrame:
+    """The planted hotspot centres as a small table for checking hotspot analysis against the truth:
+    kind, name, lon, lat (WGS84, 7 decimals), sigma_m (spread of its cases) and categories (';'-joined codes
+    of the categories it attracts)."""
+    spots = planted_spots(data)
+    lon, lat = (_round7(a) for a in data.to_wgs84.transform(spots["x"].to_numpy(), spots["y"].to_numpy()))
+    attracted = {k: ";".join(c.code for c in CATEGORIES if c.hotspot == k) for k in HOTSPOTS}
+    return pd.DataFrame({"kind": spots["kind"], "name": spots["name"], "lon": lon, "lat": lat,
+                         "sigma_m": spots["sigma"].round().astype(int), "categories": spots["kind"].map(attracted)})
+
+
 def _nearest(tree: shapely.STRtree, x: np.ndarray, y: np.ndarray, near: float | None = None) -> np.ndarray:
     """Index of the nearest tree geometry for each point (first one on ties). ``near``: a distance within which
     most points find theirs; searching that far first prunes the tree (a city's millions of points), and only
@@ -612,7 +629,13 @@ def timeline(
     verify = _lognormal(rng, 48 * HOUR, 1.0, n)  # the center checks on site and calls the reporter back
     t["closed"] = np.where(tier == COMMUNITY, community_close, t["answered"] + verify)
     t["rated"] = t["closed"] + _lognormal(rng, 8 * HOUR, 1.0, n)
-    t["deadline"] = reported + limit.astype(np.int64)
+    # The pause starts when the department has reported in (the community: accepted the case) and lasts
+    # `stuck`; resuming moves the deadline by the pause (geo.usecases.case_actions resume), so a case resumed
+    # before the snapshot carries its moved deadline, one still paused its first.
+    paused_from = np.where(tier == COMMUNITY, t["accepted"], t["reported_in"])
+    t["pause_end"] = np.where(long.astype(bool) & (paused_from >= 0), paused_from + stuck, NA)
+    resumed = (t["pause_end"] >= 0) & (t["pause_end"] <= END)
+    t["deadline"] = reported + limit.astype(np.int64) + np.where(resumed, stuck, 0)
     t["disp_reported_in"] = disp_rin
     return {k: np.where(v >= 0, v - v % 60, NA) for k, v in t.items()}  # platform clock: whole minutes
 
@@ -641,7 +664,7 @@ def snapshot(
     s["disp_reported_in"] = np.where(s["whistled"][disp["case"]] >= 0, s["disp_reported_in"], NA)
     s["reported_in"] = np.where(dept_tier & all_in & (s["whistled"] >= 0), s["reported_in"], NA)
     s["rated"] = np.where((s["closed"] >= 0) & will_rate, s["rated"], NA)
-    status = _status(s, tier, rating, rework, long)
+    status = _status(s, tier, rating, rework, long, t["pause_end"])
     reworking = status == Status.REWORK.value
     s["answered"] = np.where(reworking, s["first_answer"], s["answered"])
     s["status"] = status
@@ -651,7 +674,8 @@ def snapshot(
 
 
 def _status(
-    s: dict[str, np.ndarray], tier: np.ndarray, rating: np.ndarray, rework: np.ndarray, long: np.ndarray
+    s: dict[str, np.ndarray], tier: np.ndarray, rating: np.ndarray, rework: np.ndarray, long: np.ndarray,
+    t_pause_end: np.ndarray,
 ) -> np.ndarray:
     """The status at the snapshot, from the latest stage reached (first matching rule wins)."""
     rules = [
@@ -659,11 +683,9 @@ def _status(
         ((s["rated"] >= 0) & (rating < 2), Status.RATED.value),
         (s["closed"] >= 0, Status.CLOSED.value),
         ((rework > 0) & (s["first_answer"] >= 0), Status.REWORK.value),
-        (
-            long.astype(bool) & (s["reported_in"] >= 0)
-            | long.astype(bool) & (tier == COMMUNITY) & (s["accepted"] >= 0),
-            Status.DEFERRED.value,
-        ),
+        # paused at the snapshot: the pause began and has not ended (a case resumed since is back in the loop)
+        (long.astype(bool) & (t_pause_end > END)
+         & ((s["reported_in"] >= 0) | (tier == COMMUNITY) & (s["accepted"] >= 0)), Status.DEFERRED.value),
         (s["answered"] >= 0, Status.ANSWERED.value),
         (s["reported_in"] >= 0, Status.REPORTED_IN.value),
         (s["whistled"] >= 0, Status.WHISTLED.value),
@@ -758,7 +780,7 @@ def generate_cases(data: DistrictData, as_text: bool = True) -> tuple[pd.DataFra
     stamp = _iso if as_text else _utc
     seed = data.seed
     cat, source, reported = sample_when_what(_rng(seed, 1), data.n_cases)
-    spots = pick_hotspots(data.building_frame, data.core, _rng(seed, 2), data.scale, data.place_prefix)
+    spots = planted_spots(data)
     x, y, anchor, spot = locate(_rng(seed, 3), cat, data.building_frame, spots)
     lon, lat, grid, building = place_cases(data, x, y, anchor)
     rng = _rng(seed, 4)

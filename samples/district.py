@@ -37,6 +37,7 @@ from samples.cases import (
     generate_cases,
     person_names,
     phone_numbers,
+    planted_hotspots,
 )
 
 #: Fixed on purpose (not geo.config.metric_crs(), which an environment variable may override): the sample data
@@ -741,6 +742,7 @@ one year (2025-11-01 to 2026-10-31, Asia/Shanghai). Names, phones and cases are 
 | `categories.csv` | code, name, class_code, class_name, lead_department, co_departments (`;`-separated), time_limit, time_unit (`working_hours`/`working_days`), routing_rule (`owner`/`territory`) | UTF-8 |
 | `cases.csv.gz` | one row per case: number, category, description, source, reporter, lon/lat, address, grid_code, building_code, status, tier, stage timestamps, deadline, rating, rework_count, reject_reason | gzip, UTF-8; lon/lat WGS84; times UTC ISO 8601 with `Z`, empty when a stage was not reached |
 | `dispatches.csv.gz` | case_number, department_code, role (`lead`/`co`), whistled_at, reported_in_at, answered_at | gzip, UTF-8; times as above |
+| `planted_hotspots.csv` | the hotspots the generator planted (the truth hotspot analysis is checked against): kind (`market`/`compound`/`site`), name, lon, lat of the centre, sigma_m (spread of its cases in metres), categories (`;`-separated codes it attracts) | UTF-8; lon/lat WGS84 |
 | `grids_survey_office.zip` | the grid layer as a survey office delivers it: `海勃湾区网格/网格.shp` with fields 网格编码, 网格名称, 所属社区, 网格员, 联系电话 | EPSG:4545 (CGCS2000 3-degree GK CM 108E); DBF in **GBK with no .cpg** |
 
 The snapshot is taken at 2026-10-31 23:59 local time: cases still open then carry an open status and empty
@@ -765,6 +767,7 @@ def generate(out_dir: Path, seed: int = DEFAULT_SEED) -> None:
     write_csv(categories, out_dir / "categories.csv")
     write_csv(cases, out_dir / "cases.csv.gz")
     write_csv(dispatches, out_dir / "dispatches.csv.gz")
+    write_csv(planted_hotspots(data), out_dir / "planted_hotspots.csv")
     write_survey_zip(layers["grids"], out_dir / "grids_survey_office.zip")
     (out_dir / "README.md").write_text(
         README.format(buildings=len(layers["buildings"]), cases=len(cases), seed=seed), encoding="utf-8"

@@ -76,7 +76,7 @@ def case_events(cases: pd.DataFrame) -> pd.DataFrame:
         }))
     events = pd.concat(parts).sort_values(["position", "at", "order"], kind="stable")
     events["from_status"] = events.groupby("position")["to_status"].shift(1)
-    events["actor"] = "sample:" + events["role"]
+    events["actor"] = "示例数据"  # the sample's people are not named: the timeline shows their role and this
     events["note"] = ""
     return events.drop(columns=["order", "position"]).reset_index(drop=True)
 

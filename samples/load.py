@@ -11,6 +11,7 @@ committed year unmoved (``ends_at=SAMPLE_END``) so their figures are fixed.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -22,11 +23,12 @@ import shapely
 from geo.db.database import Database
 from geo.read.routing import TERRITORY
 from geo.usecases.bulk_load import CASE_TIMES, DatabaseNotEmpty, DistrictData, load_district, table_counts
+from geo.usecases.category_attributes import attributes_from_json, set_category_attributes
 from samples.cases import case_numbers
 from samples.history import DISPATCH_TIMES, case_events, case_frame, dispatch_frame
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
-LAYOUT_NAME = "海勃湾区网格 (sample)"
+LAYOUT_NAME = "海勃湾区网格（示例）"
 #: The sample is one district of its city (乌海市): 海勃湾区, by its administrative division code.
 DISTRICT_CODE, DISTRICT_NAME = "150302", "海勃湾区"
 #: The instant the committed sample year ends (the generator's snapshot, samples.cases.END + 1 s).
@@ -36,10 +38,15 @@ __all__ = ["DatabaseNotEmpty", "SAMPLE_DIR", "SAMPLE_END", "load_sample", "read_
 
 
 def load_sample(db: Database, ends_at: datetime, sample_dir: Path = SAMPLE_DIR) -> dict[str, int]:
-    """Insert the areas, the grid layout, buildings, departments, categories and one year of cases (ending at
-    ``ends_at``) with their dispatches and event history; returns rows per table. Refuses a database that
-    already holds cases."""
-    return load_district(db, read_sample(ends_at, sample_dir), loaded_by="gridgov load-sample")
+    """Insert the areas, the grid layout, buildings, departments, categories (with their extra questions, the
+    Open311 service attributes) and one year of cases (ending at ``ends_at``) with their dispatches and event
+    history; returns rows per table. Refuses a database that already holds cases."""
+    counts = load_district(db, read_sample(ends_at, sample_dir), loaded_by="gridgov load-sample")
+    questions = attributes_from_json(json.loads((sample_dir / "category_attributes.json").read_text("utf-8")))
+    with db.transaction() as session:
+        counts["category_attributes"] = sum(set_category_attributes(session, code, attributes)
+                                            for code, attributes in questions.items())
+    return counts
 
 
 def read_sample(ends_at: datetime = SAMPLE_END, sample_dir: Path = SAMPLE_DIR) -> DistrictData:

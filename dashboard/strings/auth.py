@@ -10,6 +10,14 @@ STRINGS = {
     "auth_locked": {"zh": "登录失败次数过多，账号已锁定至 {until}。", "en": "Too many failed sign-ins: locked until {until}."},
     "auth_timed_out": {"zh": "长时间未操作，已自动退出，请重新登录。", "en": "Signed out after inactivity; please sign in again."},
     "auth_signed_in_as": {"zh": "当前用户", "en": "Signed in as"},
+    "auth_session_ended": {"zh": "您已在其他窗口退出登录，或账号已被停用或变更，请重新登录。",
+                           "en": "You were signed out (in another tab, or the account was disabled or changed); "
+                                 "please sign in again."},
+    "auth_db_down": {"zh": "数据库暂时无法连接，页面将在恢复后自动刷新。",
+                     "en": "The database cannot be reached; this page reloads by itself once it is back."},
+    "app_error": {"zh": "抱歉，页面出错了。请刷新重试；如仍有问题，请联系管理员并告知错误编号 {ref}。",
+                  "en": "Sorry, something went wrong on this page. Reload to try again; if it persists, tell "
+                        "the administrator the error reference {ref}."},
 }
 
 STRINGS.update({
@@ -18,5 +26,6 @@ STRINGS.update({
         ("department", "部门人员", "Department staff"), ("street", "街道人员", "Street staff"),
         ("community", "社区人员", "Community staff"), ("grid_member", "网格员", "Grid member"),
         ("analyst", "分析员", "Analyst"), ("screen", "大屏", "Big screen"), ("resident", "居民", "Resident"),
+        ("volunteer", "热心人", "Volunteer"),
     ]
 })

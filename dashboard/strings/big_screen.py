@@ -41,7 +41,9 @@ STRINGS = {
     "big_screen_category_mix": {"zh": "事件类别（近{days}天）", "en": "Categories (last {days} days)"},
     "big_screen_other": {"zh": "其他", "en": "Other"},
     "big_screen_problems": {"zh": "高发共性问题", "en": "Common problems"},
-    "big_screen_problem_cases": {"zh": "{cases}件 · {grids}个网格", "en": "{cases} cases · {grids} grids"},
+    "big_screen_problem_cases": {"zh": "{cases}件/{grids}格", "en": "{cases} cases/{grids} grids"},
+    "big_screen_place": {"zh": "{place} · ", "en": "{place} · "},
+    "big_screen_place_more": {"zh": "{place}等 · ", "en": "{place} and more · "},
     "big_screen_kind_candidate": {"zh": "待打包", "en": "cluster"},
     "big_screen_kind_bundle": {"zh": "已打包", "en": "bundled"},
     "big_screen_nothing": {"zh": "暂无", "en": "None"},
@@ -64,6 +66,7 @@ STRINGS = {
     "big_screen_status_rework": {"zh": "返工", "en": "Rework"},
     "big_screen_status_deferred": {"zh": "延期", "en": "Deferred"},
     "big_screen_status_reopened": {"zh": "重新打开", "en": "Reopened"},
+    "big_screen_status_merged": {"zh": "已合并", "en": "Merged"},
     # cards
     "big_screen_card_none": {"zh": "正常", "en": "On time"},
     "big_screen_card_yellow": {"zh": "黄牌", "en": "Yellow"},

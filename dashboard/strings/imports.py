@@ -9,12 +9,24 @@ from loaders.import_messages import EN
 
 ZH = {
     # generic
-    "cannot_use": "无法使用该输入：{error}: {detail}",
+    "limit_columns": "{file} 的表头有 {columns:,} 列，最多接受 {max} 列（这是事件导出文件吗？）",
+    "limit_line": "{file} 第 {line:,} 行超过 {kb} KB，事件导出文件的行远比这短（这是事件导出文件吗？）",
+    "limit_rows": "{file} 有 {lines:,} 行，最多接受 {max:,} 行：请拆分成较小的文件",
+    "limit_cells": "{file} 有 {rows:,} 行 × {columns} 列，最多接受 {max:,} 个单元格：请拆分成较小的文件",
+    "limit_workbook": "{file} 解压后为 {mb:,} MB（为原大小的 {ratio:,} 倍），最多接受 {max_mb} MB 和 {max_ratio} 倍：请拆分成较小的文件",
+    "limit_sheet_columns": "{file} 的一个工作表有 {columns:,} 列，最多接受 {max} 列",
+    "limit_sheet_rows": "{file} 的一个工作表超过 {max:,} 行：请拆分成较小的文件",
+    "limit_features": "{file} 有 {features:,} 个要素，最多接受 {max:,} 个：请拆分图层",
+    "limit_feature_vertices": "{file} 的一个要素约有 {vertices:,} 个顶点，每个要素最多接受 {max:,} 个：请先简化（例如到 1 米）再上传",
+    "limit_vertices": "{file} 共约有 {vertices:,} 个顶点，最多接受 {max:,} 个：请拆分或简化图层",
+    "cannot_use_database": "无法使用该输入：数据库拒绝了该操作（{error}），未写入任何内容。服务器日志编号 {reference}。",
+    "cannot_use_logged": "无法使用该输入：{error}: {detail}（服务器日志编号 {reference}）",
     "no_schema": "数据库尚未初始化（没有 GridGov 的数据表）：请先运行 gridgov init-db，再导入。",
     # the layer import
     "not_permitted_layers": "{name}（{role}）无权导入图层",
     "not_permitted_restore": "{name}（{role}）无权恢复网格版本",
-    "restore_failed": "无法恢复网格版本 {id}：{error}: {detail}",
+    "restore_failed_database": "无法恢复网格版本 {id}：数据库拒绝了该操作（{error}），未做任何更改。服务器日志编号 {reference}。",
+    "restore_failed_logged": "无法恢复网格版本 {id}：{error}: {detail}（服务器日志编号 {reference}）",
     "spec_bad_kind": "图层类型 {kind} 不是 {kinds} 之一",
     "spec_bad_datum": "坐标基准 {datum} 不是 {datums} 之一",
     "spec_bad_role": "--field {role}=…：{kind} 图层的字段角色只有 {roles}",
@@ -125,6 +137,8 @@ ZH = {
     "no_source_column": "没有工单编号列（工单编号/事件编号）：每行按其内容的哈希值识别",
     "no_source_id": "没有工单编号；按该行内容的哈希值识别",
     "bad_source_id": "工单编号超过 {limit} 个字符：{value}…",
+    "row_text_too_long": "{column} 有 {n:,} 个字符，事件最多保存 {limit:,} 个：请在文件中缩短",
+    "row_text_control": "{column} 含有控制字符（单行字段中也不能换行）：请在文件中删除",
     "duplicate_in_file": "工单编号 '{ref}' 重复（首次出现在第 {first} 行）：跳过",
     "already_imported": "工单编号 '{ref}' 已导入过（事件 {number}）：跳过",
     "bad_time": "{column} {value} 不是时间（可接受：{accepted}）",
@@ -186,6 +200,9 @@ ZH = {
     "empty_after_repair": "{feature}几何无效（{reason}），修复后什么也不剩：已舍弃。",
     "invalid_geometry": "{feature}几何无效（{reason}）；已修复，仍是面。",
     "malformed_code": "编码 {code} 格式不对：只能用字母、数字、'-'、'_' 或 '.'，最多 {limit} 个字符。",
+    "text_too_long": "{code} 的{field}有 {n:,} 个字符，最多只能 {limit:,} 个：请在文件中缩短。",
+    "text_control": "{code} 的{field}含有控制字符或换行：请在文件中删除。",
+    "layer_nul": "{file} 含有 NUL 字符（\\u0000）：读取时文字会在此处被截断；请从文件中删除。",
     "duplicate_code": "编码 {code} 被 {n} 个属性不同或形状重叠的要素使用；每个编码必须唯一。",
     "dissolved": "编码 {code} 分成 {n} 块：已合并为一个多部件要素。",
     "overlap_between": "网格 {a} 与 {b} 重叠 {area:,.1f} 平方米。",
@@ -209,7 +226,19 @@ ZH = {
     "mojibake_risk_better": "按 {encoding} 读取文字会乱码（{evidence}）：例如 {samples}；按 {better} 读取为 "
                             "{better_samples}",
     "enc_question_garbled": "{problem}。请选择编码。",
-    "enc_question_undeclared": "DBF 没有声明编码，{n} 个非 ASCII 取值也无法确定。请选择样例显示正确的编码。",
+    "enc_question_undeclared": "DBF 没有声明编码，{n} 个非 ASCII 取值也无法确定。请选择样例显示正确的编码。",    # the volunteer roster
+    "not_permitted_volunteers": "{name}（{role}）无权登记热心人",
+    "volunteer_columns": "缺少“{missing}”列；文件中的列：{columns}",
+    "volunteer_no_name": "没有姓名（1 至 50 个字）",
+    "volunteer_bad_phone": "电话 {value!r} 既不是手机号（11 位）也不是带区号的固定电话",
+    "volunteer_community": "社区 {value!r} 不是您可以登记热心人的社区（请填写社区编码或名称）",
+    "volunteer_bad_skills": "技能有误：{detail}",
+    "volunteer_bad_availability": "服务时间有误：{detail}",
+    "volunteer_phone_twice": "{name}（{phone}）：同一电话已在前面的行中出现（一人一行）",
+    "volunteer_bad_position": "位置（{lon}，{lat}）不在本区内（应为 WGS84 经纬度）",
+    "volunteer_no_place": "没有位置，网格编码（{grid}）也无法识别：无法定位该热心人",
+    "volunteer_already": "{name}（{phone}）已登记：跳过",
+    "volunteer_none": "没有可以登记的行（见各行问题）",
 }
 
 STRINGS = {f"import_{key}": {"zh": ZH[key], "en": english} for key, english in EN.items()}

@@ -5,7 +5,9 @@ then hides the sidebar and header too); ``&district=<code>`` shows one district 
 to a district always sees its own). One fragment re-reads everything every ``GRIDGOV_SCREEN_REFRESH_S``
 seconds (default 30); the map stays mounted and only its live layer is swapped (dashboard/screen_map.py).
 If the database cannot be reached, the last good figures stay up under a warning with their time, and the
-next refresh that reaches the database clears it. No personal data is read (geo/screen.py).
+next refresh that reaches the database clears it — also when the screen was opened during the outage (the
+kiosk token is checked then). Each refresh checks the sign-in again, so a revoked kiosk token or an ended
+session shows the sign-in page at the next refresh. No personal data is read (geo/screen.py).
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from sqlalchemy.exc import DBAPIError
 from streamlit_folium import st_folium
 
 from dashboard import analysis_data
-from dashboard.auth import require_actor
-from dashboard.data import database
+from dashboard.auth import require_actor, still_signed_in
+from dashboard.data import database, media_store
 from dashboard.i18n import t
+from dashboard.markup import escape
 from dashboard.screen_draw import (
     cases_feed_html,
     category_html,
@@ -34,15 +37,20 @@ from dashboard.screen_draw import (
     tiles_html,
     trend_legend,
     trend_svg,
+    volunteers_html,
     whistles_feed_html,
 )
 from dashboard.screen_map import base_map, live_layer
 from geo.config import screen_as_of, screen_refresh_s
+from geo.read.media import feed_thumbnails
 from geo.read.screen import ScreenSettings, screen_data, screen_map
+from geo.read.volunteer_figures import screen_counts
 
-SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=4, ranking_rows=7, category_rows=6, problem_rows=3)
+SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=3, ranking_rows=7, category_rows=6, problem_rows=3)
 _LAST = "big_screen_last"  # session state: (ScreenData, ScreenMap) of the last good refresh
+_THUMBS = "big_screen_thumbs"  # session state: newest cases' photo thumbnails by case number
 _FAILED = "big_screen_failed_at"  # session state: when the last refresh failed, None if it did not
+_VOLUNTEERS = "big_screen_volunteers"  # session state: the 热心人 counts of the last good refresh
 
 actor = require_actor()  # a person's sign-in, or the wall's kiosk token (?kiosk=…)
 try:
@@ -59,33 +67,45 @@ def _settings() -> ScreenSettings:
         return replace(SETTINGS, district_id=actor.district_id)
     districts = analysis_data.districts(database().url)
     if asked not in set(districts["code"]):
-        st.error(t("big_screen_unknown_district").format(code=asked))
+        st.error(t("big_screen_unknown_district").format(code=escape(asked)))
         st.stop()
     district_id = int(districts.loc[districts["code"] == asked, "id"].iloc[0])
     if actor.district_id is not None and district_id != actor.district_id:
         st.error(t("big_screen_not_your_district"))
         st.stop()
     return replace(SETTINGS, district_id=district_id)
+
+
 st.html(screen_css(bool(st.context.is_embedded)))
 
 
-def _refresh(now: datetime) -> None:
-    """Read everything as of ``now``; on a database error keep the last good data and note the failure."""
+def _refresh(now: datetime) -> bool:
+    """Read everything as of ``now``; on a database error keep the last good data and note the failure.
+    False when this tab's sign-in has ended meanwhile (a revoked kiosk token, a signed-out session)."""
     db = database()
     try:
+        if not db.read(still_signed_in):
+            return False
         settings = _settings()
         data = db.read(screen_data, now, settings, actor=actor)
         live = db.read(screen_map, now, settings, actor=actor)
+        thumbs = db.read(feed_thumbnails, media_store(), data.latest_cases["number"].tolist())
+        volunteers = db.read(screen_counts, now, actor, SETTINGS.window_days)
     except DBAPIError:
         st.session_state[_FAILED] = now
-        return
+        return True
     st.session_state[_LAST] = (data, live)
+    st.session_state[_THUMBS] = thumbs
+    st.session_state[_VOLUNTEERS] = volunteers
     st.session_state[_FAILED] = None
+    return True
 
 
 @st.fragment(run_every=timedelta(seconds=refresh))
 def big_screen() -> None:
-    _refresh(as_of or datetime.now(UTC))
+    if not _refresh(as_of or datetime.now(UTC)):
+        st.session_state.pop(_LAST, None)
+        st.rerun(scope="app")  # the whole page asks who is there: the sign-in form
     data, live = st.session_state.get(_LAST) or (None, None)
     days = SETTINGS.window_days
     note = t("big_screen_window_note").format(days=days)
@@ -136,11 +156,13 @@ def big_screen() -> None:
         column(
             panel(
                 t("big_screen_latest_cases"),
-                cases_feed_html(t, data.latest_cases, fresh_since, data.as_of),
+                cases_feed_html(t, data.latest_cases, fresh_since, data.as_of, st.session_state.get(_THUMBS)),
                 44,
                 testid="gg-feed",
             ),
-            panel(t("big_screen_latest_whistles"), whistles_feed_html(t, data.latest_whistles, data.as_of)),
+            panel(t("big_screen_latest_whistles"), whistles_feed_html(t, data.latest_whistles, data.as_of), 20.5),
+            panel(t("vol_screen_title").format(days=days), volunteers_html(t, st.session_state.get(_VOLUNTEERS)),
+                  testid="gg-volunteers"),
         ),
         unsafe_allow_html=True,
     )

@@ -12,16 +12,19 @@ from dashboard.auth import require_actor
 from dashboard.case_map_draw import START_ZOOM, base_map, case_layer, legend_html, parse_click
 from dashboard.case_panel import show_case, show_grid
 from dashboard.data import database, layout_geojson
+from dashboard.data import view_content as cached_content
 from dashboard.i18n import t
+from dashboard.markup import escape
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import OPEN_STATUSES, Source, Status
-from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, locate_case
-from geo.read.case_map_lookup import BUILDINGS_ZOOM, FilterOptions, filter_options, grid_summary, view_content
-from geo.read.layouts import NoActiveLayout, active_layout_view
+from geo.read.case_map import DETAIL_ZOOM, CaseFilters, MapView, case_data_version, locate_case
+from geo.read.case_map_lookup import BUILDINGS_ZOOM, FilterOptions, filter_options, grid_summary
+from geo.read.layouts import NoActiveLayout, active_layout_view, layout_bounds
 from geo.read.map_shapes import MAX_GRIDS, fitting_view
 
 MAP_KEY, SELECTED, TARGET, LAST_CLICK = "case_map_map", "case_map_selected", "case_map_target", "case_map_click"
 LINKED = "case_map_linked"  # (the ?case= number handled in this session, whether it was found)
+OWN_GRIDS = "case_map_own_grids"  # the layout on whose grids a grid member's map was opened
 #: More grids than this to choose from (a city not yet narrowed to a district or street): no grid picker.
 MAX_GRID_CHOICES = 2000
 RETURNED = ["last_object_clicked", "last_object_clicked_tooltip", "bounds", "zoom"]
@@ -124,8 +127,10 @@ def handle_link(actor: Actor) -> None:
         st.session_state[LINKED] = (number, found is not None)
         if found:
             st.session_state[SELECTED] = ("case", *found)
+            if found[1] is not None:  # zoom the map to the linked case
+                st.session_state[TARGET] = ((found[2], found[1]), BUILDINGS_ZOOM)
     if not st.session_state[LINKED][1]:
-        st.warning(t("case_map_link_unknown").format(number=number))
+        st.warning(t("case_map_link_unknown").format(number=escape(number)))
 
 
 def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
@@ -151,6 +156,16 @@ def handle_click(options: FilterOptions, view: MapView, actor: Actor) -> None:
             st.session_state[SELECTED] = ("grid", int(ids.iloc[0]))
     elif where:
         st.session_state[TARGET] = ((where["lat"], where["lng"]), int(min(view.zoom + 2, DETAIL_ZOOM)))
+
+
+def open_on_own_grids(actor: Actor, layout_id: int) -> None:
+    """A grid member's map opens on their own grids (once per tab, unless a link or a click chose a view)."""
+    if not actor.grid_codes or st.session_state.get(OWN_GRIDS) == layout_id or TARGET in st.session_state:
+        return
+    st.session_state[OWN_GRIDS] = layout_id
+    own = database().read(layout_bounds, layout_id, actor.grid_codes)
+    if own is not None:
+        _zoom_to(own)
 
 
 def _zoom_to(bounds: tuple[float, float, float, float]) -> None:
@@ -182,6 +197,8 @@ def status_line(layer, view: MapView) -> None:
     st.markdown(f"**{t('case_map_matching')} {c.total:,}** · {t('case_map_open')} {c.open:,} · "
                 f"{t('case_map_overdue')} {c.overdue:,} · {t('case_map_in_view')} {layer.in_view or 0:,} "
                 f"<span style='color:#6b7785'>· {mode}</span>", unsafe_allow_html=True)
+    # Merged duplicates count once, in the case they went into, unless the supervisor asks for them.
+    st.caption(t("case_map_merged_shown").format(n=c.merged) if c.merged else t("case_map_merged_note"))
     if c.total == 0:
         st.info(t("case_map_nothing"))
     elif layer.too_many:
@@ -198,19 +215,22 @@ def main() -> None:
     bounds = layout.bounds
     options = _options(db.url, layout.id)
     actor = require_actor()
-    now = datetime.now(UTC)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)  # the map's "as of": one minute (a cache key)
     try:
         filters = CaseFilters(actor=actor, **filter_widgets(options, now))
     except ValueError as exc:
-        st.error(t("case_map_bad_filter") + str(exc))
+        st.error(t("case_map_bad_filter") + escape(exc))
         st.stop()
     view = current_view(bounds)
     handle_link(actor)
+    open_on_own_grids(actor, layout.id)
     handle_click(options, view, actor)
     selected = st.session_state.get(SELECTED)
-    content = db.read(view_content, filters, view, now, layout.id)
-    layer = content.layer
     map_col, panel_col = st.columns([0.64, 0.36], gap="medium")
+    with panel_col, st.container(key="case_map_panel"):  # first: the panel shows before the map is rebuilt
+        _panel(selected, actor, options, filters, now)
+    content = cached_content(db.url, filters, view, now, layout.id, db.read(case_data_version))
+    layer = content.layer
     with map_col:
         status_line(layer, view)
         target = st.session_state.get(TARGET)
@@ -222,8 +242,6 @@ def main() -> None:
                                                   outlines=static is None),
                   center=target[0] if target else None, zoom=target[1] if target else None)
         st.markdown(legend_html(_labels()), unsafe_allow_html=True)
-    with panel_col, st.container(key="case_map_panel"):
-        _panel(selected, actor, options, filters, now)
 
 
 def _panel(selected, actor, options: FilterOptions, filters: CaseFilters, now: datetime) -> None:

@@ -6,6 +6,7 @@ monthly report (月专报) as downloads."""
 
 import pandas as pd
 import streamlit as st
+import streamlit.components.v1 as components
 
 from dashboard import analysis_data as data
 from dashboard.analysis_widgets import district_picker, layout_or_stop, window_picker
@@ -13,9 +14,11 @@ from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.tiles import rate_help
+from dashboard.volunteer_points_panel import ranking_section
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import DEPARTMENT_FIGURES, RANKINGS
 from loaders.exports import XLSX_MIME
+from loaders.notice_files import notice_summary, notices_html
 
 TREND_CHOICES = ["report_in_on_time_rate", "on_time_answer_rate", "on_time_closure_rate", "whistled", "late"]
 REASONS = {"not_reported_in": "dl_not_reported_in", "late": "dl_late_reason", "no_answer": "dl_no_answer"}
@@ -45,7 +48,7 @@ table = data.department_load(url, actor, now, first, last, ranking, district_id)
 if table.empty:
     st.info(t("dl_no_departments"))
     st.stop()
-notices = data.notices(url, actor, now, first, last, district_id)
+notices = data.notices(url, actor, now, first, last, int(st.session_state.get("dl_first_serial", 1)), district_id)
 sums = table[["whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]].sum()
 k = st.columns(6)
 k[0].metric(t("dl_whistled"), f"{int(sums['whistled']):,}")
@@ -55,7 +58,7 @@ k[1].metric(t("dl_report_in_on_time_rate"), "—" if on_time is None else f"{on_
 k[2].metric(t("dl_yellow"), f"{int(sums['yellow']):,}")
 k[3].metric(t("dl_red"), f"{int(sums['red']):,}")
 k[4].metric(t("dl_discipline"), f"{int(sums['discipline']):,}")
-k[5].metric(t("dl_notices"), f"{len(notices):,}")
+k[5].metric(t("dl_notices"), f"{len(notices):,}")  # one per department
 if int(sums["whistled"]) == 0:
     st.info(t("hs_no_cases"))
 
@@ -88,33 +91,40 @@ with trend_column:
 
 with notice_column:
     st.subheader(t("dl_notices"))
-    if notices.empty:
+    st.number_input(t("dl_first_serial"), min_value=1, value=1, step=1, key="dl_first_serial",
+                    help=t("dl_first_serial_help"))
+    if not notices:
         st.info(t("dl_notices_none"))
     else:
-        shown = pd.DataFrame({
-            "department": notices["department"], "reason": notices["reason"].map(lambda r: t(REASONS[r])),
-            "count": notices["count"],
-            "case_numbers": notices["case_numbers"].map(
-                lambda n: "、".join(n[:6]) + (f" … (+{len(n) - 6})" if len(n) > 6 else "")),
-        })
-        st.dataframe(shown, hide_index=True, height=360, column_config={
-            "department": t("dl_department"), "reason": t("dl_reason"),
-            "count": st.column_config.NumberColumn(t("dl_count"), format="%d"),
-            "case_numbers": t("dl_case_numbers")})
+        summary = notice_summary(notices)
+        st.dataframe(summary, hide_index=True, height=300, column_config={
+            "number": t("dl_notice_number"), "department": t("dl_department"),
+            "cases": st.column_config.NumberColumn(t("dl_count"), format="%d"),
+            **{r: st.column_config.NumberColumn(t(key), format="%d") for r, key in REASONS.items()}})
+        if st.toggle(t("dl_notice_preview"), key="dl_notice_preview"):
+            components.html(notices_html(notices[:1]), height=720, scrolling=True)  # the first notice
 
 st.subheader(t("dl_exports"))
 months = pd.period_range(first, last, freq="M")
-e1, e2, e3, e4, _ = st.columns([1.2, 1, 1, 1, 2.5], vertical_alignment="bottom")
+e1, e2, e3, e4, e5 = st.columns([1.2, 1, 1.2, 1.2, 1.2], vertical_alignment="bottom")
 month = e1.selectbox(t("dl_report_month"), list(reversed(months)), key="dl_report_month",
                      format_func=lambda p: f"{p.year}-{p.month:02d}")
 e2.download_button(t("dl_monthly_xlsx"), key="dl_monthly_xlsx", mime=XLSX_MIME, on_click="ignore",
                    file_name=f"月专报_{month.year}-{month.month:02d}.xlsx",
                    data=lambda: data.monthly_report_xlsx(url, actor, now, month.year, month.month, district_id))
 span = f"{first:%Y%m%d}-{last:%Y%m%d}"
-e3.download_button(t("dl_notices_xlsx"), key="dl_notices_xlsx", mime=XLSX_MIME, on_click="ignore",
-                   file_name=f"督办单_{span}.xlsx",
-                   data=lambda: data.notices_files(url, actor, now, first, last, district_id)[0])
-e4.download_button(t("dl_notices_csv"), key="dl_notices_csv", mime="text/csv", on_click="ignore",
-                   file_name=f"督办单_{span}.csv",
-                   data=lambda: data.notices_files(url, actor, now, first, last, district_id)[1])
+serial = notices[0].serial if notices else 1
 
+ranking_section(actor, "dl_vol_ranking")
+
+def files(i: int):
+    """The i-th notice file (xlsx, html, csv), made when the button is pressed."""
+    return lambda: data.notice_downloads(url, actor, now, first, last, serial, district_id)[i]
+
+
+e3.download_button(t("dl_notices_xlsx"), key="dl_notices_xlsx", mime=XLSX_MIME, on_click="ignore",
+                   file_name=f"督办单_{span}.xlsx", data=files(0))
+e4.download_button(t("dl_notices_html"), key="dl_notices_html", mime="text/html", on_click="ignore",
+                   file_name=f"督办单_{span}.html", data=files(1))
+e5.download_button(t("dl_notices_csv"), key="dl_notices_csv", mime="text/csv", on_click="ignore",
+                   file_name=f"督办事件_{span}.csv", data=files(2))

@@ -10,7 +10,9 @@ from dashboard.analysis_widgets import district_picker, layout_or_stop, window_p
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.markup import escape
 from dashboard.tiles import rate_help
+from dashboard.volunteer_points_panel import month_figures
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import GRID_FIGURES
 from geo.read.map_shapes import MAX_GRIDS
@@ -123,7 +125,7 @@ with map_column:
     m = grid_map(shapes.geojson(), fill, tips, t(f"gl_{colour_by}"), focus)
     add_legend(m, [(t(f"gl_{colour_by}"), items)])
     st_folium(m, key="gl_map", height=640, use_container_width=True, returned_objects=[])
-    st.caption(f"{t('layout')}: {layout_name}")
+    st.caption(f"{t('layout')}: {escape(layout_name)}")
 
 st.markdown(f"**{t('gl_' + table_of)}**")
 if city_level:
@@ -135,3 +137,6 @@ elif table_of == "grids":
 else:
     st.dataframe(load.members[["member", "grids", *GRID_FIGURES]], hide_index=True,
                  column_config={"member": t("hs_col_member"), "grids": t("gl_col_grids"), **figure_columns()})
+
+st.subheader(t("vol_section"))
+month_figures(actor, "gl_vol")

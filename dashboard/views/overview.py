@@ -12,6 +12,7 @@ from dashboard.analysis_widgets import district_picker
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
+from dashboard.markup import escape
 from dashboard.tiles import kpi_tiles
 from geo.read.layouts import NoActiveLayout
 from geo.read.map_shapes import MapView
@@ -35,14 +36,14 @@ actor = require_actor()
 st.title(t("app_title"))
 district_id = district_picker(actor, "overview_district")
 try:
-    page = db.read(overview, datetime.now(UTC), reported_view(), district_id)
+    page = db.read(overview, datetime.now(UTC), reported_view(), district_id, actor=actor)
 except NoActiveLayout:
     st.info(t("no_layout"))
     st.stop()
 
 kpi_tiles(page.kpis)
 st.subheader(t("open_by_grid"))
-st.caption(f"{t('layout')}: {page.layout.name} · {t('city_level_' + page.shapes.level)}")
+st.caption(f"{t('layout')}: {escape(page.layout.name)} · {t('city_level_' + page.shapes.level)}")
 fill, legend = value_colours(page.open_by_grid)
 m = fitted_map(page.bounds)
 add_legend(m, [(t("open_cases"), legend)])

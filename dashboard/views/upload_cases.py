@@ -12,12 +12,14 @@ import streamlit as st
 from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import say, say_problem, t
+from dashboard.markup import escape
 from geo.config import MB, data_dir, max_upload_bytes
 from loaders.archive import ArchiveRefused, save_upload
 from loaders.case_import import CaseImportSpec, run_case_import
 from loaders.case_mapping import FALLBACK, ROLES
 from loaders.case_questions import WORD_ROLES
 from loaders.case_times import ORDERS
+from loaders.uploads import discard_upload, upload_spent
 
 FILE, COLUMNS, CACHE, DONE = "upload_cases_file", "upload_cases_columns", "upload_cases_cache", "upload_cases_done"
 WORDS = "upload_cases_words"  # role → {their word: ours}, the answers to the word questions
@@ -77,6 +79,11 @@ def _report(path: str, spec: CaseImportSpec, apply: bool = False):
     with st.spinner(t("upload_cases_preview")):
         report = run_case_import(path, spec, db, apply, actor)
     st.session_state[CACHE] = None if apply else (key, report)
+    if upload_spent(report):  # imported, or refused for what the file is: personal data leaves the disk now
+        discard_upload(path)
+        st.session_state.pop(FILE, None)
+        if report.status != "applied":
+            st.session_state["upload_cases_refused"] = "; ".join(map(say_problem, report.errors))
     return report
 
 
@@ -94,20 +101,20 @@ def _reading_options() -> None:
 
 def _encoding(report) -> None:
     if report.encoding:
-        st.caption(t("upload_cases_detected").format(value=report.encoding.value.upper(),
-                                                     evidence=say(report.encoding.msg, report.encoding.params,
-                                                                  report.encoding.evidence)))
+        evidence = say(report.encoding.msg, report.encoding.params, report.encoding.evidence)
+        st.caption(t("upload_cases_detected").format(value=escape(report.encoding.value.upper()),
+                                                     evidence=escape(evidence)))
     if found := report.extra.get("time_format"):
-        st.caption(t("upload_cases_time_detected").format(value=found["value"], evidence=say(
-            found["msg"], found["params"], found["evidence"])))
+        st.caption(t("upload_cases_time_detected").format(value=escape(found["value"]), evidence=escape(say(
+            found["msg"], found["params"], found["evidence"]))))
     for question in report.questions:
         if question.key == "encoding":
             st.warning(t("upload_cases_question"))
             st.dataframe(pd.DataFrame({k.upper(): pd.Series(v) for k, v in question.samples.items()}),
                          hide_index=True, use_container_width=True)
         elif question.key == "time_format":
-            st.warning(say(question.msg, question.params, question.text))
-            st.caption(" · ".join(label for _, label in question.choices))
+            st.warning(escape(say(question.msg, question.params, question.text)))
+            st.caption(" · ".join(escape(label) for _, label in question.choices))
     if report.extra.get("sample"):
         st.markdown(f"**{t('upload_cases_sample')}**")
         st.dataframe(pd.DataFrame(report.extra["sample"]), hide_index=True, use_container_width=True)
@@ -140,10 +147,11 @@ def _words_form(report) -> None:
             for i, q in enumerate(questions):
                 labels = dict(q.choices) | {FALLBACK: t(f"import_fallback_{role}"), "": t("upload_cases_none")}
                 options = ["", *[v for v, _ in q.choices]]
-                st.selectbox(t(f"upload_cases_word_{role}").format(word=q.key.split(":", 1)[1], n=q.params["n"]),
+                word = escape(q.key.split(":", 1)[1])  # the file's own word, in a markdown label
+                st.selectbox(t(f"upload_cases_word_{role}").format(word=word, n=q.params["n"]),
                              options, index=options.index(q.default) if q.default in options else 0,
                              key=f"upload_cases_{role}_{i}", format_func=labels.get,
-                             help=say(q.msg, q.params, q.text))
+                             help=escape(say(q.msg, q.params, q.text)))
         st.form_submit_button(t("upload_cases_recheck"), on_click=_remember_words,
                               args=({role: [q.key.split(":", 1)[1] for q in qs] for role, qs in asked.items()},))
 
@@ -152,7 +160,7 @@ def _summary(report) -> None:
     status = report.status
     text = t(f"upload_cases_status_{status}")
     if status == "unusable":
-        text += " " + "; ".join(map(say_problem, report.errors))
+        text += " " + escape("; ".join(map(say_problem, report.errors)))
     {"ok": st.success, "applied": st.success, "needs_decision": st.warning}.get(status, st.error)(text)
     counts = dict(report.counts, duplicates=report.counts.get("duplicates_in_file", 0)
                   + report.counts.get("already_imported", 0))
@@ -206,11 +214,11 @@ st.caption(t("upload_cases_intro"))
 st.file_uploader(t("upload_cases_file"), type=["csv", "txt", "tsv", "xlsx"], key="upload_cases_uploader",
                  max_upload_size=max(1, max_upload_bytes() // MB), on_change=_save_upload)
 if refused := st.session_state.pop("upload_cases_refused", None):
-    st.error(refused)
+    st.error(escape(refused))
 if done := st.session_state.get(DONE):
     (st.success if done.status == "applied" else st.error)(
         t("upload_cases_applied").format(n=done.counts.get("imported", 0)) if done.status == "applied"
-        else "; ".join(map(say_problem, done.errors)))
+        else escape("; ".join(map(say_problem, done.errors))))
 if not (path := st.session_state.get(FILE)):
     st.info(t("upload_cases_waiting"))
     st.stop()

@@ -11,16 +11,20 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard.auth import require_actor
+from dashboard.case_panel import local_time
 from dashboard.data import database
 from dashboard.i18n import say, say_problem, t
 from dashboard.import_map import preview_map
+from dashboard.markup import escape
 from geo.config import MB, data_dir, max_upload_bytes
 from loaders.archive import ArchiveRefused, save_upload
 from loaders.layer_datum import HYPOTHESES
 from loaders.layer_import import KINDS, ROLES, LayerSpec, layout_history, restore_layout, run_layer_import
 from loaders.layer_read import CANDIDATES
+from loaders.uploads import discard_upload, upload_spent
 
 FILE, ANSWERS, CACHE = "upload_layers_file", "upload_layers_answers", "upload_layers_cache"
+APPLIED = "upload_layers_applied_message"
 db = database()
 actor = require_actor()
 
@@ -64,6 +68,11 @@ def _report(path: str, spec: LayerSpec, apply: bool = False):
                               progress=lambda f, step: bar.progress(f, text=t(f"upload_layers_step_{step}")))
     bar.empty()
     st.session_state[CACHE] = (key, report) if not apply else None
+    if upload_spent(report):  # published, or refused for what the file is: the upload leaves the disk now
+        discard_upload(path)
+        st.session_state.pop(FILE, None)
+        if report.status != "applied":
+            st.session_state["upload_layers_refused"] = "; ".join(map(say_problem, report.errors))
     return report
 
 
@@ -75,7 +84,8 @@ def _options_form(report, kind: str) -> None:
         if questions:
             st.warning(t("upload_layers_status_needs_decision"))
             for q in questions.values():
-                st.markdown(f"**{t('upload_layers_question_' + q.key.split(':')[0])}** — {say(q.msg, q.params, q.text)}")
+                st.markdown(f"**{t('upload_layers_question_' + q.key.split(':')[0])}** — "
+                            f"{escape(say(q.msg, q.params, q.text))}")
                 if q.samples:
                     st.dataframe(pd.DataFrame({k: pd.Series(v) for k, v in q.samples.items()}), hide_index=True)
         c1, c2, c3 = st.columns(3)
@@ -120,10 +130,10 @@ def _summary(report) -> None:
     status = report.status
     message = t(f"upload_layers_status_{status}")
     {"ok": st.success, "applied": st.success, "needs_decision": st.warning}.get(status, st.error)(
-        message + ("" if status != "unusable" else " " + "; ".join(map(say_problem, report.errors))))
+        message + ("" if status != "unusable" else " " + escape("; ".join(map(say_problem, report.errors)))))
     found = [(k, d) for k, d in (("encoding", report.encoding), ("crs", report.crs), ("datum", report.datum)) if d]
     if found:
-        st.dataframe(pd.DataFrame([{t("upload_layers_detected"): f"{k}: {d.value or '?'}",
+        st.dataframe(pd.DataFrame([{t("upload_layers_detected"): f"{t('upload_layers_' + k)}: {_value(k, d.value)}",
                                     t("upload_layers_evidence"): say(d.msg, d.params, d.evidence)}
                                    for k, d in found]), hide_index=True, width="stretch")
     diff, counts = report.diff, report.counts
@@ -135,14 +145,21 @@ def _summary(report) -> None:
             col.metric(t(f"upload_layers_{key}"), f"{value:,}")
 
 
+def _value(what: str, value: str | None) -> str:
+    """A detected value as the page names it: a datum by its label, an encoding or CRS as its code."""
+    if not value:
+        return "?"
+    return t(f"upload_layers_datum_{value}") if what == "datum" else value
+
+
 def _details(report) -> None:
     st.subheader(t("upload_layers_problems"))
     if report.problems:
-        st.dataframe(pd.DataFrame([{t("upload_layers_col_severity"): p.severity, t("upload_layers_col_kind"): p.kind,
+        st.dataframe(pd.DataFrame([{t("upload_layers_col_severity"): t(f"upload_layers_severity_{p.severity}"),
                                     t("upload_layers_col_message"): say_problem(p),
-                                    "lon": p.location.lon if p.location else None,
-                                    "lat": p.location.lat if p.location else None} for p in report.problems]),
-                     hide_index=True, width="stretch")
+                                    t("upload_layers_col_lon"): p.location.lon if p.location else None,
+                                    t("upload_layers_col_lat"): p.location.lat if p.location else None}
+                                   for p in report.problems]), hide_index=True, width="stretch")
     else:
         st.caption(t("upload_layers_no_problems"))
     if report.geojson:
@@ -151,12 +168,27 @@ def _details(report) -> None:
         st.caption(t("upload_layers_legend_datum" if asking_datum else "upload_layers_legend"))
         st_folium(preview_map(report.geojson, report.problems, describe=say_problem), key="upload_layers_map",
                   height=560, use_container_width=True, returned_objects=[])
-    if report.diff.get("changed"):
+    changes = changes_table(report.diff)
+    if len(changes):
         st.subheader(t("upload_layers_changes"))
-        st.dataframe(pd.DataFrame(report.diff["changed"]), hide_index=True, width="stretch")
+        st.dataframe(changes, hide_index=True, width="stretch")
     if report.diff.get("moved_cases"):
         st.subheader(f"{t('upload_layers_moved')} ({report.diff['cases_moving']:,})")
-        st.dataframe(pd.DataFrame(report.diff["moved_cases"]), hide_index=True, width="stretch")
+        moved = pd.DataFrame(report.diff["moved_cases"])
+        st.dataframe(moved.rename(columns={c: t(f"upload_layers_col_{c}") for c in moved.columns}), hide_index=True,
+                     width="stretch")
+
+
+def changes_table(diff: dict) -> pd.DataFrame:
+    """Every feature the upload adds, removes or changes — one row each, in words: code, what happens, how far
+    the shape moves, which attributes change (old → new)."""
+    rows = [(code, t("upload_layers_added"), "", "") for code in diff.get("added", [])]
+    rows += [(code, t("upload_layers_removed"), "", "") for code in diff.get("removed", [])]
+    rows += [(c["code"], t("upload_layers_changed"), f"{c['shift_m']:,.1f}" if c["geometry"] else "",
+              "; ".join(f"{t('import_role_' + name)}: {old or '—'} → {new or '—'}"
+                        for name, (old, new) in c["fields"].items()))
+             for c in diff.get("changed", [])]
+    return pd.DataFrame(rows, columns=[t(f"upload_layers_col_{c}") for c in ("code", "change", "shift_m", "fields")])
 
 
 def _apply(path: str, spec: LayerSpec) -> None:
@@ -164,12 +196,16 @@ def _apply(path: str, spec: LayerSpec) -> None:
         return
     done = _report(path, spec, apply=True)
     if done.status != "applied":
-        st.error("; ".join(map(say_problem, done.errors)) or done.status)
+        st.error(escape("; ".join(map(say_problem, done.errors))) or t(f"upload_layers_status_{done.status}"))
         return
     info = done.extra["applied"]
-    text = (t("upload_layers_applied").format(name=info["layout_name"], moved=info["cases_moved"])
-            if spec.kind == "grids" else t("upload_layers_upserted").format(**info))
-    st.success(text)
+    # The file is spent: the page forgets it, so nothing offers to publish it a second time.
+    st.session_state[APPLIED] = (t("upload_layers_applied").format(name=escape(info["layout_name"]),
+                                                                   moved=info["cases_moved"])
+                                 if spec.kind == "grids" else t("upload_layers_upserted").format(**info))
+    for key in (FILE, CACHE, ANSWERS):
+        st.session_state.pop(key, None)
+    st.rerun()
 
 
 def _history() -> None:
@@ -177,7 +213,11 @@ def _history() -> None:
     history = layout_history(db)
     if not history:
         return
-    st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
+    table = pd.DataFrame(history).assign(
+        is_active=lambda h: h["is_active"].map({True: t("upload_layers_active"), False: ""}),
+        created_at=lambda h: h["created_at"].map(local_time))
+    st.dataframe(table.rename(columns={c: t(f"upload_layers_col_{c}") for c in table.columns}), hide_index=True,
+                 width="stretch")
     older = [h for h in history if not h["is_active"]]
     if not older:
         return
@@ -186,10 +226,10 @@ def _history() -> None:
     if st.button(t("upload_layers_restore"), key="upload_layers_restore_button"):
         done = restore_layout(db, pick["id"], actor)
         if done.status == "applied":
-            st.success(t("upload_layers_restored").format(name=pick["name"],
+            st.success(t("upload_layers_restored").format(name=escape(pick["name"]),
                                                           moved=done.extra["applied"]["cases_moved"]))
         else:
-            st.error(say_problem(done.errors[0]))
+            st.error(escape(say_problem(done.errors[0])))
 
 
 st.title(t("upload_layers_title"))
@@ -198,7 +238,9 @@ kind = st.selectbox(t("upload_layers_kind"), KINDS, key="upload_layers_kind",
 st.file_uploader(t("upload_layers_file"), type=["zip", "geojson", "json", "gpkg"], key="upload_layers_uploader",
                  max_upload_size=max(1, max_upload_bytes() // MB), on_change=_save_upload)
 if refused := st.session_state.pop("upload_layers_refused", None):
-    st.error(refused)
+    st.error(escape(refused))
+if applied := st.session_state.pop(APPLIED, None):
+    st.success(applied)
 if path := st.session_state.get(FILE):
     spec = _spec(kind)
     report = _report(path, spec)

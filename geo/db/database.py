@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.config import database_url
@@ -57,6 +58,15 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    def reachable(self) -> bool:
+        """True if the database answers now (a page waiting for an outage to end polls this)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except DBAPIError:
+            return False
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

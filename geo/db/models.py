@@ -1,6 +1,6 @@
 """The spatial data model: the area hierarchy, versioned grid layouts, buildings, departments, categories,
-cases with their dispatches and their append-only event log; accounts, kiosk tokens and the access audit
-log. The only module of GridGov that defines tables.
+cases with their dispatches and their append-only event log; accounts, browser sessions, kiosk tokens,
+residents' rating links and the access audit log. The only module of GridGov that defines tables.
 
 The hierarchy (docs/domain.md): city 市 → district 区/县 → street 街道 → community 社区 → grid 网格 → building
 楼栋. One database holds one city: a district-wide deployment is a city of one district.
@@ -198,6 +198,8 @@ class Case(Base):
     deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # while deferred: when the clock paused
     deferred_from: Mapped[str | None] = mapped_column(String(20))  # while deferred: the status to resume to
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("bundles.id"), index=True)
+    # A duplicate merged into another case (status "merged"): it counts there, not on its own.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -251,23 +253,44 @@ class CaseEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str | None] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(Text, default="")  # a person's words (reason, note), shown as typed
+    # GridGov's own account of the event as a key and JSON parameters (geo.domain.event_notes), translated at
+    # display; None on events written before keys (their English sentences are read back by from_legacy)
+    note_key: Mapped[str | None] = mapped_column(String(40))
+    note_params: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):
-    """Outbox of escalation reminders: one row per (dispatch, level), written exactly once by the sweep and
-    kept until a notifier delivers it (a failed delivery is retried, never lost)."""
+    """Outbox of escalation reminders: one row per (dispatch, whistle, level), written exactly once by the sweep
+    and kept until a notifier delivers it (a failed delivery is retried, never lost).
+
+    Keyed by the whistle (the dispatch's ``whistled_at`` when the reminder fell due), not by the dispatch
+    alone: a case sent back for rework and whistled again reuses its dispatches, and the new whistle earns its
+    own reminders. A sender claims rows (``claimed_by`` until ``claimed_until``) with one conditional UPDATE
+    before delivering them, so two sweeps running at once never send a reminder twice."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("dispatch_id", "level"),)
+    __table_args__ = (UniqueConstraint("dispatch_id", "whistled_at", "level", name="uq_notifications_whistle_level"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dispatch_id: Mapped[int] = mapped_column(ForeignKey("case_dispatches.id"))
+    whistled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     level: Mapped[int] = mapped_column(Integer)  # 1 whistle, 2 yellow, 3 red, 4 discipline
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Counter(Base):
+    """Named counters incremented atomically in the writer's transaction (case numbers per prefix and day):
+    numbers from a counter never clash, however many writers run at once."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SweepRun(Base):
@@ -290,6 +313,91 @@ class Bundle(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     escalated_to: Mapped[str] = mapped_column(String(200), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # closed with all its cases
+    closed_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+# Intake: who reported a case (several people after a merge), its photos, the categories' extra questions
+# (Open311 service attributes) and the API clients that send cases in.
+
+
+class ApiClient(Base):
+    """A system that sends cases through the API (hotline, mini-program, video platform): one key each, stored
+    only as a sha256 hash (shown once when created), bound to one case source."""
+
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    source: Mapped[str] = mapped_column(String(20))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(12))  # the key's first characters, to tell keys apart
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseReporter(Base):
+    """One person's report of a case: the first reporter, a duplicate's reporter after a merge (the row keeps
+    the case it was filed as), or someone who chose to follow an existing case. All are told when the case
+    closes (``notified_at``). Through the API, (client, client_ref) is the idempotency key."""
+
+    __tablename__ = "case_reporters"
+    __table_args__ = (UniqueConstraint("client_id", "client_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # report | follow
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), index=True)
+    client_ref: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    device_id: Mapped[str] = mapped_column(String(100), default="")
+    account_id: Mapped[str] = mapped_column(String(100), default="")
+    attributes: Mapped[str] = mapped_column(Text, default="{}")  # JSON: service attribute code -> value(s)
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class CaseMedia(Base):
+    """A photo of a case (re-encoded, EXIF stripped; the bytes live in the media store under ``key``) or a
+    link to media the client hosts (``url``). "before": evidence at report; "after": a department's answer."""
+
+    __tablename__ = "case_media"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # before | after
+    key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    thumb_key: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    content_type: Mapped[str] = mapped_column(String(50), default="")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # EXIF time, read before stripping
+    exif_lon: Mapped[float | None] = mapped_column(Float)  # EXIF GPS (WGS84), read before stripping
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class CategoryAttribute(Base):
+    """An extra question of a category (Open311 service definition attribute), e.g. the manhole cover's
+    state. ``choices`` holds JSON ``[[key, name], …]`` for the list datatypes."""
+
+    __tablename__ = "category_attributes"
+    __table_args__ = (UniqueConstraint("category_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    code: Mapped[str] = mapped_column(String(50))
+    variable: Mapped[bool] = mapped_column(Boolean, default=True)
+    datatype: Mapped[str] = mapped_column(String(20))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    datatype_description: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer)  # Open311 "order": 1 is shown first
+    description: Mapped[str] = mapped_column(Text, default="")
+    choices: Mapped[str] = mapped_column(Text, default="[]")
 
 
 # Accounts, kiosk tokens and the access audit log.
@@ -325,6 +433,41 @@ class KioskToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UserSession(Base):
+    """A browser signed in to a local account (geo.usecases.sessions). The browser holds a random token in an
+    HttpOnly cookie; only its sha256 is stored. Until the browser has traded its one-time ticket for that
+    cookie, the row has a ticket hash and no token hash. A session ends by sign-out, idle timeout, expiry, or
+    when the account is disabled or its role changes; ended rows are kept for the record."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(20), default="")
+
+
+class RatingLink(Base):
+    """A resident's rating link for one closing of a case (geo.usecases.rating_links): valid from the closing
+    until ``expires_at``, used at most once. The URL's signature is an HMAC with the server secret, so the
+    link can be shown again without storing it, and a database copy cannot forge one."""
+
+    __tablename__ = "rating_links"
+    __table_args__ = (UniqueConstraint("case_id", "closed_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(String(30))
 
 
 class AuditEntry(Base):
@@ -401,3 +544,101 @@ class TallyState(Base):
     __tablename__ = "tally_state"
     id: Mapped[int] = mapped_column(primary_key=True)
     through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Community forces (热心人): the volunteer registry, the needs list (tasks and who takes them) and the points
+# ledger. The rules are geo.domain.volunteers, volunteer_match and volunteer_points.
+
+
+class Volunteer(Base):
+    """A resident who helps (热心人), registered by their community. Name and phone are personal data: masked
+    wherever shown, revealed only with an audit entry (geo.usecases.personal_data.reveal_volunteer). The home
+    position places them for matching; imported with a grid only, it is a point inside that grid
+    (``placed_by`` "grid"). ``user_id`` links the account they sign in to the phone page with."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90",
+                                      name="ck_volunteers_lonlat"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(30), unique=True)
+    skills: Mapped[str] = mapped_column(String(200), default="")  # ";"-separated geo.domain.volunteers.Skill
+    availability: Mapped[str] = mapped_column(String(100), default="")  # ";"-separated Availability
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    grid_code: Mapped[str] = mapped_column(String(64), default="")  # the grid of the home (a code survives re-cuts)
+    placed_by: Mapped[str] = mapped_column(String(10), default="home")  # home | grid
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class VolunteerTask(Base):
+    """A need a community (or the center) publishes (需求清单): from a community-tier case or on its own (a
+    patrol, a campaign, an errand), with a place, the skills needed, a time window and a headcount.
+    ``version`` moves with every assignment, so two sign-ups for the last place run one after the other."""
+
+    __tablename__ = "volunteer_tasks"
+    __table_args__ = (CheckConstraint("headcount >= 1", name="ck_volunteer_tasks_headcount"),
+                      CheckConstraint("ends_at > starts_at", name="ck_volunteer_tasks_window"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    skills: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    headcount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class VolunteerAssignment(Base):
+    """One volunteer on one task: assigned by the community or signed up on the phone page; done with an
+    optional note and photo (the bytes in the media store under ``photo_key``)."""
+
+    __tablename__ = "volunteer_assignments"
+    __table_args__ = (UniqueConstraint("task_id", "volunteer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("volunteer_tasks.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(20))  # community | sign_up
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)  # active | done
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    photo_key: Mapped[str | None] = mapped_column(String(100))
+    thumb_key: Mapped[str | None] = mapped_column(String(100))
+
+
+class VolunteerPoints(Base):
+    """Append-only points ledger (the migration's triggers refuse UPDATE and DELETE, like the case log): a
+    credit per completed assignment (at most one: ``assignment_id`` is unique) and the community's redemption
+    entries. The balance is the sum; who wrote each entry is kept with it."""
+
+    __tablename__ = "volunteer_points"
+    __table_args__ = (CheckConstraint("(kind = 'task' AND points > 0) OR (kind = 'redeem' AND points < 0)",
+                                      name="ck_volunteer_points_sign"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # task | redeem
+    points: Mapped[int] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_tasks.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_assignments.id"), unique=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")

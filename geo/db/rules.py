@@ -19,7 +19,8 @@ from geo.db.models import Case, CaseDispatch
 from geo.db.types import UTCDateTime
 from geo.domain.escalation import card_thresholds_seconds
 from geo.domain.rules import CARDS, SATISFIED
-from geo.domain.vocabulary import DONE_STATUSES, OPEN_STATUSES, Card, Status, Tier
+from geo.domain.vocabulary import DONE_STATUSES, OPEN_STATUSES, Card, DispatchRole, Status, Tier
+from geo.domain.workflow import TRANSITIONS
 
 OPEN = sorted(str(s) for s in OPEN_STATUSES)
 DONE = sorted(str(s) for s in DONE_STATUSES)
@@ -80,7 +81,32 @@ def finished_once() -> ColumnElement[bool]:
     return Case.status.in_([*DONE, Status.REWORK])
 
 
+def awaits(action: str) -> ColumnElement[bool]:
+    """Python twin: geo.domain.rules.awaits."""
+    return Case.status.in_(sorted(str(s) for s in TRANSITIONS[action].sources))
+
+
+def _not_community() -> ColumnElement[bool]:
+    return or_(Case.tier.is_(None), Case.tier != Tier.COMMUNITY)
+
+
+def ready_to_whistle() -> ColumnElement[bool]:
+    """Python twin: geo.domain.rules.ready_to_whistle."""
+    return and_(awaits("whistle"), _not_community())
+
+
+def ready_to_close() -> ColumnElement[bool]:
+    """Python twin: geo.domain.rules.ready_to_close."""
+    return and_(awaits("close"), or_(Case.status != Status.ACCEPTED, Case.tier == Tier.COMMUNITY))
+
+
 # --------------------------------------------------------------------------- dispatches and cards
+
+
+def answer_due() -> ColumnElement[bool]:
+    """Python twin: geo.domain.rules.answer_due."""
+    return and_(CaseDispatch.role == DispatchRole.LEAD, CaseDispatch.answered_at.is_(None))
+
 
 
 def thresholds() -> dict[Card, int]:
@@ -129,7 +155,8 @@ def report_in_decided(elapsed: ColumnElement) -> ColumnElement[bool]:
 
 
 def waiting_for_report_in(now: datetime) -> ColumnElement[bool]:
-    """A dispatch whistled by ``now`` and not reported in as of ``now`` (someone must chase it)."""
+    """A dispatch whistled by ``now`` and not reported in as of ``now`` (someone must chase it). Python twin:
+    geo.domain.rules.waiting_for_report_in."""
     return and_(CaseDispatch.whistled_at <= now,
                 or_(CaseDispatch.reported_in_at.is_(None), CaseDispatch.reported_in_at > now))
 
@@ -148,3 +175,10 @@ def reminder_thresholds():
     rows = [(1, 0), *((level, seconds) for level, seconds in zip((2, 3, 4), thresholds().values()))]
     return union_all(*[select(literal(level).label("level"), literal(seconds).label("threshold"))
                        for level, seconds in rows]).subquery("levels")
+
+
+def is_counted() -> ColumnElement[bool]:
+    """Merged duplicates count once: a case merged into another is no row of any figure (its reporters count
+    in the case it was merged into). Every figure over cases applies it. Python twin:
+    geo.domain.rules.is_counted."""
+    return Case.status != Status.MERGED

@@ -8,6 +8,7 @@ from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.sql import Select
 
 from geo.db.models import Case, CaseDispatch, Community, Department, District, Grid, Street
+from geo.db.rules import is_counted
 
 #: "district" is one row for everything counted (the district, or the whole city); "city_district" is one row
 #: per district of the city.
@@ -49,9 +50,10 @@ def keyed_cases(dimension: str, columns: list) -> Select:
     if dimension == "department":
         return (select(CaseDispatch.department_id.label("key"), Department.name.label("label"), *columns)
                 .select_from(Case).join(CaseDispatch, CaseDispatch.case_id == Case.id)
-                .join(Department, Department.id == CaseDispatch.department_id))
+                .join(Department, Department.id == CaseDispatch.department_id).where(is_counted()))
     key, label = area_key(dimension)
-    return with_area(select(key.label("key"), label.label("label"), *columns).select_from(Case), dimension)
+    query = select(key.label("key"), label.label("label"), *columns).select_from(Case).where(is_counted())
+    return with_area(query, dimension)
 
 
 def keyed_dispatches(dimension: str, columns: list) -> Select:
@@ -59,10 +61,10 @@ def keyed_dispatches(dimension: str, columns: list) -> Select:
     if dimension == "department":
         return (select(CaseDispatch.department_id.label("key"), Department.name.label("label"), *columns)
                 .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id)
-                .join(Department, Department.id == CaseDispatch.department_id))
+                .join(Department, Department.id == CaseDispatch.department_id).where(is_counted()))
     key, label = area_key(dimension)
     query = select(key.label("key"), label.label("label"), *columns).select_from(CaseDispatch)
-    return with_area(query.join(Case, Case.id == CaseDispatch.case_id), dimension)
+    return with_area(query.join(Case, Case.id == CaseDispatch.case_id).where(is_counted()), dimension)
 
 
 def percentiles(values: Select, fractions: dict[str, float], sql) -> Select:

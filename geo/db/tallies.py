@@ -58,12 +58,18 @@ def _areas(query: Select) -> Select:
             .outerjoin(Street, Street.id == Community.street_id))
 
 
+def _counted(where: list) -> list:
+    """``where`` and geo.db.rules.is_counted: a merged duplicate is in no tally, as in no figure."""
+    return [rules.is_counted(), *where]
+
+
 def _key(column, name: str):
     return func.coalesce(column, 0).label(name)
 
 
 def day_rows(sql, where: list) -> list[Select]:
     """tally_days: (case counts, dispatch counts) by local day of report × street, for the cases ``where``."""
+    where = _counted(where)
     day, street = sql.local_date(Case.reported_at).label("day"), _key(Street.id, "street_id")
     cases = _areas(select(day, street, *case_counts()).select_from(Case)).where(*where).group_by(day, street)
     dispatches = _areas(select(day, street, *dispatch_counts(sql)).select_from(CaseDispatch)
@@ -73,6 +79,7 @@ def day_rows(sql, where: list) -> list[Select]:
 
 def closed_rows(sql, where: list) -> Select:
     """tally_days.closed_day: cases closed per local day × street, for the closed cases ``where``."""
+    where = _counted(where)
     day, street = sql.local_date(Case.closed_at).label("day"), _key(Street.id, "street_id")
     return (_areas(select(day, street, func.count().label("closed_day")).select_from(Case))
             .where(Case.closed_at.is_not(None), *where).group_by(day, street))
@@ -80,6 +87,7 @@ def closed_rows(sql, where: list) -> Select:
 
 def month_rows(sql, where: list) -> list[Select]:
     """tally_months: (case counts, dispatch counts) by local month of report × grid."""
+    where = _counted(where)
     month, grid = sql.local_month(Case.reported_at).label("month"), _key(Case.grid_id, "grid_id")
     cases = select(month, grid, *case_counts()).select_from(Case).where(*where).group_by(month, grid)
     dispatches = (select(month, grid, *dispatch_counts(sql)).select_from(CaseDispatch)
@@ -89,6 +97,7 @@ def month_rows(sql, where: list) -> list[Select]:
 
 def department_rows(sql, where: list) -> list[Select]:
     """tally_departments: per dispatch, its case's counts and its own, by local day × department × district."""
+    where = _counted(where)
     day, district = sql.local_date(Case.reported_at).label("day"), _key(Street.district_id, "district_id")
     department = CaseDispatch.department_id.label("department_id")
     query = _areas(select(day, department, district, *case_counts(), *dispatch_counts(sql))
@@ -98,6 +107,7 @@ def department_rows(sql, where: list) -> list[Select]:
 
 def category_rows(sql, where: list) -> list[Select]:
     """tally_categories: cases received by local day × district × category."""
+    where = _counted(where)
     day, district = sql.local_date(Case.reported_at).label("day"), _key(Street.district_id, "district_id")
     category = _key(Case.category_id, "category_id")
     query = _areas(select(day, district, category, func.count().label("received")).select_from(Case))

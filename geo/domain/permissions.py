@@ -27,7 +27,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
 #: Capabilities beyond workflow actions.
 CAPABILITIES: dict[str, frozenset[Role]] = {
     # read individual cases (within scope); the big screen sees aggregates only
-    "view_cases": frozenset(Role) - {R.SCREEN, R.RESIDENT},
+    "view_cases": frozenset(Role) - {R.SCREEN, R.RESIDENT, R.VOLUNTEER},
     # see reporters' names and phones unmasked (each reveal is audited)
     "reveal_personal": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
     # district-wide aggregates: KPIs, hotspots, rankings of every department
@@ -36,6 +36,20 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "manage_users": frozenset({R.ADMIN}),
     "view_audit": frozenset({R.ADMIN}),
     "create_bundle": CENTER,
+    # a work queue of single cases to act on or check (geo.read.queue): analysts and the wall have none
+    "work_queue": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
+    # merge a duplicate into the case it duplicates (one case, several reporters)
+    "merge_cases": CENTER,
+    # report a case on patrol from the phone page, signed in (source grid_member, the person as reporter)
+    "report_on_patrol": frozenset({R.GRID_MEMBER, R.COMMUNITY, R.STREET}),
+    # add an "after" photo: the department (or whoever solved it) shows the result
+    "add_after_photo": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
+    # community forces (热心人): see the registry, tasks and points within scope (geo.db.scope.community_condition)
+    "view_volunteers": CENTER | {R.STREET, R.COMMUNITY, R.GRID_MEMBER},
+    # register and import volunteers, publish tasks, assign, record redemptions
+    "manage_volunteers": CENTER | {R.COMMUNITY},
+    # the phone page: sign up for their community's tasks, record completion, read their own points
+    "volunteer_tasks": frozenset({R.VOLUNTEER}),
 }
 
 #: Roles that see every case of their district (no area or department restriction below it); in a city,
@@ -70,3 +84,24 @@ def figures_district(actor, picked: int | None) -> int | None:
     if picked is not None and picked != actor.district_id:
         raise NotAllowed(actor.name, actor.role, f"see district {picked}")
     return actor.district_id
+
+
+def is_reporter(actor, case_id: int, reporter_phone: str) -> bool:
+    """A resident acts (rates) only on a case they reported: they hold a link bound to that case (a rating
+    link, handed to the reporter at the closing), or their verified phone is the case's reporter phone,
+    compared by digits (a leading +86 / 0086 aside). A resident with neither matches nothing: the center
+    rates on the resident's behalf after a call-back instead."""
+    if Role(actor.role) != R.RESIDENT:
+        return False
+    if actor.link_case_id is not None:
+        return actor.link_case_id == case_id
+    mine, theirs = _phone_digits(actor.phone), _phone_digits(reporter_phone)
+    return bool(mine) and mine == theirs
+
+
+def _phone_digits(phone: str) -> str:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    for code in ("0086", "86"):
+        if digits.startswith(code) and len(digits) - len(code) == 11:
+            return digits[len(code):]
+    return digits

@@ -20,7 +20,8 @@ from datetime import datetime
 import pandas as pd
 
 from geo.domain.escalation import DEFAULT_POLICY, EscalationPolicy, card_for
-from geo.domain.vocabulary import DONE_STATUSES, OPEN_STATUSES, Card, Rating, Status, Tier
+from geo.domain.vocabulary import DONE_STATUSES, OPEN_STATUSES, Card, DispatchRole, Rating, Status, Tier
+from geo.domain.workflow import TRANSITIONS
 
 #: Cards from mild to severe: the order "worst" follows.
 CARD_ORDER = (Card.NONE, Card.YELLOW, Card.RED, Card.DISCIPLINE)
@@ -99,6 +100,36 @@ def finished_once(status: str) -> bool:
     return status in DONE_STATUSES or status == Status.REWORK
 
 
+def awaits(action: str, status: str) -> bool:
+    """The case stands where ``action`` can be taken (a source status of its transition, geo.domain.workflow):
+    what a work queue of that action holds. SQL twin: geo.db.rules.awaits."""
+    return status in TRANSITIONS[action].sources
+
+
+def ready_to_whistle(status: str, tier: str | None) -> bool:
+    """Can go to the departments: triaged (or back for rework) and not for the community to solve itself.
+    SQL twin: geo.db.rules.ready_to_whistle."""
+    return awaits("whistle", status) and tier != Tier.COMMUNITY
+
+
+def ready_to_close(status: str, tier: str | None) -> bool:
+    """Can be closed: answered by the departments, or triaged for the community to solve itself (it closes
+    without a whistle). SQL twin: geo.db.rules.ready_to_close."""
+    return awaits("close", status) and (status != Status.ACCEPTED or tier == Tier.COMMUNITY)
+
+
+def answer_due(role: str, answered_at: datetime | None) -> bool:
+    """A dispatch owes the answer: the lead department's, not answered yet (co-departments never answer).
+    SQL twin: geo.db.rules.answer_due."""
+    return role == DispatchRole.LEAD and answered_at is None
+
+
+def waiting_for_report_in(whistled_at: datetime, reported_in_at: datetime | None, now: datetime) -> bool:
+    """A dispatch whistled by ``now`` and not reported in as of ``now``. SQL twin:
+    geo.db.rules.waiting_for_report_in."""
+    return whistled_at <= now and (reported_in_at is None or reported_in_at > now)
+
+
 def worst_card(cards: Iterable[str]) -> Card:
     """The most severe of a case's dispatch cards (NONE without dispatches). SQL twin:
     geo.db.rules.worst_card, the card of the dispatch waiting longest (cards grow with elapsed time)."""
@@ -135,3 +166,9 @@ def with_rates(table: pd.DataFrame) -> pd.DataFrame:
         if numerator in table and denominator in table:
             table[name] = (table[numerator] / table[denominator].where(table[denominator] > 0)).astype(float)
     return table
+
+
+def is_counted(status: str) -> bool:
+    """Merged duplicates count once: a case merged into another counts there, not on its own. SQL twin:
+    geo.db.rules.is_counted."""
+    return status != Status.MERGED

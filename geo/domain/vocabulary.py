@@ -20,6 +20,9 @@ class Status(StrEnum):
     REWORK = "rework"  # returned for rework: unsatisfied rating or failed verification
     DEFERRED = "deferred"  # deadline extended with a reason; the time-limit clock is paused
     REOPENED = "reopened"  # a closed or rejected case opened again: triaged afresh like a new report
+    # A duplicate merged into another case (cases.merged_into_id): it counts there, not on its own, and no
+    # action applies to it any more. Every metric leaves it out (geo.db.rules.is_counted).
+    MERGED = "merged"
 
 
 OPEN_STATUSES = frozenset(
@@ -27,6 +30,8 @@ OPEN_STATUSES = frozenset(
      Status.DEFERRED, Status.REOPENED}
 )
 DONE_STATUSES = frozenset({Status.CLOSED, Status.RATED})
+#: What an imported row may say: "merged" is made by a merge (it needs the case it went into), never imported.
+IMPORTABLE_STATUSES = tuple(s for s in Status if s != Status.MERGED)
 
 
 class Source(StrEnum):
@@ -75,3 +80,4 @@ class Role(StrEnum):
     ANALYST = "analyst"
     SCREEN = "screen"
     RESIDENT = "resident"
+    VOLUNTEER = "volunteer"  # a 热心人 on the phone page: their community's tasks and their own points only

@@ -1,4 +1,5 @@
-"""Bundle candidates: open, unbundled cases that cluster by category, space and time (geo.domain.clustering)."""
+"""Bundles (打包): open, unbundled cases that cluster by category, space and time (geo.domain.clustering) as
+candidates, the bundles made of them with where their cases stand, and one bundle's cases."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.config import metric_crs
 from geo.db import rules
-from geo.db.models import Case, Category
-from geo.db.scope import area_condition
+from geo.db.models import Bundle, Case, Category, Community, Department, Grid
+from geo.db.scope import area_condition, case_condition
+from geo.db.sql import count_if
+from geo.domain.actors import Actor
 from geo.domain.clustering import ClusterRule, clusters
+from geo.domain.vocabulary import Status
+from geo.read.routing import Route, route_for_case
 
 
 def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = ClusterRule(),
@@ -25,7 +30,8 @@ def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = Clust
                Case.lat, Case.reported_at)
         .join(Category, Category.id == Case.category_id)
         .where(rules.is_open(), Case.bundle_id.is_(None),
-               Case.reported_at >= now - lookback, Case.lon.is_not(None), area_condition(district_id))
+               Case.reported_at >= now - lookback, Case.reported_at <= now, Case.lon.is_not(None),
+               area_condition(district_id))
     ).all()
     frame = pd.DataFrame(rows, columns=["id", "number", "category_id", "category", "grid_id", "lon", "lat",
                                         "reported_at"])
@@ -33,3 +39,72 @@ def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = Clust
         return frame.assign(cluster=pd.Series(dtype=np.int64))
     frame["cluster"] = clusters(frame, rule, metric_crs())
     return frame[frame["cluster"] >= 0].sort_values(["cluster", "reported_at"]).reset_index(drop=True)
+
+
+def bundle_proposals(session: Session, now: datetime, rule: ClusterRule = ClusterRule(),
+                     district_id: int | None = None) -> pd.DataFrame:
+    """One row per candidate cluster, biggest first: cluster, category_id, category, cases, grids, place (the
+    community holding most of its cases) and places (how many communities), first and last report, case_ids
+    and numbers (oldest first). Over the city's cases or one district's."""
+    found = bundle_candidates(session, now, rule, district_id=district_id)
+    columns = ["cluster", "category_id", "category", "cases", "grids", "place", "places", "first", "last",
+               "case_ids", "numbers"]
+    if found.empty:
+        return pd.DataFrame(columns=columns)
+    found = found.assign(community=communities_of_grids(session, found["grid_id"]))
+    groups = found.groupby("cluster").agg(
+        category_id=("category_id", "first"), category=("category", "first"), cases=("id", "size"),
+        grids=("grid_id", "nunique"), place=("community", most_common), places=("community", "nunique"),
+        first=("reported_at", "min"), last=("reported_at", "max"), case_ids=("id", list), numbers=("number", list))
+    return (groups.reset_index().sort_values(["cases", "grids", "cluster"], ascending=[False, False, True])
+            .reset_index(drop=True)[columns])
+
+
+def communities_of_grids(session: Session, grid_ids: pd.Series) -> pd.Series:
+    """The community name of each grid id (None outside every grid or without a community)."""
+    ids = sorted({int(g) for g in grid_ids.dropna()})
+    names = dict(session.execute(select(Grid.id, Community.name).join(Community, Community.id == Grid.community_id)
+                                 .where(Grid.id.in_(ids))).all()) if ids else {}
+    return grid_ids.map(lambda g: None if pd.isna(g) else names.get(int(g)))
+
+
+def most_common(values: pd.Series):
+    """The most frequent value (None for none): the place a group of cases is named after."""
+    counts = values.dropna().value_counts()
+    return counts.index[0] if len(counts) else None
+
+
+def bundle_list(session: Session, actor: Actor) -> pd.DataFrame:
+    """Every bundle, newest first, with where its cases (in the actor's scope) stand: id, title, category,
+    created_at, created_by, closed_at, cases, open, to_accept, to_whistle, deferred, to_close."""
+    query = (select(Bundle.id, Bundle.title, Category.name, Bundle.created_at, Bundle.created_by, Bundle.closed_at,
+                    func.count(Case.id), count_if(rules.is_open()), count_if(rules.awaits("accept")),
+                    count_if(rules.ready_to_whistle()), count_if(Case.status == Status.DEFERRED),
+                    count_if(rules.ready_to_close()))
+             .join(Category, Category.id == Bundle.category_id)
+             .join(Case, Case.bundle_id == Bundle.id).where(case_condition(actor))
+             .group_by(Bundle.id, Bundle.title, Category.name, Bundle.created_at, Bundle.created_by, Bundle.closed_at)
+             .order_by(Bundle.created_at.desc(), Bundle.id.desc()))
+    return pd.DataFrame(session.execute(query).all(), columns=[
+        "id", "title", "category", "created_at", "created_by", "closed_at", "cases", "open", "to_accept",
+        "to_whistle", "deferred", "to_close"])
+
+
+def bundle_cases(session: Session, bundle_id: int, actor: Actor) -> pd.DataFrame:
+    """The cases of a bundle in the actor's scope, oldest first: id, number, version, status, grid, address,
+    reported_at."""
+    query = (select(Case.id, Case.number, Case.version, Case.status, Grid.code, Case.address, Case.reported_at)
+             .outerjoin(Grid, Grid.id == Case.grid_id)
+             .where(Case.bundle_id == bundle_id, case_condition(actor)).order_by(Case.reported_at, Case.id))
+    return pd.DataFrame(session.execute(query).all(),
+                        columns=["id", "number", "version", "status", "grid", "address", "reported_at"])
+
+
+def whistle_choices(session: Session, bundle_id: int) -> tuple[pd.DataFrame, Route | None]:
+    """The departments (id, name) and the route of the bundle's oldest open case: the bundle whistle's
+    choices and defaults."""
+    departments = pd.DataFrame(session.execute(select(Department.id, Department.name).order_by(Department.code)).all(),
+                               columns=["id", "name"])
+    first = session.scalars(select(Case).where(Case.bundle_id == bundle_id, rules.is_open())
+                            .order_by(Case.reported_at, Case.id).limit(1)).first()
+    return departments, None if first is None else route_for_case(session, first)

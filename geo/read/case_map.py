@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from geo.db import rules
 from geo.db.database import backend
-from geo.db.models import Case, CaseDispatch, Category, Community, District, Grid, Street
+from geo.db.models import Case, CaseDispatch, CaseEvent, Category, Community, District, Grid, Street
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import DISTRICT_WIDE
+from geo.domain.text import text_problem
 from geo.domain.vocabulary import Source, Status
 from geo.read.map_shapes import MapView
 from geo.read import tally_metrics
@@ -48,8 +49,9 @@ class CaseFilters:
     """What the supervisor narrowed the map to; an empty field means "any". Hashable (cache key).
 
     ``cards`` and ``department_ids`` together mean "a dispatch *to one of these departments* got one of these
-    cards" (department X's red cards), not two unrelated dispatches. ``actor`` limits the cases to those the
-    actor may see (geo.db.scope); None: no limit (benchmarks, tests).
+    cards" (department X's red cards), not two unrelated dispatches. ``actor`` (required, by keyword) limits
+    the cases to those the actor may see (geo.db.scope): there is no unscoped filter — jobs without a person
+    pass geo.domain.actors.SYSTEM.
     """
 
     statuses: tuple[str, ...] = ()
@@ -65,9 +67,11 @@ class CaseFilters:
     start: datetime | None = None  # reported_at >= start (aware)
     end: datetime | None = None  # reported_at < end (aware)
     text: str = ""  # number, description or address contains it (case-insensitive)
-    actor: Actor | None = None
+    actor: Actor = field(kw_only=True)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.actor, Actor):
+            raise TypeError(f"CaseFilters needs the Actor whose cases it selects, got {self.actor!r}")
         for name in ("statuses", "cards", "category_ids", "class_codes", "sources", "district_ids", "street_ids",
                      "community_ids", "grid_ids", "department_ids"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
@@ -83,6 +87,8 @@ class CaseFilters:
         object.__setattr__(self, "text", self.text.strip())
         if len(self.text) > MAX_TEXT:
             raise ValueError(f"search text is {len(self.text)} characters; at most {MAX_TEXT} are accepted")
+        if text_problem(self.text, None):  # no case holds one; a NUL would fail the query on PostgreSQL
+            raise ValueError("search text contains control characters; type plain text")
 
 
 def _check_vocabulary(what: str, values: tuple[str, ...], accepted: list[str]) -> None:
@@ -96,6 +102,7 @@ class FilterCounts:
     total: int  # cases matching the filter, anywhere
     open: int
     overdue: int
+    merged: int = 0  # merged duplicates among them: only when the filter asks for status "merged"
 
 
 @dataclass(frozen=True)
@@ -118,11 +125,15 @@ class MapLayer:
 
 
 def conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
-    """SQL conditions on Case for ``filters`` (ANDed)."""
+    """SQL conditions on Case for ``filters`` (ANDed). A merged duplicate counts once, in the case it was
+    merged into (geo.db.rules.is_counted): it is left out unless the filter names status "merged" — a
+    supervisor looking at the merged duplicates themselves."""
     sql = backend(session.get_bind().dialect.name)
     where: list = []
     if filters.statuses:
         where.append(Case.status.in_(filters.statuses))
+    if Status.MERGED not in filters.statuses:
+        where.append(rules.is_counted())
     if filters.sources:
         where.append(Case.source.in_(filters.sources))
     if filters.category_ids:
@@ -138,8 +149,7 @@ def conditions(session: Session, filters: CaseFilters, now: datetime) -> list:
     if filters.text:
         where.append(or_(*(column.icontains(filters.text, autoescape=True)
                            for column in (Case.number, Case.description, Case.address))))
-    if filters.actor is not None:
-        where.append(case_condition(filters.actor))
+    where.append(case_condition(filters.actor))
     return where
 
 
@@ -177,8 +187,9 @@ def _in_view(view: MapView) -> list:
 
 
 def filter_counts(session: Session, filters: CaseFilters, now: datetime) -> FilterCounts:
-    """How many cases match, how many of them are open and overdue (one pass in SQL)."""
-    row = session.execute(select(func.count(), count_if(rules.is_open()), count_if(rules.is_overdue(now)))
+    """How many cases match, how many of them are open, overdue and merged duplicates (one pass in SQL)."""
+    row = session.execute(select(func.count(), count_if(rules.is_open()), count_if(rules.is_overdue(now)),
+                                 count_if(Case.status == Status.MERGED))
                           .where(*conditions(session, filters, now))).one()
     return FilterCounts(*(int(v) for v in row))
 
@@ -261,7 +272,8 @@ def map_layer(session: Session, filters: CaseFilters, view: MapView, now: dateti
     tallied = _tallied_district(filters)
     if tallied is not None and tally_metrics.plan(session, "district", now, None, None) is None:
         tallied = None  # tallies not built, or a replay of the past: count the cases
-    counts = filter_counts(session, filters, now) if tallied is None else _tallied_counts(session, now, tallied[0])
+    counts = (filter_counts(session, filters, now) if tallied is None
+              else _tallied_counts(session, now, tallied[0], filters.actor))
     if view.zoom >= DETAIL_ZOOM or counts.total <= cap:
         rows = cases_in_view(session, filters, view, now, limit=cap + 1)
         if len(rows) <= cap:
@@ -272,7 +284,7 @@ def map_layer(session: Session, filters: CaseFilters, view: MapView, now: dateti
     unassigned = cell_counts(session, filters, view, now, unassigned_only=True)
     kind, key = ("grids", "grid_id") if level == "grid" else ("areas", "area_id")
     if tallied is not None:
-        rows = _tallied_rows(session, view, level, now, tallied[0], layout_id)
+        rows = _tallied_rows(session, view, level, now, tallied[0], layout_id, filters.actor)
     elif level == "grid":
         rows = grid_counts(session, filters, view, layout_id, now)
     else:
@@ -304,15 +316,15 @@ def _tallied_district(filters: CaseFilters) -> tuple[int | None] | None:
     return (next(iter(districts)),) if len(districts) == 1 else None if districts else (None,)
 
 
-def _tallied_counts(session: Session, now: datetime, district_id: int | None) -> FilterCounts:
-    rows = metrics(session, "district", now, district_id=district_id, with_percentiles=False)
+def _tallied_counts(session: Session, now: datetime, district_id: int | None, actor: Actor) -> FilterCounts:
+    rows = metrics(session, "district", now, actor=actor, district_id=district_id, with_percentiles=False)
     if rows.empty:
         return FilterCounts(0, 0, 0)
     return FilterCounts(*(int(rows.iloc[0][c]) for c in ("received", "open", "overdue")))
 
 
 def _tallied_rows(session: Session, view: MapView, level: str, now: datetime, district_id: int | None,
-                  layout_id: int) -> pd.DataFrame:
+                  layout_id: int, actor: Actor) -> pd.DataFrame:
     """grid_counts / area_counts of an unfiltered map, from geo.read.metrics: the areas meeting the view."""
     model = {"grid": Grid, "street": Street, "district": District}[level]
     dimension = {"grid": "grid", "street": "street", "district": "city_district"}[level]
@@ -321,10 +333,17 @@ def _tallied_rows(session: Session, view: MapView, level: str, now: datetime, di
     if level == "grid":
         meets = meets.where(Grid.layout_id == layout_id)
     areas = _frame(session, meets).rename(columns={"id": "key"})
-    figures = metrics(session, dimension, now, district_id=district_id, with_percentiles=False)
+    figures = metrics(session, dimension, now, actor=actor, district_id=district_id, with_percentiles=False)
     rows = areas.merge(figures[["key", "received", "open"]], on="key").rename(columns={"received": "n"})
     rows = rows[rows["n"] > 0].rename(columns={"key": "grid_id" if level == "grid" else "area_id"})
     return rows.assign(lon=float("nan"), lat=float("nan")) if level == "grid" else rows
+
+
+def case_data_version(session: Session) -> int:
+    """A number that grows with every change to any case: the newest case event's id. Every change to a case
+    writes its CaseEvent in the same transaction (the log is append-only), so a cache of case figures keyed on
+    it is never stale — it only ever misses after a change."""
+    return session.scalar(select(func.max(CaseEvent.id))) or 0
 
 
 def locate_case(session: Session, number: str, actor: Actor) -> tuple[int, float | None, float | None] | None:

@@ -19,7 +19,8 @@ from geo.db.models import Building, Case, CaseDispatch, Category, Community, Dep
 from geo.db.scope import case_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
-from geo.domain.vocabulary import DispatchRole, Role
+from geo.domain.rules import answer_due
+from geo.domain.vocabulary import Role
 from geo.domain.workflow import actions_for
 from geo.read.case_map import CaseFilters, MapLayer, MapView, map_layer
 from geo.read.map_shapes import Shapes, level_for, shapes_in_view
@@ -81,7 +82,7 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
     summary = {"id": grid_id, "code": place[0], "name": place[1], "member": place[2], "community": place[3],
                "street": place[4], "district": place[9], "bounds": tuple(float(v) for v in place[5:9]),
                "street_id": place[10], "district_id": place[11]}
-    summary.update(_case_figures(session, window, now))
+    summary.update(_case_figures(session, window, now, actor))
     summary.update(_card_figures(session, window, now))
     open_by_category = session.execute(
         select(func.coalesce(Category.name, "—"), func.count()).select_from(Case)
@@ -92,8 +93,8 @@ def grid_summary(session: Session, grid_id: int, now: datetime, actor: Actor, st
     return summary
 
 
-def _case_figures(session: Session, window: list, now: datetime) -> dict:
-    kpis = district_kpis(session, now, where=window)
+def _case_figures(session: Session, window: list, now: datetime, actor: Actor) -> dict:
+    kpis = district_kpis(session, now, where=window, actor=actor)
     return {"received": kpis.received, "open": kpis.open, "overdue": kpis.overdue, "closed": kpis.closed,
             "closure_rate": kpis.closure_rate, "satisfaction_rate": kpis.satisfaction_rate}
 
@@ -157,7 +158,7 @@ def panel_actions(status: str, dispatches: list[dict], actor: Actor) -> list[str
         return [a for a in actions if a not in ("report_in", "answer")]
     if own["reported_in_at"] is not None:
         actions = [a for a in actions if a != "report_in"]
-    if own["role"] != DispatchRole.LEAD or own["answered_at"] is not None:
+    if not answer_due(own["role"], own["answered_at"]):
         actions = [a for a in actions if a != "answer"]
     return actions
 

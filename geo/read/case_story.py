@@ -1,19 +1,17 @@
-"""What the pages need about cases: one case's whole story in one call, and the supervisor's work queues."""
+"""What the pages need about one case: its whole story in one call (the work queues are geo.read.queue)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.config import escalation_policy
-from geo.db import rules
-from geo.db.database import backend
 from geo.db.models import (
     Building,
+    Bundle,
     Case,
     CaseDispatch,
     CaseEvent,
@@ -26,9 +24,9 @@ from geo.db.models import (
 from geo.db.scope import case_condition, require_case
 from geo.domain.actors import Actor
 from geo.domain.escalation import card_for
+from geo.domain.event_notes import stored
 from geo.domain.personal_data import mask_name, mask_phone
 from geo.domain.rules import worst_card
-from geo.domain.vocabulary import Status
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,7 @@ class CaseStory:
     case: dict
     dispatches: list[dict]
     events: list[dict]
+    bundle: dict | None = None  # id, title, closed_at, cases: [(number, status)] in the actor's scope
 
     @property
     def card(self) -> str:
@@ -72,50 +71,25 @@ def case_story(session: Session, case_id: int, now: datetime, actor: Actor) -> C
         for d, name in session.execute(
             select(CaseDispatch, Department.name).join(Department, Department.id == CaseDispatch.department_id)
             .where(CaseDispatch.case_id == case_id).order_by(CaseDispatch.role.desc(), CaseDispatch.id))]
-    events = [
-        {"at": e.at, "actor": e.actor, "role": e.role, "action": e.action, "from_status": e.from_status,
-         "to_status": e.to_status, "note": e.note}
-        for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
-                                 .order_by(CaseEvent.at, CaseEvent.id))]
-    return CaseStory(info, dispatches, events)
+    events = [_event(e) for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id)
+                                                 .order_by(CaseEvent.at, CaseEvent.id))]
+    return CaseStory(info, dispatches, events, _bundle(session, case.bundle_id, actor))
 
 
-QUEUES = ("new", "unassigned", "awaiting_report_in_yellow", "awaiting_report_in_red",
-          "awaiting_report_in_discipline", "overdue", "awaiting_rating", "rework")
+def _bundle(session: Session, bundle_id: int | None, actor: Actor) -> dict | None:
+    """The case's bundle with its cases the actor may see (oldest first)."""
+    bundle = None if bundle_id is None else session.get(Bundle, bundle_id)
+    if bundle is None:
+        return None
+    cases = session.execute(select(Case.number, Case.status).where(Case.bundle_id == bundle_id, case_condition(actor))
+                            .order_by(Case.reported_at, Case.id)).all()
+    return {"id": bundle.id, "title": bundle.title, "closed_at": bundle.closed_at,
+            "cases": [(number, status) for number, status in cases]}
 
 
-def queue_counts(session: Session, now: datetime, actor: Actor) -> dict[str, int]:
-    """How many cases of the actor's scope wait in each queue (see ``queue``)."""
-    return {name: session.scalar(select(func.count()).select_from(
-        _queue_query(session, name, now).where(case_condition(actor)).subquery())) for name in QUEUES}
-
-
-def queue(session: Session, name: str, now: datetime, actor: Actor, limit: int = 200) -> pd.DataFrame:
-    """The cases of the actor's scope in queue ``name`` (oldest first): id, number, status, reported_at,
-    deadline, category, grid."""
-    query = (_queue_query(session, name, now).where(case_condition(actor))
-             .add_columns(Category.name.label("category"), Grid.code.label("grid"))
-             .outerjoin(Category, Category.id == Case.category_id).outerjoin(Grid, Grid.id == Case.grid_id)
-             .order_by(Case.reported_at).limit(limit))
-    result = session.execute(query)
-    return pd.DataFrame(result.all(), columns=list(result.keys()))
-
-
-def _queue_query(session: Session, name: str, now: datetime):
-    base = select(Case.id, Case.number, Case.status, Case.reported_at, Case.deadline).distinct()
-    if name == "new":
-        return base.where(Case.status.in_([Status.REPORTED, Status.REOPENED]))
-    if name == "unassigned":
-        return base.where(rules.is_open(), Case.grid_id.is_(None))
-    if name == "overdue":
-        return base.where(rules.is_overdue(now))
-    if name == "awaiting_rating":
-        return base.where(Case.status == Status.CLOSED, Case.rating.is_(None))
-    if name == "rework":
-        return base.where(Case.status == Status.REWORK)
-    if name.startswith("awaiting_report_in_"):
-        elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
-        return base.join(CaseDispatch, CaseDispatch.case_id == Case.id).where(
-            rules.is_open(), CaseDispatch.reported_in_at.is_(None),
-            rules.in_card(elapsed, name.removeprefix("awaiting_report_in_")))
-    raise ValueError(f"unknown queue {name!r}; queues: {', '.join(QUEUES)}")
+def _event(e: CaseEvent) -> dict:
+    """An event for the timeline: GridGov's note as a key and parameters (``said``, None without one; old
+    English sentences read back by geo.domain.event_notes) apart from the person's own words (``note``)."""
+    said, words = stored(e.note_key, e.note_params, e.note or "")
+    return {"at": e.at, "actor": e.actor, "role": e.role, "action": e.action, "from_status": e.from_status,
+            "to_status": e.to_status, "said": said, "note": words}

@@ -1,47 +1,56 @@
 """Everything the hotspots page shows, read from the database in one call: ``hotspot_view(session, query)``.
 
-Steps (each a small private function):
+Steps (each a small private function; method: docs/hotspots.md):
 
-1. the active layout's grids, cached per layout version (key: database URL + layout id + created_at);
-2. cases per grid for the category/class and window (SQL GROUP BY; no case row leaves the database);
-3. Gi* classes (``geo.domain.hotspots.getis_ord`` over ``grid_weights``, cached per layout version);
-4. the emerging view: the last 4 weeks before the window's end against the 12 weeks before them;
-5. the sub-grid detail layer: H3 cells or a kernel-density image from case locations binned in SQL;
-6. the ranked table (``geo.domain.hotspots.rank_hotspots``) with street, community and trend.
+1. the units of the query's measure: the layout's grids or uniform H3 cells (``geo.read.hotspot_units``, cached per
+   layout version);
+2. cases per unit in the window and in each of the 16 weeks before its end (``geo.read.hotspot_sql``: one GROUP BY
+   per grid or per location bin; no case row leaves the database);
+3. the measure's values and Gi* classes (``geo.domain.hotspot_measures.gi_values``, ``geo.domain.hotspots.getis_ord``);
+4. emerging: the last 4 weeks against the 12 before them, per unit (``geo.domain.emerging``);
+5. space-time: Gi* per week over the last 12 weeks and a pattern per unit (``geo.domain.space_time``);
+6. the sub-grid detail layer (H3 counts or kernel density) and the ranked table.
+
+Every period is counted back from the window's end, never from a calendar date, so the page works on data of
+any year.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, select
+import shapely
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from geo.config import metric_crs
-from geo.db.database import backend
-from geo.db.models import Case, Category, Grid, GridLayout
-from geo.db.scope import area_condition
-from geo.db.sql import count_if
+from geo.config import LOCAL_TZ, metric_crs
+from geo.db.models import Category
 from geo.domain.actors import Actor
-from geo.domain.hotspots import (
-    HOTSPOT_CLASSES,
-    emerging,
-    getis_ord,
-    grid_weights,
-    h3_counts,
-    h3_polygons,
-    kernel_density,
-    rank_hotspots,
-)
+from geo.domain.density import h3_cell_ids, h3_counts, h3_polygons, kernel_density
+from geo.domain.emerging import emerging
+from geo.domain.hotspot_measures import NO_HOUSEHOLDS, RECOMMENDED, checked_measure, gi_values, h3_resolution
+from geo.domain.hotspots import HOTSPOT_CLASSES, getis_ord, rank_hotspots
 from geo.domain.permissions import figures_district, require
-from geo.read.analysis_filters import BBOX, Window, area_choices
-from geo.read.layouts import active_layout, grids_frame
+from geo.domain.space_time import PATTERNS, WEEKS, space_time_patterns
+from geo.read.analysis_filters import Window
+from geo.read.hotspot_sql import bin_counts, case_points, grid_counts
+from geo.read.hotspot_units import (
+    LABELS,
+    Units,
+    cell_units,
+    grid_units,
+    households,
+    layout_key,
+    tested_weights,
+)
+from geo.read.layouts import active_layout
+
+__all__ = ["HotspotQuery", "HotspotView", "case_points", "hotspot_view", "layout_key", "units_geojson"]
 
 #: Inference of Gi*: "permutation" (conditional randomisation, PERMUTATIONS draws), "analytic" (the normal p of
 #: Gi*'s analytic z), or "auto": permutations up to PERMUTATION_GRIDS grids, analytic above. Why the switch:
@@ -59,118 +68,129 @@ PERMUTATION_GRIDS = 1_000
 #: 0.0002 and nine grids at the floor suffice, which a real cluster reaches. Permutation (conditional
 #: randomisation) inference is kept rather than the analytic normal p because case counts per grid are skewed
 #: and full of zeros, where the normal approximation of Gi* over-states significance. Cost: ≈ 0.3 s for
-#: 435 grids (bench/hotspot_page.py). Multiple testing: FDR (Benjamini–Hochberg) at each of 90/95/99 %.
+#: 435 grids, ≈ 0.4 s for 1,500 H3 cells (bench/hotspot_page.py). Multiple testing: FDR (Benjamini–Hochberg)
+#: at each of 90/95/99 %.
 PERMUTATIONS = 9999
 #: The emerging view: the last RECENT_WEEKS before the window's end against the BEFORE_WEEKS before them.
 RECENT_WEEKS, BEFORE_WEEKS = 4, 12
+SPAN_WEEKS = max(RECENT_WEEKS + BEFORE_WEEKS, WEEKS)
 DETAIL_LAYERS = ("h3", "kde", "none")
-#: H3 resolution 9: cells of ≈ 0.1 km², a quarter of a sample grid – detail below the grid, not noise.
-H3_RESOLUTION = 9
-#: Case locations leave the database binned to 1e-4° (≈ 11 m × 9 m) with a count per bin, so a city's
-#: million cases arrive as the few hundred thousand addresses they happened at, never as a million rows.
-BIN_SCALE = 10_000
 KDE_CELL_M, KDE_BANDWIDTH_M = 100.0, 300.0
-
-_CACHE_SIZE = 8
-_grids_cache: OrderedDict[str, tuple[gpd.GeoDataFrame, pd.DataFrame]] = OrderedDict()
-_grids_lock = threading.Lock()
+TABLE_COLUMNS = [*LABELS, "count", "value", "z", "p", "hotspot_class", "recent", "before", "rate_ratio", "trend",
+                 "hot_weeks", "cold_weeks", "pattern"]
 
 
 @dataclass(frozen=True)
 class HotspotQuery:
-    """What the analyst picked: a window, at most one of category id / class code, and the detail layer."""
+    """What the analyst picked: a window, the measure, at most one of category id / class code / a set of
+    category codes, and the detail layer."""
 
     window: Window
     category_id: int | None = None
     class_code: str | None = None
-    detail: str = "h3"
+    detail: str = "none"
+    measure: str = RECOMMENDED
+    category_codes: tuple[str, ...] = ()
     district_id: int | None = None  # the study area: one district of the city (None: all of it)
     inference: str = "auto"  # INFERENCES
 
 
 @dataclass(frozen=True)
 class HotspotView:
-    """The page's data. ``table`` and ``emerging`` carry ``grid_id`` so the map and the table link up."""
+    """The page's data. ``table`` is ranked (hottest first) and carries ``unit_id`` (grid id or H3 cell id),
+    the key of ``units`` (the same units in their own order, with geometry) so the map and the table link up."""
 
     layout_id: int
     layout_name: str
     query: HotspotQuery
     total: int
-    table: pd.DataFrame  # ranked: grid_id, code, name, street, community, member, count, z, p, hotspot_class,
-    #                      trend, minx, miny, maxx, maxy
-    emerging: pd.DataFrame  # grid order: grid_id, code, name, recent, before, rate_ratio, p, trend
+    table: pd.DataFrame  # TABLE_COLUMNS
+    units: gpd.GeoDataFrame  # unit_id, geometry (WGS84)
+    unit_kind: str  # "grid" | "cell"
+    resolution: int | None  # H3 resolution of the cells
     recent_window: Window
+    space_time_window: Window
+    weekly: pd.DataFrame  # week_start (local date), hot, cold: units hot / cold in each space-time week
     bounds: tuple[float, float, float, float]
-    cells: gpd.GeoDataFrame | None = None  # H3: cell, count, geometry
+    cells: gpd.GeoDataFrame | None = None  # H3 detail layer: cell, count, geometry
     density: np.ndarray | None = None  # KDE image (row 0 north), cases per km², covering ``bounds``
     inference: str = "permutation"  # what the p values come from: "permutation" or "analytic"
 
     def class_counts(self) -> dict[str, int]:
-        """Grids per Gi* class, every class present (zero when empty), hottest first."""
+        """Units per Gi* class, every class present (zero when empty), hottest first; then the units left out
+        of the test (no households) when there are any."""
         counts = self.table["hotspot_class"].value_counts()
-        return {c: int(counts.get(c, 0)) for c in HOTSPOT_CLASSES}
+        classes = [*HOTSPOT_CLASSES, *([NO_HOUSEHOLDS] if counts.get(NO_HOUSEHOLDS, 0) else [])]
+        return {c: int(counts.get(c, 0)) for c in classes}
 
-
-def layout_key(session: Session, layout: GridLayout) -> str:
-    """Cache key of a layout version: database + layout id + when it was created (a re-cut gets a new key)."""
-    url = session.get_bind().url.render_as_string(hide_password=True)
-    return f"{url}#{layout.id}@{layout.created_at.isoformat()}"
+    def pattern_counts(self) -> dict[str, int]:
+        """Units per space-time pattern that occurs (in PATTERNS order)."""
+        counts = self.table["pattern"].value_counts()
+        return {p: int(counts[p]) for p in (*PATTERNS, NO_HOUSEHOLDS) if counts.get(p, 0)}
 
 
 def hotspot_view(session: Session, query: HotspotQuery, *, actor: Actor) -> HotspotView:
-    """Counts, Gi* classes, emerging trends, detail layer and the ranked table for ``query``: over the whole
-    city's grids, or one district's (a bound actor: its own)."""
+    """Counts, measure, Gi* classes, emerging trends, space-time patterns, detail layer and the ranked table:
+    over the whole city's units, or one district's (a bound actor: its own)."""
     require(actor, "view_district_metrics")
     category_ids = _checked_query(session, query)
     district_id = figures_district(actor, query.district_id)
     layout = active_layout(session)
     key = layout_key(session, layout)
-    grids, areas = _layout_grids(session, layout.id, key)
-    if district_id is not None:
-        grids, areas, key = _in_district(grids, areas, key, district_id)
-    counts = _grid_counts(session, grids, layout.id, query.window, category_ids, district_id)
-    inference = _inference(query.inference, len(grids))
-    gi = getis_ord(counts, grid_weights(grids, key), permutations=PERMUTATIONS if inference == "permutation" else 0,
-                   correction="fdr")
-    trend, recent_window = _emerging(session, grids, layout.id, query.window, category_ids, district_id)
-    table = rank_hotspots(areas, counts, gi).merge(
-        areas[["code", "grid_id", "street", "community", "member", *BBOX]], on="code", how="left"
-    ).merge(trend[["grid_id", "trend"]], on="grid_id", how="left")
-    bounds = tuple(float(v) for v in grids.total_bounds)
-    cells, density = _detail(session, query, category_ids, bounds, district_id)
-    return HotspotView(layout.id, layout.name, query, int(counts.sum()), table[_TABLE_COLUMNS], trend,
-                       recent_window, bounds, cells, density, inference)
+    grids = grid_units(session, layout.id, key, district_id)
+    units = cell_units(session, layout.id, key, district_id) if query.measure == "h3" else grids
+    inference = _inference(query.inference, len(units.ids))
+    edges = week_edges(query.window.end, SPAN_WEEKS)
+    total, weeks = _unit_counts(session, units, layout.id, query.window, edges, category_ids, district_id)
+    table, weekly = _analysed(session, query.measure, units, total, weeks, inference)
+    bounds = tuple(float(v) for v in grids.shapes.total_bounds)
+    resolution = h3_resolution(float(grids.area_km2.sum()))
+    cells, density = _detail(session, query, category_ids, bounds, resolution, district_id)
+    weekly = weekly.assign(week_start=[local_day(e) for e in edges[-1 - WEEKS:-1]])
+    return HotspotView(
+        layout.id, layout.name, query, int(total.sum()), rank_hotspots(table)[TABLE_COLUMNS], units.shapes,
+        units.kind, units.resolution, Window(edges[-1 - RECENT_WEEKS], edges[-1]),
+        Window(edges[-1 - WEEKS], edges[-1]), weekly, bounds, cells, density, inference)
 
 
-def _inference(asked: str, n_grids: int) -> str:
-    """The inference a query gets: the one asked, or for "auto" permutations while the grids are few."""
+def _inference(asked: str, n_units: int) -> str:
+    """The inference a query gets: the one asked, or for "auto" permutations while the units are few."""
     if asked not in INFERENCES:
         raise ValueError(f"inference must be one of {', '.join(INFERENCES)}, got {asked!r}")
     if asked == "auto":
-        return "permutation" if n_grids <= PERMUTATION_GRIDS else "analytic"
+        return "permutation" if n_units <= PERMUTATION_GRIDS else "analytic"
     return asked
 
 
-def _in_district(grids: gpd.GeoDataFrame, areas: pd.DataFrame, key: str,
-                 district_id: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame, str]:
-    """The grids of one district (their own weights: neighbours across the district's edge are out of the
-    study area), under their own cache key."""
-    inside = (areas["district_id"] == district_id).to_numpy()
-    if not inside.any():
-        raise ValueError(f"no grid of the active layout lies in district {district_id}")
-    return grids[inside].reset_index(drop=True), areas[inside].reset_index(drop=True), f"{key}#district={district_id}"
+def local_day(at: datetime) -> date:
+    """The district's local date of ``at`` (weeks start at local midnight)."""
+    return at.astimezone(ZoneInfo(LOCAL_TZ)).date()
 
 
-_TABLE_COLUMNS = ["grid_id", "code", "name", "street", "community", "member", "count", "z", "p", "hotspot_class",
-                  "trend", *BBOX]
+def units_geojson(session: Session, measure: str, district_id: int | None = None) -> str:
+    """The units of ``measure`` on the active layout (grids, or the H3 cells; the city's or one district's) as
+    a GeoJSON FeatureCollection with properties id, code and name, coordinates at 1e-7° – what the map draws;
+    it changes only with the layout version."""
+    layout = active_layout(session)
+    key = layout_key(session, layout)
+    units = cell_units(session, layout.id, key, district_id) if checked_measure(measure) == "h3" else \
+        grid_units(session, layout.id, key, district_id)
+    shapes = units.shapes.rename(columns={"unit_id": "id"})
+    return shapes.set_geometry(shapely.set_precision(shapes.geometry.values, 1e-7)).to_json(drop_id=True)
+
+
+def week_edges(end: datetime, weeks: int) -> list[datetime]:
+    """``weeks`` + 1 datetimes a week apart ending at ``end``: the weeks counted back from the window's end."""
+    return [end - timedelta(weeks=weeks - k) for k in range(weeks + 1)]
 
 
 def _checked_query(session: Session, query: HotspotQuery) -> list[int] | None:
     """The category ids the query means (None: every case), or a ValueError naming what is accepted."""
+    checked_measure(query.measure)
     if query.detail not in DETAIL_LAYERS:
         raise ValueError(f"detail must be one of {', '.join(DETAIL_LAYERS)}, got {query.detail!r}")
-    if query.category_id is not None and query.class_code is not None:
-        raise ValueError("give a category or a class, not both")
+    if sum(v is not None and v != () for v in (query.category_id, query.class_code, query.category_codes)) > 1:
+        raise ValueError("give a category, a class or a set of categories, not more than one of them")
     if query.category_id is not None:
         if session.get(Category, query.category_id) is None:
             raise ValueError(f"no category with id {query.category_id}")
@@ -181,88 +201,99 @@ def _checked_query(session: Session, query: HotspotQuery) -> list[int] | None:
             known = session.scalars(select(Category.class_code).distinct().order_by(Category.class_code)).all()
             raise ValueError(f"no category class {query.class_code!r}; classes: {', '.join(known)}")
         return list(ids)
+    if query.category_codes:
+        found = dict(session.execute(select(Category.code, Category.id)
+                                     .where(Category.code.in_(query.category_codes))).all())
+        unknown = sorted(set(query.category_codes) - set(found))
+        if unknown:
+            raise ValueError(f"no category with code(s) {', '.join(unknown)}")
+        return sorted(found.values())
     return None
 
 
-def _layout_grids(session: Session, layout_id: int, key: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Grid polygons (grids_frame order) and their code, name, street, community, member – per layout version."""
-    with _grids_lock:
-        hit = _grids_cache.get(key)
-        if hit is not None:
-            _grids_cache.move_to_end(key)
-            return hit
-    grids = grids_frame(session, layout_id)
-    names = area_choices(session, layout_id).set_index("grid_id")
-    areas = pd.DataFrame({
-        "grid_id": grids["id"].to_numpy(), "code": grids["code"].to_numpy(), "name": grids["name"].to_numpy(),
-        "street": names["street_name"].reindex(grids["id"]).to_numpy(),
-        "community": names["community_name"].reindex(grids["id"]).to_numpy(),
-        "member": grids["member_name"].to_numpy(),
-        **{c: names[c].reindex(grids["id"]).to_numpy() for c in BBOX},
-        "district_id": names["district_id"].reindex(grids["id"]).to_numpy(),
-    })
-    with _grids_lock:
-        _grids_cache[key] = (grids, areas)
-        while len(_grids_cache) > _CACHE_SIZE:
-            _grids_cache.popitem(last=False)
-    return grids, areas
+def _unit_counts(session: Session, units: Units, layout_id: int, window: Window, edges: list[datetime],
+                 category_ids: list[int] | None, district_id: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Cases per unit in the window and per week (units × weeks), in the units' order (the cases of the
+    district's grids only when the study is one district: no key falls outside the units)."""
+    read = grid_counts if units.kind == "grid" else bin_counts
+    counts = read(session, layout_id, window, edges, category_ids, district_id)
+    position = _positions(units, counts.keys)
+    total = np.zeros(len(units.ids))
+    weeks = np.zeros((len(units.ids), len(edges) - 1))
+    np.add.at(total, position, counts.window)
+    np.add.at(weeks, position, counts.weeks)
+    return total, weeks
 
 
-def _filtered(query, window: Window, category_ids: list[int] | None, district_id: int | None = None):
-    query = query.where(Case.reported_at >= window.start, Case.reported_at < window.end)
-    if district_id is not None:
-        query = query.where(area_condition(district_id))
-    return query if category_ids is None else query.where(Case.category_id.in_(category_ids))
+def _positions(units: Units, keys: np.ndarray) -> np.ndarray:
+    """Row of each counted key among the units: grid ids directly; location bins by their H3 cell, a bin whose
+    cell the study left out (a point on the district's very edge) by the nearest study cell."""
+    if units.kind == "grid":
+        return pd.Index(units.ids).get_indexer(keys.astype(np.int64))
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    position = pd.Index(units.ids).get_indexer(h3_cell_ids(keys[:, 0], keys[:, 1], units.resolution))
+    lost = np.flatnonzero(position < 0)
+    if lost.size:
+        tree = shapely.STRtree(units.shapes.geometry.values)
+        which, nearest = tree.query_nearest(shapely.points(keys[lost]), all_matches=False)
+        position[lost[which]] = nearest
+    return position
 
 
-def _in_layout(layout_id: int):
-    return select().select_from(Case).join(Grid, and_(Grid.id == Case.grid_id, Grid.layout_id == layout_id))
+def _analysed(session: Session, measure: str, units: Units, total: np.ndarray,
+              weeks: np.ndarray, inference: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per unit (units' order): labels, count, value, Gi*, emerging trend and space-time pattern; and the
+    hot / cold units of each space-time week."""
+    hh = households(session, units) if measure == "per_households" else None
+
+    def values_of(counts: np.ndarray):
+        return gi_values(measure, counts, households=hh, area_km2=units.area_km2, share=units.share)
+
+    values = values_of(total)
+    weekly = np.column_stack([values_of(weeks[:, k]).gi for k in range(weeks.shape[1] - WEEKS, weeks.shape[1])])
+    gi, patterns, per_week = _tested(units, values, weekly, inference)
+    recent = weeks[:, -RECENT_WEEKS:].sum(axis=1)
+    before = weeks[:, -RECENT_WEEKS - BEFORE_WEEKS:-RECENT_WEEKS].sum(axis=1)
+    trend = emerging(recent, before, RECENT_WEEKS, BEFORE_WEEKS)
+    table = units.labels.assign(count=total.astype(np.int64), value=values.value)
+    table = table.join(_spread(gi[["z", "p", "hotspot_class"]], values.tested))
+    table = table.join(trend[["recent", "before", "rate_ratio", "trend"]])
+    table.loc[~values.tested, "trend"] = NO_HOUSEHOLDS
+    table = table.join(_spread(patterns[["hot_weeks", "cold_weeks", "pattern"]], values.tested))
+    return table, per_week
 
 
-def _grid_counts(session: Session, grids: gpd.GeoDataFrame, layout_id: int, window: Window,
-                 category_ids: list[int] | None, district_id: int | None = None) -> np.ndarray:
-    """Cases per grid in the grids' order (zero where none)."""
-    query = _filtered(_in_layout(layout_id).add_columns(Case.grid_id, func.count()), window, category_ids,
-                      district_id)
-    rows = dict(session.execute(query.group_by(Case.grid_id)).all())
-    return np.array([rows.get(int(g), 0) for g in grids["id"]], dtype=float)
+def _tested(units: Units, values, weekly: np.ndarray,
+            inference: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Gi* (``inference``: INFERENCES) and the space-time patterns of the tested units (none tested: empty
+    results, nothing is hot)."""
+    if not values.tested.any():
+        empty = pd.DataFrame({"z": [], "p": [], "hotspot_class": pd.Series([], dtype=object)})
+        patterns = pd.DataFrame({"hot_weeks": [], "cold_weeks": [], "pattern": pd.Series([], dtype=object)})
+        return empty, patterns, pd.DataFrame({"hot": np.zeros(WEEKS, int), "cold": np.zeros(WEEKS, int)})
+    weights = tested_weights(units, values.tested)
+    permutations = PERMUTATIONS if inference == "permutation" else 0
+    gi = getis_ord(values.gi, weights, permutations=permutations, correction="fdr")
+    patterns, per_week = space_time_patterns(weekly, weights)
+    return gi, patterns, per_week
 
 
-def _emerging(session: Session, grids: gpd.GeoDataFrame, layout_id: int, window: Window,
-              category_ids: list[int] | None, district_id: int | None = None) -> tuple[pd.DataFrame, Window]:
-    """Trend per grid over the 16 weeks that end where the window ends (one GROUP BY, two conditional sums)."""
-    split = window.end - timedelta(weeks=RECENT_WEEKS)
-    span = Window(split - timedelta(weeks=BEFORE_WEEKS), window.end)
-    query = _in_layout(layout_id).add_columns(
-        Case.grid_id, count_if(Case.reported_at >= split), count_if(Case.reported_at < split))
-    rows = {int(g): (int(r), int(b)) for g, r, b in
-            session.execute(_filtered(query, span, category_ids, district_id).group_by(Case.grid_id)).all()}
-    pairs = np.array([rows.get(int(g), (0, 0)) for g in grids["id"]], dtype=np.int64).reshape(-1, 2)
-    trend = emerging(pairs[:, 0], pairs[:, 1], RECENT_WEEKS, BEFORE_WEEKS)
-    trend.insert(0, "grid_id", grids["id"].to_numpy())
-    trend.insert(1, "code", grids["code"].to_numpy())
-    trend.insert(2, "name", grids["name"].to_numpy())
-    return trend, Window(split, window.end)
-
-
-def case_points(session: Session, window: Window, category_ids: list[int] | None,
-                district_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Case locations in the window, binned in SQL to 1/BIN_SCALE degree and expanded back to one point per
-    case at the bin centre: the detail layers need per-case weight, the wire only per-address rows."""
-    sql = backend(session.get_bind().dialect.name)
-    bx, by = sql.floor(Case.lon * BIN_SCALE), sql.floor(Case.lat * BIN_SCALE)
-    query = select(bx, by, func.count()).where(Case.lon.is_not(None), Case.lat.is_not(None))
-    rows = session.execute(_filtered(query, window, category_ids, district_id).group_by(bx, by)).all()
-    if not rows:
-        return np.zeros(0), np.zeros(0)
-    bx, by, weight = (np.fromiter(column, dtype=float, count=len(rows)) for column in zip(*rows))
-    weight = weight.astype(np.int64)
-    return np.repeat((bx + 0.5) / BIN_SCALE, weight), np.repeat((by + 0.5) / BIN_SCALE, weight)
+def _spread(frame: pd.DataFrame, tested: np.ndarray) -> pd.DataFrame:
+    """Rows for the tested units placed back among all units; untested ones get NaN and NO_HOUSEHOLDS."""
+    out = pd.DataFrame(index=range(tested.size), columns=frame.columns)
+    out.loc[np.flatnonzero(tested)] = frame.to_numpy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            out[column] = out[column].fillna(NO_HOUSEHOLDS)
+        else:
+            out[column] = pd.to_numeric(out[column])
+    return out
 
 
 def _detail(session: Session, query: HotspotQuery, category_ids: list[int] | None,
             bounds: tuple[float, float, float, float],
-            district_id: int | None = None) -> tuple[gpd.GeoDataFrame | None, np.ndarray | None]:
+            resolution: int, district_id: int | None = None) -> tuple[gpd.GeoDataFrame | None, np.ndarray | None]:
     if query.detail == "none":
         return None, None
     lon, lat = case_points(session, query.window, category_ids, district_id)
@@ -270,7 +301,7 @@ def _detail(session: Session, query: HotspotQuery, category_ids: list[int] | Non
         image, _ = kernel_density(lon, lat, bounds, cell_m=KDE_CELL_M, bandwidth_m=KDE_BANDWIDTH_M,
                                   metric_crs=metric_crs())
         return None, image
-    counts = h3_counts(lon, lat, resolution=H3_RESOLUTION)
+    counts = h3_counts(lon, lat, resolution=resolution)
     cells = h3_polygons(counts["cell"])
     cells["count"] = counts["count"].to_numpy()
     return cells, None

@@ -66,13 +66,16 @@ def layout_geojson(session: Session, layout_id: int) -> str:
     return grids.to_json(drop_id=True, to_wgs84=False, na="drop")
 
 
-def layout_bounds(session: Session, layout_id: int) -> tuple[float, float, float, float]:
-    """(minx, miny, maxx, maxy) of the layout's grids, from the bbox columns."""
-    row = session.execute(
-        select(func.min(Grid.minx), func.min(Grid.miny), func.max(Grid.maxx), func.max(Grid.maxy))
-        .where(Grid.layout_id == layout_id)
-    ).one()
-    return tuple(float(v) for v in row)
+def layout_bounds(session: Session, layout_id: int,
+                  codes: frozenset[str] | None = None) -> tuple[float, float, float, float] | None:
+    """(minx, miny, maxx, maxy) of the layout's grids (only those with ``codes`` if given: a grid member's own
+    grids), from the bbox columns; None when no grid matches."""
+    query = select(func.min(Grid.minx), func.min(Grid.miny), func.max(Grid.maxx), func.max(Grid.maxy)).where(
+        Grid.layout_id == layout_id)
+    if codes is not None:
+        query = query.where(Grid.code.in_(sorted(codes)))
+    row = session.execute(query).one()
+    return None if row[0] is None else tuple(float(v) for v in row)
 
 
 def area_bounds(session: Session, layout_id: int, district_id: int | None = None) -> tuple[float, float, float, float]:

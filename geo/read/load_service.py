@@ -74,7 +74,7 @@ def grid_load(session: Session, now: datetime, window: Window, street_id: int | 
     district_id = figures_district(actor, district_id)
     layout = active_layout(session)
     places = _checked_parent(area_choices(session, layout.id, district_id), street_id, community_id)
-    figures = {"window": (now, window.start, window.end), "district_id": district_id}
+    figures = {"window": (now, window.start, window.end), "district_id": district_id, "actor": actor}
     level = "grid" if community_id is not None else _level_below(session, district_id, street_id)
     # A whole city's 40,000 grids are listed district by district: at the city level, its districts only.
     shown = places.iloc[0:0] if level == "city_district" else places
@@ -102,7 +102,8 @@ def _level_below(session: Session, district_id: int | None, street_id: int | Non
 
 
 def _metrics(session: Session, dimension: str, figures: dict) -> pd.DataFrame:
-    return metrics(session, dimension, *figures["window"], district_id=figures["district_id"])
+    return metrics(session, dimension, *figures["window"], actor=figures["actor"],
+                   district_id=figures["district_id"])
 
 
 def _no_figures() -> pd.DataFrame:
@@ -171,7 +172,7 @@ def department_load(session: Session, now: datetime, window: Window, ranking: st
         raise ValueError(f"ranking must be one of {', '.join(RANKINGS)}, got {ranking!r}")
     departments = pd.DataFrame(session.execute(district_departments(district_id)).all(),
                                columns=["department_id", "department", "short_name"])
-    figures = metrics(session, "department", now, window.start, window.end, district_id=district_id)
+    figures = metrics(session, "department", now, window.start, window.end, actor=actor, district_id=district_id)
     table = _with_figures(figures, departments, "department_id")
     successes, trials = RANKINGS[ranking]
     ranked = rank(table, successes, trials)

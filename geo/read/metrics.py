@@ -21,6 +21,8 @@ from geo.db.database import backend
 from geo.db.models import Case, CaseDispatch
 from geo.db.scope import area_condition
 from geo.db.sql import DIMENSIONS, count_if, keyed_cases, keyed_dispatches, percentiles
+from geo.domain.actors import Actor
+from geo.domain.permissions import figures_district, require
 from geo.domain.rules import with_rates
 from geo.read import tally_metrics
 
@@ -77,12 +79,15 @@ def _in_window(query, start: datetime | None, end: datetime | None, district_id:
 
 
 def metrics(session: Session, dimension: str, now: datetime, start: datetime | None = None,
-            end: datetime | None = None, district_id: int | None = None,
+            end: datetime | None = None, *, actor: Actor, district_id: int | None = None,
             with_percentiles: bool = True) -> pd.DataFrame:
-    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined), over
-    the whole city or the cases of district ``district_id``. The counts come from the tallies when they can
-    serve the window (geo.read.tally_metrics), else from the cases; ``with_percentiles=False`` skips the
-    durations' percentiles (which always read the cases)."""
+    """One row per key of ``dimension`` with every figure of docs/metrics.md (rates NaN when undefined), for
+    an actor allowed district metrics (NotAllowed otherwise): over the whole city or the cases of district
+    ``district_id`` (a district-bound actor's own, geo.domain.permissions.figures_district). The counts come
+    from the tallies when they can serve the window (geo.read.tally_metrics), else from the cases;
+    ``with_percentiles=False`` skips the durations' percentiles (which always read the cases)."""
+    require(actor, "view_district_metrics")
+    district_id = figures_district(actor, district_id)
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r}; dimensions: {', '.join(DIMENSIONS)}")
     sql = backend(session.get_bind().dialect.name)

@@ -22,12 +22,13 @@ from geo.config import LOCAL_TZ
 from geo.db import rules
 from geo.db.database import backend
 from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
+from geo.db.rules import is_counted
 from geo.db.scope import area_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import figures_district, require
 from geo.domain.rules import RATES
-from geo.read.bundles import bundle_candidates
+from geo.read.bundles import bundle_proposals, communities_of_grids, most_common
 from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read import tally_metrics
@@ -109,14 +110,15 @@ def local_month_start(now: datetime) -> datetime:
     return local_day_start(now).replace(day=1)
 
 
-def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()) -> Headline:
+def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
+             actor: Actor) -> Headline:
     """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
     until, d = now + _TICK, settings.district_id
-    today = area_kpis(session, now, d, local_day_start(now), until).received
-    month = area_kpis(session, now, d, local_month_start(now), until).received
-    open_now = area_kpis(session, now, d, None, until).open
-    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until,
-                     district_id=settings.district_id)
+    today = area_kpis(session, now, d, local_day_start(now), until, actor=actor).received
+    month = area_kpis(session, now, d, local_month_start(now), until, actor=actor).received
+    open_now = area_kpis(session, now, d, None, until, actor=actor).open
+    window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, actor=actor,
+                     district_id=d)
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
@@ -164,7 +166,7 @@ def latest_cases(session: Session, now: datetime, limit: int = 8, district_id: i
         select(Case.number, Category.name, Grid.code, Case.reported_at, Case.status)
         .outerjoin(Category, Category.id == Case.category_id)
         .outerjoin(Grid, Grid.id == Case.grid_id)
-        .where(Case.reported_at <= now, area_condition(district_id))
+        .where(Case.reported_at <= now, is_counted(), area_condition(district_id))
         .order_by(Case.reported_at.desc(), Case.id.desc())
         .limit(limit)
     ).all()
@@ -195,12 +197,12 @@ def latest_whistles(session: Session, now: datetime, limit: int = 6, district_id
 
 
 def department_ranking(
-    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings()
+    session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *, actor: Actor
 ) -> pd.DataFrame:
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
     table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
-                    district_id=settings.district_id)
+                    actor=actor, district_id=settings.district_id)
     parts = [
         wilson_lower_bound(table[s], table[n])
         for s, n in (RATES[r] for r in ("report_in_on_time_rate", "closure_rate", "satisfaction_rate"))
@@ -235,9 +237,10 @@ def daily_trend(session: Session, now: datetime, days: int = 30, district_id: in
         tallied = tally_metrics.day_counts(session, plan, district_id)
         return tallied.reindex(index, fill_value=0).astype(int).reset_index()
     received = session.scalars(
-        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now, area)
+        select(Case.reported_at).where(Case.reported_at >= first, Case.reported_at <= now, is_counted(), area)
     )
-    closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now, area))
+    closed = session.scalars(select(Case.closed_at).where(Case.closed_at >= first, Case.closed_at <= now, is_counted(),
+                                                          area))
 
     def per_day(values) -> pd.Series:
         dates = _local(list(values)).dt.date
@@ -259,7 +262,8 @@ def category_mix(
         parts = [_classes(session, a, b, d) for a, b in plan.edges]
         if plan.whole:
             parts.append(tally_metrics.class_counts(session, plan, d))
-        frame = pd.concat(parts, ignore_index=True).groupby("category_class", dropna=False, as_index=False)["cases"].sum()
+        frame = (pd.concat(parts, ignore_index=True)
+                 .groupby("category_class", dropna=False, as_index=False)["cases"].sum())
     frame = frame.sort_values("cases", ascending=False, kind="stable").reset_index(drop=True)
     named = frame[frame["category_class"].notna()]
     if len(named) <= settings.category_rows and len(named) == len(frame):
@@ -273,7 +277,7 @@ def _classes(session: Session, start: datetime, end: datetime, district_id: int 
     """Cases reported in [start, end) per category class (None: uncategorised), counted from the cases."""
     rows = session.execute(
         select(Category.class_name, func.count()).select_from(Case).outerjoin(Category, Category.id == Case.category_id)
-        .where(Case.reported_at >= start, Case.reported_at < end, area_condition(district_id))
+        .where(Case.reported_at >= start, Case.reported_at < end, is_counted(), area_condition(district_id))
         .group_by(Category.class_name)
     ).all()
     return pd.DataFrame(rows, columns=["category_class", "cases"])
@@ -281,29 +285,29 @@ def _classes(session: Session, start: datetime, end: datetime, district_id: int 
 
 def common_problems(session: Session, now: datetime, limit: int = 5, district_id: int | None = None) -> pd.DataFrame:
     """The biggest common problems: clusters of open same-category cases (geo.read.bundles) not yet bundled, and
-    existing bundles with their open cases — category, case and grid counts only (titles are free text)."""
-    found = bundle_candidates(session, now, district_id=district_id)
-    found = found[pd.to_datetime(found["reported_at"], utc=True) <= pd.Timestamp(now)]
-    candidates = (
-        found.groupby("cluster")
-        .agg(category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"))
-        .assign(kind="candidate")
-    )
+    existing bundles with their open cases — kind, category, the community holding most of the cases (place)
+    and how many communities (places), case and grid counts (bundle titles are free text: not shown). The
+    place tells apart two clusters of one category."""
+    candidates = bundle_proposals(session, now, district_id=district_id).assign(kind="candidate")
     rows = session.execute(
-        select(Category.name, func.count(Case.id), func.count(func.distinct(Case.grid_id)))
+        select(Bundle.id, Category.name, Case.id, Case.grid_id)
         .select_from(Bundle)
         .join(Category, Category.id == Bundle.category_id)
         .join(Case, and_(Case.bundle_id == Bundle.id, rules.is_open(), Case.reported_at <= now,
                          area_condition(district_id)))
-        .group_by(Bundle.id, Category.name)
     ).all()
-    bundles = pd.DataFrame(rows, columns=["category", "cases", "grids"]).assign(kind="bundle")
-    frames = [f for f in (candidates, bundles) if len(f)]
-    columns = ["kind", "category", "cases", "grids"]
+    cases = pd.DataFrame(rows, columns=["bundle", "category", "id", "grid_id"])
+    cases["community"] = communities_of_grids(session, cases["grid_id"])
+    bundles = cases.groupby("bundle").agg(
+        category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"),
+        place=("community", most_common), places=("community", "nunique")).assign(kind="bundle")
+    columns = ["kind", "category", "place", "places", "cases", "grids"]
+    frames = [f[columns] for f in (candidates, bundles) if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
-    table = pd.concat(frames, ignore_index=True)[columns].astype({"cases": int, "grids": int})
-    return table.sort_values(["cases", "grids"], ascending=False).head(limit).reset_index(drop=True)
+    table = pd.concat(frames, ignore_index=True).astype({"cases": int, "grids": int, "places": int})
+    table["place"] = table["place"].astype(object).where(table["place"].notna(), None)
+    return table.sort_values(["cases", "grids"], ascending=False, kind="stable").head(limit).reset_index(drop=True)
 
 
 def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
@@ -315,10 +319,10 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     d = settings.district_id
     return ScreenData(
         as_of=now,
-        headline=headline(session, now, settings),
+        headline=headline(session, now, settings, actor=actor),
         latest_cases=latest_cases(session, now, settings.feed_rows, d),
         latest_whistles=latest_whistles(session, now, settings.whistle_rows, d),
-        ranking=department_ranking(session, now, settings),
+        ranking=department_ranking(session, now, settings, actor=actor),
         trend=daily_trend(session, now, settings.window_days, d),
         category_mix=category_mix(session, now, settings),
         problems=common_problems(session, now, settings.problem_rows, d),
@@ -371,7 +375,7 @@ def screen_map(session: Session, now: datetime, settings: ScreenSettings = Scree
     return ScreenMap(
         layout.id,
         bounds,
-        open_cases_by_area(session, layout.id, shapes.level, settings.district_id, now),
+        open_cases_by_area(session, layout.id, shapes.level, settings.district_id, now, actor=actor),
         live_cases(session, now, settings),
         shapes,
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import and_, or_, select
@@ -24,11 +25,13 @@ from sqlalchemy.orm import Session
 
 from geo.db import rules
 from geo.db.database import backend
-from geo.db.models import Case, CaseDispatch, Department
+from geo.config import LOCAL_TZ
+from geo.db.models import Case, CaseDispatch, Category, Department
 from geo.db.scope import area_condition
 from geo.domain.actors import Actor
 from geo.domain.permissions import figures_district, require
-from geo.domain.vocabulary import Card, DispatchRole
+from geo.domain.rules import CARD_ORDER
+from geo.domain.vocabulary import Card
 from geo.read.analysis_filters import Window, month_window
 from geo.read.load_service import department_load
 from geo.read.metrics import metrics
@@ -60,20 +63,61 @@ def supervision_notices(session: Session, now: datetime, window: Window, *, acto
             .drop(columns=["_total", "_order"]).reset_index(drop=True))
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One department's supervision notice (督办单): its flagged cases, numbered in the center's register of
+    the year (``serial``) and dated ``issued``; loaders.notice_files prints it."""
+
+    serial: int
+    year: int  # the local year of issue: the register the serial counts in
+    issued: datetime
+    window: Window
+    department_id: int
+    department: str
+    cases: pd.DataFrame  # number, category, reasons (most serious first), deadline, card, whistled_at, reported_in_at
+
+
+def notice_documents(session: Session, now: datetime, window: Window, *, actor: Actor,
+                     first_serial: int = 1, district_id: int | None = None) -> list[Notice]:
+    """One notice per department with flagged dispatches of cases reported in the window, the most flagged
+    department first, numbered from ``first_serial`` on, dated ``now``; each lists its cases worst card first.
+    Over the city's cases or one district's (a bound actor: its own)."""
+    require(actor, "view_district_metrics")
+    if first_serial < 1:
+        raise ValueError(f"a notice number starts at 1 or more, got {first_serial}")
+    flags = _flagged_dispatches(session, now, window, figures_district(actor, district_id))
+    hits = flags[list(NOTICE_REASONS)].to_numpy(bool)
+    flags["reasons"] = [tuple(r for r, hit in zip(NOTICE_REASONS, row) if hit) for row in hits]
+    severity = flags["card"].map({c: -i for i, c in enumerate(CARD_ORDER)})
+    flags = flags.assign(_severity=severity).sort_values(["_severity", "deadline", "number"], na_position="last")
+    order = flags.groupby("department_id")["number"].size().sort_values(ascending=False, kind="stable")
+    year = now.astimezone(ZoneInfo(LOCAL_TZ)).year
+    return [Notice(first_serial + i, year, now, window, int(department_id),
+                   str(flags.loc[flags["department_id"] == department_id, "department"].iloc[0]),
+                   flags.loc[flags["department_id"] == department_id, NOTICE_CASE_COLUMNS].reset_index(drop=True))
+            for i, department_id in enumerate(order.index)]
+
+
+NOTICE_CASE_COLUMNS = ["number", "category", "reasons", "deadline", "card", "whistled_at", "reported_in_at"]
+
+
 def _flagged_dispatches(session: Session, now: datetime, window: Window, district_id: int | None) -> pd.DataFrame:
-    """Dispatches with at least one reason (SQL does the filtering): department, case number, one bool per reason."""
+    """Dispatches with at least one reason (SQL does the filtering): department, the case (number, category,
+    deadline), the dispatch's times and card, one bool per reason."""
     elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
-    no_answer = and_(CaseDispatch.role == DispatchRole.LEAD, CaseDispatch.answered_at.is_(None),
-                     rules.is_overdue(now))
+    no_answer = and_(rules.answer_due(), rules.is_overdue(now))
     query = (
-        select(Department.id, Department.name, Case.number, rules.card_of(elapsed), no_answer)
+        select(Department.id, Department.name, Case.number, Category.name, Case.deadline, CaseDispatch.whistled_at,
+               CaseDispatch.reported_in_at, rules.card_of(elapsed), no_answer)
         .select_from(CaseDispatch).join(Case, Case.id == CaseDispatch.case_id)
         .join(Department, Department.id == CaseDispatch.department_id)
+        .outerjoin(Category, Category.id == Case.category_id)
         .where(Case.reported_at >= window.start, Case.reported_at < window.end,
                or_(rules.at_least(elapsed, Card.YELLOW), no_answer), area_condition(district_id))
     )
     rows = pd.DataFrame(session.execute(query).all(),
-                        columns=["department_id", "department", "number", "card", "no_answer"])
+                        columns=["department_id", "department", "number", "category", "deadline", "whistled_at",
+                                 "reported_in_at", "card", "no_answer"])
     rows["no_answer"] = rows["no_answer"].astype(bool)
     rows["not_reported_in"] = rows["card"] == Card.DISCIPLINE
     rows["late"] = rows["card"].isin([Card.YELLOW, Card.RED])
@@ -101,9 +145,9 @@ def monthly_report(session: Session, year: int, month: int, now: datetime, *, ac
     require(actor, "view_district_metrics")
     d = figures_district(actor, district_id)
     window = month_window(year, month)
-    district = metrics(session, "district", now, window.start, window.end, district_id=d)
+    district = metrics(session, "district", now, window.start, window.end, actor=actor, district_id=d)
     district_row = district.iloc[0] if len(district) else pd.Series(dtype=object)
-    streets = metrics(session, "street", now, window.start, window.end, district_id=d)
+    streets = metrics(session, "street", now, window.start, window.end, actor=actor, district_id=d)
     return MonthlyReport(year, month, window, now, district_row,
                          department_load(session, now, window, actor=actor, district_id=d), streets,
                          supervision_notices(session, now, window, actor=actor, district_id=d))

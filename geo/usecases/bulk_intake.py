@@ -11,27 +11,30 @@ grid None): the manual-placement queue. Nothing is dropped.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import String, and_, case, cast, func, insert, literal, null, select
+from sqlalchemy import and_, case, insert, literal, null, select
 from sqlalchemy.orm import Session
 
-from geo.config import LOCAL_TZ
 from geo.db.database import Database
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment
 from geo.db.types import UTCDateTime
 from geo.domain.actors import Actor
+from geo.domain.event_notes import Note
 from geo.read.assignment import assign_buildings, assign_points
 from geo.usecases import tallies
 from geo.usecases.audit import record
+from geo.usecases.numbering import IMPORT_PREFIX, case_numbers
 
 BY_COORDINATES, BY_ADDRESS, NOT_PLACED = "coordinates", "address", ""
+#: Free text of an imported case → the most characters its column holds (None: unbounded). An import refuses
+#: a longer value rather than cut it (geo.domain.text).
+CASE_TEXT_LIMITS = {"description": None, **{c: Case.__table__.c[c].type.length
+                                            for c in ("address", "reporter_name", "reporter_phone")}}
 CASE_COLUMNS = ("source_ref", "category_id", "description", "source", "reporter_name", "reporter_phone",
                 "address", "status", "reported_at", "closed_at", "rejected_at", "rated_at")
-NUMBER_PREFIX = "IM"
 
 
 def place_cases(session: Session, lon: np.ndarray, lat: np.ndarray, building_id: np.ndarray) -> pd.DataFrame:
@@ -66,22 +69,11 @@ def _points_inside(session: Session, building_ids: np.ndarray) -> tuple[np.ndarr
     return shapely.get_x(points)[where], shapely.get_y(points)[where]
 
 
-def case_numbers(session: Session, count: int, now: datetime, prefix: str = NUMBER_PREFIX) -> list[str]:
-    """``count`` new case numbers: prefix + local date + a 6-digit sequence continuing today's last one
-    (IM20260305000001 …), so a bulk import never relies on random digits not clashing."""
-    day = f"{prefix}{now.astimezone(ZoneInfo(LOCAL_TZ)):%Y%m%d}"
-    last = session.scalar(select(func.max(Case.number)).where(Case.number.like(f"{day}%"),
-                                                               func.length(Case.number) == len(day) + 6))
-    first = int(last[-6:]) + 1 if last else 1
-    if first + count - 1 > 999_999:
-        raise ValueError(f"more than 999,999 imported cases on {day[len(prefix):]}: import the rest tomorrow")
-    return [f"{day}{n:06d}" for n in range(first, first + count)]
-
-
 def report_cases_bulk(session: Session, cases: pd.DataFrame, placement: pd.DataFrame, actor: Actor,
-                      now: datetime, note: str = "") -> pd.Series:
+                      now: datetime, source: str = "") -> pd.Series:
     """Insert ``cases`` (columns CASE_COLUMNS; times aware UTC or NaT; category_id None-able) placed by
-    ``placement`` (from place_cases, same order), with their grid assignment and one 'import' event each.
+    ``placement`` (from place_cases, same order), with their grid assignment and one 'import' event each
+    (note "imported": the ``source`` file's name, how the case was placed).
     Flushes, does not commit. Returns the new case numbers, indexed like ``cases``.
 
     Numbers run in blocks per placement (by coordinates, by address, not placed), in file order within a
@@ -90,15 +82,14 @@ def report_cases_bulk(session: Session, cases: pd.DataFrame, placement: pd.DataF
     groups = _placement_groups(placement)
     block = np.argsort(groups, kind="stable")
     numbers = np.empty(len(cases), dtype=object)
-    numbers[block] = case_numbers(session, len(cases), now)
+    numbers[block] = case_numbers(session, len(cases), now, IMPORT_PREFIX)
     session.execute(insert(Case.__table__), _case_rows(cases, placement, numbers.tolist()))
     if len(cases):
         layout_id = int(placement["layout_id"].iloc[0])
         for group, by in enumerate((BY_COORDINATES, BY_ADDRESS, NOT_PLACED)):
             members = numbers[groups == group]
             if members.size:
-                _log_block(session, str(members.min()), str(members.max()), layout_id, actor, now,
-                           f"{note}; " if note else "", f" by {by}" if by else "")
+                _log_block(session, str(members.min()), str(members.max()), layout_id, actor, now, source, by)
     session.flush()
     if len(cases) and tallies.active(session):
         ids = session.scalars(select(Case.id).where(Case.number >= str(numbers.min()),
@@ -113,7 +104,7 @@ def import_cases(db: Database, cases: pd.DataFrame, placement: pd.DataFrame, act
     source id imported meanwhile by someone else violates its unique key and refuses the whole import).
     Returns the new case numbers, indexed like ``cases``."""
     with db.transaction() as session:
-        numbers = report_cases_bulk(session, cases, placement, actor, now, note=f"imported from {source_name}")
+        numbers = report_cases_bulk(session, cases, placement, actor, now, source=source_name)
         record(session, now, actor.name, actor.role, "import", source_name, f"cases: {len(cases)} rows")
     return numbers
 
@@ -125,23 +116,25 @@ def _placement_groups(placement: pd.DataFrame) -> np.ndarray:
 
 
 def _log_block(session: Session, first: str, last: str, layout_id: int, actor: Actor, now: datetime,
-               prefix: str, by: str) -> None:
-    """The grid assignment and the 'import' event of the cases numbered first…last, noted as report_case
-    notes a placement ("grid id 12 (snapped)" / "unassigned queue") plus how it was placed."""
+               source: str, by: str) -> None:
+    """The grid assignment and the 'import' event of the cases numbered first…last (all placed ``by`` the
+    same means), each noting its source and placement as report_case does (unassigned, snapped, near the
+    boundary) — the note's parameters picked per row from the four flag combinations."""
     c = Case.__table__
     block = c.c.number.between(first, last)
     session.execute(insert(CaseGridAssignment.__table__).from_select(
         ["case_id", "layout_id", "grid_id", "snapped", "near_boundary"],
         select(c.c.id, literal(layout_id), c.c.grid_id, c.c.snapped, c.c.near_boundary).where(block)))
-    where = case((c.c.grid_id.is_(None), literal("unassigned queue")),
-                 else_=literal("grid id ") + cast(c.c.grid_id, String) + literal(by))
-    flags = case((and_(c.c.snapped, c.c.near_boundary), literal(" (snapped, near boundary)")),
-                 (c.c.snapped, literal(" (snapped)")), (c.c.near_boundary, literal(" (near boundary)")),
-                 else_=literal(""))
+    def params(snapped: bool, near: bool):
+        return literal(Note("imported", {"source": source, "by": by, "unassigned": by == NOT_PLACED,
+                                         "snapped": snapped, "near_boundary": near}).dumps())
+
+    flags = case((and_(c.c.snapped, c.c.near_boundary), params(True, True)), (c.c.snapped, params(True, False)),
+                 (c.c.near_boundary, params(False, True)), else_=params(False, False))
     session.execute(insert(CaseEvent.__table__).from_select(
-        ["case_id", "at", "actor", "role", "action", "from_status", "to_status", "note"],
+        ["case_id", "at", "actor", "role", "action", "from_status", "to_status", "note", "note_key", "note_params"],
         select(c.c.id, literal(now, UTCDateTime), literal(actor.name), literal(str(actor.role)), literal("import"),
-               null(), c.c.status, literal(prefix) + where + flags).where(block).order_by(c.c.id)))
+               null(), c.c.status, literal(""), literal("imported"), flags).where(block).order_by(c.c.id)))
 
 
 def _case_rows(cases: pd.DataFrame, placement: pd.DataFrame, numbers: list[str]) -> list[dict]:

@@ -8,15 +8,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.db.models import Bundle, Case, CaseEvent
+from geo.db.scope import case_condition
 from geo.domain.actors import Actor
+from geo.domain.event_notes import Note
+from geo.domain.permissions import require
 from geo.domain.vocabulary import OPEN_STATUSES
 from geo.domain.workflow import InvalidInput
 
 
 def create_bundle(session: Session, case_ids: list[int], title: str, actor: Actor, now: datetime,
                   escalated_to: str = "") -> Bundle:
-    """Bundle open cases of one category and log it on each case; refuses mixed categories or closed cases."""
-    cases = session.scalars(select(Case).where(Case.id.in_(case_ids))).all()
+    """Bundle open cases of one category and log it on each case; refuses mixed categories or closed cases.
+    Only a role allowed to bundle may, and only cases in its scope count as found (NotAllowed otherwise)."""
+    require(actor, "create_bundle")
+    cases = session.scalars(select(Case).where(Case.id.in_(case_ids), case_condition(actor))).all()
     if len(cases) != len(set(case_ids)) or len(cases) < 2:
         raise InvalidInput(f"a bundle needs at least two existing cases; found {len(cases)} of {len(set(case_ids))}")
     categories = {c.category_id for c in cases}
@@ -31,9 +36,10 @@ def create_bundle(session: Session, case_ids: list[int], title: str, actor: Acto
     session.flush()
     for case in cases:
         case.bundle_id = bundle.id  # an ORM change: the version column moves, so open panels see the change
+    said = Note("bundled", {"bundle_id": bundle.id, "title": title})
     session.add_all(CaseEvent(case_id=c.id, at=now, actor=actor.name, role=str(actor.role), action="bundle",
-                              from_status=c.status, to_status=c.status,
-                              note=f"bundle {bundle.id}: {title}" + (f"; escalated to {escalated_to}" if escalated_to else ""))
+                              from_status=c.status, to_status=c.status, note=escalated_to, note_key=said.key,
+                              note_params=said.dumps())
                     for c in cases)
     session.flush()
     return bundle

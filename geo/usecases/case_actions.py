@@ -5,6 +5,9 @@ CaseEvent in the same transaction, guarded by the case's version.
 owns its transaction. ``perform(session, …)`` is the same inside a caller's transaction (bulk jobs, tests).
 Either raises a WorkflowError subclass and writes nothing when the action is refused.
 
+Each handler returns what GridGov has to say about the step (a geo.domain.event_notes Note, or None); the
+event keeps it beside the person's own note or reason.
+
 Concurrency: the first write of every action is a compare-and-lock on the case row (``UPDATE cases … WHERE
 version = <the version the user saw>``). It takes the row's write lock (PostgreSQL: the row; SQLite: the
 database) before anything is decided, so two actions on one case run one after the other; the second finds
@@ -27,9 +30,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from geo.config import LOCAL_TZ, work_calendar
 from geo.db.database import Database
 from geo.db.models import Case, CaseDispatch, CaseEvent, Category, Department
-from geo.db.scope import require_case
+from geo.db.scope import OutOfScope, require_case
 from geo.domain.actors import Actor
 from geo.domain.deadlines import category_deadline, resume_deadline
+from geo.domain.event_notes import Note
+from geo.domain.rules import answer_due, ready_to_close, ready_to_whistle
+from geo.domain.permissions import is_reporter
+from geo.domain.text import text_problem
 from geo.domain.vocabulary import DispatchRole, Rating, Role, Status, Tier
 from geo.domain.workflow import CaseChanged, InvalidInput, NotPermitted, Param, ParamKind, Transition, check
 from geo.read.routing import route_for_case
@@ -63,20 +70,21 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     case = session.get(Case, case_id)
     if case is None:
         raise InvalidInput(f"no case with id {case_id}")
-    if actor.role != Role.RESIDENT:
-        # A resident acts through their own channel (mini-program, hotline call-back) on the case they
-        # reported, and the transition table lets them only rate; everyone else must have the case in scope.
-        require_case(session, actor, case_id)
-    case = _locked(session, case, expected_version)
+    _require_may_act(session, actor, case)
+    case = lock_case(session, case, expected_version)
     t = check(case.number, case.status, action, actor.role)
     arguments = _checked_params(case.number, t, params)
     from_status = case.status
     try:
-        with tallies.kept(session, [case.id]), session.no_autoflush:  # one UPDATE of the case at the end
-            note = _HANDLERS[action](session, case, actor, now, **arguments)
-            flag_modified(case, "status")  # a report-in changes only its dispatch, yet the case's version moves
-            session.add(CaseEvent(case_id=case.id, at=now, actor=actor.name, role=str(actor.role), action=action,
-                                  from_status=from_status, to_status=case.status, note=note or ""))
+        with tallies.kept(session, [case.id]):
+            with session.no_autoflush:  # one UPDATE of the case at the end: the version moves exactly once
+                said = _HANDLERS[action](session, case, actor, now, **arguments)
+                flag_modified(case, "status")  # a report-in changes only its dispatch; the version moves
+                session.add(CaseEvent(case_id=case.id, at=now, actor=actor.name, role=str(actor.role),
+                                      action=action, from_status=from_status, to_status=case.status,
+                                      note=arguments.get("note") or arguments.get("reason") or "",
+                                      note_key=said.key if said else None,
+                                      note_params=said.dumps() if said else None))
             session.flush()
     except StaleDataError:  # cannot happen while the row is locked; kept so a loser never sees a traceback
         session.rollback()
@@ -84,7 +92,16 @@ def perform(session: Session, case_id: int, action: str, actor: Actor, expected_
     return case
 
 
-def _locked(session: Session, case: Case, expected_version: int) -> Case:
+def _require_may_act(session: Session, actor: Actor, case: Case) -> None:
+    """A resident acts through their own channel (mini-program, hotline call-back) only on a case they
+    reported (and the transition table lets them only rate); everyone else must have the case in scope."""
+    if actor.role != Role.RESIDENT:
+        require_case(session, actor, case.id)
+    elif not is_reporter(actor, case.id, case.reporter_phone):
+        raise OutOfScope(actor, case.id)
+
+
+def lock_case(session: Session, case: Case, expected_version: int) -> Case:
     """Lock the case row if its version is still ``expected_version`` (else CaseChanged), then re-read the case
     and its dispatches as they are now — what another transaction committed meanwhile included."""
     number = case.number
@@ -128,8 +145,11 @@ def _coerced(p: Param, value):
 
 
 def _text(value) -> str:
+    """Typed text, stored as typed — or refused when it cannot be (geo.domain.text: a NUL, say)."""
     if not isinstance(value, str):
         raise TypeError(value)
+    if text_problem(value, None, multiline=True):
+        raise ValueError(value)
     return value
 
 
@@ -155,6 +175,7 @@ _COERCE: dict[ParamKind, Callable] = {
     ParamKind.DEPARTMENTS: _ids, ParamKind.CATEGORY: int, ParamKind.DEADLINE: _deadline,
 }
 _REFUSAL = {
+    ParamKind.TEXT: "{name} contains control characters: type plain text (line breaks are fine)",
     ParamKind.TIER: "unknown triage tier {value!r}; tiers: " + ", ".join(Tier),
     ParamKind.RATING: "unknown rating {value!r}; ratings: " + ", ".join(Rating),
     ParamKind.DEPARTMENT: "{name} must be a department id, got {value!r}",
@@ -165,7 +186,7 @@ _REFUSAL = {
 
 
 def _accept(session, case: Case, actor: Actor, now: datetime, tier: Tier, deadline: datetime | None = None,
-            note: str = "") -> str:
+            note: str = "") -> Note:
     if case.category is None:
         raise InvalidInput(f"case {case.number} has no category: set one before accepting it")
     if deadline is not None and deadline <= case.reported_at:
@@ -175,19 +196,18 @@ def _accept(session, case: Case, actor: Actor, now: datetime, tier: Tier, deadli
     # A long-running case gets the deadline agreed with the department; others the category's time limit.
     case.deadline = deadline or category_deadline(case.category.time_limit, case.category.time_unit,
                                                    case.reported_at, work_calendar())
-    return note or f"tier={case.tier}"
+    return Note("triaged", {"tier": case.tier})
 
 
-def _reject(session, case: Case, actor: Actor, now: datetime, reason: str) -> str:
+def _reject(session, case: Case, actor: Actor, now: datetime, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput(f"rejecting case {case.number} needs a reason")
     case.status, case.rejected_at, case.reject_reason = Status.REJECTED, now, reason
-    return reason
 
 
 def _whistle(session, case: Case, actor: Actor, now: datetime, lead_department_id: int,
-             co_department_ids: tuple[int, ...] = (), note: str = "") -> str:
-    if case.tier == Tier.COMMUNITY:
+             co_department_ids: tuple[int, ...] = (), note: str = "") -> Note:
+    if not ready_to_whistle(case.status, case.tier):
         raise InvalidInput(f"case {case.number} is for the community to solve itself; triage it again to whistle")
     wanted = [(lead_department_id, DispatchRole.LEAD)] + [
         (d, DispatchRole.CO) for d in dict.fromkeys(co_department_ids) if d != lead_department_id]
@@ -203,8 +223,8 @@ def _whistle(session, case: Case, actor: Actor, now: datetime, lead_department_i
         if department_id not in existing:
             case.dispatches.append(dispatch)
     case.status, case.whistled_at, case.reported_in_at, case.answered_at = Status.WHISTLED, now, None, None
-    return note or "lead=" + names[lead_department_id] + "".join(
-        f"; co={names[d]}" for d, r in wanted if r == DispatchRole.CO)
+    return Note("whistled", {"lead": names[lead_department_id],
+                             "co": [names[d] for d, r in wanted if r == DispatchRole.CO]})
 
 
 def _own_dispatch(case: Case, actor: Actor, action: str) -> CaseDispatch:
@@ -214,20 +234,19 @@ def _own_dispatch(case: Case, actor: Actor, action: str) -> CaseDispatch:
     raise NotPermitted(case.number, case.status, action, str(actor.role), "your department was not whistled")
 
 
-def _report_in(session, case: Case, actor: Actor, now: datetime, note: str = "") -> str:
+def _report_in(session, case: Case, actor: Actor, now: datetime, note: str = "") -> None:
     dispatch = _own_dispatch(case, actor, "report_in")
     if dispatch.reported_in_at is not None:
         raise InvalidInput(f"case {case.number}: your department already reported in")
     dispatch.reported_in_at = now
     _advance_after_dispatch_change(case, now)
-    return note
 
 
-def _answer(session, case: Case, actor: Actor, now: datetime, note: str) -> str:
+def _answer(session, case: Case, actor: Actor, now: datetime, note: str) -> None:
     dispatch = _own_dispatch(case, actor, "answer")
     if dispatch.role != DispatchRole.LEAD:
         raise NotPermitted(case.number, case.status, "answer", str(actor.role), "only the lead department answers")
-    if dispatch.answered_at is not None:
+    if not answer_due(dispatch.role, dispatch.answered_at):
         raise InvalidInput(f"case {case.number}: your department already answered")
     if not note.strip():
         raise InvalidInput(f"answering case {case.number} needs a note saying what was done")
@@ -235,7 +254,6 @@ def _answer(session, case: Case, actor: Actor, now: datetime, note: str) -> str:
         dispatch.reported_in_at = now  # answering is also reporting in
     dispatch.answered_at = now
     _advance_after_dispatch_change(case, now)
-    return note
 
 
 def _advance_after_dispatch_change(case: Case, now: datetime) -> None:
@@ -257,45 +275,41 @@ def _progress(case: Case) -> Status:
     return Status.ANSWERED if lead_answered else Status.REPORTED_IN
 
 
-def _close(session, case: Case, actor: Actor, now: datetime, note: str = "") -> str:
-    if case.status == Status.ACCEPTED and case.tier != Tier.COMMUNITY:
+def _close(session, case: Case, actor: Actor, now: datetime, note: str = "") -> None:
+    if not ready_to_close(case.status, case.tier):
         raise NotPermitted(case.number, case.status, "close", str(actor.role),
                            "only a case the community solves itself closes without a whistle")
     case.status, case.closed_at = Status.CLOSED, now
-    return note
 
 
-def _rate(session, case: Case, actor: Actor, now: datetime, rating: Rating, note: str = "") -> str:
+def _rate(session, case: Case, actor: Actor, now: datetime, rating: Rating, note: str = "") -> Note:
     case.rating, case.rated_at = str(rating), now
     if rating == Rating.UNSATISFIED:  # an unsatisfied resident sends the case back
         case.status, case.rework_count = Status.REWORK, case.rework_count + 1
     else:
         case.status = Status.RATED
-    return note or str(rating)
+    return Note("rated", {"rating": str(rating)})
 
 
-def _return_for_rework(session, case: Case, actor: Actor, now: datetime, reason: str) -> str:
+def _return_for_rework(session, case: Case, actor: Actor, now: datetime, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput(f"returning case {case.number} for rework needs a reason")
     case.status, case.rework_count = Status.REWORK, case.rework_count + 1
-    return reason
 
 
-def _reopen(session, case: Case, actor: Actor, now: datetime, reason: str) -> str:
+def _reopen(session, case: Case, actor: Actor, now: datetime, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput(f"reopening case {case.number} needs a reason")
     case.status, case.closed_at, case.rated_at, case.rejected_at = Status.REOPENED, None, None, None
-    return reason
 
 
-def _defer(session, case: Case, actor: Actor, now: datetime, reason: str) -> str:
+def _defer(session, case: Case, actor: Actor, now: datetime, reason: str) -> None:
     if not reason.strip():
         raise InvalidInput(f"deferring case {case.number} needs a reason")
     case.deferred_from, case.deferred_at, case.status = case.status, now, Status.DEFERRED
-    return reason
 
 
-def _resume(session, case: Case, actor: Actor, now: datetime, note: str = "") -> str:
+def _resume(session, case: Case, actor: Actor, now: datetime, note: str = "") -> None:
     """Deferral paused the time-limit clock: the deadline moves by the working time spent deferred. A case
     deferred elsewhere (imported) may lack when or from where: then the deadline stays, and the case goes back
     to where its progress stands."""
@@ -303,7 +317,6 @@ def _resume(session, case: Case, actor: Actor, now: datetime, note: str = "") ->
         case.deadline = resume_deadline(case.deadline, case.deferred_at, now, work_calendar())
     back = Status(case.deferred_from) if case.deferred_from else _progress_before_deferral(case)
     case.status, case.deferred_from, case.deferred_at = back, None, None
-    return note
 
 
 def _progress_before_deferral(case: Case) -> Status:
@@ -312,21 +325,21 @@ def _progress_before_deferral(case: Case) -> Status:
     return Status.ACCEPTED if case.accepted_at is not None else Status.REPORTED
 
 
-def _change_category(session, case: Case, actor: Actor, now: datetime, category_id: int) -> str:
+def _change_category(session, case: Case, actor: Actor, now: datetime, category_id: int) -> Note:
     category = session.get(Category, category_id)
     if category is None:
         raise InvalidInput(f"no category with id {category_id}")
     old = case.category.name if case.category else "—"
     case.category = category
     route = route_for_case(session, case)
-    if route is None:
-        return f"{old} → {category.name}; route: manual queue"
+    if route is None:  # no route: the manual queue
+        return Note("recategorised", {"old": old, "new": category.name, "lead": None, "co": []})
     names = dict(session.execute(select(Department.id, Department.name)).all())
-    return f"{old} → {category.name}; route: lead={names[route.lead_department_id]}" + "".join(
-        f"; co={names[d]}" for d in route.co_department_ids)
+    return Note("recategorised", {"old": old, "new": category.name, "lead": names[route.lead_department_id],
+                                  "co": [names[d] for d in route.co_department_ids]})
 
 
-_HANDLERS: dict[str, Callable[..., str]] = {
+_HANDLERS: dict[str, Callable[..., Note | None]] = {
     "accept": _accept, "reject": _reject, "whistle": _whistle, "report_in": _report_in, "answer": _answer,
     "close": _close, "rate": _rate, "return_for_rework": _return_for_rework, "reopen": _reopen,
     "defer": _defer, "resume": _resume, "change_category": _change_category,

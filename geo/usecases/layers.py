@@ -32,6 +32,19 @@ from geo.usecases.layouts import create_layout
 from geo.usecases.recut import apply_regrid
 
 LAYER_KINDS = ("grids", "buildings", "communities", "streets")
+#: The free-text fields of each kind, by role (codes have their own rule, loaders.layer_validate.check_codes).
+_TEXT_COLUMNS = {
+    "grids": {"name": Grid.name, "member_name": Grid.member_name, "member_phone": Grid.member_phone},
+    "buildings": {"address": Building.address},
+    "communities": {"name": Community.name},
+    "streets": {"name": Street.name},
+}
+
+
+def text_limits(kind: str) -> dict[str, int]:
+    """role → the most characters its column holds, for the import to refuse longer text before writing
+    (geo.domain.text: never cut)."""
+    return {role: column.type.length for role, column in _TEXT_COLUMNS[kind].items()}
 
 
 def publish_layer(db: Database, kind: str, frame: gpd.GeoDataFrame, source: str, actor: Actor) -> dict:

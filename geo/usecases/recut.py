@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, Grid
 from geo.domain.actors import Actor
+from geo.domain.event_notes import Note
 from geo.read.assignment import assign_points
 from geo.usecases import tallies
 from geo.usecases.layouts import activate_layout
@@ -58,7 +59,8 @@ def apply_regrid(session: Session, layout_id: int, actor: Actor, now: datetime) 
          "near_boundary": r["near"]} for r in rows])
     _insert_all(session, CaseEvent, [
         {"case_id": int(m.case_id), "at": now, "actor": actor.name, "role": str(actor.role), "action": "regrid",
-         "from_status": None, "to_status": None, "note": f"{m.old_grid or '—'} → {m.new_grid or '—'}"}
+         "from_status": None, "to_status": None, "note": "", "note_key": "regridded",
+         "note_params": Note("regridded", {"old": m.old_grid or "—", "new": m.new_grid or "—"}).dumps()}
         for m in moved.itertuples()])
     _regrid_buildings(session, layout_id)
     session.flush()

@@ -1,6 +1,7 @@
 """The escalation sweep: writes each due reminder (1 at the whistle, 2 yellow, 3 red, 4 discipline) to the
-notification outbox exactly once. Idempotent and safe to run from cron every minute, even twice at once:
-the outbox's unique (dispatch, level) key makes a second insert of the same reminder a no-op.
+notification outbox exactly once per whistle. Idempotent and safe to run from cron every minute, even twice at
+once: the outbox's unique (dispatch, whistle, level) key makes a second insert of the same reminder a no-op,
+and each sweep counts only the rows its own insert wrote.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def sweep(session: Session, now: datetime, full: bool = False) -> int:
     d = CaseDispatch
     elapsed = rules.elapsed_seconds(sql, now)
     due = (
-        select(d.id, levels.c.level, literal(now, type_=UTCDateTime()), literal(0))
+        select(d.id, d.whistled_at, levels.c.level, literal(now, type_=UTCDateTime()), literal(0))
         .join(levels, elapsed >= levels.c.threshold)
         .where(d.whistled_at <= now)
     )
@@ -42,10 +43,11 @@ def sweep(session: Session, now: datetime, full: bool = False) -> int:
         # range on whistled_at), and only the levels it had not reached at `since` are new.
         oldest = since - timedelta(seconds=rules.thresholds()[Card.DISCIPLINE])
         due = due.where(d.whistled_at >= oldest, rules.elapsed_seconds(sql, since) < levels.c.threshold)
-    before = session.scalar(select(func.count()).select_from(Notification))
-    session.execute(sql.insert_from_select_ignoring_conflicts(
-        Notification.__table__, ["dispatch_id", "level", "created_at", "attempts"], due))
-    inserted = session.scalar(select(func.count()).select_from(Notification)) - before
+    # The insert's own row count: counting the table before and after would include what a concurrent
+    # sweep committed meanwhile, and both would report it.
+    inserted = session.execute(sql.insert_from_select_ignoring_conflicts(
+        Notification.__table__, ["dispatch_id", "whistled_at", "level", "created_at", "attempts"], due),
+        execution_options={"preserve_rowcount": True}).rowcount
     session.add(SweepRun(ran_at=now, inserted=inserted))
     if tallies.active(session):
         tallies.refresh_recent(session, now)

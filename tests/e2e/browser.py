@@ -20,6 +20,7 @@ from typing import Self
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = REPO_ROOT / "dashboard" / "app.py"
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 
 CHROMIUM = "/usr/bin/chromium"
@@ -97,7 +98,10 @@ def start_streamlit(
     timeout: float = 60,
     extra_args: list[str] | None = None,
 ) -> StreamlitServer:
-    """Start ``streamlit run <script>`` from the repo root and wait until /_stcore/health answers.
+    """Start ``streamlit run <script>`` from the repo root and wait until /_stcore/health answers. The
+    dashboard itself (dashboard/app.py) runs as users run it: ``gridgov serve`` (dashboard/asgi.py, with the
+    session cookie route and the rating page); ``extra_args`` are then Streamlit options like
+    ``--server.maxUploadSize 1``, passed as STREAMLIT_* variables.
 
     ``env`` entries are added to the current environment; a value of None *unsets* the variable
     (e.g. ``{"GRIDGOV_TILE_URL": None}`` for the no-tiles case). Stop it with ``.stop()`` or use
@@ -113,24 +117,30 @@ def start_streamlit(
             run_env.pop(key, None)
         else:
             run_env[key] = value
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(script),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-        *(extra_args or []),
-    ]
+    if script == DASHBOARD:
+        cmd = [sys.executable, "-c", "import sys, cli; sys.exit(cli.main(sys.argv[1:]))", "serve",
+               "--port", str(port), "--address", "127.0.0.1"]
+        run_env["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
+        run_env.update(_as_streamlit_variables(extra_args or []))
+    else:
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+            *(extra_args or []),
+        ]
     log_path = artifact_path(f"streamlit-{script.stem}-{port}.log")
     with open(log_path, "w") as log_file:  # the child keeps its own descriptor
         proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=run_env, stdout=log_file, stderr=subprocess.STDOUT)
@@ -153,6 +163,15 @@ def start_streamlit(
                 f"streamlit did not answer on {health} within {timeout}s:\n{server.log_tail()}"
             )
         time.sleep(0.25)
+
+
+def _as_streamlit_variables(flags: list[str]) -> dict[str, str]:
+    """``["--server.maxUploadSize", "1"]`` → ``{"STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "1"}``."""
+    out = {}
+    for flag, value in zip(flags[::2], flags[1::2]):
+        section, _, option = flag.removeprefix("--").partition(".")
+        out[f"STREAMLIT_{section.upper()}_{re.sub(r'(?<!^)(?=[A-Z])', '_', option).upper()}"] = value
+    return out
 
 
 # --------------------------------------------------------------------------- Chromium

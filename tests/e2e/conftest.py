@@ -4,6 +4,8 @@
 - ``browser``: one headless /usr/bin/chromium per session (playwright.sync_api).
 - ``page``: fresh 1920x1080 context + page; ``page.network`` is its NetworkLog; a screenshot is
   saved to test-artifacts/ when the test fails.
+- ``maps`` (AppTest): every st_folium call's keyword arguments; ``sample_url``: DATABASE_URL set to a private
+  copy of the sample for AppTest pages.
 """
 
 from __future__ import annotations
@@ -69,3 +71,25 @@ def page(browser, request):
         except PlaywrightError as exc:  # page crashed or closed: keep the original failure
             print(f"failure screenshot not saved: {exc}")
     page.context.close()
+
+
+@pytest.fixture
+def maps(monkeypatch):
+    """Every st_folium call's keyword arguments, in order (AppTest cannot render the map component)."""
+    calls: list[dict] = []
+
+    def fake_st_folium(fig, **kwargs):
+        calls.append(kwargs)
+        return {}
+
+    monkeypatch.setattr("streamlit_folium.st_folium", fake_st_folium)
+    return calls
+
+
+@pytest.fixture
+def sample_url(sample_sqlite_copy, monkeypatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", sample_sqlite_copy)
+    from dashboard.data import database
+
+    database.clear()
+    return sample_sqlite_copy

@@ -2,6 +2,7 @@
 (SQLite) and on a district without cases. streamlit-folium cannot render in AppTest, so ``st_folium`` is
 replaced by a stand-in that returns what a click on the map would."""
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ from geo.db.database import Database
 from geo.db.models import Grid
 from geo.db.schema import upgrade
 from tests.e2e.signin import ANALYST, signed_in
-from tests.integration.factories import add_departments_and_category, add_layout, square
+from tests.integration.factories import (
+    STEP,
+    X0,
+    Y0,
+    add_case,
+    add_departments_and_category,
+    add_layout,
+    square,
+)
 
 PAGES = Path(__file__).resolve().parents[2] / "dashboard" / "views"
 
@@ -57,6 +66,24 @@ def no_cases_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
+def few_cases_url(tmp_path_factory) -> str:
+    """Nine grids with a few cases each, but no buildings (so no households)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('few') / 'few.db'}"
+    db = Database(url)
+    upgrade(db)
+    with db.transaction() as s:
+        _, grids = add_layout(s, {f"G{i}{j}": square(i, j) for i in range(3) for j in range(3)})
+        _, category = add_departments_and_category(s)
+        for n, grid in enumerate(grids.values()):
+            for k in range(n % 3 + 1):
+                case = add_case(s, category, f"C{n}-{k}", X0 + (int(grid.code[1]) + 0.5) * STEP,
+                                Y0 + (int(grid.code[2]) + 0.5) * STEP, reported_at=datetime.now(UTC) - timedelta(days=3))
+                case.grid_id = grid.id
+    db.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
 def sample_url(sample_databases) -> str:
     return sample_databases.get("sqlite").url
 
@@ -68,9 +95,27 @@ def metrics_of(at: AppTest) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------------ hotspots
 
 
-def test_hotspots_show_a_year_of_sample_cases_ranked_over_every_grid(page_on, sample_url):
+def test_hotspots_open_on_hexagons_the_measure_the_method_note_recommends(page_on, sample_url):
     at = page_on(sample_url, "hotspots.py")
     assert metrics_of(at)["事件数"] == "48,022"
+    assert at.selectbox(key="hs_measure").value == "h3"
+    assert any(c.value.startswith("回答：事件在地面上扎堆在哪里？") for c in at.caption)
+    assert any("H3 分辨率 9" in c.value for c in at.caption)
+    cells = at.dataframe[0].value
+    assert len(cells) > 435 and cells["unit_id"].str.len().eq(15).all()  # H3 cell ids, more cells than grids
+    assert int(metrics_of(at)["热点六边形"]) > 0
+
+
+@pytest.mark.parametrize("measure, answer", [
+    ("per_households", "回答：哪里的事件比住户数所能解释的更多？"),
+    ("per_km2", "回答：哪些网格单位面积上的事件最密集？"),
+    ("counts", "回答：哪些网格员承担的事件最多？"),
+])
+def test_each_grid_measure_says_what_it_answers_and_ranks_every_grid(page_on, sample_url, measure, answer):
+    at = page_on(sample_url, "hotspots.py")
+    at.selectbox(key="hs_measure").set_value(measure).run()
+    assert not at.exception
+    assert any(c.value.startswith(answer) for c in at.caption)
     assert len(at.dataframe[0].value) == 435
     assert int(metrics_of(at)["热点网格"]) + int(metrics_of(at)["冷点网格"]) > 0
 
@@ -82,13 +127,23 @@ def test_hotspots_narrow_to_one_category_class(page_on, sample_url):
     assert 0 < int(metrics_of(at)["事件数"].replace(",", "")) < 48_022
 
 
-@pytest.mark.parametrize("view", ["counts", "emerging"])
-@pytest.mark.parametrize("detail", ["h3", "kde"])
-def test_hotspots_draw_every_view_with_every_detail_layer(page_on, sample_url, view, detail):
+@pytest.mark.parametrize("measure, view, detail", [
+    ("h3", "values", "kde"), ("h3", "emerging", "none"), ("h3", "space_time", "none"),
+    ("counts", "values", "h3"), ("counts", "emerging", "kde"), ("per_km2", "space_time", "none"),
+])
+def test_hotspots_draw_every_view_with_the_detail_layers(page_on, sample_url, measure, view, detail):
     at = page_on(sample_url, "hotspots.py")
+    at.selectbox(key="hs_measure").set_value(measure).run()
     at.selectbox(key="hs_view").set_value(view)
     at.selectbox(key="hs_detail").set_value(detail).run()
     assert not at.exception
+    weekly = any(m.value.startswith("**每周热点/冷点单元数") for m in at.markdown)
+    assert weekly == (view == "space_time")
+
+
+def test_the_hexagon_detail_layer_is_not_offered_over_hexagons(page_on, sample_url):
+    at = page_on(sample_url, "hotspots.py")
+    assert at.selectbox(key="hs_detail").options == ["无", "核密度"]
 
 
 def test_clicking_a_grid_on_the_map_selects_it_beside_the_table(page_on, sample_url, map_returns):
@@ -96,7 +151,16 @@ def test_clicking_a_grid_on_the_map_selects_it_beside_the_table(page_on, sample_
         grid_id, code = s.execute(select(Grid.id, Grid.code).order_by(Grid.code)).first()
     map_returns["last_active_drawing"] = {"properties": {"id": grid_id}}
     at = page_on(sample_url, "hotspots.py")
-    assert any(f"已选网格: {code}" in m.value for m in at.markdown)
+    at.selectbox(key="hs_measure").set_value("counts").run()
+    assert any(f"已选: {code}" in m.value for m in at.markdown)
+
+
+def test_clicking_a_hexagon_on_the_map_selects_it_beside_the_table(page_on, sample_url, map_returns):
+    at = page_on(sample_url, "hotspots.py")
+    cell = at.dataframe[0].value["unit_id"].iloc[3]
+    map_returns["last_active_drawing"] = {"properties": {"id": cell}}
+    at.run()
+    assert any(f"已选: {cell} · " in m.value for m in at.markdown)
 
 
 def test_hotspots_on_a_district_without_cases_say_so(page_on, no_cases_url):
@@ -105,10 +169,18 @@ def test_hotspots_on_a_district_without_cases_say_so(page_on, no_cases_url):
     assert not at.dataframe
 
 
+def test_cases_per_household_on_a_district_without_buildings_say_what_is_missing(page_on, few_cases_url):
+    at = page_on(few_cases_url, "hotspots.py")
+    at.selectbox(key="hs_measure").set_value("per_households").run()
+    assert at.info[0].value.startswith("没有可检验的单元：按住户计算需要楼栋图层中的住户数")
+    assert not at.dataframe
+
+
 def test_hotspots_switch_to_english(page_on, sample_url):
     at = page_on(sample_url, "hotspots.py")
     at.sidebar.radio[0].set_value("en").run()
     assert "Cases" in metrics_of(at)
+    assert any(c.value.startswith("Answers: where do cases crowd together") for c in at.caption)
 
 
 # ---------------------------------------------------------------------------------------------- grid load
@@ -135,7 +207,8 @@ def test_grid_load_drills_from_a_street_to_a_community(page_on, sample_url):
 def test_grid_load_lists_grid_members(page_on, sample_url):
     at = page_on(sample_url, "grid_load.py")
     at.radio(key="gl_table_of").set_value("members").run()
-    assert len(at.dataframe[-1].value) == 435
+    members = next(d.value for d in at.dataframe if "grids" in d.value.columns)  # the 热心人 section follows it
+    assert len(members) == 435
 
 
 def test_grid_load_on_a_district_without_cases_shows_zeros_and_says_so(page_on, no_cases_url):
@@ -155,6 +228,17 @@ def test_department_load_ranks_every_department_and_lists_notices(page_on, sampl
     assert {"新华街道办事处", "千里山镇人民政府"} <= set(ranked["department"])
     assert int(metrics_of(at)["督办单"]) > 0
     assert len(at.dataframe[1].value) == int(metrics_of(at)["督办单"])
+
+
+def test_department_load_numbers_one_notice_per_department_from_the_first_number(page_on, sample_url):
+    at = page_on(sample_url, "department_load.py")
+    notices = at.dataframe[1].value
+    assert notices["department"].is_unique
+    assert notices["number"].iloc[0].endswith("第1号") and notices["number"].iloc[0].startswith("督字〔")
+    at.number_input(key="dl_first_serial").set_value(40).run()
+    numbers = at.dataframe[1].value["number"]
+    assert [n.split("第")[1] for n in numbers[:2]] == ["40号", "41号"]
+    assert (at.dataframe[1].value["cases"] >= at.dataframe[1].value[["not_reported_in", "late", "no_answer"]].max(axis=1)).all()
 
 
 def test_department_load_ranks_by_satisfaction_on_request(page_on, sample_url):

@@ -140,3 +140,18 @@ def test_without_a_kiosk_token_or_sign_in_the_screen_shows_nothing(screen_server
     page.goto(screen_server.url + SCREEN + "&kiosk=wrong", wait_until="domcontentloaded")
     page.get_by_role("button", name="登录").wait_for(timeout=60_000)
     assert page.locator('[data-testid="gg-feed"]').count() == 0
+
+
+def test_every_common_problem_shows_whole_and_no_two_read_the_same(screen_server, kiosk_token, page):
+    _open(page, screen_server, kiosk_token)
+    rows = page.locator(".gg-problem")
+    rows.first.wait_for(timeout=60_000)
+    panel = page.locator(".gg-panel", has=rows.first).bounding_box()
+    texts = [rows.nth(i).inner_text() for i in range(rows.count())]
+    assert len(texts) == 3 and len(set(texts)) == 3, texts
+    for i in range(rows.count()):
+        box = rows.nth(i).bounding_box()
+        assert box["y"] + box["height"] <= panel["y"] + panel["height"], f"row {i + 1} is clipped: {texts[i]}"
+    cut = rows.locator(".gg-problem-what").evaluate_all("(els) => els.filter((e) => e.scrollWidth > e.clientWidth + 1)"
+                                                        ".map((e) => e.textContent)")
+    assert cut == [], f"cut short: {cut}"

@@ -64,6 +64,8 @@ def test_a_supervisor_clicks_a_case_accepts_it_and_sees_the_timeline_grow(stream
     search.fill("")
     search.press("Enter")
     page.get_by_text("符合条件 48,022").wait_for(timeout=60_000)
+    # The action button scrolled the page a little; the user brings the map back into view and clicks a grid.
+    page.locator(FOLIUM_IFRAME).scroll_into_view_if_needed()
     box = page.locator(FOLIUM_IFRAME).bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
     panel.get_by_text("网格负荷").wait_for(timeout=60_000)
@@ -106,3 +108,38 @@ def test_a_department_user_sees_only_its_cases_and_cannot_open_another_departmen
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert "部门绩效" not in nav and "图层导入" not in nav  # pages beyond the role are not offered
     assert_all_local(page.network)
+
+
+def _case_with_a_long_story(url: str) -> str:
+    """A reported case re-categorised a dozen times: a timeline of 13 events."""
+    from datetime import UTC, datetime
+
+    from geo.db.models import Category
+    from geo.domain.actors import Actor
+    from geo.domain.vocabulary import Role
+    from geo.usecases.case_actions import perform
+
+    db = Database(url)
+    with db.transaction() as s:
+        case = s.scalars(select(Case).where(Case.status == "reported").order_by(Case.id)).first()
+        number, case_id = case.number, case.id
+        categories = s.scalars(select(Category.id).order_by(Category.id).limit(12)).all()
+        for category_id in categories:
+            version = s.get(Case, case_id).version
+            perform(s, case_id, "change_category", Actor("值班长", Role.SUPERVISOR), version, datetime.now(UTC),
+                    category_id=category_id)
+    db.dispose()
+    return number
+
+
+def test_the_action_button_stays_in_view_at_1080p_however_long_the_story(streamlit_server, page, sample_sqlite_copy):
+    number = _case_with_a_long_story(sample_sqlite_copy)
+    server = streamlit_server("dashboard/app.py", env={"DATABASE_URL": sample_sqlite_copy, "GRIDGOV_TILE_URL": None})
+    open_case_map(page, server, query=f"?case={number}")
+    panel = page.locator(PANEL)
+    panel.get_by_text("办理过程 (13)").wait_for(timeout=60_000)
+    button = page.get_by_role("button", name="执行: 受理")
+    box = button.bounding_box()
+    save_screenshot(page, "case_map-long-story", full_page=False)
+    assert box["y"] + box["height"] <= 1080, f"the action button is below the fold at y={box['y']:.0f}"
+    assert "类别 " in panel.inner_text() and "route" not in panel.inner_text()  # notes in words, translated

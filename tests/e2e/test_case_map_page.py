@@ -7,10 +7,10 @@ key) carries the clicked layer's tooltip.
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -23,28 +23,6 @@ from tests.e2e.signin import ANALYST, SUPERVISOR, signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 MAP_KEY = "case_map_map"
-
-
-@pytest.fixture
-def maps(monkeypatch):
-    """Every st_folium call's keyword arguments, in order."""
-    calls: list[dict] = []
-
-    def fake_st_folium(fig, **kwargs):
-        calls.append(kwargs)
-        return {}
-
-    monkeypatch.setattr("streamlit_folium.st_folium", fake_st_folium)
-    return calls
-
-
-@pytest.fixture
-def sample_url(sample_sqlite_copy, monkeypatch) -> str:
-    monkeypatch.setenv("DATABASE_URL", sample_sqlite_copy)
-    from dashboard.data import database
-
-    database.clear()
-    return sample_sqlite_copy
 
 
 def _reported_case(url: str) -> tuple[int, str]:
@@ -74,7 +52,8 @@ def click_case(at: AppTest, number: str) -> AppTest:
 
 
 def _markdown(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    """The markdown as read: values from data arrive escaped (dashboard.markup), a reader sees them as typed."""
+    return html.unescape("\n".join(m.value for m in at.markdown))
 
 
 def test_the_case_map_counts_every_sample_case_with_the_filters_wide_open(maps, sample_url):
@@ -203,3 +182,33 @@ def test_a_supervisor_accepts_a_case_with_an_agreed_deadline(maps, sample_url):
     with db.session() as s:
         assert s.get(Case, case_id).deadline == datetime(2027, 1, 15, 16, 0, tzinfo=UTC)
     db.dispose()
+
+
+def test_a_merged_duplicate_counts_once_and_the_page_says_how_merged_cases_count(maps, sample_url):
+    from geo.usecases.duplicates import merge_case
+
+    db = Database(sample_url)
+    with db.transaction() as s:
+        keep, dup = s.scalars(select(Case).where(Case.status == "reported").order_by(Case.id).limit(2)).all()
+        merge_case(s, dup.id, keep.id, Actor("值班长", Role.SUPERVISOR), dup.version, datetime.now(UTC))
+    db.dispose()
+    at = open_page(maps, sample_url)
+    assert "符合条件 48,021" in _markdown(at)
+    assert "已合并的重复事件只计入其合并到的事件" in "\n".join(c.value for c in at.caption)
+    at.sidebar.multiselect(key="case_map_f_status").set_value(["merged"]).run()
+    assert "符合条件 1**" in _markdown(at)
+    assert "其中含已合并的重复事件 1 件" in "\n".join(c.value for c in at.caption)
+def _marker_statuses(maps) -> list[str]:
+    group = maps[-1]["feature_group_to_add"]
+    markers = [c for c in group._children.values() if getattr(c, "layer_name", "") == "case_markers"][0]
+    return [f["properties"]["s"] for f in markers.data["features"]]
+
+
+def test_the_map_shows_an_action_at_once_though_its_layer_is_cached(maps, sample_url):
+    _, number = _reported_case(sample_url)
+    at = open_page(maps, sample_url)
+    at.sidebar.text_input(key="case_map_f_text").input(number).run()
+    at = click_case(at, number)
+    assert _marker_statuses(maps) == ["reported"]
+    at.button(key="case_map_do").click().run()
+    assert _marker_statuses(maps) == ["accepted"]

@@ -55,4 +55,4 @@ def test_the_overviews_rates_carry_their_definition_and_say_what_closure_counts(
     assert helps["满意率"].startswith("满意率 =（满意 + 基本满意）")
     assert helps["受理事件"] == ""
     note = "\n".join(c.value for c in at.caption)
-    assert "受理 48,022 − 不予受理与缓办中 1,901 = 应办 46,121，其中已办结 45,782" in note
+    assert "受理 48,022 − 不予受理与缓办中 1,815 = 应办 46,207，其中已办结 45,782" in note

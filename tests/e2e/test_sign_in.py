@@ -76,3 +76,54 @@ def test_an_idle_session_is_signed_out(app, monkeypatch):
     at.run()
     assert "长时间未操作" in at.warning[0].value
     assert [b.label for b in at.button] == ["登录"]
+
+
+def test_a_display_name_starting_with_kiosk_does_not_escape_the_idle_timeout(app, monkeypatch):
+    from dashboard.data import database
+
+    with database().transaction() as s:
+        add_user(s, "wall", PASSWORD, "supervisor", Actor("admin", Role.ADMIN), datetime.now(UTC),
+                 display_name="kiosk:大屏")
+    at = app("wall")
+    assert "kiosk:大屏" in at.sidebar.caption[0].value
+    monkeypatch.setenv("GRIDGOV_SESSION_TIMEOUT_MIN", "0")
+    at.run()
+    assert "长时间未操作" in at.warning[0].value
+    assert [b.label for b in at.button] == ["登录"]
+
+
+def test_disabling_the_account_signs_its_open_tab_out_at_the_next_run(app):
+    from dashboard.data import database
+    from geo.usecases.accounts import set_disabled
+
+    at = app("wang")
+    with database().transaction() as s:
+        set_disabled(s, "wang", True, Actor("admin", Role.ADMIN), datetime.now(UTC))
+    at.run()
+    assert "请重新登录" in at.warning[0].value
+    assert [b.label for b in at.button] == ["登录"]
+
+
+def test_signing_out_ends_the_session_on_the_server(app):
+    from sqlalchemy import select
+
+    from dashboard.data import database
+    from geo.db.models import UserSession
+
+    at = app("wang")
+    at.button(key="sign_out").click().run()
+    assert [b.label for b in at.button] == ["登录"]
+    with database().session() as s:
+        assert s.scalar(select(UserSession.end_reason)) == "sign_out"
+
+
+def test_a_signed_in_tab_whose_database_goes_away_says_so_instead_of_a_traceback(app, monkeypatch):
+    from dashboard.data import database
+
+    at = app("wang")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://gridgov:gridgov@127.0.0.1:1/nowhere")
+    database.clear()
+    at.run()
+    assert not at.exception
+    assert "数据库暂时无法连接" in at.warning[0].value
+    assert "127.0.0.1" not in "".join(w.value for w in at.warning)

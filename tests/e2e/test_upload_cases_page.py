@@ -2,6 +2,7 @@
 imported, and imported again (nothing added). AppTest cannot drive the file uploader: the saved upload's
 path is put in session state, exactly where the uploader's callback puts it."""
 
+import html
 from pathlib import Path
 
 import pytest
@@ -100,8 +101,31 @@ def test_importing_from_the_page_then_again_adds_nothing(page_on, small_db, tmp_
     at.button(key="upload_cases_apply_button").click().run()
     assert at.success[0].value == "已导入 3 条事件。"
     assert case_count(small_db) == 3
+    assert "upload_cases_file" not in at.session_state  # the import is done: the page waits for a new file
+    at.session_state["upload_cases_file"] = export(tmp_path)  # the same export, uploaded again
+    at.run()
     assert metrics(at)["重复跳过"] == "3" and metrics(at)["将导入"] == "0"
     assert at.button(key="upload_cases_apply_button").disabled
+
+
+def test_an_imported_upload_is_removed_from_the_server(page_on, small_db, tmp_path):
+    upload = tmp_path / "uploads" / "session-1" / "12345导出.csv"  # where the page saves uploads
+    upload.parent.mkdir(parents=True)
+    upload.write_bytes(EXPORT.encode("gbk"))
+    at = page_on(small_db, str(upload))
+    at.button(key="upload_cases_apply_button").click().run()
+    assert at.success[0].value == "已导入 3 条事件。"
+    assert not upload.exists() and not upload.parent.exists()
+
+
+def test_a_refused_upload_is_removed_from_the_server_and_the_refusal_shown(page_on, small_db, tmp_path):
+    upload = tmp_path / "uploads" / "session-2" / "old.xls"
+    upload.parent.mkdir(parents=True)
+    upload.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    at = page_on(small_db, str(upload))
+    assert not upload.exists()
+    at.run()
+    assert "Excel 97" in at.error[0].value and "upload_cases_file" not in at.session_state
 
 
 @pytest.mark.browser
@@ -187,7 +211,8 @@ def test_dates_that_do_not_tell_day_from_month_are_asked_on_the_page(page_on, sm
     path = tmp_path / "311.csv"
     write_us_311(path, 12)
     at = page_on(small_db, str(path))
-    assert any(w.value.startswith("'01/06/2018 10:18:29 AM' 这类日期把日和月写在年份之前") for w in at.warning)
+    warnings = [html.unescape(w.value) for w in at.warning]  # data in messages arrives escaped (dashboard.markup)
+    assert any(w.startswith("'01/06/2018 10:18:29 AM' 这类日期把日和月写在年份之前") for w in warnings)
     at.selectbox(key="upload_cases_time_order").set_value("day-first").run()
-    assert not any(w.value.startswith("'01/06/2018") for w in at.warning)
+    assert not any(html.unescape(w.value).startswith("'01/06/2018") for w in at.warning)
     assert len([s for s in at.selectbox if s.key.startswith("upload_cases_category_")]) == len(CATEGORIES)

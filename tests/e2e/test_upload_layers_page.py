@@ -44,7 +44,7 @@ def test_the_survey_shapefile_previews_as_zero_changes_against_the_sample_layout
     assert at.success[0].value == "检查通过，可以发布。"
     assert metrics(at) == {"要素": "435", "新增": "0", "删除": "0", "变化": "0", "未变": "435", "将换网格的事件": "0"}
     detected = at.dataframe[0].value
-    assert detected.iloc[0, 0] == "encoding: GBK" and detected.iloc[1, 0] == "crs: EPSG:4545"
+    assert detected.iloc[0, 0] == "属性编码: GBK" and detected.iloc[1, 0] == "坐标系: EPSG:4545"
     assert at.caption[0].value == "未发现问题。"
     assert [b.label for b in at.button] == ["按所选重新检查", "确认发布"]
 
@@ -70,10 +70,14 @@ def test_applying_then_restoring_a_layout_from_the_page(page_on, tmp_path):
     assert metrics(at)["新增"] == "2"
     at.button(key="upload_layers_apply_button").click().run()
     assert at.success[-1].value.startswith("已发布为新的网格版本 v1.zip")
+    assert not [b for b in at.button if b.key == "upload_layers_apply_button"]  # published once, not offered again
     shp = write_shapefile(grid_frame({"G1": square(0, 0, 2)}), tmp_path / "v2")
     at.session_state["upload_layers_file"] = str(zip_shapefile(shp, tmp_path / "v2.zip"))
     at.run()
     assert (metrics(at)["删除"], metrics(at)["变化"]) == ("1", "1")
+    changes = next(d.value for d in at.dataframe if "变化" in d.value.columns)
+    assert list(changes.columns) == ["编码", "变化", "形状移动（米）", "属性变化"]
+    assert changes[["编码", "变化"]].values.tolist() == [["G2", "删除"], ["G1", "变化"]]  # the deleted grid is listed
     at.button(key="upload_layers_apply_button").click().run()
     at.button(key="upload_layers_restore_button").click().run()
     assert at.success[-1].value.startswith("已恢复版本 v1.zip")
@@ -121,5 +125,5 @@ def test_a_gcj02_layer_without_prj_asks_its_datum_in_chinese_with_a_preview_per_
     at.button[0].click().run()
     assert at.success[0].value == "检查通过，可以发布。"
     assert metrics(at)["新增"] == "2"
-    assert at.dataframe[0].value.iloc[2, 0] == "datum: gcj02"
+    assert at.dataframe[0].value.iloc[2, 0] == "经纬度坐标基准: GCJ-02（高德、腾讯、DataV）"
     assert at.dataframe[0].value.iloc[2, 1] == "由分析人员选择（GCJ-02）"

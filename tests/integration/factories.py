@@ -46,9 +46,10 @@ def add_departments_and_category(session) -> tuple[dict[str, Department], Catego
 
 
 def add_case(session, category: Category | None, number: str = "C1", lon: float = X0 + 0.0005,
-             lat: float = Y0 + 0.0005, reported_at: datetime = T0) -> Case:
+             lat: float = Y0 + 0.0005, reported_at: datetime = T0, reporter_phone: str = "") -> Case:
     case = Case(number=number, category=category, source=Source.HOTLINE, status=Status.REPORTED, lon=lon, lat=lat,
-                location=shapely.Point(lon, lat), reported_at=reported_at, description="井盖缺失")
+                location=shapely.Point(lon, lat), reported_at=reported_at, description="井盖缺失",
+                reporter_phone=reporter_phone)
     session.add(case)
     session.flush()
     return case

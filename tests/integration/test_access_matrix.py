@@ -14,7 +14,8 @@ from geo.domain.actors import Actor
 from geo.domain.permissions import ACTION_ROLES
 from geo.domain.vocabulary import Role, Status
 from geo.domain.workflow import WorkflowError
-from geo.read.case_story import case_story, queue, queue_counts
+from geo.read.case_story import case_story
+from geo.read.queue import queue_counts, queue_rows
 from geo.usecases.case_actions import perform
 from geo.usecases.personal_data import reveal_reporter
 from tests.integration.factories import T0, X0, Y0, add_case, add_departments_and_category, add_layout, square
@@ -60,7 +61,7 @@ def actor_for(role: Role, bound: dict) -> Actor:
 
 VISIBLE = {Role.ADMIN: {"A", "B"}, Role.SUPERVISOR: {"A", "B"}, Role.ANALYST: {"A", "B"},
            Role.DEPARTMENT: {"A"}, Role.STREET: {"A"}, Role.COMMUNITY: {"A"}, Role.GRID_MEMBER: {"A"},
-           Role.SCREEN: set(), Role.RESIDENT: set()}
+           Role.SCREEN: set(), Role.RESIDENT: set(), Role.VOLUNTEER: set()}
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -74,9 +75,9 @@ def test_each_role_reads_exactly_its_cases(district, role):
             else:
                 with pytest.raises(OutOfScope):
                     case_story(s, case_id, NOW, actor)
-        listed = set(queue(s, "awaiting_report_in_yellow", NOW, actor)["number"])
+        listed = set(queue_rows(s, "report_in_yellow", NOW, actor)["number"])
         assert listed == VISIBLE[role]
-        assert queue_counts(s, NOW, actor)["awaiting_report_in_yellow"] == len(VISIBLE[role])
+        assert queue_counts(s, NOW, actor, ("report_in_yellow",)) == {"report_in_yellow": len(VISIBLE[role])}
 
 
 REVEALS = {Role.ADMIN, Role.SUPERVISOR, Role.DEPARTMENT, Role.STREET, Role.COMMUNITY, Role.GRID_MEMBER}

@@ -120,3 +120,13 @@ def test_single_sign_on_claims_map_to_an_unbound_role(accounts):
         with pytest.raises(SignInFailed):
             actor_from_claims(s, {"preferred_username": "x@gov", "groups": ["other"]}, "groups",
                               {"gov-center": "supervisor"}, T0)
+
+
+def test_a_sign_in_name_longer_than_any_account_fails_and_is_audited(accounts):
+    name = "管理员" * 3000  # 9,000 characters: the audit's actor column holds 100
+    with pytest.raises(SignInFailed):
+        sign_in(accounts, "whatever", username=name)
+    with accounts.session() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in_failed")).one()
+    assert entry.actor.startswith("管理员管理员") and len(entry.actor) == 100 and len(entry.target) == 200
+    assert "9000 characters" in entry.detail

@@ -3,6 +3,7 @@
 Layout: four 0.001° squares (≈ 85 × 111 m) A B / C D near 106.8E 39.67N; A has a hole holding grid H;
 grid M is multipart (two separate squares to the east)."""
 
+import json
 from datetime import timedelta
 
 import numpy as np
@@ -105,7 +106,8 @@ def test_a_recut_moves_cases_in_one_transaction_with_an_event_each_and_keeps_his
     with district.session() as s:
         codes = s.scalars(select(Grid.code).join(Case, Case.grid_id == Grid.id).order_by(Case.id)).all()
         assert codes == ["C", "C"]
-        assert s.scalars(select(CaseEvent.note).where(CaseEvent.action == "regrid")).all() == ["D → C"]
+        moved = s.execute(select(CaseEvent.note_key, CaseEvent.note_params).where(CaseEvent.action == "regrid")).all()
+        assert moved == [("regridded", '{"new":"C","old":"D"}')]
         assert s.query(CaseGridAssignment).count() == 4  # both cases under both layouts
 
 
@@ -114,8 +116,10 @@ def test_changing_the_category_re_routes_and_logs_it(district):
         departments, category = add_departments_and_category(s)
         case = report_case(s, NewCase(source="resident_app", lon=X0 + 0.0005, lat=Y0 + 0.0005, reported_at=T0), CLERK)
         perform(s, case.id, "change_category", CLERK, case.version, now=T0, category_id=category.id)
-        note = s.scalars(select(CaseEvent.note).where(CaseEvent.action == "change_category")).one()
-    assert note == "— → 井盖缺失破损; route: lead=市政公用事业服务中心; co=城市管理局"
+        event = s.scalars(select(CaseEvent).where(CaseEvent.action == "change_category")).one()
+        key, params = event.note_key, json.loads(event.note_params)
+    assert (key, params) == ("recategorised", {"old": "—", "new": "井盖缺失破损", "lead": "市政公用事业服务中心",
+                                               "co": ["城市管理局"]})
 
 
 def test_an_unknown_category_is_refused_without_writing(district):

@@ -40,8 +40,9 @@ def test_a_bundle_is_logged_on_each_case_and_bumps_its_version(corridor_cases):
     with db.session() as s:
         cases = s.scalars(select(Case).where(Case.id.in_(ids[:3]))).all()
         assert {c.bundle_id for c in cases} == {bundle.id} and {c.version for c in cases} == {2}
-        notes = s.scalars(select(CaseEvent.note).where(CaseEvent.action == "bundle")).all()
-        assert notes == [f"bundle {bundle.id}: 楼道堆物集中整治; escalated to 区住建局"] * 3
+        notes = s.execute(select(CaseEvent.note_key, CaseEvent.note_params, CaseEvent.note)
+                          .where(CaseEvent.action == "bundle")).all()
+        assert notes == [("bundled", f'{{"bundle_id":{bundle.id},"title":"楼道堆物集中整治"}}', "区住建局")] * 3
 
 
 def test_a_case_cannot_be_bundled_twice(corridor_cases):
@@ -51,3 +52,14 @@ def test_a_case_cannot_be_bundled_twice(corridor_cases):
     with pytest.raises(InvalidInput, match="already closed or bundled: C0, C1"):
         with db.transaction() as s:
             create_bundle(s, ids[:3], "B", SUPERVISOR, T0)
+
+
+@pytest.mark.parametrize("role", [Role.DEPARTMENT, Role.STREET, Role.GRID_MEMBER, Role.ANALYST, Role.RESIDENT])
+def test_only_the_center_bundles_cases(corridor_cases, role):
+    from geo.domain.permissions import NotAllowed
+
+    db, ids = corridor_cases
+    with db.transaction() as s, pytest.raises(NotAllowed, match="may not create bundle"):
+        create_bundle(s, ids[:3], "越权打包", Actor("某人", role, department_id=1, street_id=1), T0)
+    with db.session() as s:
+        assert s.scalars(select(Case.bundle_id).where(Case.id.in_(ids))).all() == [None] * 5

@@ -99,7 +99,9 @@ def test_a_clean_export_is_imported_placed_logged_and_numbered(world, tmp_path):
     with world.session() as session:
         event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == a1.id)).one()
     assert (event.action, event.to_status, event.actor) == ("import", "whistled", "analyst")
-    assert event.note == f"imported from export.csv; grid id {a1.grid_id} by coordinates"
+    assert (event.note, event.note_key) == ("", "imported")
+    assert json.loads(event.note_params) == {"source": "export.csv", "by": "coordinates", "unassigned": False,
+                                             "snapped": False, "near_boundary": False}
 
 
 def test_a_dry_run_reports_the_rows_and_changes_nothing(world, tmp_path):
@@ -277,7 +279,7 @@ def test_a_failure_half_way_through_the_writes_leaves_nothing_behind(world, tmp_
     monkeypatch.setattr(geo.usecases.bulk_intake, "_log_block", fail)  # after the cases are inserted
     report = run(world, write(tmp_path, GOOD))
     assert report.status == "unusable"
-    assert report.problems[0].message == "Cannot use the input: RuntimeError: disk full"
+    assert report.problems[0].message.startswith("Cannot use the input: RuntimeError: disk full (server log reference ")
     assert counts(world) == (0, 0, 0)
 
 

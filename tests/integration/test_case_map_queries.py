@@ -70,21 +70,21 @@ def _numbers(db, filters, view=WHOLE, cap=2000, layout_id=None):
 
 def test_a_few_matching_cases_are_drawn_one_by_one_even_zoomed_out(district):
     db, layout_id, *_ = district
-    layer, numbers = _numbers(db, CaseFilters(), layout_id=layout_id)
+    layer, numbers = _numbers(db, CaseFilters(actor=SUPERVISOR), layout_id=layout_id)
     assert layer.kind == "cases" and numbers == ["C1", "C2", "C3", "C4"]
     assert (layer.counts.total, layer.counts.open) == (4, 3)
 
 
 def test_each_case_carries_its_worst_card(district):
     db, layout_id, *_ = district
-    layer, _ = _numbers(db, CaseFilters(), layout_id=layout_id)
+    layer, _ = _numbers(db, CaseFilters(actor=SUPERVISOR), layout_id=layout_id)
     assert dict(zip(layer.rows["number"], layer.rows["card"])) == {"C1": "none", "C2": "red", "C3": "none",
                                                                   "C4": "none"}
 
 
 def test_more_cases_than_the_cap_are_counted_per_grid_when_zoomed_out(district):
     db, layout_id, _grids, _ = district
-    layer, _ = _numbers(db, CaseFilters(), cap=2, layout_id=layout_id)
+    layer, _ = _numbers(db, CaseFilters(actor=SUPERVISOR), cap=2, layout_id=layout_id)
     assert layer.kind == "grids" and not layer.too_many
     assert dict(zip(layer.rows["code"], layer.rows["n"])) == {"A": 3, "B": 1}
     assert dict(zip(layer.rows["code"], layer.rows["open"])) == {"A": 2, "B": 1}
@@ -93,25 +93,25 @@ def test_more_cases_than_the_cap_are_counted_per_grid_when_zoomed_out(district):
 def test_too_many_cases_in_a_zoomed_in_view_say_so_and_fall_back_to_counts(district):
     db, layout_id, *_ = district
     zoomed = MapView(WHOLE.west, WHOLE.south, WHOLE.east, WHOLE.north, zoom=17)
-    layer, _ = _numbers(db, CaseFilters(), view=zoomed, cap=2, layout_id=layout_id)
+    layer, _ = _numbers(db, CaseFilters(actor=SUPERVISOR), view=zoomed, cap=2, layout_id=layout_id)
     assert layer.kind == "grids" and layer.too_many
 
 
 def test_only_cases_in_the_view_are_returned(district):
     db, layout_id, *_ = district
     right = MapView(X0 + STEP, Y0, X0 + 2 * STEP, Y0 + STEP, zoom=17)
-    assert _numbers(db, CaseFilters(), view=right, layout_id=layout_id)[1] == ["C4"]
+    assert _numbers(db, CaseFilters(actor=SUPERVISOR), view=right, layout_id=layout_id)[1] == ["C4"]
 
 
 @pytest.mark.parametrize(("filters", "expected"), [
-    (CaseFilters(statuses=("whistled",)), ["C2", "C4"]),
-    (CaseFilters(cards=("red",)), ["C2"]),
-    (CaseFilters(cards=("yellow", "discipline")), []),
-    (CaseFilters(text="100%_"), ["C1"]),
-    (CaseFilters(text="c3"), ["C3"]),
-    (CaseFilters(start=T0 + timedelta(minutes=2), end=T0 + timedelta(minutes=4)), ["C2", "C3"]),
-    (CaseFilters(sources=("deputy",)), []),
-    (CaseFilters(class_codes=("SZSS",)), ["C1", "C2", "C3", "C4"]),
+    (CaseFilters(statuses=("whistled",), actor=SUPERVISOR), ["C2", "C4"]),
+    (CaseFilters(cards=("red",), actor=SUPERVISOR), ["C2"]),
+    (CaseFilters(cards=("yellow", "discipline"), actor=SUPERVISOR), []),
+    (CaseFilters(text="100%_", actor=SUPERVISOR), ["C1"]),
+    (CaseFilters(text="c3", actor=SUPERVISOR), ["C3"]),
+    (CaseFilters(start=T0 + timedelta(minutes=2), end=T0 + timedelta(minutes=4), actor=SUPERVISOR), ["C2", "C3"]),
+    (CaseFilters(sources=("deputy",), actor=SUPERVISOR), []),
+    (CaseFilters(class_codes=("SZSS",), actor=SUPERVISOR), ["C1", "C2", "C3", "C4"]),
 ])
 def test_each_filter_narrows_the_cases(district, filters, expected):
     db, layout_id, *_ = district
@@ -120,13 +120,13 @@ def test_each_filter_narrows_the_cases(district, filters, expected):
 
 def test_area_and_department_filters_use_the_grid_and_the_dispatches(district):
     db, layout_id, grids, departments = district
-    assert _numbers(db, CaseFilters(grid_ids=(grids["B"].id,)), layout_id=layout_id)[1] == ["C4"]
-    assert _numbers(db, CaseFilters(department_ids=(departments["CGJ"].id,)), layout_id=layout_id)[1] == ["C3", "C4"]
+    assert _numbers(db, CaseFilters(grid_ids=(grids["B"].id,), actor=SUPERVISOR), layout_id=layout_id)[1] == ["C4"]
+    assert _numbers(db, CaseFilters(department_ids=(departments["CGJ"].id,), actor=SUPERVISOR), layout_id=layout_id)[1] == ["C3", "C4"]
 
 
 def test_card_and_department_together_mean_the_same_dispatch(district):
     db, layout_id, _, departments = district
-    both = CaseFilters(cards=("red",), department_ids=(departments["CGJ"].id,))
+    both = CaseFilters(cards=("red",), department_ids=(departments["CGJ"].id,), actor=SUPERVISOR)
     assert _numbers(db, both, layout_id=layout_id)[1] == []
 
 
@@ -139,14 +139,14 @@ def test_a_department_sees_only_the_cases_whistled_to_it(district):
 def test_counts_per_screen_cell_add_up_to_the_cases_in_view(db, district):
     database, *_ = district
     with database.session() as s:
-        cells = cell_counts(s, CaseFilters(), WHOLE, NOW, cells=(4, 3))
+        cells = cell_counts(s, CaseFilters(actor=SUPERVISOR), WHOLE, NOW, cells=(4, 3))
     assert sorted(cells["n"]) == [1, 3]
 
 
 def test_counts_per_grid_are_placed_at_their_cases(district):
     db, layout_id, *_ = district
     with db.session() as s:
-        rows = grid_counts(s, CaseFilters(), WHOLE, layout_id, NOW)
+        rows = grid_counts(s, CaseFilters(actor=SUPERVISOR), WHOLE, layout_id, NOW)
     b = rows[rows["code"] == "B"].iloc[0]
     assert (round(b["lon"], 6), round(b["lat"], 6)) == (round(X0 + 0.0015, 6), round(Y0 + 0.0005, 6))
 
@@ -157,7 +157,7 @@ def test_overdue_counts_open_cases_past_their_deadline(district):
         from geo.db.models import Case
         s.query(Case).filter(Case.number == "C2").update({"deadline": NOW - timedelta(minutes=1)})
     with db.session() as s:
-        assert filter_counts(s, CaseFilters(), NOW).overdue == 1
+        assert filter_counts(s, CaseFilters(actor=SUPERVISOR), NOW).overdue == 1
 
 
 def test_a_clicked_number_locates_its_case(district):
@@ -208,9 +208,44 @@ def test_a_department_gets_report_in_only_on_cases_whistled_to_it():
 ])
 def test_bad_filters_are_refused_with_the_reason(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        CaseFilters(**kwargs)
+        CaseFilters(**kwargs, actor=SUPERVISOR)
+
+
+def test_a_filter_without_an_actor_is_refused():
+    with pytest.raises(TypeError, match="actor"):
+        CaseFilters()
+    with pytest.raises(TypeError, match="needs the Actor"):
+        CaseFilters(actor=None)
 
 
 def test_an_empty_view_is_refused():
     with pytest.raises(ValueError, match="empty view"):
         MapView(1, 1, 1, 2, zoom=12)
+
+
+def _merge_c1_into_c3(db):
+    from sqlalchemy import select
+
+    from geo.db.models import Case
+
+    with db.transaction() as s:
+        c1, c3 = (s.scalar(select(Case).where(Case.number == n)) for n in ("C1", "C3"))
+        c1.status, c1.merged_into_id = Status.MERGED, c3.id
+
+
+@pytest.mark.parametrize("filters", [CaseFilters(actor=SUPERVISOR), CaseFilters(
+    statuses=tuple(str(s) for s in Status if s != Status.MERGED), actor=SUPERVISOR)])
+def test_a_merged_duplicate_is_neither_drawn_nor_counted_unless_merged_cases_are_asked_for(district, filters):
+    db, layout_id, *_ = district
+    _merge_c1_into_c3(db)
+    layer, numbers = _numbers(db, filters, layout_id=layout_id)
+    assert numbers == ["C2", "C3", "C4"] and (layer.counts.total, layer.counts.merged) == (3, 0)
+    grids, _ = _numbers(db, filters, cap=2, layout_id=layout_id)
+    assert dict(zip(grids.rows["code"], grids.rows["n"])) == {"A": 2, "B": 1}
+
+
+def test_a_supervisor_who_asks_for_merged_cases_sees_them_counted_as_such(district):
+    db, layout_id, *_ = district
+    _merge_c1_into_c3(db)
+    layer, numbers = _numbers(db, CaseFilters(statuses=("merged", "closed"), actor=SUPERVISOR), layout_id=layout_id)
+    assert numbers == ["C1", "C3"] and (layer.counts.total, layer.counts.merged) == (2, 1)

@@ -12,14 +12,14 @@ from geo.usecases.case_actions import act_on_case, perform
 from tests.integration.factories import T0, add_case, add_departments_and_category
 
 SUPERVISOR = Actor("王主任", Role.SUPERVISOR)
-RESIDENT = Actor("居民", Role.RESIDENT)
+RESIDENT = Actor("居民", Role.RESIDENT, phone="+86 138-0000-0000")  # the reporter of the world's case
 
 
 @pytest.fixture
 def world(db):
     with db.transaction() as s:
         departments, category = add_departments_and_category(s)
-        case = add_case(s, category)
+        case = add_case(s, category, reporter_phone="13800000000")
         ids = {code: d.id for code, d in departments.items()}
         return db, case.id, ids
 
@@ -172,7 +172,7 @@ def test_the_reporter_is_masked_and_a_reveal_is_audited(world):
 
 
 def test_queues_hold_new_and_late_cases(world):
-    from geo.read.case_story import queue, queue_counts
+    from geo.read.queue import queue_counts, queue_rows
 
     db, case_id, ids = world
     with db.session() as s:
@@ -181,8 +181,20 @@ def test_queues_hold_new_and_late_cases(world):
     act(db, case_id, "whistle", SUPERVISOR, 2, lead_department_id=ids["SZ"])
     with db.session() as s:
         counts = queue_counts(s, T0 + timedelta(hours=5), SUPERVISOR)
-        assert (counts["new"], counts["awaiting_report_in_red"], counts["overdue"]) == (0, 1, 1)
-        assert queue(s, "awaiting_report_in_red", T0 + timedelta(hours=5), SUPERVISOR)["number"].tolist() == ["C1"]
+        assert (counts["new"], counts["report_in_red"], counts["overdue"]) == (0, 1, 1)
+        assert queue_rows(s, "report_in_red", T0 + timedelta(hours=5), SUPERVISOR)["number"].tolist() == ["C1"]
+
+
+@pytest.mark.parametrize("phone", ["13900000000", ""])
+def test_a_resident_rates_only_a_case_they_reported(world, phone):
+    db, case_id, ids = world
+    act(db, case_id, "accept", SUPERVISOR, 1, tier=Tier.COMMUNITY)
+    act(db, case_id, "close", SUPERVISOR, 2)
+    with pytest.raises(OutOfScope):
+        act(db, case_id, "rate", Actor("别人", Role.RESIDENT, phone=phone), 3, rating="unsatisfied")
+    with db.session() as s:
+        assert (s.get(Case, case_id).status, s.get(Case, case_id).rating) == (Status.CLOSED, None)
+    act(db, case_id, "rate", RESIDENT, 4, rating="satisfied")
 
 
 def test_every_action_moves_the_version_once_even_a_report_in_that_changes_only_its_dispatch(world):

@@ -483,8 +483,9 @@ def test_applying_a_recut_makes_a_new_layout_version_and_moves_cases_with_histor
         assert s.get(Grid, moved.grid_id).code == "G2"
         assert s.scalar(select(func.count()).select_from(CaseGridAssignment).where(
             CaseGridAssignment.case_id == moved.id)) == 2
-        assert s.scalars(select(CaseEvent.note).where(CaseEvent.case_id == moved.id, CaseEvent.action == "regrid")
-                         .order_by(CaseEvent.id)).all() == ["— → G4", "G4 → G2"]
+        assert s.scalars(select(CaseEvent.note_params).where(CaseEvent.case_id == moved.id,
+                                                             CaseEvent.action == "regrid")
+                         .order_by(CaseEvent.id)).all() == ['{"new":"G4","old":"—"}', '{"new":"G2","old":"G4"}']
     history = layout_history(district)
     assert [(h["is_active"], h["grids"]) for h in history] == [(True, 3), (False, 4)]
     restored = restore_layout(district, history[1]["id"], ACTOR)
@@ -495,7 +496,8 @@ def test_applying_a_recut_makes_a_new_layout_version_and_moves_cases_with_histor
 def test_restoring_a_layout_that_does_not_exist_is_a_plain_error(district):
     report = restore_layout(district, 999, ACTOR)
     assert report.status == "unusable"
-    assert report.problems[0].message == "Cannot restore layout 999: LookupError: grid layout 999 does not exist"
+    assert report.problems[0].message.startswith(
+        "Cannot restore layout 999: LookupError: grid layout 999 does not exist (server log reference ")
 
 
 def test_buildings_are_upserted_by_code_and_placed_in_grids(district, tmp_path):

@@ -15,7 +15,7 @@ from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role, Source, Status
 from geo.read.analysis_filters import Window
 from geo.read.load_service import department_load, department_trend, grid_load
-from geo.read.supervision import monthly_report, supervision_notices
+from geo.read.supervision import monthly_report, notice_documents, supervision_notices
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
 
 ANALYST = Actor("分析员", Role.ANALYST)
@@ -163,6 +163,19 @@ def test_supervision_notices_name_the_department_the_reason_and_the_cases(distri
         ("市政公用事业服务中心", "late"): (1, ["S00"]),
         ("市政公用事业服务中心", "no_answer"): (1, ["STUCK"]),
     }
+
+
+def test_each_department_gets_one_numbered_notice_listing_its_flagged_cases(district):
+    db, _ = district
+    with db.session() as s:
+        notices = notice_documents(s, NOW, WINDOW, actor=ANALYST, first_serial=12)
+    assert [(n.serial, n.year, n.department) for n in notices] == [(12, 2026, "市政公用事业服务中心")]
+    cases = notices[0].cases
+    assert cases["number"].tolist() == ["STUCK", "S00"]  # the worst card first
+    assert cases["reasons"].tolist() == [("not_reported_in", "no_answer"), ("late",)]
+    assert cases["card"].tolist() == ["discipline", "yellow"]
+    with db.session() as s, pytest.raises(ValueError, match="starts at 1"):
+        notice_documents(s, NOW, WINDOW, actor=ANALYST, first_serial=0)
 
 
 def test_a_quiet_window_has_no_notices(district):

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from geo.db.models import CaseDispatch
+from geo.domain.actors import SYSTEM
 from geo.domain.vocabulary import Rating, Status
 from geo.read.metrics import metrics, rank, wilson_lower_bound
 from tests.integration.factories import (
@@ -56,7 +57,7 @@ def figures(db):
 
 def by_key(db, dimension):
     with db.session() as s:
-        return metrics(s, dimension, NOW).set_index("label")
+        return metrics(s, dimension, NOW, actor=SYSTEM).set_index("label")
 
 
 def test_grid_figures_match_the_hand_count(figures):
@@ -90,10 +91,30 @@ def test_district_totals_add_up_over_grids(figures):
 
 def test_an_unknown_dimension_is_refused(figures):
     with figures.session() as s, pytest.raises(ValueError, match="unknown dimension 'planet'"):
-        metrics(s, "planet", NOW)
+        metrics(s, "planet", NOW, actor=SYSTEM)
 
 
 def test_a_department_with_two_perfect_cases_does_not_top_the_ranking():
     table = pd.DataFrame({"label": ["tiny", "big"], "ok": [2, 95], "n": [2, 100]})
     assert rank(table, "ok", "n")["label"].tolist() == ["big", "tiny"]
     assert wilson_lower_bound(pd.Series([2]), pd.Series([2]))[0] == pytest.approx(0.342, abs=0.001)
+
+
+def test_district_figures_need_an_actor_allowed_them(figures):
+    from geo.domain.actors import Actor
+    from geo.domain.permissions import NotAllowed
+    from geo.domain.vocabulary import Role
+
+    with figures.session() as s, pytest.raises(NotAllowed, match="view district metrics"):
+        metrics(s, "department", NOW, actor=Actor("某部门", Role.DEPARTMENT, department_id=1))
+
+
+def test_a_bound_roles_kpis_count_only_its_own_cases(figures):
+    from geo.domain.actors import Actor
+    from geo.domain.vocabulary import Role
+    from geo.read.overview import district_kpis
+
+    with figures.session() as s:
+        everyone = district_kpis(s, NOW, actor=SYSTEM).received
+        nobody = district_kpis(s, NOW, actor=Actor("网格员", Role.GRID_MEMBER, grid_codes={"none"})).received
+    assert everyone > 0 and nobody == 0

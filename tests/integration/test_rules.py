@@ -21,7 +21,8 @@ from tests.integration.factories import T0, add_departments_and_category
 H = timedelta(hours=1)
 NOW = T0 + 30 * H
 CASE_RULES = ["is_open", "is_closed", "is_due", "is_rated", "is_satisfied", "was_reworked", "finished_once",
-              "answered_on_time", "closed_on_time"]
+              "answered_on_time", "closed_on_time", "ready_to_whistle", "ready_to_close"]
+ACTIONS = ["accept", "whistle", "report_in", "answer", "close", "rate"]
 #: (answered after report, closed after report) with the deadline 2 h after the report.
 TIMINGS = [(None, None), (1 * H, 1.5 * H), (1 * H, 26 * H), (3 * H, 4 * H), (2 * H, 2 * H), (None, 1 * H)]
 #: Whistled this long before NOW, reported in this long after the whistle (None: not yet).
@@ -67,20 +68,25 @@ def _dispatches(session):
 def test_every_case_rule_agrees_in_sql_and_python(world):
     with world.session() as s:
         query = select(Case.id, sql_rules.is_overdue(NOW), sql_rules.handled_at(),
-                       *(getattr(sql_rules, name)() for name in CASE_RULES))
+                       *(getattr(sql_rules, name)() for name in CASE_RULES),
+                       *(sql_rules.awaits(action) for action in ACTIONS))
         rows = s.execute(query).all()
         cases = _cases(s)
     assert len(rows) == len(Status) * (len(Tier) + 1) * len(TIMINGS) * 2
     for case_id, overdue, handled, *flags in rows:
+        flags, awaiting = flags[:len(CASE_RULES)], flags[len(CASE_RULES):]
         c = cases[case_id]
         python = {"is_open": rules.is_open(c.status), "is_closed": rules.is_closed(c.status),
                   "is_due": rules.is_due(c.status), "is_rated": rules.is_rated(c.rating),
                   "is_satisfied": rules.is_satisfied(c.rating), "was_reworked": rules.was_reworked(c.rework_count),
                   "finished_once": rules.finished_once(c.status),
                   "answered_on_time": rules.answered_on_time(c.status, c.tier, c.answered_at, c.closed_at, c.deadline),
-                  "closed_on_time": rules.closed_on_time(c.status, c.tier, c.answered_at, c.closed_at, c.deadline)}
+                  "closed_on_time": rules.closed_on_time(c.status, c.tier, c.answered_at, c.closed_at, c.deadline),
+                  "ready_to_whistle": rules.ready_to_whistle(c.status, c.tier),
+                  "ready_to_close": rules.ready_to_close(c.status, c.tier)}
         assert {name: bool(v) for name, v in zip(CASE_RULES, flags)} == python, (c.status, c.tier, c.deadline)
         assert bool(overdue) == rules.is_overdue(c.status, c.deadline, NOW)
+        assert [bool(a) for a in awaiting] == [rules.awaits(action, c.status) for action in ACTIONS]
         assert _utc(handled) == rules.handled_at(c.tier, c.answered_at, c.closed_at)
 
 
@@ -104,22 +110,25 @@ def test_cards_report_in_and_reminders_agree_in_sql_and_python(world, monkeypatc
         levels = sql_rules.reminder_thresholds()
         reached = (select(func.count()).select_from(levels).where(elapsed >= levels.c.threshold)
                    .scalar_subquery())
-        rows = s.execute(select(CaseDispatch.id, sql_rules.card_of(elapsed),
+        rows = s.execute(select(CaseDispatch.id, sql_rules.answer_due(), sql_rules.waiting_for_report_in(NOW),
+                                sql_rules.card_of(elapsed),
                                 sql_rules.reported_in_on_time(elapsed), sql_rules.report_in_decided(elapsed),
                                 reached, *(sql_rules.in_card(elapsed, c) for c in rules.CARD_ORDER))).all()
         dispatches = {d.id: d for d in _dispatches(s)}
     expected_levels = reminder_levels([d.whistled_at for d in dispatches.values()],
                                       [d.reported_in_at for d in dispatches.values()], NOW, policy)
     level_of = dict(zip(dispatches, expected_levels))
-    for dispatch_id, card, on_time, decided, level, *bands in rows:
+    for dispatch_id, due, waiting, card, on_time, decided, level, *bands in rows:
         d = dispatches[dispatch_id]
+        assert bool(due) == rules.answer_due(d.role, d.answered_at)
+        assert bool(waiting) == rules.waiting_for_report_in(d.whistled_at, d.reported_in_at, NOW)
         python_card = card_for(d.whistled_at, d.reported_in_at, NOW, policy)
         assert card == python_card, (d.whistled_at, d.reported_in_at)
         assert [bool(b) for b in bands] == [python_card == c for c in rules.CARD_ORDER]
         assert bool(on_time) == rules.reported_in_on_time(d.whistled_at, d.reported_in_at, NOW, policy)
         assert bool(decided) == rules.report_in_decided(d.whistled_at, d.reported_in_at, NOW, policy)
         assert level == level_of[dispatch_id]
-    assert {card for _, card, *_ in rows} == {str(c) for c in rules.CARD_ORDER}  # every band was exercised
+    assert {row[3] for row in rows} == {str(c) for c in rules.CARD_ORDER}  # every band was exercised
 
 
 def test_the_worst_card_of_a_case_agrees_in_sql_and_python(world):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from geo.db.models import Bundle, Case, CaseDispatch, Category
+from geo.db.models import Bundle, Case, CaseDispatch, Category, Community, Street
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Rating, Role, Status
 from geo.read.screen import (
@@ -98,7 +98,7 @@ def test_local_midnight_is_in_shanghai_time():
 
 def test_today_and_month_count_by_local_time(district):
     with district.session() as s:
-        h = headline(s, NOW)
+        h = headline(s, NOW, actor=ANALYST)
     # Today began 9 h ago (N2..N5); the month 33 h ago (all but C1, reported 40 h ago).
     assert (h.today, h.month, h.open) == (4, 7, 5)
     assert h.closure_rate == pytest.approx(2 / 7)  # closed / due (rejected is not due)
@@ -171,7 +171,7 @@ def test_a_department_with_two_cases_does_not_top_the_ranking(db):
                 )
             )
     with db.session() as s:
-        ranking = department_ranking(s, NOW)
+        ranking = department_ranking(s, NOW, actor=ANALYST)
     assert list(ranking["department"]) == ["市政公用事业服务中心", "城市管理局"]
     assert ranking.loc[1, "report_in_on_time_rate"] == 1.0
 
@@ -208,8 +208,30 @@ def test_five_open_cases_of_one_kind_in_one_place_are_a_common_problem(district)
     with district.session() as s:
         problems = common_problems(s, NOW)
     assert problems.to_dict("records") == [
-        {"kind": "candidate", "category": "井盖缺失破损", "cases": 5, "grids": 1}
+        {"kind": "candidate", "category": "井盖缺失破损", "place": None, "places": 0, "cases": 5, "grids": 1}
     ]
+
+
+def test_two_clusters_of_one_category_are_told_apart_by_their_community(district):
+    with district.transaction() as s:
+        category = s.scalars(select(Category)).one()
+        _, far = add_layout(s, {"F": square(40, 0)}, name="far", activate=False)
+        street = Street(code="S9", name="远方街道")
+        street.set_geometry(square(40, 0))
+        s.add(street)
+        s.flush()
+        community = Community(code="C9", name="远方社区", street_id=street.id)
+        community.set_geometry(square(40, 0))
+        s.add(community)
+        s.flush()
+        far["F"].community_id = community.id
+        for i in range(6):
+            case = add_case(s, category, number=f"F{i}", reported_at=NOW - H, lon=X0 + 40.5 * STEP, lat=Y0 + 0.5 * STEP)
+            case.grid_id = far["F"].id
+    with district.session() as s:
+        problems = common_problems(s, NOW)
+    assert problems[["category", "place", "cases"]].values.tolist() == [["井盖缺失破损", "远方社区", 6],
+                                                                         ["井盖缺失破损", None, 5]]
 
 
 def test_a_bundle_shows_with_its_open_cases_but_not_its_title(district):
@@ -223,7 +245,7 @@ def test_a_bundle_shows_with_its_open_cases_but_not_its_title(district):
     with district.session() as s:
         problems = common_problems(s, NOW)
     assert problems.to_dict("records") == [
-        {"kind": "bundle", "category": "井盖缺失破损", "cases": 2, "grids": 1}
+        {"kind": "bundle", "category": "井盖缺失破损", "place": None, "places": 0, "cases": 2, "grids": 1}
     ]
     assert "Main St" not in problems.to_csv()  # a bundle title is free text: not shown
 

@@ -81,15 +81,12 @@ def test_a_failed_delivery_is_kept_and_retried_until_it_succeeds(db):
     _dispatch(db, "C1", None)
     _sweep(db, T0)
     notifier = FlakyNotifier(failures=1)
-    with db.transaction() as s:
-        assert deliver_pending(s, notifier, T0) == (0, 1)
+    assert deliver_pending(db, notifier, T0) == (0, 1)
     with db.session() as s:
         row = s.scalars(select(Notification)).one()
         assert (row.delivered_at, row.attempts, row.last_error) == (None, 1, "ConnectionError: gateway down")
-    with db.transaction() as s:
-        assert deliver_pending(s, notifier, T0 + timedelta(seconds=30)) == (0, 0)  # backoff not over yet
-    with db.transaction() as s:
-        assert deliver_pending(s, notifier, T0 + timedelta(minutes=5)) == (1, 0)
+    assert deliver_pending(db, notifier, T0 + timedelta(seconds=30)) == (0, 0)  # backoff not over yet
+    assert deliver_pending(db, notifier, T0 + timedelta(minutes=5)) == (1, 0)
     assert notifier.sent[0]["case"] == "C1" and notifier.sent[0]["level"] == 1
 
 
@@ -106,3 +103,32 @@ def test_the_sweep_over_the_sample_gives_the_cards_its_response_times_imply(samp
         assert written[2] > 0 and written[3] > 0 and written[4] > 0
         assert sweep(s, now) == 0
         s.rollback()
+
+
+def test_a_second_whistle_after_rework_earns_its_own_reminders(db):
+    from geo.db.models import Case
+    from geo.domain.actors import Actor
+    from geo.domain.vocabulary import Role, Tier
+    from geo.usecases.case_actions import perform
+
+    with db.transaction() as s:
+        departments, category = add_departments_and_category(s)
+        case_id, sz = add_case(s, category).id, departments["SZ"].id
+    center, staff = Actor("王主任", Role.SUPERVISOR), Actor("市政", Role.DEPARTMENT, department_id=sz)
+
+    def act(action, actor, after, **params):
+        with db.transaction() as s:
+            perform(s, case_id, action, actor, s.get(Case, case_id).version, now=T0 + after, **params)
+
+    act("accept", center, timedelta(minutes=5), tier=Tier.LEAD_DEPARTMENT)
+    act("whistle", center, timedelta(minutes=10), lead_department_id=sz)
+    assert _sweep(db, T0 + timedelta(hours=2)) == 2  # reminder 1 and the yellow card of the first whistle
+    act("report_in", staff, timedelta(hours=2, minutes=5))
+    act("answer", staff, timedelta(hours=2, minutes=10), note="已处理")
+    act("return_for_rework", center, timedelta(hours=3), reason="井盖仍缺失")
+    act("whistle", center, timedelta(hours=4), lead_department_id=sz)
+    assert _sweep(db, T0 + timedelta(hours=5, minutes=30)) == 2  # the second whistle's reminder 1 and yellow
+    with db.session() as s:
+        rows = s.execute(select(Notification.whistled_at, Notification.level).order_by(Notification.id)).all()
+    first, second = T0 + timedelta(minutes=10), T0 + timedelta(hours=4)
+    assert [tuple(r) for r in rows] == [(first, 1), (first, 2), (second, 1), (second, 2)]

@@ -18,7 +18,7 @@ import shapely
 from sqlalchemy import select
 
 from geo.db.models import Case, CaseDispatch, Category, Community, Department, District, GridLayout, Street
-from geo.domain.actors import Actor
+from geo.domain.actors import SYSTEM, Actor
 from geo.domain.vocabulary import Rating, Role, Source, Tier
 from geo.domain.workflow import TRANSITIONS, WorkflowError, actions_for
 from geo.read import tally_metrics
@@ -159,18 +159,20 @@ def _figures_agree(db, now: datetime) -> None:
         for dimension in DIMENSIONS:
             for start, end in windows:
                 for district in (None, s.scalar(select(District.id).where(District.code == "Y"))):
-                    tallied = metrics(s, dimension, now, start, end, district, with_percentiles=False)
-                    counted = _without_tallies(lambda: metrics(s, dimension, now, start, end, district,
+                    tallied = metrics(s, dimension, now, start, end, actor=SYSTEM, district_id=district,
+                                      with_percentiles=False)
+                    counted = _without_tallies(lambda: metrics(s, dimension, now, start, end, actor=SYSTEM, district_id=district,
                                                                with_percentiles=False))
                     pd.testing.assert_frame_equal(tallied, counted, check_dtype=False)
         trend = window_for_days(date(2026, 3, 1), date(2026, 4, 30))
         for read in (lambda: department_trend(s, now, trend, actor=SUPERVISOR), lambda: daily_trend(s, now, 60),
                      lambda: category_mix(s, now)):
             pd.testing.assert_frame_equal(read(), _without_tallies(read), check_dtype=False)
-        assert headline(s, now) == _without_tallies(lambda: headline(s, now))
+        assert headline(s, now, actor=SYSTEM) == _without_tallies(lambda: headline(s, now, actor=SYSTEM))
         layout = s.scalar(select(GridLayout.id).where(GridLayout.is_active.is_(True)))
         for level in ("grid", "street", "district"):
-            assert open_cases_by_area(s, layout, level, None, now) == open_cases_by_area(s, layout, level)
+            assert (open_cases_by_area(s, layout, level, None, now, actor=SYSTEM)
+                    == open_cases_by_area(s, layout, level, actor=SYSTEM))
 
 
 def _without_tallies(read):

@@ -148,9 +148,8 @@ def test_the_code_has_no_pyflakes_errors():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-#: Dashboard modules still opening sessions themselves: sign-in (accounts' use cases commit a failed attempt
-#: too); to move behind use cases that take the Database, as case actions did.
-OPENS_SESSIONS = {"dashboard/auth.py"}
+#: Dashboard modules allowed to open sessions themselves: none.
+OPENS_SESSIONS: set[str] = set()
 
 
 def test_pages_never_open_sessions_they_read_through_database_read_and_act_through_use_cases():
@@ -158,3 +157,11 @@ def test_pages_never_open_sessions_they_read_through_database_read_and_act_throu
                        if str(p.relative_to(ROOT)) not in OPENS_SESSIONS
                        and any(call in p.read_text() for call in (".session()", ".transaction()", "sessionmaker")))
     assert offenders == []
+
+
+def test_every_setting_geo_config_reads_is_documented_in_the_readme():
+    import re
+
+    settings = set(re.findall(r'"(GRIDGOV_[A-Z0-9_]+)"', (ROOT / "geo" / "config.py").read_text(encoding="utf-8")))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert sorted(s for s in settings if s not in readme) == []

@@ -1,4 +1,5 @@
-"""The monthly report workbook and the supervision-notice files, opened back with openpyxl and csv."""
+"""The monthly report workbook and the audit CSV, opened back with openpyxl and csv (the notices themselves:
+test_notice_files)."""
 
 import csv
 import io
@@ -10,14 +11,7 @@ from openpyxl import load_workbook
 
 from geo.read.analysis_filters import month_window
 from geo.read.supervision import MonthlyReport
-from loaders.exports import (
-    SHEETS,
-    XLSX_CELL_CHARS,
-    monthly_report_xlsx,
-    notice_rows,
-    notices_csv,
-    notices_xlsx,
-)
+from loaders.exports import SHEETS, monthly_report_xlsx
 
 AS_OF = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)
 NOTICES = pd.DataFrame({
@@ -48,8 +42,17 @@ def column(sheet, header: str) -> list:
     return [row[headers.index(header)] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_the_monthly_report_has_the_four_sheets_in_order(report):
-    assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单"]
+def test_the_monthly_report_has_the_six_sheets_in_order(report):
+    assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单",
+                                                                                "冷热点", "热心人"]
+
+
+def test_a_report_made_without_community_forces_says_so_on_their_sheet(report):
+    assert open_book(monthly_report_xlsx(report))["热心人"]["A1"].value == "热心人：未统计"
+
+
+def test_a_report_made_without_hotspots_says_so_on_their_sheet(report):
+    assert open_book(monthly_report_xlsx(report))["冷热点"]["A1"].value == "冷热点：未计算"
 
 
 def test_the_summary_names_the_month_and_holds_the_figures(report):
@@ -78,39 +81,46 @@ def test_the_department_sheet_keeps_the_ranking_order_with_chinese_headers(repor
     assert column(sheet, "按时应哨") == [None, None]  # a figure the table lacks is left empty
 
 
-def test_the_notice_sheet_has_one_row_per_department_and_reason(report):
+def test_the_notice_sheet_counts_per_department_and_reason_without_listing_cases(report):
     sheet = open_book(monthly_report_xlsx(report))["督办单"]
+    assert [c.value for c in sheet[1]] == ["部门", "督办事由", "件数"]
     assert column(sheet, "督办事由") == ["未应哨（超15小时未报到）", "迟报到（黄牌/红牌）", "不作为（超期未答卷）"]
-    assert column(sheet, "事件编号") == ["HB1、HB2", "HB3", "HB9"]
     assert column(sheet, "件数") == [2, 1, 1]
 
 
-def test_the_notice_workbook_states_its_window_and_time_of_data():
-    sheet = open_book(notices_xlsx(NOTICES, month_window(2026, 10), AS_OF))["督办单"]
-    assert sheet["A1"].value == "督办单  2026-10-01 至 2026-10-31  （数据截至 2026-11-02 09:30）"
-    assert [c.value for c in sheet[3]] == ["部门", "督办事由", "件数", "事件编号"]
-    assert sheet.max_row == 3 + len(NOTICES)
+HOSTILE = ["=HYPERLINK(\"http://evil\",\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
 
 
-def test_the_notice_csv_opens_in_excel_with_chinese_intact():
-    data = notices_csv(NOTICES)
-    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["部门", "督办事由", "件数", "事件编号"]
-    assert rows[1] == ["住房和城乡建设局", "未应哨（超15小时未报到）", "2", "HB1、HB2"]
+def _formula_cells(data: bytes) -> list[str]:
+    """Raw XML of every <f> (formula) element in the workbook's sheets: what Excel would evaluate."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return [f for name in book.namelist() if name.startswith("xl/worksheets/")
+                for f in re.findall(r"<f[ >].*?</f>", book.read(name).decode())]
 
 
-def test_no_notices_give_a_header_only_file():
-    empty = NOTICES.iloc[0:0]
-    assert notices_csv(empty).decode("utf-8-sig").strip() == "部门,督办事由,件数,事件编号"
-    assert open_book(notices_xlsx(empty, month_window(2026, 10), AS_OF))["督办单"].max_row == 3
+def test_hostile_names_land_in_the_monthly_report_as_text_never_as_formulas(report):
+    hostile = MonthlyReport(report.year, report.month, report.window, report.as_of, report.district,
+                            report.departments.assign(department=HOSTILE[:2]),
+                            report.streets.assign(label=HOSTILE[3]),
+                            NOTICES.assign(department=HOSTILE[:3], case_numbers=[[h] for h in HOSTILE[3:]]))
+    data = monthly_report_xlsx(hostile)
+    assert _formula_cells(data) == []
+    book = open_book(data)
+    assert column(book["部门绩效"], "部门") == HOSTILE[:2]
+    assert column(book["街道情况"], "街道") == [HOSTILE[3]]
+    assert column(book["督办单"], "部门") == HOSTILE[:3]
 
 
-def test_a_case_list_too_long_for_an_excel_cell_is_cut_and_says_how_many_are_left_out():
-    numbers = [f"HB2026100100{i:04d}" for i in range(3000)]
-    long = NOTICES.iloc[:1].assign(count=3000, case_numbers=[numbers])
-    text = notice_rows(long, XLSX_CELL_CHARS)["case_numbers"].iloc[0]
-    assert len(text) <= XLSX_CELL_CHARS
-    shown = text.split(" …… ")[0].count("、") + 1
-    assert text.endswith(f"另有 {3000 - shown} 件（完整清单见 CSV）")
-    assert notice_rows(long)["case_numbers"].iloc[0].count("、") == 2999
+def test_hostile_text_in_csv_exports_is_prefixed_so_no_spreadsheet_evaluates_it():
+    from loaders.exports import audit_csv
+
+    log = pd.DataFrame({"at": ["2026-11-02 09:30"] * len(HOSTILE), "actor": HOSTILE, "role": [""] * len(HOSTILE),
+                        "action": ["sign_in_failed"] * len(HOSTILE), "target": HOSTILE, "detail": ["-"] * len(HOSTILE),
+                        "n": range(-3, len(HOSTILE) - 3)})
+    rows = list(csv.reader(io.StringIO(audit_csv(log).decode("utf-8-sig"), newline="")))
+    assert [r[1] for r in rows[1:]] == ["'" + h for h in HOSTILE]
+    assert [r[5] for r in rows[1:]] == ["'-"] * len(HOSTILE)
+    assert [r[6] for r in rows[1:]] == ["-3", "-2", "-1", "0", "1", "2"]  # numbers stay numbers

@@ -202,10 +202,7 @@ def test_assignment_agrees_with_geopandas_sjoin_on_random_points_over_a_voronoi_
     rng = np.random.default_rng(8)
     lon, lat = rng.uniform(X0 - 0.002, X0 + 0.037, 5000), rng.uniform(Y0 - 0.002, Y0 + 0.029, 5000)
     result = GridIndex(grids).assign(lon, lat)
-    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    joined = gpd.sjoin(points, gpd.GeoDataFrame(geometry=grids, crs="EPSG:4326"), predicate="within")
-    expected = np.full(lon.size, -1)
-    expected[joined.index.to_numpy()] = joined["index_right"].to_numpy()
+    expected = sjoin_grid(grids, lon, lat)
     ours = np.where(result.snapped, -1, result.grid)
     assert (expected >= 0).sum() > 3500 and result.snapped.sum() > 0  # both kinds are exercised
     assert np.array_equal(ours, expected)
@@ -251,6 +248,75 @@ def test_two_worker_threads_give_exactly_the_single_threaded_result():
     one, two = (GridIndex(grids, workers=w).assign(lon, lat) for w in (1, 2))
     for field in ("grid", "snapped", "near_boundary", "distance_m"):
         assert np.array_equal(getattr(one, field), getattr(two, field), equal_nan=True), field
+
+
+def sjoin_grid(grids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """The grid geopandas puts each point in (strictly within; -1 for none), the reference for agreement."""
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    joined = gpd.sjoin(points, gpd.GeoDataFrame(geometry=grids, crs="EPSG:4326"), predicate="within")
+    expected = np.full(lon.size, -1)
+    expected[joined.index.to_numpy()] = joined["index_right"].to_numpy()
+    return expected
+
+
+def test_assignment_agrees_with_sjoin_over_a_small_synthetic_city():
+    from bench.synthetic_city import city_layout, city_points
+
+    city = city_layout(2_000, 20_000.0, seed=11)
+    lon, lat = city_points(city, 60_000, seed=12, clusters=40)
+    xmin, ymin, xmax, ymax = city.boundary.bounds
+    rng = np.random.default_rng(13)  # and a frame of points around the city's edge, some to snap
+    lon, lat = (
+        np.r_[lon, rng.uniform(xmin - 0.001, xmax + 0.001, 20_000)],
+        np.r_[lat, rng.uniform(ymin, ymax, 20_000)],
+    )
+    result = GridIndex(city.grids).assign(lon, lat)
+    assert result.snapped.sum() > 50 and result.near_boundary.sum() > 1_000
+    assert np.array_equal(np.where(result.snapped, -1, result.grid), sjoin_grid(city.grids, lon, lat))
+
+
+@pytest.mark.parametrize(("block_side", "strip_cells"), [(2, 1 << 8), (8, 1 << 12), (32, 1 << 30)])
+def test_the_result_does_not_depend_on_the_block_side_or_the_build_strips(
+    monkeypatch, block_side, strip_cells
+):
+    import geo.domain.grid_raster_build as build
+
+    grids = voronoi_layout(60, seed=14)
+    rng = np.random.default_rng(15)
+    lon, lat = rng.uniform(X0 - 0.001, X0 + 0.036, 40_000), rng.uniform(Y0 - 0.001, Y0 + 0.028, 40_000)
+    default = GridIndex(grids).assign(lon, lat)
+    monkeypatch.setattr(build, "_BLOCK_SIDES", (block_side,))
+    monkeypatch.setattr(build, "_STRIP_CELLS", strip_cells)
+    other = GridIndex(grids).assign(lon, lat)
+    for field in ("grid", "snapped", "near_boundary", "distance_m"):
+        assert np.array_equal(getattr(default, field), getattr(other, field), equal_nan=True), field
+
+
+def test_a_spot_where_hundreds_of_grids_meet_still_assigns_every_point_exactly():
+    # 300 slivers 0.5 m wide side by side: far more grids in one raster block than a byte can number.
+    width = 0.5 / KX
+    slivers = [box(X0 + i * width, Y0, X0 + (i + 1) * width, Y0 + 0.0005) for i in range(300)]
+    index = GridIndex(slivers)
+    rng = np.random.default_rng(16)
+    lon, lat = (
+        rng.uniform(X0 - 0.0001, X0 + 301 * width, 20_000),
+        rng.uniform(Y0 - 0.0001, Y0 + 0.0006, 20_000),
+    )
+    result = index.assign(lon, lat)
+    assert np.array_equal(np.where(result.snapped, -1, result.grid), sjoin_grid(np.array(slivers), lon, lat))
+    assert index._raster.fine.itemsize >= 2  # the fine codes grew past one byte for it
+
+
+def test_the_index_memory_follows_the_boundaries_not_the_area_between_them():
+    # Two small grids 40 km apart: a dense 10 m raster over their box would be ≈ 16 M cells (≥ 64 MB).
+    far = GridIndex([square(0, 0), square(470, 360)])
+    near = GridIndex([square(0, 0), square(2, 0)])
+    assert far.nbytes < 1_000_000 and near.nbytes < 100_000
+    assert far.assign(*at_lonlat((0.5, 0.5), (470.5, 360.5), (200, 200))).grid.tolist() == [0, 1, -1]
+
+
+def at_lonlat(*points: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([X0 + p[0] * U for p in points]), np.array([Y0 + p[1] * U for p in points])
 
 
 # Footprints: two buildings of ≈ 17 m × 22 m, 0.0005° (≈ 43 m) apart.

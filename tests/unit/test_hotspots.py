@@ -9,9 +9,11 @@ from shapely.geometry import box
 
 from geo.domain.hotspots import (
     HOTSPOT_CLASSES,
+    cached_weights,
     clear_weights_cache,
     emerging,
     getis_ord,
+    getis_ord_columns,
     grid_weights,
     h3_counts,
     h3_polygons,
@@ -152,12 +154,51 @@ def test_counts_not_matching_the_weights_are_refused():
         getis_ord(np.ones(48), grid_weights(lattice(), "layout-v1"))
 
 
-def test_ranking_puts_the_hottest_grid_first():
+def test_ranking_puts_the_hottest_grid_first_and_untested_grids_last():
     grids, counts = lattice(), clustered_counts()
-    table = rank_hotspots(grids, counts, getis_ord(counts, grid_weights(grids, "layout-v1")))
-    assert list(table.columns) == ["code", "name", "count", "z", "p", "hotspot_class"]
-    assert table["z"].is_monotonic_decreasing
-    assert table.loc[0, "code"] in {"G00", "G01", "G07", "G08"}
+    gi = getis_ord(counts, grid_weights(grids, "layout-v1"))
+    table = grids.drop(columns="geometry").assign(count=counts, z=gi["z"], p=gi["p"])
+    table.loc[5, "z"] = np.nan  # a grid left out of the test
+    ranked = rank_hotspots(table)
+    assert ranked["z"].iloc[:-1].is_monotonic_decreasing
+    assert ranked.loc[0, "code"] in {"G00", "G01", "G07", "G08"}
+    assert ranked["code"].iloc[-1] == "G05"
+
+
+def test_ranking_needs_z_count_and_code():
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['count'\]"):
+        rank_hotspots(lattice().assign(z=0.0))
+
+
+def test_analytic_z_is_getis_and_ords_z_on_binary_weights():
+    """z_i = (Σ_j w_ij x_j − x̄ Σ_j w_ij) / (S √[(n Σ_j w_ij² − (Σ_j w_ij)²) / (n − 1)]), w binary with w_ii = 1
+    (Getis & Ord 1992; ArcGIS) – not the √(k+1) times smaller value esda gives for row-standardised weights."""
+    w = grid_weights(lattice(), "layout-v1")
+    x = clustered_counts()
+    n, mean, s = x.size, x.mean(), np.sqrt((x**2).mean() - x.mean() ** 2)
+    expected = []
+    for i in range(n):
+        ring = [i, *w.neighbors[i]]
+        k = len(ring)
+        expected.append((x[ring].sum() - mean * k) / (s * np.sqrt((n * k - k**2) / (n - 1))))
+    assert getis_ord(x, w, permutations=0)["z"].to_numpy() == pytest.approx(expected)
+
+
+def test_gi_star_of_many_columns_is_the_analytic_gi_star_of_each():
+    w = grid_weights(lattice(), "layout-v1")
+    values = np.column_stack([clustered_counts(), np.full(49, 3.0), clustered_counts()[::-1]])
+    z, classes = getis_ord_columns(values, w)
+    for k in range(3):
+        one = getis_ord(values[:, k], w, permutations=0)
+        assert z[:, k] == pytest.approx(one["z"].to_numpy())
+        assert list(classes[:, k]) == list(one["hotspot_class"])
+
+
+def test_cached_weights_of_another_size_under_the_same_key_are_refused():
+    w = grid_weights(lattice(), "layout-v1")
+    assert cached_weights("layout-v1", 49, lambda: None) is w
+    with pytest.raises(ValueError, match="cached with 49 units but 9 were given"):
+        cached_weights("layout-v1", 9, lambda: None)
 
 
 # ------------------------------------------------------------------------------------------ emerging

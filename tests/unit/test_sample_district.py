@@ -230,3 +230,36 @@ def test_the_survey_office_zip_holds_a_gbk_shapefile_in_epsg_4545_with_the_same_
     assert set(survey["网格编码"]) == set(grids["code"])
     assert survey.set_index("网格编码")["网格名称"].to_dict() == grids.set_index("code")["name"].to_dict()
     assert "网格名称" not in pyogrio.read_dataframe(uri).columns  # without an encoding: mojibake
+
+
+# ------------------------------------------------------------------------------------- planted hotspots
+
+
+@pytest.fixture(scope="module")
+def planted() -> pd.DataFrame:
+    return pd.read_csv(DATA / "planted_hotspots.csv")
+
+
+def test_the_planted_hotspots_file_is_what_the_generator_plants(planted):
+    from samples.cases import planted_hotspots
+    from samples.district import DEFAULT_SEED, build_district
+
+    _, data = build_district(DEFAULT_SEED)
+    pd.testing.assert_frame_equal(planted, planted_hotspots(data), check_exact=False, atol=1e-7)
+    assert planted.groupby("kind").size().to_dict() == {"compound": 4, "market": 3, "site": 3}
+
+
+def test_cases_of_the_attracted_categories_crowd_around_every_planted_centre(planted, cases):
+    """Within 200 m of each centre the categories it attracts make up 2.5 times their district-wide share or more:
+    the committed cases were generated from these centres (the same circle 2 km away does not pass)."""
+    from pyproj import Transformer
+
+    to_metric = Transformer.from_crs("EPSG:4326", "EPSG:4545", always_xy=True)
+    cx, cy = to_metric.transform(cases["lon"].astype(float).to_numpy(), cases["lat"].astype(float).to_numpy())
+    for spot in planted.itertuples():
+        attracted = cases["category_code"].isin(spot.categories.split(";")).to_numpy()
+        for dx, must_pass in ((0.0, True), (2000.0, False)):
+            x, y = to_metric.transform(spot.lon, spot.lat)
+            near = np.hypot(cx - x - dx, cy - y) < 200
+            enrichment = attracted[near].mean() / attracted.mean()
+            assert (enrichment >= 2.5) == must_pass, (spot.name, dx, enrichment)

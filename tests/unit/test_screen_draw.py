@@ -64,8 +64,8 @@ def test_database_text_is_escaped():
         }
     )
     page = cases_feed_html(t, cases, fresh_since=AS_OF, as_of=AS_OF)
-    assert "<script>" not in page and "&lt;script&gt;" in page and "A&amp;B" in page and "fresh" in page
-    assert category_html(t, pd.DataFrame({"category_class": ["<b>"], "cases": [1]})).count("&lt;b&gt;") == 1
+    assert "<script>" not in page and "&#60;script&#62;" in page and "A&#38;B" in page and "fresh" in page
+    assert category_html(t, pd.DataFrame({"category_class": ["<b>"], "cases": [1]})).count("&#60;b&#62;") == 1
 
 
 def test_the_trend_draws_two_lines_with_the_first_middle_and_last_day():
@@ -78,3 +78,20 @@ def test_the_trend_draws_two_lines_with_the_first_middle_and_last_day():
     )
     svg = trend_svg(trend)
     assert svg.count("<polyline") == 2 and ">02-28<" in svg and ">03-01<" in svg and ">03-02<" in svg
+
+
+def test_a_feed_case_with_a_photo_shows_its_thumbnail_inline():
+    cases = pd.DataFrame({"number": ["GG1", "GG2"], "category": ["井盖缺失破损", "路灯不亮"], "grid": ["G1", "G2"],
+                          "reported_at": [pd.Timestamp(AS_OF).tz_convert("Asia/Shanghai")] * 2,
+                          "status": ["reported"] * 2})
+    page = cases_feed_html(t, cases, fresh_since=AS_OF, as_of=AS_OF, thumbs={"GG2": b"\xff\xd8jpeg"})
+    assert page.count('data-testid="gg-feed-photo"') == 1 and 'src="data:image/jpeg;base64,/9hqcGVn"' in page
+
+
+def test_the_volunteer_panel_shows_six_counts_and_nothing_when_not_read():
+    from dashboard.screen_draw import volunteers_html
+    from geo.read.volunteer_figures import ScreenCounts
+
+    html = volunteers_html(lambda k: k, ScreenCounts(2815, 193, 103, 60, 198, 4490))
+    assert html.count("data-testid=\"gg-vol-") == 6 and "<b>2,815</b>" in html and "<b>4,490</b>" in html
+    assert "暂无" in volunteers_html(lambda k: "暂无" if k == "big_screen_nothing" else k, None)

@@ -39,6 +39,10 @@ def prepare_database(connection) -> None:
     connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
 
+def after_migrations(engine: Engine) -> None:
+    """Nothing to restore: PostgreSQL migrates with its constraints in force."""
+
+
 def create_spatial_indexes(connection) -> None:
     for table, column in SPATIAL_COLUMNS:
         create_spatial_index(connection, table, column)
@@ -196,3 +200,38 @@ def restore_indexes(connection, statements: list[str]) -> None:
     connection.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
     for statement in statements:
         connection.execute(text(statement))
+
+
+def grant_app_role(connection, role: str, append_only: tuple[str, ...], read_only: tuple[str, ...]) -> None:
+    """Create ``role`` (NOLOGIN, no superuser, owning nothing) if missing, and give it exactly what the
+    dashboard, the API and the cron jobs need: read and write rows, but only insert into the append-only
+    logs, only read the migration bookkeeping, use the id sequences. No TRUNCATE, no DDL, no trigger can be
+    switched off: those belong to the tables' owner, the role that runs ``gridgov init-db``. Idempotent:
+    re-run after every upgrade (new tables get their grants)."""
+    quoted = f'"{role}"'
+    exists = connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+    if exists is None:
+        connection.execute(text(f"CREATE ROLE {quoted} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"))
+    database = connection.execute(text("SELECT current_database()")).scalar()
+    connection.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {quoted}'))
+    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
+    connection.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}"))
+    connection.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"))
+    connection.execute(text(f"REVOKE UPDATE, DELETE ON {', '.join(append_only)} FROM {quoted}"))
+    present = [t for t in read_only if connection.execute(text("SELECT to_regclass(:t)"), {"t": t}).scalar()]
+    if present:
+        connection.execute(text(f"REVOKE INSERT, UPDATE, DELETE ON {', '.join(present)} FROM {quoted}"))
+    connection.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+
+
+def forbid_truncate(connection, table: str) -> None:
+    """TRUNCATE fires no row trigger, so an append-only table also needs a statement trigger against it (the
+    table's owner could still drop the trigger: the app role of docs/security.md is not the owner)."""
+    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"))
+    connection.execute(text(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                            "FOR EACH STATEMENT EXECUTE FUNCTION gridgov_append_only()"))
+
+
+def allow_truncate(connection, table: str) -> None:
+    """Undo ``forbid_truncate`` (migration downgrade)."""
+    connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"))

@@ -37,7 +37,21 @@ def configure_engine(engine: Engine) -> None:
 
 
 def prepare_database(connection) -> None:
-    """Nothing to install for SQLite."""
+    """Foreign keys off for the migrating connection: batch migrations rebuild a table (copy, drop, rename),
+    and with foreign keys on, dropping a table that other rows reference fails — on any district holding
+    cases. ``after_migrations`` switches them back on and checks nothing was left dangling."""
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+
+
+def after_migrations(engine: Engine) -> None:
+    """Every pooled connection is dropped (new ones get foreign keys on again, configure_engine), then the
+    whole database is checked: a migration that left a dangling reference fails here, not in production."""
+    engine.dispose()
+    with engine.connect() as connection:
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        raise RuntimeError(f"the migration left {len(dangling)} dangling reference(s), e.g. table "
+                           f"{dangling[0][0]!r} row {dangling[0][1]} → {dangling[0][2]!r}")
 
 
 def create_spatial_indexes(connection) -> None:
@@ -147,3 +161,19 @@ def restore_indexes(connection, statements: list[str]) -> None:
     """Rebuild what ``without_indexes`` dropped."""
     for statement in statements:
         connection.execute(text(statement))
+
+
+def grant_app_role(connection, role: str, append_only: tuple[str, ...], read_only: tuple[str, ...]) -> None:
+    """SQLite has no roles: whoever can write the file can do anything to it (docs/security.md: keep the file
+    readable and writable by the service account only)."""
+    raise ValueError("SQLite has no database roles: protect data/gridgov.db with file permissions instead "
+                     "(see docs/security.md), or use PostgreSQL for a least-privilege app role")
+
+
+def forbid_truncate(connection, table: str) -> None:
+    """Nothing to add: SQLite has no TRUNCATE, and a DELETE without WHERE fires the row trigger of
+    ``forbid_changes`` (a table with a DELETE trigger is never truncated by SQLite's shortcut)."""
+
+
+def allow_truncate(connection, table: str) -> None:
+    """Nothing to undo (see ``forbid_truncate``)."""

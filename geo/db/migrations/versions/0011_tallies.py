@@ -5,8 +5,8 @@ is read live (dispatches waiting for a report-in, cases outside every grid)
 Existing databases get empty tallies and no tally_state row: the readers count from the cases until
 ``gridgov tallies --rebuild`` (or the next bulk load) fills them.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ from alembic import op
 
 import geo.db.types
 
-revision = '0006'
-down_revision = '0005'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

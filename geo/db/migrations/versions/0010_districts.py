@@ -3,8 +3,8 @@
 An existing database is one district: it gets one district row (code ``D01``, name 本区, the union of its
 streets) and every street is put in it, so nothing is lost and every figure stays what it was.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0010
+Revises: 0009
 """
 
 import shapely
@@ -15,8 +15,8 @@ import geo.db.types
 from geo.db.database import backend
 from geo.db.models import bbox_rows
 
-revision = '0005'
-down_revision = '0004'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,66 @@
+"""Strings of the work-queue page 我的待办 (keys prefixed queue_)."""
+
+_S = {
+    "title": ("我的待办", "My work"),
+    "caption": ("待我处理的事件，按亮牌与办理时限排序（最紧急在前）。勾选多行可一次执行同一操作。",
+                "Cases waiting on you, the worst card and the earliest deadline first. Tick several rows to act on "
+                "them at once."),
+    "none_for_role": ("当前身份没有待办队列。", "Your role has no work queue."),
+    "empty": ("该队列暂无事件。", "Nothing waits in this queue."),
+    "shown": ("显示前 {shown:,} 件，共 {total:,} 件（导出包含全部）。", "Showing the first {shown:,} of {total:,} (exports hold all)."),
+    # queues
+    "q_new": ("待受理", "To triage"),
+    "q_unassigned": ("未落格", "Outside every grid"),
+    "q_to_whistle": ("待吹哨", "To whistle"),
+    "q_report_in_yellow": ("待报到·黄牌", "Report-in due · yellow"),
+    "q_report_in_red": ("待报到·红牌", "Report-in due · red"),
+    "q_report_in_discipline": ("待报到·纪检", "Report-in due · discipline"),
+    "q_overdue": ("已超期", "Overdue"),
+    "q_to_close": ("待办结", "To close"),
+    "q_answered": ("已答卷待核查", "Answered, to check"),
+    "q_awaiting_rating": ("待评价", "Awaiting rating"),
+    "q_rework": ("返工", "Rework"),
+    "q_to_report_in": ("待报到", "To report in"),
+    "q_to_answer": ("待答卷", "To answer"),
+    "q_help_awaiting_rating": ("近 {days} 天办结、尚未评价的事件（回访期内）。",
+                               "Closed in the last {days} days and not rated yet (the call-back window)."),
+    # columns
+    "col_case": ("事件编号", "Case"),
+    "col_status": ("状态", "Status"),
+    "col_card": ("亮牌", "Card"),
+    "col_deadline": ("办理时限", "Deadline"),
+    "col_left": ("剩余时间", "Time left"),
+    "col_reported_at": ("上报时间", "Reported"),
+    "col_category": ("类别", "Category"),
+    "col_grid": ("网格", "Grid"),
+    "col_address": ("地址", "Address"),
+    "col_departments": ("部门", "Departments"),
+    "col_map": ("地图", "Map"),
+    "open_on_map": ("在地图上查看", "Show on the map"),
+    "left_over": ("超期 {span}", "{span} over"),
+    "left_in": ("剩 {span}", "{span} left"),
+    "days": ("{n}天", "{n} d"),
+    "hours": ("{n}小时", "{n} h"),
+    "minutes": ("{n}分钟", "{n} min"),
+    # bulk action
+    "bulk": ("批量操作", "Act on several"),
+    "bulk_pick": ("在表格中勾选事件后执行。", "Tick cases in the table, then act."),
+    "bulk_do": ("对选中的 {n} 件执行：{action}", "{action} the {n} ticked cases"),
+    "bulk_none": ("该队列的事件需逐件处理：点击「在地图上查看」打开事件。",
+                  "Cases of this queue need one decision each: open them with “Show on the map”."),
+    "bulk_result": ("已完成 {done} 件，未执行 {failed} 件。", "{done} done, {failed} not done."),
+    "col_outcome": ("结果", "Outcome"),
+    "col_reason": ("说明", "Detail"),
+    "outcome_done": ("已完成", "Done"),
+    "outcome_conflict": ("冲突：打开后已被他人修改，请刷新后重试", "Conflict: changed by someone else since; reload and retry"),
+    "outcome_illegal": ("当前状态不能执行该操作", "Not possible in its current status"),
+    "outcome_not_permitted": ("当前身份无权执行", "Your role may not do this"),
+    "outcome_out_of_scope": ("不在您的权限范围内", "Outside your scope"),
+    "outcome_invalid": ("输入有误", "Invalid input"),
+    # exports
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "export_xlsx": ("导出 Excel", "Export Excel"),
+}
+
+STRINGS = {f"queue_{key}": {"zh": zh, "en": en} for key, (zh, en) in _S.items()}
+STRINGS["queue"] = {"zh": "我的待办", "en": "My work"}
