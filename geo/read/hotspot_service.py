@@ -33,7 +33,14 @@ from geo.db.models import Category
 from geo.domain.actors import Actor
 from geo.domain.density import h3_cell_ids, h3_counts, h3_polygons, kernel_density
 from geo.domain.emerging import emerging
-from geo.domain.hotspot_measures import NO_HOUSEHOLDS, RECOMMENDED, checked_measure, gi_values, h3_resolution
+from geo.domain.hotspot_measures import (
+    MAX_CELLS,
+    NO_HOUSEHOLDS,
+    RECOMMENDED,
+    checked_measure,
+    gi_values,
+    h3_resolution,
+)
 from geo.domain.hotspots import HOTSPOT_CLASSES, getis_ord, rank_hotspots
 from geo.domain.permissions import figures_district, require
 from geo.domain.space_time import PATTERNS, WEEKS, space_time_patterns
@@ -53,14 +60,16 @@ from geo.read.layouts import active_layout
 __all__ = ["HotspotQuery", "HotspotView", "case_points", "hotspot_view", "layout_key", "units_geojson"]
 
 #: Inference of Gi*: "permutation" (conditional randomisation, PERMUTATIONS draws), "analytic" (the normal p of
-#: Gi*'s analytic z), or "auto": permutations up to PERMUTATION_GRIDS grids, analytic above. Why the switch:
-#: the permutation cost grows with grids × permutations (and esda keeps every simulated value: 8 bytes each),
-#: ≈ 0.3 s and 35 MB for 435 grids but ≈ 30 s and 3 GB for a city's 40,000, far past a page's budget; the
-#: analytic z costs milliseconds at any size. Its normal p over-states significance where counts are skewed
-#: and full of zeros (see below), so it is used only where permutations cannot be afforded, and the page
-#: says which inference it shows.
+#: Gi*'s analytic z), or "auto": permutations up to PERMUTATION_UNITS units (grids or H3 cells), analytic
+#: above. Why the switch: the permutation cost grows with units × permutations (and esda keeps every simulated
+#: value: 8 bytes each), ≈ 0.3 s and 35 MB for 435 grids but ≈ 30 s and 3 GB for a city's 40,000, far past a
+#: page's budget; the analytic z costs milliseconds at any size. Its normal p over-states significance where
+#: counts are skewed and full of zeros (see below), so it is used only where permutations cannot be afforded,
+#: and the page says which inference it shows. Why 2,500 (MAX_CELLS): the H3 measure never has more cells than
+#: that (its resolution is chosen so), and a district's grids are far fewer, so both keep their permutations;
+#: a city's grids (tens of thousands) go analytic.
 INFERENCES = ("auto", "permutation", "analytic")
-PERMUTATION_GRIDS = 1_000
+PERMUTATION_UNITS = MAX_CELLS
 #: Permutations for Gi* inference. Why 9999 and not esda's usual 999: the pseudo p-value cannot go below
 #: 2 / (permutations + 1). With 999 that floor is 0.002, and Benjamini–Hochberg at α = 0.01 over 435 grids
 #: needs p_(k) ≤ k · 0.01 / 435, i.e. at least 87 grids at the floor before any grid is called 99 % – so the
@@ -158,7 +167,7 @@ def _inference(asked: str, n_units: int) -> str:
     if asked not in INFERENCES:
         raise ValueError(f"inference must be one of {', '.join(INFERENCES)}, got {asked!r}")
     if asked == "auto":
-        return "permutation" if n_units <= PERMUTATION_GRIDS else "analytic"
+        return "permutation" if n_units <= PERMUTATION_UNITS else "analytic"
     return asked
 
 

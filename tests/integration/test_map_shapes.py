@@ -131,16 +131,21 @@ def test_open_cases_per_district_add_up_to_the_open_cases(city_db):
     assert len(per_district) == 4 and sum(per_district.values()) == sum(per_grid.values())
 
 
-def test_hotspots_of_one_district_are_permuted_and_of_the_city_analytic(city_db):
+def test_hotspots_of_one_district_are_permuted_and_of_the_city_analytic(city_db, monkeypatch):
+    from geo.read import hotspot_service
     from geo.read.analysis_filters import Window
 
+    monkeypatch.setattr(hotspot_service, "PERMUTATION_UNITS", 1_000)  # the small city's 2,000 grids stand for 40,000
     analyst = Actor("分析员", Role.ANALYST)
     year = Window(SAMPLE_END - timedelta(days=365), SAMPLE_END)
     with city_db.session() as s:
         district = s.scalar(select(District.id).order_by(District.code))
-        in_district = hotspot_view(s, HotspotQuery(year, detail="none", district_id=district), actor=analyst)
-        city = hotspot_view(s, HotspotQuery(year, detail="none"), actor=analyst)
+        in_district = hotspot_view(s, HotspotQuery(year, detail="none", measure="counts", district_id=district),
+                                   actor=analyst)
+        city = hotspot_view(s, HotspotQuery(year, detail="none", measure="counts"), actor=analyst)
+        cells = hotspot_view(s, HotspotQuery(year, detail="none", district_id=district), actor=analyst)
     assert (in_district.inference, city.inference) == ("permutation", "analytic")
+    assert cells.unit_kind == "cell" and 0 < cells.total == in_district.total
     assert len(in_district.table) < len(city.table) == 2_000
     assert 0 < in_district.total < city.total
     assert city.class_counts()["hot_99"] > 0  # the planted markets, compounds and sites stand out
