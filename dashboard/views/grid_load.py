@@ -63,7 +63,7 @@ grids = load.grids
 city_level = load.level == "city_district"  # a city's grids are listed district by district
 totals = (load.areas if city_level else grids)[["received", "open", "overdue", "closed", "due"]].sum()
 k1, k2, k3, k4, k5 = st.columns(5)
-k1.metric(t("gl_grids"), f"{len(places):,}")
+k1.metric(t("gl_grids"), f"{len(places) if city_level else len(grids):,}")
 k2.metric(t("gl_received"), f"{int(totals['received']):,}")
 k3.metric(t("gl_open"), f"{int(totals['open']):,}")
 k4.metric(t("gl_overdue"), f"{int(totals['overdue']):,}")
