@@ -179,17 +179,23 @@ def big_screen(db: Database, now: datetime) -> int:
 
 
 def hotspots(db: Database, now: datetime, window: Window, district_id: int | None) -> int:
+    """What dashboard/views/hotspots.py does on opening: the default measure (H3 cells: their units drawn
+    whole) — or, for a measure over a city's grids, the 2 × MAX_GRIDS grids with the largest |z|."""
     from dashboard.analysis_draw import GI_COLOURS, grid_map
-    from geo.read.hotspot_service import HotspotQuery, hotspot_view
+    from geo.read.hotspot_service import HotspotQuery, hotspot_view, units_geojson
     from geo.read.map_shapes import MAX_GRIDS, shapes_of
 
     with db.session() as s:
-        view = hotspot_view(s, HotspotQuery(window, detail="none", district_id=district_id), actor=ANALYST)
-        by_id = view.table.set_index("grid_id")
-        drawn = by_id["z"].abs().sort_values(ascending=False).index[:2 * MAX_GRIDS]
-        shapes = shapes_of(s, "grid", drawn, fitting_view(view.bounds).zoom)
+        query = HotspotQuery(window, detail="none", district_id=district_id)
+        view = hotspot_view(s, query, actor=ANALYST)
+        by_id = view.table.set_index("unit_id")
+        if view.unit_kind == "cell" or len(by_id) <= 2 * MAX_GRIDS:
+            geojson = units_geojson(s, query.measure, district_id)
+        else:
+            drawn = by_id["z"].abs().sort_values(ascending=False).index[:2 * MAX_GRIDS]
+            geojson = shapes_of(s, "grid", drawn, fitting_view(view.bounds).zoom).geojson()
     fill = {g: GI_COLOURS[c] for g, c in by_id["hotspot_class"].items()}
-    m = grid_map(shapes.geojson(), fill, {g: f"{z:.2f}" for g, z in by_id["z"].items()}, "z", view.bounds)
+    m = grid_map(geojson, fill, {g: f"{z:.2f}" for g, z in by_id["z"].items()}, "z", view.bounds)
     return folium_bytes(m) + table_bytes(view.table.head(HOTSPOT_TABLE_ROWS))
 
 
