@@ -182,6 +182,7 @@ def hotspots(db: Database, now: datetime, window: Window, district_id: int | Non
     """What dashboard/views/hotspots.py does on opening: the default measure (H3 cells: their units drawn
     whole) — or, for a measure over a city's grids, the 2 × MAX_GRIDS grids with the largest |z|."""
     from dashboard.analysis_draw import GI_COLOURS, grid_map
+    from geo.read.analysis_filters import area_choices
     from geo.read.hotspot_service import HotspotQuery, hotspot_view, units_geojson
     from geo.read.map_shapes import MAX_GRIDS, shapes_of
 
@@ -194,8 +195,12 @@ def hotspots(db: Database, now: datetime, window: Window, district_id: int | Non
         else:
             drawn = by_id["z"].abs().sort_values(ascending=False).index[:2 * MAX_GRIDS]
             geojson = shapes_of(s, "grid", drawn, fitting_view(view.bounds).zoom).geojson()
+        study_grids = len(area_choices(s, view.layout_id, district_id))
+        outlines = units_geojson(s, "counts", district_id) if view.unit_kind == "cell" and \
+            study_grids <= 2 * MAX_GRIDS else None  # grid outlines over the cells, as the page draws them
     fill = {g: GI_COLOURS[c] for g, c in by_id["hotspot_class"].items()}
-    m = grid_map(geojson, fill, {g: f"{z:.2f}" for g, z in by_id["z"].items()}, "z", view.bounds)
+    m = grid_map(geojson, fill, {g: f"{z:.2f}" for g, z in by_id["z"].items()}, "z", view.bounds,
+                 outlines=outlines)
     return folium_bytes(m) + table_bytes(view.table.head(HOTSPOT_TABLE_ROWS))
 
 

@@ -16,6 +16,7 @@ from dashboard.volunteer_common import attempt, local_now, local_times
 from geo.domain.actors import Actor
 from geo.domain.permissions import may
 from geo.read.layouts import active_layout_view
+from geo.read.map_shapes import MAX_GRIDS
 from geo.read.volunteer_figures import VolunteerMonth, volunteer_month
 from geo.read.volunteers import ledger, volunteer_table
 from geo.usecases.volunteer_points import redeem
@@ -85,6 +86,9 @@ def coverage_map(month: VolunteerMonth, key: str) -> None:
     if uncovered:
         st.warning(t("vol_uncovered").format(n=uncovered))
     layout = database().read(active_layout_view)
+    if layout.grids > MAX_GRIDS:  # a city's layout weighs megabytes: maps never ship the whole city
+        st.caption(t("vol_coverage_city").format(n=MAX_GRIDS))
+        return
     values = dict(zip(coverage["grid_id"].astype(int), coverage["volunteers"].astype(int)))
     fill, legend = value_colours(values)
     focus = (coverage["minx"].min(), coverage["miny"].min(), coverage["maxx"].max(), coverage["maxy"].max())
