@@ -6,6 +6,7 @@ day or month of report (``local_date``/``local_month`` of the backend) and an ar
 (0 where a case has none). Only clock-independent counts are tallied: whether a case is open, closed, due,
 on time, rated, reworked; a dispatch's whistle, its report-in and the card it reported in on. What changes
 with the clock alone (overdue cases, the cards of dispatches still waiting) is read live by geo.read.tallies.
+Like every figure, a tally leaves merged duplicates out (geo.db.rules.is_counted).
 """
 
 from __future__ import annotations
