@@ -63,6 +63,8 @@ def hover_everything(page) -> str:
     closed: no mouseout); returns the tooltips' text as shown."""
     shown = []
     for element in page.locator(FOLIUM_IFRAME).element_handles():
+        if not element.is_visible():  # a map in a tab not shown (the volunteers' 统计 tab): nothing to hover
+            continue
         frame = element.content_frame()
         frame.wait_for_selector(".leaflet-container", timeout=60_000)
         page.wait_for_timeout(500)
