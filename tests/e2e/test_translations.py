@@ -30,7 +30,9 @@ SUPERVISOR, ADMIN = Actor("值班长", Role.SUPERVISOR), Actor("管理员", Role
 #: file types.
 ALLOWED = {"GridGov", "km", "mi", "CSV", "Excel", "xlsx", "csv", "html", "PDF", "WGS", "GCJ", "BD", "CGCS",
            "EPSG", "GPS", "GBK", "UTF", "DataV", "Shapefile", "GeoJSON", "GeoPackage", "zip", "prj", "Wilson",
-           "Gi", "FDR", "Getis-Ord", "Benjamini", "Hochberg", "z", "p", "Language", "English", "gpkg", "geojson", "json", "H3", "AMap"}
+           "Gi", "FDR", "Getis-Ord", "Benjamini", "Hochberg", "z", "p", "Language", "English", "gpkg", "geojson", "json", "H3", "AMap",
+           "Mann", "Kendall",  # a test's proper names, like Wilson's
+           "docs", "hotspots", "md"}  # the method note's path (docs/hotspots.md), named as it is on disk
 #: Table columns shown as they are: identifiers people chose (account names) and the audit log's own record
 #: (evidence, kept verbatim).
 IDENTIFIERS = {"用户名", "操作人", "对象", "详情（原始记录）"}
