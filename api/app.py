@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from api import helpers, media, open311, page, page_reports
+from api import helpers, media, open311, page, page_reports, volunteers
 from api.context import Context
 from api.formats import errors, format_of
 from api.inputs import ApiError
@@ -53,7 +53,8 @@ def create_app(db: Database | None = None, store: MediaStore | None = None,
                                 public_url=config.public_url(),
                                 page_limiter=RateLimiter(page_rate, "client address") if page_rate else None,
                                 session_idle=timedelta(seconds=config.session_timeout_s()))
-    for router in (open311.router, helpers.router, page.router, page_reports.router, media.router):
+    for router in (open311.router, helpers.router, page.router, page_reports.router, volunteers.router,
+                   media.router):
         app.include_router(router)
     _handlers(app)
     return app

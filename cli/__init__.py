@@ -43,11 +43,13 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
     from geo.db.schema import upgrade
     from samples.accounts import add_demo_accounts
     from samples.load import DatabaseNotEmpty, load_sample
+    from samples.volunteers import load_sample_forces
 
     db = _db()
     upgrade(db)
+    now = datetime.now(UTC)
     try:
-        counts = load_sample(db, ends_at=datetime.now(UTC))
+        counts = load_sample(db, ends_at=now)
     except DatabaseNotEmpty as exc:
         if args.if_empty:
             print(f"sample not loaded: {exc}")
@@ -55,6 +57,8 @@ def cmd_load_sample(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print("loaded the sample district, its year ending now: " + ", ".join(f"{t}={n}" for t, n in counts.items()))
+    forces = load_sample_forces(db, ends_at=now)
+    print("community forces: " + ", ".join(f"{t}={n}" for t, n in forces.items()))
     created = add_demo_accounts(db)
     print(f"demo accounts (password {demo_password()!r}): {', '.join(created)}")
     return 0

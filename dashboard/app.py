@@ -26,6 +26,7 @@ PAGES = [
     ("hotspots.py", "hotspots", ":material/local_fire_department:", "view_district_metrics"),
     ("grid_load.py", "grid_load", ":material/grid_view:", "view_district_metrics"),
     ("department_load.py", "department_load", ":material/apartment:", "view_district_metrics"),
+    ("volunteers.py", "vol_page", ":material/volunteer_activism:", "view_volunteers"),
     ("upload_layers.py", "upload_layers", ":material/layers:", "upload"),
     ("upload_cases.py", "upload_cases", ":material/upload_file:", "upload"),
     ("big_screen.py", "big_screen", ":material/tv:", "view_district_metrics"),
@@ -66,6 +67,8 @@ if at_root and navigation is not pages[0]:
     st.switch_page(pages[0])
 with st.sidebar:
     st.caption(f"{t('auth_signed_in_as')}: {escape(actor.name)} · {t('role_' + actor.role)}")
+    if actor.role == Role.VOLUNTEER:  # a 热心人 works on the phone page, with this same sign-in
+        st.link_button(t("vol_phone_page"), "/api/volunteer/")
     if actor.role != Role.SCREEN:
         st.button(t("auth_sign_out"), on_click=sign_out, key="sign_out")
 navigation.run()

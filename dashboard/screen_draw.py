@@ -275,3 +275,14 @@ def trend_svg(trend: pd.DataFrame, width: int = 1000, height: int = 160) -> str:
         f'<polyline points="{points("closed")}" fill="none" stroke="#34d399" stroke-width="4" '
         f'stroke-linejoin="round"/></svg>'
     )
+
+
+def volunteers_html(t: Translate, counts) -> str:
+    """The 热心人 panel: six counts, three by two (geo.read.volunteer_figures.ScreenCounts) — never a name."""
+    if counts is None:
+        return _empty(t)
+    figures = [("volunteers", counts.volunteers), ("serving", counts.serving), ("open", counts.tasks_open),
+               ("done", counts.tasks_done), ("turns", counts.turns), ("points", counts.points)]
+    return '<div class="gg-vol">' + "".join(
+        f'<div data-testid="gg-vol-{key}"><span>{_e(t("vol_screen_" + key))}</span><b>{value:,}</b></div>'
+        for key, value in figures) + "</div>"

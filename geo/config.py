@@ -25,6 +25,7 @@ from geo.domain.crs import DEFAULT_METRIC_CRS
 from geo.domain.duplicates import DuplicatePolicy
 from geo.domain.escalation import EscalationPolicy
 from geo.domain.photos import PhotoLimits
+from geo.domain.volunteer_points import PointsRule
 from geo.domain.workcalendar import WorkCalendar, default_calendar
 
 #: Display time zone: all times are stored as UTC and shown in the district's local time.
@@ -348,6 +349,22 @@ def suggest_min_confidence(env: Mapping[str, str] | None = None) -> float:
 def model_path(env: Mapping[str, str] | None = None) -> Path:
     """Where ``gridgov train-classifier`` writes the category model (``<data dir>/models/categories.joblib``)."""
     return data_dir(env) / "models" / "categories.joblib"
+
+
+# --------------------------------------------------------------------------- community forces
+
+
+def volunteer_points_rule(env: Mapping[str, str] | None = None) -> PointsRule:
+    """``GRIDGOV_VOLUNTEER_POINTS`` (JSON): what a completed volunteer task earns, e.g.
+    ``{"base": 10, "per_hour": 5, "max_hours": 4, "photo_bonus": 2}`` (the default; any subset)."""
+    raw = _text("GRIDGOV_VOLUNTEER_POINTS", env)
+    if not raw:
+        return PointsRule()
+    try:
+        return PointsRule.from_dict(json.loads(raw))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f'GRIDGOV_VOLUNTEER_POINTS must be JSON such as {{"base": 10, "per_hour": 5, '
+                         f'"max_hours": 4, "photo_bonus": 2}}, got {raw!r}: {exc}') from None
 
 
 # --------------------------------------------------------------------------- command line

@@ -1,4 +1,4 @@
-"""Files for district leaders, analysts and the admin: the monthly report (月专报) as an .xlsx workbook, a work
+"""Files for district leaders, analysts and the admin: the monthly report (月专报, its 热心人 sheet from loaders.volunteer_exports) as an .xlsx workbook, a work
 queue as .xlsx or CSV, a hot/cold-spot result as a GeoPackage for QGIS, the audit log as CSV (the supervision
 notices themselves: loaders.notice_files). Bytes out, so the dashboard can offer them with ``st.download_button`` and the CLI can write them to disk.
 Headers are Chinese: the files go to the district's leaders and discipline inspectors.
@@ -33,10 +33,12 @@ from geo.domain.actors import Actor
 from geo.read.analysis_filters import Window
 from geo.read.hotspot_service import HotspotQuery, HotspotView, hotspot_view
 from geo.read.supervision import MonthlyReport, monthly_report
+from geo.read.volunteer_figures import VolunteerMonth, volunteer_month
+from loaders.volunteer_exports import volunteer_sheet
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GPKG_MIME = "application/geopackage+sqlite3"
-SHEETS = ("汇总", "部门绩效", "街道情况", "督办单", "冷热点")
+SHEETS = ("汇总", "部门绩效", "街道情况", "督办单", "冷热点", "热心人")
 REASON_LABELS = {"not_reported_in": "未应哨（超15小时未报到）", "late": "迟报到（黄牌/红牌）",
                  "no_answer": "不作为（超期未答卷）"}
 PERCENT, HOURS = "0.0%", "0.0"
@@ -87,14 +89,17 @@ HOTSPOT_COLUMNS = [
 
 def monthly_report_file(session: Session, year: int, month: int, now: datetime, actor: Actor) -> bytes:
     """The monthly report of ``year``-``month`` (local calendar month) as .xlsx bytes, with the month's hot and
-    cold spots on the recommended measure."""
+    cold spots on the recommended measure and its community forces."""
     report = monthly_report(session, year, month, now, actor=actor)
-    return monthly_report_xlsx(report, hotspot_view(session, HotspotQuery(report.window), actor=actor))
+    return monthly_report_xlsx(report, hotspot_view(session, HotspotQuery(report.window), actor=actor),
+                               volunteer_month(session, year, month, actor))
 
 
-def monthly_report_xlsx(report: MonthlyReport, hotspots: HotspotView | None = None) -> bytes:
-    """Five sheets: summary, per-department table (ranked), per-street table, supervision notices, and the
-    hot/cold spots of the month (``hotspots``; the sheet says so when they were not computed)."""
+def monthly_report_xlsx(report: MonthlyReport, hotspots: HotspotView | None = None,
+                        volunteers: VolunteerMonth | None = None) -> bytes:
+    """Six sheets: summary, per-department table (ranked), per-street table, supervision notices, the hot/cold
+    spots of the month (``hotspots``) and its community forces (``volunteers``); a sheet says so when its
+    figures were not computed."""
     book = Workbook()
     summary = book.active
     summary.title = SHEETS[0]
@@ -103,6 +108,7 @@ def monthly_report_xlsx(report: MonthlyReport, hotspots: HotspotView | None = No
     _table_sheet(book.create_sheet(SHEETS[2]), report.streets, STREET_COLUMNS)
     _table_sheet(book.create_sheet(SHEETS[3]), notice_rows(report.notices), NOTICE_COLUMNS)
     _hotspot_sheet(book.create_sheet(SHEETS[4]), hotspots)
+    volunteer_sheet(book.create_sheet(SHEETS[5]), volunteers)
     return _bytes(book)
 
 

@@ -322,5 +322,17 @@ EN: dict[str, str] = {
                              "{better} it reads {better_samples}"),
     "enc_question_garbled": "{problem}. Choose the encoding.",
     "enc_question_undeclared": ("The DBF does not declare its encoding and {n} non-ASCII values do not settle it. "
-                                "Choose the encoding whose sample reads correctly."),
+                                "Choose the encoding whose sample reads correctly."),    # the volunteer roster (loaders.volunteer_import)
+    "not_permitted_volunteers": "{name} ({role}) may not register volunteers",
+    "volunteer_columns": "No column for {missing}; the file has: {columns}",
+    "volunteer_no_name": "no name (1 to 50 characters)",
+    "volunteer_bad_phone": "phone {value!r} is neither a mobile number (11 digits) nor a landline with its area code",
+    "volunteer_community": "community {value!r} is not one you register volunteers in (give its code or name)",
+    "volunteer_bad_skills": "{detail}",
+    "volunteer_bad_availability": "{detail}",
+    "volunteer_phone_twice": "{name} ({phone}): the same phone appears in an earlier row (one person, one row)",
+    "volunteer_bad_position": "position ({lon}, {lat}) is not in the district (WGS84 lon/lat expected)",
+    "volunteer_no_place": "no position and no known grid code ({grid}): cannot place the volunteer",
+    "volunteer_already": "{name} ({phone}) is registered already: skipped",
+    "volunteer_none": "no row can be registered (see the row problems)",
 }

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from geo.config import demo_password
 from geo.db.database import Database
-from geo.db.models import Community, Department, Grid, Street, User
+from geo.db.models import Community, Department, Grid, Street, User, Volunteer
 from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
 from geo.usecases.accounts import Binding, add_user
+from geo.usecases.volunteers import link_account
 
 
 def add_demo_accounts(db: Database) -> list[str]:
@@ -31,6 +32,7 @@ def add_demo_accounts(db: Database) -> list[str]:
             ("street", "街道工作人员", Role.STREET, Binding(street=street)),
             ("community", "社区工作人员", Role.COMMUNITY, Binding(community=community)),
             ("gridmember", "网格员", Role.GRID_MEMBER, Binding(grids=(grid,))),
+            ("volunteer", "热心人", Role.VOLUNTEER, Binding(community=community)),
             *[(f"dept_{code.lower()}", name, Role.DEPARTMENT, Binding(department=code))
               for code, name in session.execute(select(Department.code, Department.name).order_by(Department.code))],
         ]
@@ -39,4 +41,17 @@ def add_demo_accounts(db: Database) -> list[str]:
             if username not in existing:
                 add_user(session, username, demo_password(), role, by, now, display_name=name, binding=binding)
                 created.append(username)
+        _link_demo_volunteer(session)
     return created
+
+
+def _link_demo_volunteer(session) -> None:
+    """The demo ``volunteer`` signs in as the first registered volunteer of its community (when the sample's
+    community forces are loaded and nobody is linked yet)."""
+    user = session.scalar(select(User).where(User.username == "volunteer"))
+    if user is None or session.scalar(select(Volunteer.id).where(Volunteer.user_id == user.id)) is not None:
+        return
+    first = session.scalar(select(Volunteer.id).where(Volunteer.community_id == user.community_id,
+                                                      Volunteer.user_id.is_(None)).order_by(Volunteer.id))
+    if first is not None:
+        link_account(session, first, "volunteer")

@@ -26,5 +26,6 @@ STRINGS.update({
         ("department", "部门人员", "Department staff"), ("street", "街道人员", "Street staff"),
         ("community", "社区人员", "Community staff"), ("grid_member", "网格员", "Grid member"),
         ("analyst", "分析员", "Analyst"), ("screen", "大屏", "Big screen"), ("resident", "居民", "Resident"),
+        ("volunteer", "热心人", "Volunteer"),
     ]
 })

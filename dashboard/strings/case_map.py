@@ -146,6 +146,7 @@ _VOCAB = {
     "action_regrid": ("网格调整", "Re-grid"), "action_import": ("导入", "Import"),
     "action_merge": ("合并为重复", "Merged as duplicate"), "action_merged_in": ("并入重复事件", "Duplicate merged in"),
     "action_follow": ("他人关注", "Followed"), "action_photo": ("照片", "Photo"),
+    "action_volunteer_task": ("发布热心人任务", "Volunteer task published"),
     "tier_community": ("社区自办", "Community solves it"),
     "tier_lead_department": ("部门牵头办理", "Lead department"),
     "tier_district_leader": ("区领导牵头", "Deputy district head leads"),

@@ -226,7 +226,19 @@ ZH = {
     "mojibake_risk_better": "按 {encoding} 读取文字会乱码（{evidence}）：例如 {samples}；按 {better} 读取为 "
                             "{better_samples}",
     "enc_question_garbled": "{problem}。请选择编码。",
-    "enc_question_undeclared": "DBF 没有声明编码，{n} 个非 ASCII 取值也无法确定。请选择样例显示正确的编码。",
+    "enc_question_undeclared": "DBF 没有声明编码，{n} 个非 ASCII 取值也无法确定。请选择样例显示正确的编码。",    # the volunteer roster
+    "not_permitted_volunteers": "{name}（{role}）无权登记热心人",
+    "volunteer_columns": "缺少“{missing}”列；文件中的列：{columns}",
+    "volunteer_no_name": "没有姓名（1 至 50 个字）",
+    "volunteer_bad_phone": "电话 {value!r} 既不是手机号（11 位）也不是带区号的固定电话",
+    "volunteer_community": "社区 {value!r} 不是您可以登记热心人的社区（请填写社区编码或名称）",
+    "volunteer_bad_skills": "技能有误：{detail}",
+    "volunteer_bad_availability": "服务时间有误：{detail}",
+    "volunteer_phone_twice": "{name}（{phone}）：同一电话已在前面的行中出现（一人一行）",
+    "volunteer_bad_position": "位置（{lon}，{lat}）不在本区内（应为 WGS84 经纬度）",
+    "volunteer_no_place": "没有位置，网格编码（{grid}）也无法识别：无法定位该热心人",
+    "volunteer_already": "{name}（{phone}）已登记：跳过",
+    "volunteer_none": "没有可以登记的行（见各行问题）",
 }
 
 STRINGS = {f"import_{key}": {"zh": ZH[key], "en": english} for key, english in EN.items()}

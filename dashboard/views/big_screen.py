@@ -33,17 +33,20 @@ from dashboard.screen_draw import (
     tiles_html,
     trend_legend,
     trend_svg,
+    volunteers_html,
     whistles_feed_html,
 )
 from dashboard.screen_map import base_map, live_layer
 from geo.config import screen_as_of, screen_refresh_s
 from geo.read.media import feed_thumbnails
 from geo.read.screen import ScreenSettings, screen_data, screen_map
+from geo.read.volunteer_figures import screen_counts
 
-SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=4, ranking_rows=7, category_rows=6, problem_rows=3)
+SETTINGS = ScreenSettings(feed_rows=7, whistle_rows=3, ranking_rows=7, category_rows=6, problem_rows=3)
 _LAST = "big_screen_last"  # session state: (ScreenData, ScreenMap) of the last good refresh
 _THUMBS = "big_screen_thumbs"  # session state: newest cases' photo thumbnails by case number
 _FAILED = "big_screen_failed_at"  # session state: when the last refresh failed, None if it did not
+_VOLUNTEERS = "big_screen_volunteers"  # session state: the 热心人 counts of the last good refresh
 
 actor = require_actor()  # a person's sign-in, or the wall's kiosk token (?kiosk=…)
 try:
@@ -65,11 +68,13 @@ def _refresh(now: datetime) -> bool:
         live = db.read(screen_map, now, SETTINGS, actor=actor)
         grids = layout_geojson(db.url, live.layout_id) if live.layout_id is not None else None
         thumbs = db.read(feed_thumbnails, media_store(), data.latest_cases["number"].tolist())
+        volunteers = db.read(screen_counts, now, actor, SETTINGS.window_days)
     except DBAPIError:
         st.session_state[_FAILED] = now
         return True
     st.session_state[_LAST] = (data, live, grids)
     st.session_state[_THUMBS] = thumbs
+    st.session_state[_VOLUNTEERS] = volunteers
     st.session_state[_FAILED] = None
     return True
 
@@ -133,7 +138,9 @@ def big_screen() -> None:
                 44,
                 testid="gg-feed",
             ),
-            panel(t("big_screen_latest_whistles"), whistles_feed_html(t, data.latest_whistles, data.as_of)),
+            panel(t("big_screen_latest_whistles"), whistles_feed_html(t, data.latest_whistles, data.as_of), 20.5),
+            panel(t("vol_screen_title").format(days=days), volunteers_html(t, st.session_state.get(_VOLUNTEERS)),
+                  testid="gg-volunteers"),
         ),
         unsafe_allow_html=True,
     )

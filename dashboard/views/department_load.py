@@ -14,6 +14,7 @@ from dashboard.auth import require_actor
 from dashboard.data import database
 from dashboard.i18n import t
 from dashboard.tiles import rate_help
+from dashboard.volunteer_points_panel import ranking_section
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import DEPARTMENT_FIGURES, RANKINGS
 from loaders.exports import XLSX_MIME
@@ -113,6 +114,7 @@ e2.download_button(t("dl_monthly_xlsx"), key="dl_monthly_xlsx", mime=XLSX_MIME, 
 span = f"{first:%Y%m%d}-{last:%Y%m%d}"
 serial = notices[0].serial if notices else 1
 
+ranking_section(actor, "dl_vol_ranking")
 
 def files(i: int):
     """The i-th notice file (xlsx, html, csv), made when the button is pressed."""

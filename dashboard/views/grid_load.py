@@ -12,6 +12,7 @@ from dashboard.data import database, layout_geojson
 from dashboard.i18n import t
 from dashboard.markup import escape
 from dashboard.tiles import rate_help
+from dashboard.volunteer_points_panel import month_figures
 from geo.domain.rules import RATES, rate_of
 from geo.read.load_service import GRID_FIGURES
 
@@ -120,3 +121,6 @@ if table_of == "grids":
 else:
     st.dataframe(load.members[["member", "grids", *GRID_FIGURES]], hide_index=True,
                  column_config={"member": t("hs_col_member"), "grids": t("gl_col_grids"), **figure_columns()})
+
+st.subheader(t("vol_section"))
+month_figures(actor, "gl_vol")

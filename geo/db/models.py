@@ -457,3 +457,101 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# Community forces (热心人): the volunteer registry, the needs list (tasks and who takes them) and the points
+# ledger. The rules are geo.domain.volunteers, volunteer_match and volunteer_points.
+
+
+class Volunteer(Base):
+    """A resident who helps (热心人), registered by their community. Name and phone are personal data: masked
+    wherever shown, revealed only with an audit entry (geo.usecases.personal_data.reveal_volunteer). The home
+    position places them for matching; imported with a grid only, it is a point inside that grid
+    (``placed_by`` "grid"). ``user_id`` links the account they sign in to the phone page with."""
+
+    __tablename__ = "volunteers"
+    __table_args__ = (CheckConstraint("lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90",
+                                      name="ck_volunteers_lonlat"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(30), unique=True)
+    skills: Mapped[str] = mapped_column(String(200), default="")  # ";"-separated geo.domain.volunteers.Skill
+    availability: Mapped[str] = mapped_column(String(100), default="")  # ";"-separated Availability
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    grid_code: Mapped[str] = mapped_column(String(64), default="")  # the grid of the home (a code survives re-cuts)
+    placed_by: Mapped[str] = mapped_column(String(10), default="home")  # home | grid
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class VolunteerTask(Base):
+    """A need a community (or the center) publishes (需求清单): from a community-tier case or on its own (a
+    patrol, a campaign, an errand), with a place, the skills needed, a time window and a headcount.
+    ``version`` moves with every assignment, so two sign-ups for the last place run one after the other."""
+
+    __tablename__ = "volunteer_tasks"
+    __table_args__ = (CheckConstraint("headcount >= 1", name="ck_volunteer_tasks_headcount"),
+                      CheckConstraint("ends_at > starts_at", name="ck_volunteer_tasks_window"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    skills: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    headcount: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+
+class VolunteerAssignment(Base):
+    """One volunteer on one task: assigned by the community or signed up on the phone page; done with an
+    optional note and photo (the bytes in the media store under ``photo_key``)."""
+
+    __tablename__ = "volunteer_assignments"
+    __table_args__ = (UniqueConstraint("task_id", "volunteer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("volunteer_tasks.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(20))  # community | sign_up
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)  # active | done
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    photo_key: Mapped[str | None] = mapped_column(String(100))
+    thumb_key: Mapped[str | None] = mapped_column(String(100))
+
+
+class VolunteerPoints(Base):
+    """Append-only points ledger (the migration's triggers refuse UPDATE and DELETE, like the case log): a
+    credit per completed assignment (at most one: ``assignment_id`` is unique) and the community's redemption
+    entries. The balance is the sum; who wrote each entry is kept with it."""
+
+    __tablename__ = "volunteer_points"
+    __table_args__ = (CheckConstraint("(kind = 'task' AND points > 0) OR (kind = 'redeem' AND points < 0)",
+                                      name="ck_volunteer_points_sign"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # task | redeem
+    points: Mapped[int] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_tasks.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_assignments.id"), unique=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -30,7 +30,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
 
 #: Tables the app role may only insert into (their triggers refuse changes too), and only read.
-APPEND_ONLY = ("case_events", "audit_log")
+APPEND_ONLY = ("case_events", "audit_log", "volunteer_points")
 READ_ONLY = ("alembic_version", "spatial_ref_sys")
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 

@@ -61,3 +61,20 @@ def require_case(session: Session, actor: Actor, case_id: int) -> None:
     """Raise OutOfScope unless the actor may see case ``case_id``."""
     if not in_scope(session, actor, case_id):
         raise OutOfScope(actor, case_id)
+
+
+def community_condition(actor: Actor, community_id):
+    """SQL condition true for the records of communities ``actor`` may see — volunteers and their tasks, held
+    by a community (``community_id``: that column): the district-wide roles all; street staff their street's
+    communities; community staff their own; grid members the communities of their grids; others none."""
+    if not may(actor.role, "view_volunteers"):
+        return false()
+    if actor.role in DISTRICT_WIDE:
+        return true()
+    if actor.role == Role.COMMUNITY:
+        return community_id == actor.community_id
+    if actor.role == Role.STREET:
+        return community_id.in_(select(Community.id).where(Community.street_id == actor.street_id))
+    if actor.role == Role.GRID_MEMBER:
+        return community_id.in_(select(Grid.community_id).where(Grid.code.in_(sorted(actor.grid_codes))))
+    return false()

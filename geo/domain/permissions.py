@@ -27,7 +27,7 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
 #: Capabilities beyond workflow actions.
 CAPABILITIES: dict[str, frozenset[Role]] = {
     # read individual cases (within scope); the big screen sees aggregates only
-    "view_cases": frozenset(Role) - {R.SCREEN, R.RESIDENT},
+    "view_cases": frozenset(Role) - {R.SCREEN, R.RESIDENT, R.VOLUNTEER},
     # see reporters' names and phones unmasked (each reveal is audited)
     "reveal_personal": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
     # district-wide aggregates: KPIs, hotspots, rankings of every department
@@ -44,6 +44,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "report_on_patrol": frozenset({R.GRID_MEMBER, R.COMMUNITY, R.STREET}),
     # add an "after" photo: the department (or whoever solved it) shows the result
     "add_after_photo": CENTER | {R.DEPARTMENT, R.STREET, R.COMMUNITY, R.GRID_MEMBER},
+    # community forces (热心人): see the registry, tasks and points within scope (geo.db.scope.community_condition)
+    "view_volunteers": CENTER | {R.STREET, R.COMMUNITY, R.GRID_MEMBER},
+    # register and import volunteers, publish tasks, assign, record redemptions
+    "manage_volunteers": CENTER | {R.COMMUNITY},
+    # the phone page: sign up for their community's tasks, record completion, read their own points
+    "volunteer_tasks": frozenset({R.VOLUNTEER}),
 }
 
 #: Roles that see every case (no area or department restriction).

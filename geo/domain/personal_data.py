@@ -1,5 +1,5 @@
-"""Personal data of reporters (and, later, volunteers): how it is masked wherever it is shown. Unmasking is a
-use case that checks the right and audits it (geo.usecases.personal_data)."""
+"""Personal data of reporters and volunteers: how it is masked wherever it is shown. Unmasking is a use case
+that checks the right and the scope and audits it (geo.usecases.personal_data)."""
 
 from __future__ import annotations
 

@@ -80,3 +80,4 @@ class Role(StrEnum):
     ANALYST = "analyst"
     SCREEN = "screen"
     RESIDENT = "resident"
+    VOLUNTEER = "volunteer"  # a 热心人 on the phone page: their community's tasks and their own points only

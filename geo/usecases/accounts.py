@@ -56,7 +56,7 @@ class Binding:
 
 def _resolve(session: Session, role: Role, binding: Binding) -> dict:
     needed = {Role.DEPARTMENT: "department", Role.STREET: "street", Role.COMMUNITY: "community",
-              Role.GRID_MEMBER: "grids"}.get(role)
+              Role.GRID_MEMBER: "grids", Role.VOLUNTEER: "community"}.get(role)
     if needed and not getattr(binding, needed):
         raise AccountError(f"role {role} must be bound to a {needed.rstrip('s')}")
     ids = {}

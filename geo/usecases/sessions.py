@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from geo.db.database import Database
 from geo.db.models import User, UserSession
 from geo.domain.actors import Actor
-from geo.usecases.accounts import actor_for, actor_from_claims, authenticate
+from geo.usecases.accounts import LockedOut, SignInFailed, actor_for, actor_from_claims, authenticate
 from geo.usecases.audit import record
 
 #: The HttpOnly cookie holding a browser session's token, for the whole site (the dashboard sets it; the API's
@@ -176,6 +176,24 @@ def sign_in(db: Database, username: str, password: str, now: datetime, max_age: 
             return create(session, username, now, max_age)
         finally:
             session.commit()
+
+
+def sign_in_for_cookie(db: Database, username: str, password: str, now: datetime,
+                       max_age: timedelta) -> tuple[str, datetime, Actor]:
+    """Password → session → cookie token at once, for an HTTP page that sets the cookie itself (the volunteer
+    phone page): (token, expiry, actor). The attempt is committed whether it succeeds or not (the failure count
+    and the lockout must persist); SignInFailed or LockedOut after that when it did not."""
+    refused: Exception | None = None
+    with db.transaction() as session:
+        try:
+            actor = authenticate(session, username, password, now)
+        except (SignInFailed, LockedOut) as exc:
+            refused = exc
+        else:
+            token, expires_at = adopt(session, create(session, username, now, max_age).ticket, now)
+    if refused is not None:
+        raise refused
+    return token, expires_at, actor
 
 
 def check(db: Database, now: datetime, idle_timeout: timedelta, token: str | None = None,

@@ -61,7 +61,7 @@ def actor_for(role: Role, bound: dict) -> Actor:
 
 VISIBLE = {Role.ADMIN: {"A", "B"}, Role.SUPERVISOR: {"A", "B"}, Role.ANALYST: {"A", "B"},
            Role.DEPARTMENT: {"A"}, Role.STREET: {"A"}, Role.COMMUNITY: {"A"}, Role.GRID_MEMBER: {"A"},
-           Role.SCREEN: set(), Role.RESIDENT: set()}
+           Role.SCREEN: set(), Role.RESIDENT: set(), Role.VOLUNTEER: set()}
 
 
 @pytest.mark.parametrize("role", list(Role))

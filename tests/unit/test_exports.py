@@ -42,9 +42,13 @@ def column(sheet, header: str) -> list:
     return [row[headers.index(header)] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
 
-def test_the_monthly_report_has_the_five_sheets_in_order(report):
+def test_the_monthly_report_has_the_six_sheets_in_order(report):
     assert open_book(monthly_report_xlsx(report)).sheetnames == list(SHEETS) == ["汇总", "部门绩效", "街道情况", "督办单",
-                                                                                "冷热点"]
+                                                                                "冷热点", "热心人"]
+
+
+def test_a_report_made_without_community_forces_says_so_on_their_sheet(report):
+    assert open_book(monthly_report_xlsx(report))["热心人"]["A1"].value == "热心人：未统计"
 
 
 def test_a_report_made_without_hotspots_says_so_on_their_sheet(report):

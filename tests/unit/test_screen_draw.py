@@ -86,3 +86,12 @@ def test_a_feed_case_with_a_photo_shows_its_thumbnail_inline():
                           "status": ["reported"] * 2})
     page = cases_feed_html(t, cases, fresh_since=AS_OF, as_of=AS_OF, thumbs={"GG2": b"\xff\xd8jpeg"})
     assert page.count('data-testid="gg-feed-photo"') == 1 and 'src="data:image/jpeg;base64,/9hqcGVn"' in page
+
+
+def test_the_volunteer_panel_shows_six_counts_and_nothing_when_not_read():
+    from dashboard.screen_draw import volunteers_html
+    from geo.read.volunteer_figures import ScreenCounts
+
+    html = volunteers_html(lambda k: k, ScreenCounts(2815, 193, 103, 60, 198, 4490))
+    assert html.count("data-testid=\"gg-vol-") == 6 and "<b>2,815</b>" in html and "<b>4,490</b>" in html
+    assert "暂无" in volunteers_html(lambda k: "暂无" if k == "big_screen_nothing" else k, None)
