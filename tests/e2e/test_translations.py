@@ -130,7 +130,7 @@ def _case_with_every_kind_of_note(url: str) -> str:
 PAGES = [("", SUPERVISOR), ("case_map.py", SUPERVISOR), ("queue.py", SUPERVISOR), ("bundles.py", SUPERVISOR),
          ("hotspots.py", SUPERVISOR), ("grid_load.py", SUPERVISOR), ("department_load.py", SUPERVISOR),
          ("upload_layers.py", ADMIN), ("upload_cases.py", ADMIN), ("big_screen.py", SUPERVISOR),
-         ("audit.py", ADMIN)]
+         ("audit.py", ADMIN), ("volunteers.py", SUPERVISOR)]
 
 
 @pytest.mark.parametrize("page, actor", PAGES, ids=[p or "overview" for p, _ in PAGES])
