@@ -60,11 +60,12 @@ def settle(page, pause: int = 800) -> None:
 
 def hover_everything(page) -> str:
     """Hover every interactive shape and marker of every map on the page, so every tooltip opens (none is
-    closed: no mouseout); returns the tooltips' text as shown."""
+    closed: no mouseout); returns the tooltips' text as shown. A map in a tab not open is hovered too: the
+    events are dispatched to its shapes whether they are on screen or not."""
     shown = []
     for element in page.locator(FOLIUM_IFRAME).element_handles():
         frame = element.content_frame()
-        frame.wait_for_selector(".leaflet-container", timeout=60_000)
+        frame.wait_for_selector(".leaflet-container", state="attached", timeout=60_000)
         page.wait_for_timeout(500)
         shapes = frame.locator("path.leaflet-interactive, .leaflet-marker-icon.leaflet-interactive")
         for i in range(min(shapes.count(), 40)):
