@@ -199,3 +199,20 @@ def sample_sqlite_copy(sample_databases, tmp_path) -> str:
 
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless /usr/bin/chromium for the whole run, shared by tests/e2e and tests/security: Playwright's
+    sync API allows one instance at a time (a second one started while the first lives finds its event loop
+    running and refuses)."""
+    from tests.e2e.browser import CHROMIUM, launch_chromium
+
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} not available")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()

@@ -113,6 +113,8 @@ def _ledger(session: Session, volunteer_id: int) -> pd.DataFrame:
         .order_by(VolunteerPoints.at, VolunteerPoints.id)).all()
     frame = pd.DataFrame(rows, columns=["at", "kind", "points", "task", "note", "actor"])
     frame["points"] = frame["points"].astype(int)
+    for column in ("task", "note"):  # None where missing (an entry without a task), never NaN: JSON has no NaN
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame.assign(balance=frame["points"].cumsum())
 
 

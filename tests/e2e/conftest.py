@@ -1,7 +1,7 @@
 """Fixtures for browser tests (``@pytest.mark.browser``).
 
 - ``streamlit_server``: factory ``(script, env=None) -> StreamlitServer``; servers stop at teardown.
-- ``browser``: one headless /usr/bin/chromium per session (playwright.sync_api).
+- ``browser`` (tests/conftest.py): one headless /usr/bin/chromium per session.
 - ``page``: fresh 1920x1080 context + page; ``page.network`` is its NetworkLog; a screenshot is
   saved to test-artifacts/ when the test fails.
 - ``maps`` (AppTest): every st_folium call's keyword arguments; ``sample_url``: DATABASE_URL set to a private
@@ -10,14 +10,10 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.e2e.browser import (
-    CHROMIUM,
     NetworkLog,
-    launch_chromium,
     new_page,
     save_screenshot,
     start_streamlit,
@@ -43,18 +39,6 @@ def streamlit_server():
     yield start
     for server in servers:
         server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} not available")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -71,5 +71,5 @@ def test_the_case_panel_names_the_bundle_and_lists_its_cases(sample_url):
                                         "last_object_clicked": {"lat": 39.67, "lng": 106.82}}
     at.run()
     text = "\n".join(m.value for m in at.markdown)
-    assert "**所属打包**: #1「测试打包 \\*不是粗体\\*」· 2 件" in text
+    assert "**所属打包**: #1「测试打包 &#42;不是粗体&#42;」· 2 件" in text
     assert f"[{number}](case_map?case={number})" in text

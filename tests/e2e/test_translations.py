@@ -30,7 +30,9 @@ SUPERVISOR, ADMIN = Actor("值班长", Role.SUPERVISOR), Actor("管理员", Role
 #: file types.
 ALLOWED = {"GridGov", "km", "mi", "CSV", "Excel", "xlsx", "csv", "html", "PDF", "WGS", "GCJ", "BD", "CGCS",
            "EPSG", "GPS", "GBK", "UTF", "DataV", "Shapefile", "GeoJSON", "GeoPackage", "zip", "prj", "Wilson",
-           "Gi", "FDR", "Getis-Ord", "Benjamini", "Hochberg", "z", "p", "Language", "English", "gpkg", "geojson", "json", "H3", "AMap"}
+           "Gi", "FDR", "Getis-Ord", "Benjamini", "Hochberg", "z", "p", "Language", "English", "gpkg", "geojson", "json", "H3", "AMap",
+           "Mann", "Kendall",  # a test's proper names, like Wilson's
+           "docs", "hotspots", "md"}  # the method note's path (docs/hotspots.md), named as it is on disk
 #: Table columns shown as they are: identifiers people chose (account names) and the audit log's own record
 #: (evidence, kept verbatim).
 IDENTIFIERS = {"用户名", "操作人", "对象", "详情（原始记录）"}
@@ -128,7 +130,7 @@ def _case_with_every_kind_of_note(url: str) -> str:
 PAGES = [("", SUPERVISOR), ("case_map.py", SUPERVISOR), ("queue.py", SUPERVISOR), ("bundles.py", SUPERVISOR),
          ("hotspots.py", SUPERVISOR), ("grid_load.py", SUPERVISOR), ("department_load.py", SUPERVISOR),
          ("upload_layers.py", ADMIN), ("upload_cases.py", ADMIN), ("big_screen.py", SUPERVISOR),
-         ("audit.py", ADMIN)]
+         ("audit.py", ADMIN), ("volunteers.py", SUPERVISOR)]
 
 
 @pytest.mark.parametrize("page, actor", PAGES, ids=[p or "overview" for p, _ in PAGES])

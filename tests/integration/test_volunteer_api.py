@@ -14,6 +14,7 @@ from geo.db.models import VolunteerTask
 from geo.domain.photos import PhotoLimits
 from geo.usecases.accounts import Binding, add_user
 from geo.usecases.reports import IntakeSettings
+from geo.usecases.volunteer_points import redeem
 from geo.usecases.volunteer_tasks import TaskDraft, publish_task
 from tests.integration.volunteer_fixtures import ADMIN, PASSWORD, make_forces
 from tests.photo_files import jpeg
@@ -106,3 +107,18 @@ def test_signing_out_ends_the_session(phone):
     _sign_in(client)
     assert client.post("/api/v1/volunteer/sign-out").status_code == 204
     assert client.get("/api/v1/volunteer/me").status_code == 401
+
+
+def test_the_ledger_of_credits_and_a_redemption_reads_as_json_with_no_task_for_the_redemption(phone):
+    """A redemption has no task: the phone page got ``"task": NaN`` (not JSON) and could not show the ledger."""
+    client, forces, _ = phone
+    _sign_in(client)
+    task = client.get("/api/v1/volunteer/me").json()["open_tasks"][0]
+    client.post(f"/api/v1/volunteer/tasks/{task['id']}/sign-up")
+    client.post(f"/api/v1/volunteer/tasks/{task['id']}/complete", data={"note": "已巡查"})
+    redeem(forces.db, forces.ids["中"], 5, "兑换洗衣粉一袋", forces.community, datetime.now(UTC))
+    reply = client.get("/api/v1/volunteer/points")
+    assert "NaN" not in reply.text
+    entries = reply.json()
+    assert [(e["kind"], e["task"] is None, e["balance"]) for e in entries] == [("redeem", True, 15),
+                                                                               ("task", False, 20)]

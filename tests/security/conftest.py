@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import browser, streamlit_server  # noqa: F401
+from tests.e2e.conftest import streamlit_server  # noqa: F401 - the browser fixture is tests/conftest.py's
 
 HERE = Path(__file__).resolve().parent
 

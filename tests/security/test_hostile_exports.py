@@ -24,10 +24,11 @@ from geo.domain.vocabulary import Role, Tier
 from geo.read.analysis_filters import month_window
 from geo.read.audit_log import audit_log
 from geo.read.hotspot_service import HotspotQuery, hotspot_view
-from geo.read.supervision import supervision_notices
+from geo.read.supervision import notice_documents
 from geo.usecases.accounts import SignInFailed, authenticate
 from geo.usecases.case_actions import act_on_case
 from loaders import exports
+from loaders.notice_files import notice_cases_csv, notices_html, notices_workbook
 from tests.integration.factories import add_case
 from tests.security.hostile import ADMIN, HOSTILE, STEP, X0, Y0, _import_layer, _square, make_small_district
 
@@ -88,16 +89,18 @@ def test_the_monthly_report_holds_every_hostile_name_as_text_never_as_a_formula(
     assert set(NAMES.values()) - texts == set()  # the departments' names, as written
 
 
-def test_the_supervision_notices_hold_every_hostile_name_inert_in_xlsx_and_csv(hostile_names):
+def test_the_supervision_notices_hold_every_hostile_name_inert_in_xlsx_csv_and_html(hostile_names):
     window = month_window(2026, 3)
     with hostile_names.session() as s:
-        notices = supervision_notices(s, NOW, window, actor=ADMIN)
-    assert set(notices["department"]) == set(NAMES.values())
-    cells = _cells(exports.notices_xlsx(notices, window, NOW))
+        notices = notice_documents(s, NOW, window, actor=ADMIN)
+    assert {n.department for n in notices} == set(NAMES.values())
+    cells = _cells(notices_workbook(notices))
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     assert set(NAMES.values()) <= {c.value for c in cells}
-    rows = list(csv.DictReader(io.StringIO(exports.notices_csv(notices).decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(notice_cases_csv(notices).decode("utf-8-sig"))))
     assert {r["部门"] for r in rows} == {_inert(v) for v in NAMES.values()}
+    page = notices_html(notices)
+    assert "<script>" not in page and "<svg" not in page and "<img" not in page
 
 
 def test_the_hotspot_geopackage_holds_the_grid_names_exactly(hostile_names):

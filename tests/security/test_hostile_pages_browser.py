@@ -60,13 +60,14 @@ def settle(page, pause: int = 800) -> None:
 
 def hover_everything(page) -> str:
     """Hover every interactive shape and marker of every map on the page, so every tooltip opens (none is
-    closed: no mouseout); returns the tooltips' text as shown."""
+    closed: no mouseout); returns the tooltips' text as shown. A map in a tab not open is hovered too: the
+    events are dispatched to its shapes whether they are on screen or not."""
     shown = []
     for element in page.locator(FOLIUM_IFRAME).element_handles():
         if not element.is_visible():  # a map in a tab not shown (the volunteers' 统计 tab): nothing to hover
             continue
         frame = element.content_frame()
-        frame.wait_for_selector(".leaflet-container", timeout=60_000)
+        frame.wait_for_selector(".leaflet-container", state="attached", timeout=60_000)
         page.wait_for_timeout(500)
         shapes = frame.locator("path.leaflet-interactive, .leaflet-marker-icon.leaflet-interactive")
         for i in range(min(shapes.count(), 40)):
@@ -195,7 +196,8 @@ def test_hostile_names_in_every_field_never_run_or_load_anything_on_any_page(hos
         finally:
             context.close()
     assert not found, "\n".join(found)
-    assert {"/", "/case_map", "/hotspots", "/grid_load", "/department_load", "/big_screen"} <= set(visited["supervisor"])
+    assert {"/", "/case_map", "/queue", "/bundles", "/hotspots", "/grid_load", "/department_load",
+            "/big_screen"} <= set(visited["supervisor"])
     assert {"/audit", "/upload_layers", "/upload_cases"} <= set(visited["admin"])
     # Inert, yet shown as typed: the grid names in the maps' tooltips, the category in the case panel.
     for path in ("/", "/grid_load", "/hotspots"):
