@@ -64,8 +64,6 @@ def hover_everything(page) -> str:
     events are dispatched to its shapes whether they are on screen or not."""
     shown = []
     for element in page.locator(FOLIUM_IFRAME).element_handles():
-        if not element.is_visible():  # a map in a tab not shown (the volunteers' 统计 tab): nothing to hover
-            continue
         frame = element.content_frame()
         frame.wait_for_selector(".leaflet-container", state="attached", timeout=60_000)
         page.wait_for_timeout(500)
