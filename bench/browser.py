@@ -90,7 +90,8 @@ def report(name: str, runs: list[float], target: float) -> None:
 
 
 def _map_drawn(page):
-    return lambda: page.frame_locator(FOLIUM_IFRAME).locator("path.leaflet-interactive, canvas").first.wait_for(
+    """The page's first map has drawn (grid load has a second one, the volunteers' coverage, further down)."""
+    return lambda: page.frame_locator(FOLIUM_IFRAME).first.locator("path.leaflet-interactive, canvas").first.wait_for(
         timeout=120_000)
 
 
