@@ -176,12 +176,10 @@ def _key(name: str, action: str, case_id: int) -> str:
     return f"case_map_in_{name}_{action}_{case_id}"
 
 
-def _input(param: Param, key: str, options: FilterOptions, route) -> None:
-    """The widget for one declared parameter of the action (geo.domain.workflow), by its kind; departments
-    default to the category's route."""
-    label = t(f"case_map_param_{param.name}")
-    depts = dict(zip(options.departments["id"].astype(int), options.departments["name"]))
-    kind = param.kind
+def shared_input(kind: ParamKind, name: str, key: str) -> bool:
+    """The widget for a parameter that needs no case's data (text, tier, rating, deadline) — the case panel's
+    and the work queue's bulk action; False for the other kinds."""
+    label = t(f"case_map_param_{name}")
     if kind == ParamKind.TEXT:
         st.text_input(label, key=key)
     elif kind == ParamKind.TIER:
@@ -189,8 +187,21 @@ def _input(param: Param, key: str, options: FilterOptions, route) -> None:
     elif kind == ParamKind.RATING:
         st.selectbox(label, [str(r) for r in Rating], key=key, format_func=lambda r: t(f"case_map_rating_{r}"))
     elif kind == ParamKind.DEADLINE:
-        st.date_input(label, value=None, key=key, help=t(f"case_map_param_{param.name}_help"), format="YYYY-MM-DD")
-    elif kind == ParamKind.DEPARTMENT:
+        st.date_input(label, value=None, key=key, help=t(f"case_map_param_{name}_help"), format="YYYY-MM-DD")
+    else:
+        return False
+    return True
+
+
+def _input(param: Param, key: str, options: FilterOptions, route) -> None:
+    """The widget for one declared parameter of the action (geo.domain.workflow), by its kind; departments
+    default to the category's route."""
+    if shared_input(param.kind, param.name, key):
+        return
+    label = t(f"case_map_param_{param.name}")
+    depts = dict(zip(options.departments["id"].astype(int), options.departments["name"]))
+    kind = param.kind
+    if kind == ParamKind.DEPARTMENT:
         ids = list(depts)
         index = ids.index(route.lead_department_id) if route and route.lead_department_id in ids else 0
         st.selectbox(label, ids, index=index, format_func=depts.get, key=key)

@@ -15,7 +15,7 @@ which datum they are in — WGS 84, or GCJ-02/BD-09 from a web map — is the re
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -163,8 +163,7 @@ def _checked(outcome: CrsOutcome, bounds, district) -> CrsOutcome:
     message = msg("crs_mismatch", x0=bounds[0], y0=bounds[1], x1=bounds[2], y1=bounds[3],
                   code=outcome.detection.value, lon=where[0], lat=where[1], trouble=trouble)
     asked = _ask(bounds, district, message, exclude=outcome.detection.value)
-    asked.warnings.insert(0, ("crs_mismatch", message))
-    return asked
+    return replace(asked, warnings=[("crs_mismatch", message), *asked.warnings])
 
 
 def _landing(crs: CRS, bounds) -> tuple[float, float]:

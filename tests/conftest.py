@@ -93,23 +93,28 @@ def _empty_postgres_tables(database: Database) -> None:
 class SampleDatabases:
     """The sample district loaded at most once per backend per test session, on first use."""
 
+    name = "sample"
+
     def __init__(self, tmp_path_factory):
         self._tmp = tmp_path_factory
         self._loaded: dict[str, Database] = {}
 
     def get(self, backend_name: str) -> Database:
         if backend_name not in self._loaded:
-            from samples.load import SAMPLE_END, load_sample
-
             if backend_name == "sqlite":
-                url = f"sqlite:///{self._tmp.mktemp('sample') / 'sample.db'}"
+                url = f"sqlite:///{self._tmp.mktemp(self.name) / f'{self.name}.db'}"
             else:
-                url = _fresh_postgres_database(_postgis_url(), "sample")
+                url = _fresh_postgres_database(_postgis_url(), self.name)
             database = Database(url)
             upgrade(database)
-            load_sample(database, SAMPLE_END)
+            self.load(database)
             self._loaded[backend_name] = database
         return self._loaded[backend_name]
+
+    def load(self, database: Database) -> None:
+        from samples.load import SAMPLE_END, load_sample
+
+        load_sample(database, SAMPLE_END)
 
     def close(self) -> None:
         for database in self._loaded.values():
@@ -137,20 +142,13 @@ SMALL_CITY = {"n_grids": 2_000, "n_cases": 200_000, "n_districts": 4, "history_d
 class CityDatabases(SampleDatabases):
     """The small sample city loaded at most once per backend per test session, on first use."""
 
-    def get(self, backend_name: str) -> Database:
-        if backend_name not in self._loaded:
-            from samples.city import load_city
-            from samples.load import SAMPLE_END
+    name = "city"
 
-            if backend_name == "sqlite":
-                url = f"sqlite:///{self._tmp.mktemp('city') / 'city.db'}"
-            else:
-                url = _fresh_postgres_database(_postgis_url(), "city")
-            database = Database(url)
-            upgrade(database)
-            load_city(database, SAMPLE_END, **SMALL_CITY)
-            self._loaded[backend_name] = database
-        return self._loaded[backend_name]
+    def load(self, database: Database) -> None:
+        from samples.city import load_city
+        from samples.load import SAMPLE_END
+
+        load_city(database, SAMPLE_END, **SMALL_CITY)
 
 
 @pytest.fixture(scope="session")
@@ -169,31 +167,26 @@ def city_db(backend_name, city_databases) -> Database:
 @pytest.fixture
 def city_sqlite_copy(city_databases, tmp_path) -> str:
     """URL of a private copy of the small city on SQLite, with the demo accounts, that a test may change."""
-    from samples.accounts import add_demo_accounts
-
-    source = city_databases.get("sqlite")
-    if not getattr(source, "demo_accounts", False):
-        add_demo_accounts(source)
-        source.demo_accounts = True
-    with source.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = tmp_path / "city-copy.db"
-    shutil.copy(make_url(source.url).database, target)
-    return f"sqlite:///{target}"
+    return sqlite_copy(city_databases, tmp_path / "city-copy.db")
 
 
 @pytest.fixture
 def sample_sqlite_copy(sample_databases, tmp_path) -> str:
     """URL of a private copy of the loaded SQLite sample (with demo accounts) that a test may change."""
+    return sqlite_copy(sample_databases, tmp_path / "sample-copy.db")
+
+
+def sqlite_copy(databases: SampleDatabases, target: Path) -> str:
+    """URL of ``target``, a copy of the SQLite database ``databases`` loaded, with the demo accounts (added to
+    the loaded one once)."""
     from samples.accounts import add_demo_accounts
 
-    source = sample_databases.get("sqlite")
+    source = databases.get("sqlite")
     if not getattr(source, "demo_accounts", False):
         add_demo_accounts(source)
         source.demo_accounts = True
     with source.engine.connect() as conn:  # fold the WAL into the main file before copying it
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = tmp_path / "sample-copy.db"
     shutil.copy(make_url(source.url).database, target)
     return f"sqlite:///{target}"
 

@@ -10,12 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import require_actor
-from dashboard.case_panel import local_time
+from dashboard.case_panel import local_time, shared_input
 from dashboard.data import database
 from dashboard.i18n import t
 from geo.domain.permissions import may
-from geo.domain.vocabulary import Rating, Tier
-from geo.domain.workflow import ParamKind, transition
+from geo.domain.workflow import transition
 from geo.read.queue import QUEUES, RATING_CALLBACK, queue_counts, queue_rows, queues_for
 from geo.usecases.bulk_actions import Seen, act_on_cases
 from loaders.exports import XLSX_MIME, csv_bytes, table_xlsx
@@ -62,19 +61,6 @@ def _label(name: str, counts: dict[str, int]) -> str:
     return f"{t('queue_q_' + name)} · {counts[name]:,}"
 
 
-def _param_input(kind: ParamKind, name: str, key: str) -> None:
-    """One shared input of the bulk action (only kinds that can be the same for every case)."""
-    label = t(f"case_map_param_{name}")
-    if kind == ParamKind.TEXT:
-        st.text_input(label, key=key)
-    elif kind == ParamKind.TIER:
-        st.selectbox(label, [str(x) for x in Tier], index=1, key=key, format_func=lambda x: t(f"case_map_tier_{x}"))
-    elif kind == ParamKind.RATING:
-        st.selectbox(label, [str(r) for r in Rating], key=key, format_func=lambda r: t(f"case_map_rating_{r}"))
-    elif kind == ParamKind.DEADLINE:
-        st.date_input(label, value=None, key=key, help=t(f"case_map_param_{name}_help"), format="YYYY-MM-DD")
-
-
 def _act(seen: list[Seen], action: str, actor) -> None:
     """Button callback: the action on every ticked case; the outcomes show above the table."""
     params = {p.name: st.session_state.get(f"queue_in_{action}_{p.name}") for p in transition(action).params}
@@ -109,7 +95,7 @@ def _bulk(action: str, rows: pd.DataFrame, picked: list[int], actor) -> None:
     declared = transition(action).params
     for column, p in zip(st.columns(max(len(declared), 1)), declared):
         with column:
-            _param_input(p.kind, p.name, f"queue_in_{action}_{p.name}")
+            shared_input(p.kind, p.name, f"queue_in_{action}_{p.name}")
     seen = [Seen(int(r.id), r.number, int(r.version)) for r in rows.iloc[picked].itertuples()]
     st.button(t("queue_bulk_do").format(n=len(seen), action=t(f"case_map_action_{action}")), type="primary",
               disabled=not seen, key="queue_bulk_do", on_click=_act, args=(seen, action, actor),

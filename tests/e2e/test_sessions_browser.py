@@ -5,13 +5,12 @@ ASGI server of dashboard/asgi.py) on a private copy of the sample district. Scre
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from geo.db.database import Database
 from geo.db.models import Case
@@ -19,6 +18,7 @@ from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role
 from geo.usecases.accounts import create_kiosk_token, revoke_kiosk_token, set_disabled
 from geo.usecases.case_actions import perform
+from tests.conftest import sqlite_copy
 from tests.e2e.browser import (
     FOLIUM_IFRAME,
     assert_all_local,
@@ -36,24 +36,11 @@ REFRESH_S = 3
 SIGNED_IN = "当前用户"
 
 
-def _copy_sample(sample_databases, target) -> str:
-    from samples.accounts import add_demo_accounts
-
-    source = sample_databases.get("sqlite")
-    if not getattr(source, "demo_accounts", False):
-        add_demo_accounts(source)
-        source.demo_accounts = True
-    with source.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    shutil.copy(make_url(source.url).database, target)
-    return f"sqlite:///{target}"
-
-
 @pytest.fixture(scope="module")
 def district(sample_databases, tmp_path_factory):
     """One server for the module on its own copy of the sample (tests use different accounts)."""
     folder = tmp_path_factory.mktemp("sessions")
-    url = _copy_sample(sample_databases, folder / "sample.db")
+    url = sqlite_copy(sample_databases, folder / "sample.db")
     server = start_streamlit("dashboard/app.py", env={
         "DATABASE_URL": url, "GRIDGOV_TILE_URL": None, "GRIDGOV_DATA_DIR": str(folder),
         "GRIDGOV_SCREEN_REFRESH_S": str(REFRESH_S), "GRIDGOV_SCREEN_AS_OF": None})
