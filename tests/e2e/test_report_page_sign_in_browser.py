@@ -11,9 +11,9 @@ from sqlalchemy import select
 from geo.db.database import Database
 from geo.db.models import Case, CaseReporter, Grid, User
 from samples.accounts import demo_password
+from tests.conftest import sqlite_copy
 from tests.e2e.browser import NetworkLog, assert_all_local, save_screenshot, start_streamlit
 from tests.e2e.test_report_page_browser import PHONE, noisy_photo
-from tests.e2e.test_sessions_browser import _copy_sample
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def served(sample_databases, tmp_path_factory):
     folder = tmp_path_factory.mktemp("report_sign_in")
-    url = _copy_sample(sample_databases, folder / "sample.db")
+    url = sqlite_copy(sample_databases, folder / "sample.db")
     server = start_streamlit("dashboard/app.py", env={"DATABASE_URL": url, "GRIDGOV_TILE_URL": None,
                                                       "GRIDGOV_DATA_DIR": str(folder)})
     yield server, url
