@@ -28,7 +28,9 @@ def open_case_map(page, server, username="supervisor", query=""):
     # Right after signing in, elements of the previous run linger (stale) until the new run replaces them.
     page.wait_for_function(f"document.querySelectorAll({FOLIUM_IFRAME!r}).length === 1", timeout=90_000)
     frame = page.frame_locator(FOLIUM_IFRAME)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=90_000)
+    # Drawn; attached, not visible: opened on a linked case, the map is zoomed in and its first shape may lie
+    # outside the view.
+    frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=90_000)
     return frame
 
 
