@@ -27,15 +27,15 @@ def show_flash() -> None:
         getattr(st, flash[0])(flash[1])
 
 
-def attempt(action: Callable[[], object], success: Callable[[object], str]) -> bool:
-    """Run a use case; its outcome (``success(result)``, or the refusal) is shown at the next run."""
+def attempt(action: Callable[[], object], success: Callable[[object], str]) -> None:
+    """Run a use case; its outcome (``success(result)``, or the refusal) is shown at the next run, which the
+    caller starts at once (st.rerun) whatever the outcome — a refusal left for a later run is never seen."""
     try:
         result = action()
     except REFUSALS as exc:
         st.session_state[FLASH] = ("error", t("vol_refused") + str(exc))
-        return False
+        return
     st.session_state[FLASH] = ("success", success(result))
-    return True
 
 
 def codes_text(stored: str, prefix: str) -> str:

@@ -87,8 +87,8 @@ def _publish_form(actor: Actor) -> None:
                          starts_at=starts, ends_at=starts + timedelta(hours=float(hours)), headcount=int(headcount),
                          skills=tuple(skills), case_id=draft.get("case_id"), community_id=draft.get("community_id"),
                          lon=draft.get("lon"), lat=draft.get("lat"), address=draft.get("address", ""))
-        if attempt(lambda: publish_task(database(), task, actor, datetime.now(UTC)), _published):
-            st.rerun()
+        attempt(lambda: publish_task(database(), task, actor, datetime.now(UTC)), _published)
+        st.rerun()
 
 
 def _published(number: str) -> str:

@@ -82,3 +82,15 @@ def test_the_needs_list_loop_runs_through_the_page(forces_url, monkeypatch):
     assert "已办结" in at.success[0].value
     status = _read(url, lambda s: s.scalar(select(Case.status).where(Case.id == task.case_id)))
     assert status == "closed" and case_label is not None
+
+
+def test_a_refused_publish_says_why_at_once_and_publishes_nothing(forces_url, monkeypatch):
+    url, community_id = forces_url
+    at = _page(monkeypatch, Actor("社区工作人员", Role.COMMUNITY, community_id=community_id))
+    before = _read(url, lambda s: s.scalar(select(func.count()).select_from(VolunteerTask)))
+    title = next(w for w in at.text_input if (w.key or "").startswith("vol_pub_title_"))
+    title.set_value("   ").run()
+    at.button(key="vol_pub_go").click().run()
+    assert not at.exception, at.exception
+    assert any("标题" in e.value or "title" in e.value for e in at.error), [e.value for e in at.error]
+    assert _read(url, lambda s: s.scalar(select(func.count()).select_from(VolunteerTask))) == before
