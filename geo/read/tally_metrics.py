@@ -143,7 +143,7 @@ def _sums(model) -> list:
 def _live(session: Session, dimension: str, now: datetime, span: tuple, district_id: int | None) -> pd.DataFrame:
     """What the clock changes: overdue cases, and the dispatches still waiting (decided once late, by card)."""
     within = _within(span, district_id)
-    overdue = keyed_cases(dimension, [count_if(rules.is_overdue(now)).label("overdue")]).where(rules.is_open(), *within)
+    overdue = keyed_cases(dimension, [func.count().label("overdue")]).where(rules.is_overdue(now), *within)
     elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
     waiting = keyed_dispatches(dimension, [
         count_if(rules.at_least(elapsed, rules.CARDS[0])).label("report_in_decided"),
@@ -206,7 +206,7 @@ def department_months(session: Session, plan_: Plan, district_id: int | None, la
         query = query.where(t.day < plan_.last)
     figures = ["whistled", "reported_in_on_time", "late", "closed", "answered_on_time", "closed_on_time", "due"]
     days = pd.DataFrame(session.execute(query).all(), columns=["day", "department_id", "department", *figures])
-    days["month"] = days["day"].map(lambda d: f"{_date_of(d):%Y-%m}")
+    days["month"] = pd.to_datetime(days["day"].astype(str).str[:10]).dt.strftime("%Y-%m")
     waiting = late.assign(**{f: 0 for f in figures if f != "late"})
     table = pd.concat([days.drop(columns="day"), waiting], ignore_index=True)
     table = table.groupby(["month", "department_id", "department"], as_index=False)[figures].sum()
