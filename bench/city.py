@@ -133,7 +133,8 @@ def grid_load(db: Database, now: datetime, window: Window) -> int:
 
     with db.session() as s:
         result = load(s, now, window, with_members=False, actor=ANALYST)
-        level = "grid" if len(result.grids) <= MAX_GRIDS else "district" if result.level == "city_district" else "street"
+        # as dashboard/views/grid_load.py: a city's districts, else grids while few enough, else streets
+        level = "district" if result.level == "city_district" else "grid" if len(result.grids) <= MAX_GRIDS else "street"
         bounds = area_bounds(s, result.layout_id)
         shapes = shapes_in_view(s, result.layout_id, fitting_view(bounds), level)
     values = result.areas.set_index("id")["open"] if level != "grid" else result.grids.set_index("grid_id")["open"]
