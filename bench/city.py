@@ -153,7 +153,7 @@ def department_load(db: Database, now: datetime, window: Window) -> int:
     with db.session() as s:
         table = load(s, now, window, actor=ANALYST)
         trend = department_trend(s, now, window, actor=ANALYST)
-        counts = notice_counts(s, now, window, actor=ANALYST)
+        counts = notice_counts(s, now, window, actor=ANALYST, figures=table)
     return table_bytes(table, trend, counts)
 
 

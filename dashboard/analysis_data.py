@@ -110,10 +110,11 @@ def department_trend(url: str, actor: Actor, now: datetime, first: date, last: d
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def notice_counts(url: str, actor: Actor, now: datetime, first: date, last: date,
-                  district_id: int | None = None) -> pd.DataFrame:
+def notice_counts(url: str, actor: Actor, now: datetime, first: date, last: date, district_id: int | None,
+                  departments: pd.DataFrame) -> pd.DataFrame:
+    """The notices' counts; ``departments``: department_load's table of the same window (read once)."""
     return database().read(supervision.notice_counts, now, analysis_filters.window_for_days(first, last),
-                           actor=actor, district_id=district_id)
+                           actor=actor, district_id=district_id, figures=departments)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -49,7 +49,7 @@ if table.empty:
     st.info(t("dl_no_departments"))
     st.stop()
 serial = int(st.session_state.get("dl_first_serial", 1))
-counts = data.notice_counts(url, actor, now, first, last, district_id)
+counts = data.notice_counts(url, actor, now, first, last, district_id, table)
 sums = table[["whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]].sum()
 k = st.columns(6)
 k[0].metric(t("dl_whistled"), f"{int(sums['whistled']):,}")

@@ -42,16 +42,20 @@ NOTICE_REASONS = ("not_reported_in", "late", "no_answer")
 
 
 def notice_counts(session: Session, now: datetime, window: Window, *, actor: Actor,
-                  district_id: int | None = None) -> pd.DataFrame:
+                  district_id: int | None = None, figures: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per department with at least one flagged dispatch, in the notices' order (most first, then by
     department id): department_id, department, cases (flagged dispatches), and one count per reason — what
     ``notice_documents`` would list, counted without listing a case. The cards come from the department
     figures (the tallies at city scale: a city's year never leaves the database), the missing answers from the
-    open overdue cases (through the status index). Over the city's cases or one district's."""
+    open overdue cases (through the status index). Over the city's cases or one district's. ``figures``: the
+    same window's department_load table when the caller has it, so the figures are not read twice."""
     require(actor, "view_district_metrics")
     district_id = figures_district(actor, district_id)
-    cards = metrics(session, "department", now, window.start, window.end, actor=actor, district_id=district_id,
-                    with_percentiles=False)
+    if figures is None:
+        cards = metrics(session, "department", now, window.start, window.end, actor=actor,
+                        district_id=district_id, with_percentiles=False)
+    else:
+        cards = figures.rename(columns={"department_id": "key", "department": "label"})
     unanswered = _no_answer_counts(session, now, window, district_id)
     table = cards[["key", "label", "yellow", "red", "discipline"]].merge(unanswered, on="key", how="left")
     table[["no_answer", "no_answer_only"]] = table[["no_answer", "no_answer_only"]].fillna(0).astype("int64")
