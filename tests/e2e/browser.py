@@ -297,6 +297,18 @@ def assert_no_failed_requests(log: NetworkLog, ignore: str | None = None) -> Non
     )
 
 
+#: The app between runs: Streamlit marks its root with the script's state.
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def settle(page, pause: int = 800) -> None:
+    """Wait until the script is not running, twice across ``pause`` ms (a widget's change starts its rerun a
+    moment after the event): mid-run, the last run's widgets are still on the page next to the new ones."""
+    page.wait_for_selector(IDLE, timeout=90_000)
+    page.wait_for_timeout(pause)
+    page.wait_for_selector(IDLE, timeout=90_000)
+
+
 def sign_in(page, url: str, username: str, password: str | None = None) -> None:
     """Open ``url`` and sign in through the dashboard's form (demo accounts: samples.accounts)."""
     from samples.accounts import demo_password

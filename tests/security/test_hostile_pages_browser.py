@@ -18,11 +18,10 @@ import pytest
 from geo.db.database import Database
 from geo.db.schema import upgrade
 from geo.usecases.rating_links import issue_rating_link
-from tests.e2e.browser import FOLIUM_IFRAME, save_screenshot
+from tests.e2e.browser import FOLIUM_IFRAME, save_screenshot, settle
 from tests.security.hostile import PASSWORD, HostileDistrict, build_hostile_district, probe
 
 pytestmark = pytest.mark.browser
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 class Traces:
@@ -50,12 +49,6 @@ class Traces:
         """Dialogs, frames with ``window.__xss`` and the tags of probes fetched — empty when all was inert."""
         probes = sorted({u.split("xss-probe")[-1].lstrip("/-") for u in self.page.network.urls() if "xss-probe" in u})
         return self.dialogs + self.flagged + [f"fetched probe {p}" for p in probes]
-
-
-def settle(page, pause: int = 800) -> None:
-    page.wait_for_selector(IDLE, timeout=90_000)
-    page.wait_for_timeout(pause)
-    page.wait_for_selector(IDLE, timeout=90_000)
 
 
 def hover_everything(page) -> str:
