@@ -28,7 +28,7 @@ from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import figures_district, require
 from geo.domain.rules import RATES
-from geo.read.bundles import bundle_proposals, communities_of_grids, most_common
+from geo.read.bundles import communities_of_grids, most_common_by, problem_clusters
 from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read import tally_metrics
@@ -118,7 +118,7 @@ def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenS
     month = area_kpis(session, now, d, local_month_start(now), until, actor=actor).received
     open_now = area_kpis(session, now, d, None, until, actor=actor).open
     window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, actor=actor,
-                     district_id=d)
+                     district_id=d, with_percentiles=False)  # the tiles show rates, never durations
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
@@ -202,7 +202,7 @@ def department_ranking(
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
     table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
-                    actor=actor, district_id=settings.district_id)
+                    actor=actor, district_id=settings.district_id, with_percentiles=False)  # rates only
     parts = [
         wilson_lower_bound(table[s], table[n])
         for s, n in (RATES[r] for r in ("report_in_on_time_rate", "closure_rate", "satisfaction_rate"))
@@ -288,7 +288,7 @@ def common_problems(session: Session, now: datetime, limit: int = 5, district_id
     existing bundles with their open cases — kind, category, the community holding most of the cases (place)
     and how many communities (places), case and grid counts (bundle titles are free text: not shown). The
     place tells apart two clusters of one category."""
-    candidates = bundle_proposals(session, now, district_id=district_id).assign(kind="candidate")
+    candidates = problem_clusters(session, now, district_id=district_id).assign(kind="candidate")
     rows = session.execute(
         select(Bundle.id, Category.name, Case.id, Case.grid_id)
         .select_from(Bundle)
@@ -300,7 +300,8 @@ def common_problems(session: Session, now: datetime, limit: int = 5, district_id
     cases["community"] = communities_of_grids(session, cases["grid_id"])
     bundles = cases.groupby("bundle").agg(
         category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"),
-        place=("community", most_common), places=("community", "nunique")).assign(kind="bundle")
+        places=("community", "nunique")).assign(kind="bundle")
+    bundles["place"] = most_common_by(cases["bundle"], cases["community"]).reindex(bundles.index)
     columns = ["kind", "category", "place", "places", "cases", "grids"]
     frames = [f[columns] for f in (candidates, bundles) if len(f)]
     if not frames:
