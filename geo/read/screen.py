@@ -10,6 +10,7 @@ cases reported after ``now`` are left out, so a past instant can be replayed on 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -318,16 +319,26 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     require(actor, "view_district_metrics")
     settings = _for(actor, settings)
     d = settings.district_id
-    return ScreenData(
-        as_of=now,
-        headline=headline(session, now, settings, actor=actor),
-        latest_cases=latest_cases(session, now, settings.feed_rows, d),
-        latest_whistles=latest_whistles(session, now, settings.whistle_rows, d),
-        ranking=department_ranking(session, now, settings, actor=actor),
-        trend=daily_trend(session, now, settings.window_days, d),
-        category_mix=category_mix(session, now, settings),
-        problems=common_problems(session, now, settings.problem_rows, d),
-    )
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        problems = pool.submit(_problems_apart, session.get_bind(), now, settings.problem_rows, d)
+        return ScreenData(
+            as_of=now,
+            headline=headline(session, now, settings, actor=actor),
+            latest_cases=latest_cases(session, now, settings.feed_rows, d),
+            latest_whistles=latest_whistles(session, now, settings.whistle_rows, d),
+            ranking=department_ranking(session, now, settings, actor=actor),
+            trend=daily_trend(session, now, settings.window_days, d),
+            category_mix=category_mix(session, now, settings),
+            problems=problems.result(),
+        )
+
+
+def _problems_apart(engine, now: datetime, limit: int, district_id: int | None) -> pd.DataFrame:
+    """common_problems on a session of its own, alongside the other panels: clustering a city's open cases is
+    Python work while the others mostly wait on the database, so on two cores the two overlap. It reads
+    committed data (the screen never shows the caller's uncommitted writes)."""
+    with Session(engine) as session:
+        return common_problems(session, now, limit, district_id)
 
 
 def _for(actor: Actor, settings: ScreenSettings) -> ScreenSettings:
