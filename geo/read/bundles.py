@@ -25,15 +25,15 @@ def bundle_candidates(session: Session, now: datetime, rule: ClusterRule = Clust
                       lookback: timedelta = timedelta(days=90), district_id: int | None = None) -> pd.DataFrame:
     """Open, unbundled cases reported in the lookback window (the city's, or one district's), with a
     ``cluster`` label (clusters only): id, number, category_id, category, grid_id, lon, lat, reported_at."""
-    found = _clustered(session, now, rule, lookback, district_id, Case.number)
+    found, _ = _clustered(session, now, rule, lookback, district_id, Case.number)
     return found.sort_values(["cluster", "reported_at"]).reset_index(drop=True)[[
         "id", "number", "category_id", "category", "grid_id", "lon", "lat", "reported_at", "cluster"]]
 
 
 def _clustered(session: Session, now: datetime, rule: ClusterRule, lookback: timedelta, district_id: int | None,
-               *extra) -> pd.DataFrame:
+               *extra) -> tuple[pd.DataFrame, int]:
     """The candidates' id, category_id, category, grid_id, lon, lat, reported_at, ``extra`` columns and cluster
-    label, clustered rows only. A city holds some 300,000 such open cases: only what clustering needs is read
+    label, clustered rows only, and how many candidates there were. A city holds some 300,000 such open cases: only what clustering needs is read
     (category names come from the small categories table, not a join per case)."""
     base = ["id", "category_id", "grid_id", "lon", "lat", "reported_at"]
     rows = session.execute(
@@ -48,18 +48,18 @@ def _clustered(session: Session, now: datetime, rule: ClusterRule, lookback: tim
     frame["category"] = frame["category_id"].map(categories)
     frame = frame[frame["category"].notna()]  # as the join on categories did
     if frame.empty:
-        return frame.assign(cluster=pd.Series(dtype=np.int64))
+        return frame.assign(cluster=pd.Series(dtype=np.int64)), 0
     frame = frame.assign(cluster=clusters(frame, rule, metric_crs()))
-    return frame[frame["cluster"] >= 0]
+    return frame[frame["cluster"] >= 0], len(frame)
 
 
 def problem_clusters(session: Session, now: datetime, rule: ClusterRule = ClusterRule(),
-                     district_id: int | None = None) -> pd.DataFrame:
+                     district_id: int | None = None) -> tuple[pd.DataFrame, int]:
     """One row per candidate cluster, biggest first, without its cases (what the wall screen shows): cluster,
     category_id, category, cases, grids, place (the community holding most of its cases), places (how many
-    communities), first and last report."""
-    found = _clustered(session, now, rule, timedelta(days=90), district_id)
-    return _summary(session, found)
+    communities), first and last report; and how many candidate cases were clustered."""
+    found, candidates = _clustered(session, now, rule, timedelta(days=90), district_id)
+    return _summary(session, found), candidates
 
 
 _SUMMARY = ["cluster", "category_id", "category", "cases", "grids", "place", "places", "first", "last"]

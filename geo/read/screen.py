@@ -22,18 +22,18 @@ from sqlalchemy.orm import Session
 from geo.config import LOCAL_TZ
 from geo.db import rules
 from geo.db.database import backend
-from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
+from geo.db.models import Case, CaseDispatch, Category, Department, Grid
 from geo.db.rules import is_counted
 from geo.db.scope import area_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import figures_district, require
 from geo.domain.rules import RATES
-from geo.read.bundles import communities_of_grids, most_common_by, problem_clusters
 from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read import tally_metrics
 from geo.read.map_shapes import Shapes, fitting_view, shapes_in_view
+from geo.read.screen_problems import problems_apart
 from geo.read.overview import area_kpis, open_cases_by_area
 
 _ZONE = ZoneInfo(LOCAL_TZ)
@@ -154,9 +154,11 @@ def _volumes(session: Session, now: datetime, district_id: int | None, actor: Ac
             area_kpis(session, now, d, None, until, actor=actor).open)
 
 
-def _pending(now: datetime):
-    """A dispatch whistled by ``now`` and not reported in as of ``now``, on a case still open."""
-    return and_(rules.waiting_for_report_in(now), rules.is_open())
+def _pending(session: Session, now: datetime):
+    """A dispatch whistled by ``now`` and not reported in as of ``now``, on a case still open (when the tallies
+    serve ``now`` no report-in comes after it: the indexed form)."""
+    live = tally_metrics.plan(session, "district", now, None, None) is not None
+    return and_(rules.waiting_now(now) if live else rules.waiting_for_report_in(now), rules.is_open())
 
 
 def cards_now(session: Session, now: datetime, district_id: int | None = None) -> tuple[int, int, int]:
@@ -167,7 +169,7 @@ def cards_now(session: Session, now: datetime, district_id: int | None = None) -
         select(*(count_if(rules.in_card(elapsed, card)) for card in rules.CARDS))
         .select_from(CaseDispatch)
         .join(Case, Case.id == CaseDispatch.case_id)
-        .where(_pending(now), area_condition(district_id))
+        .where(_pending(session, now), area_condition(district_id))
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -299,34 +301,6 @@ def _classes(session: Session, start: datetime, end: datetime, district_id: int 
     return pd.DataFrame(rows, columns=["category_class", "cases"])
 
 
-def common_problems(session: Session, now: datetime, limit: int = 5, district_id: int | None = None) -> pd.DataFrame:
-    """The biggest common problems: clusters of open same-category cases (geo.read.bundles) not yet bundled, and
-    existing bundles with their open cases — kind, category, the community holding most of the cases (place)
-    and how many communities (places), case and grid counts (bundle titles are free text: not shown). The
-    place tells apart two clusters of one category."""
-    candidates = problem_clusters(session, now, district_id=district_id).assign(kind="candidate")
-    rows = session.execute(
-        select(Bundle.id, Category.name, Case.id, Case.grid_id)
-        .select_from(Bundle)
-        .join(Category, Category.id == Bundle.category_id)
-        .join(Case, and_(Case.bundle_id == Bundle.id, rules.is_open(), Case.reported_at <= now,
-                         area_condition(district_id)))
-    ).all()
-    cases = pd.DataFrame(rows, columns=["bundle", "category", "id", "grid_id"])
-    cases["community"] = communities_of_grids(session, cases["grid_id"])
-    bundles = cases.groupby("bundle").agg(
-        category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"),
-        places=("community", "nunique")).assign(kind="bundle")
-    bundles["place"] = most_common_by(cases["bundle"], cases["community"]).reindex(bundles.index)
-    columns = ["kind", "category", "place", "places", "cases", "grids"]
-    frames = [f[columns] for f in (candidates, bundles) if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    table = pd.concat(frames, ignore_index=True).astype({"cases": int, "grids": int, "places": int})
-    table["place"] = table["place"].astype(object).where(table["place"].notna(), None)
-    return table.sort_values(["cases", "grids"], ascending=False, kind="stable").head(limit).reset_index(drop=True)
-
-
 def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
                 actor: Actor) -> ScreenData:
     """All panels but the map, as of ``now``: the city's, or the district of ``settings`` (a bound actor:
@@ -335,7 +309,7 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     settings = _for(actor, settings)
     d = settings.district_id
     with ThreadPoolExecutor(max_workers=1) as pool:
-        problems = pool.submit(_problems_apart, session.get_bind(), now, settings.problem_rows, d)
+        problems = pool.submit(problems_apart, session.get_bind(), now, settings.problem_rows, d)
         return ScreenData(
             as_of=now,
             headline=headline(session, now, settings, actor=actor),
@@ -346,14 +320,6 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
             category_mix=category_mix(session, now, settings),
             problems=problems.result(),
         )
-
-
-def _problems_apart(engine, now: datetime, limit: int, district_id: int | None) -> pd.DataFrame:
-    """common_problems on a session of its own, alongside the other panels: clustering a city's open cases is
-    Python work while the others mostly wait on the database, so on two cores the two overlap. It reads
-    committed data (the screen never shows the caller's uncommitted writes)."""
-    with Session(engine) as session:
-        return common_problems(session, now, limit, district_id)
 
 
 def _for(actor: Actor, settings: ScreenSettings) -> ScreenSettings:

@@ -143,7 +143,7 @@ def _sums(model) -> list:
 def _live(session: Session, dimension: str, now: datetime, span: tuple, district_id: int | None) -> pd.DataFrame:
     """What the clock changes: overdue cases, and the dispatches still waiting (decided once late, by card)."""
     within = _within(span, district_id)
-    overdue = keyed_cases(dimension, [count_if(rules.is_overdue(now)).label("overdue")]).where(rules.is_open(), *within)
+    overdue = keyed_cases(dimension, [func.count().label("overdue")]).where(rules.is_overdue(now), *within)
     elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
     waiting = keyed_dispatches(dimension, [
         count_if(rules.at_least(elapsed, rules.CARDS[0])).label("report_in_decided"),
