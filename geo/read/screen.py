@@ -33,7 +33,7 @@ from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read import tally_metrics
 from geo.read.map_shapes import Shapes, fitting_view, shapes_in_view
-from geo.read.screen_problems import problems_apart
+from geo.read.screen_problems import common_problems
 from geo.read.overview import area_kpis, open_cases_by_area
 
 _ZONE = ZoneInfo(LOCAL_TZ)
@@ -308,18 +308,29 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     require(actor, "view_district_metrics")
     settings = _for(actor, settings)
     d = settings.district_id
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        problems = pool.submit(problems_apart, session.get_bind(), now, settings.problem_rows, d)
+    engine = session.get_bind()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        problems = pool.submit(_apart, engine, common_problems, now, settings.problem_rows, d)
+        ranking = pool.submit(_apart, engine, department_ranking, now, settings, actor=actor)
         return ScreenData(
             as_of=now,
             headline=headline(session, now, settings, actor=actor),
             latest_cases=latest_cases(session, now, settings.feed_rows, d),
             latest_whistles=latest_whistles(session, now, settings.whistle_rows, d),
-            ranking=department_ranking(session, now, settings, actor=actor),
+            ranking=ranking.result(),
             trend=daily_trend(session, now, settings.window_days, d),
             category_mix=category_mix(session, now, settings),
             problems=problems.result(),
         )
+
+
+def _apart(engine, read, *args, **kwargs):
+    """``read`` on a session of its own, alongside the other panels: the ranking and a district's clustering
+    are the two longest reads, and on two cores they overlap with the rest (clustering is Python work, the
+    others mostly wait on the database). They read committed data (the screen never shows the caller's
+    uncommitted writes)."""
+    with Session(engine) as session:
+        return read(session, *args, **kwargs)
 
 
 def _for(actor: Actor, settings: ScreenSettings) -> ScreenSettings:

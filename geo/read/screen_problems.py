@@ -74,11 +74,3 @@ def _clusters(session: Session, now: datetime, district_id: int | None) -> pd.Da
         else:
             _found.pop(key, None)
     return found
-
-
-def problems_apart(engine, now: datetime, limit: int, district_id: int | None) -> pd.DataFrame:
-    """common_problems on a session of its own, alongside the other panels: clustering a city's open cases is
-    Python work while the others mostly wait on the database, so on two cores the two overlap. It reads
-    committed data (the screen never shows the caller's uncommitted writes)."""
-    with Session(engine) as session:
-        return common_problems(session, now, limit, district_id)
