@@ -164,6 +164,13 @@ def waiting_for_report_in(now: datetime) -> ColumnElement[bool]:
                 or_(CaseDispatch.reported_in_at.is_(None), CaseDispatch.reported_in_at > now))
 
 
+def waiting_now(now: datetime) -> ColumnElement[bool]:
+    """waiting_for_report_in for a ``now`` no report-in comes after (the live database, as the tallies see it:
+    geo.read.tally_metrics.plan): not reported in at all — the form the partial index ix_case_dispatches_pending
+    serves, where the other's OR scans every dispatch."""
+    return and_(CaseDispatch.whistled_at <= now, CaseDispatch.reported_in_at.is_(None))
+
+
 def worst_card(sql, now: datetime, *where) -> ColumnElement[str]:
     """Per case row: the worst card among its dispatches (those meeting ``where``), 'none' without any — the
     card of the one waiting longest. Python twin: geo.domain.rules.worst_card over the dispatches' cards."""

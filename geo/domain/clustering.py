@@ -33,9 +33,13 @@ def clusters(points: pd.DataFrame, rule: ClusterRule, metric_crs: str = DEFAULT_
     reported = pd.to_datetime(points["reported_at"], utc=True)
     days = ((reported - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(days=1)).to_numpy(float)
     # Time scaled so that `days` counts as `radius_m`: a candidate pair is near in space and time at once.
-    coords = np.column_stack([x, y, days * rule.radius_m / rule.days])
+    # Each category is shifted east past the others' extent, so the tree never pairs two categories: at city
+    # scale (300,000 open cases, 30 categories) that leaves a fifth of the pairs to sift.
     category = points["category_id"].to_numpy()
-    pairs = cKDTree(coords).query_pairs(rule.radius_m * np.sqrt(2), output_type="ndarray")
+    reach = rule.radius_m * np.sqrt(2) * (1 + 1e-9)
+    shift = pd.factorize(points["category_id"])[0] * (np.ptp(x) + 4 * reach) if len(x) else 0.0
+    coords = np.column_stack([x + shift, y, days * rule.radius_m / rule.days])
+    pairs = cKDTree(coords).query_pairs(reach, output_type="ndarray")
     keep = ((category[pairs[:, 0]] == category[pairs[:, 1]])
             & (np.hypot(x[pairs[:, 0]] - x[pairs[:, 1]], y[pairs[:, 0]] - y[pairs[:, 1]]) <= rule.radius_m)
             & (np.abs(days[pairs[:, 0]] - days[pairs[:, 1]]) <= rule.days))

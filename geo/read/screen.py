@@ -10,6 +10,7 @@ cases reported after ``now`` are left out, so a past instant can be replayed on 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,18 +22,18 @@ from sqlalchemy.orm import Session
 from geo.config import LOCAL_TZ
 from geo.db import rules
 from geo.db.database import backend
-from geo.db.models import Bundle, Case, CaseDispatch, Category, Department, Grid
+from geo.db.models import Case, CaseDispatch, Category, Department, Grid
 from geo.db.rules import is_counted
 from geo.db.scope import area_condition
 from geo.db.sql import count_if
 from geo.domain.actors import Actor
 from geo.domain.permissions import figures_district, require
 from geo.domain.rules import RATES
-from geo.read.bundles import bundle_proposals, communities_of_grids, most_common
 from geo.read.layouts import NoActiveLayout, active_layout, area_bounds
 from geo.read.metrics import metrics, wilson_lower_bound
 from geo.read import tally_metrics
 from geo.read.map_shapes import Shapes, fitting_view, shapes_in_view
+from geo.read.screen_problems import common_problems
 from geo.read.overview import area_kpis, open_cases_by_area
 
 _ZONE = ZoneInfo(LOCAL_TZ)
@@ -112,13 +113,12 @@ def local_month_start(now: datetime) -> datetime:
 
 def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
              actor: Actor) -> Headline:
-    """The big tiles: volumes from geo.read.overview, rates from geo.read.metrics over the window, cards now."""
+    """The big tiles: volumes from the tallies (else geo.read.overview), rates from geo.read.metrics over the
+    window, cards now."""
     until, d = now + _TICK, settings.district_id
-    today = area_kpis(session, now, d, local_day_start(now), until, actor=actor).received
-    month = area_kpis(session, now, d, local_month_start(now), until, actor=actor).received
-    open_now = area_kpis(session, now, d, None, until, actor=actor).open
+    today, month, open_now = _volumes(session, now, d, actor)
     window = metrics(session, "district", now, now - timedelta(days=settings.window_days), until, actor=actor,
-                     district_id=d)
+                     district_id=d, with_percentiles=False)  # the tiles show rates, never durations
     rates = window.iloc[0] if len(window) else None
 
     def rate(name: str) -> float | None:
@@ -138,9 +138,27 @@ def headline(session: Session, now: datetime, settings: ScreenSettings = ScreenS
     )
 
 
-def _pending(now: datetime):
-    """A dispatch whistled by ``now`` and not reported in as of ``now``, on a case still open."""
-    return and_(rules.waiting_for_report_in(now), rules.is_open())
+def _volumes(session: Session, now: datetime, district_id: int | None, actor: Actor) -> tuple[int, int, int]:
+    """(received today, received this month, open now). The tallies give them in two small reads; through
+    geo.read.overview each would also count the clock-dependent figures (overdue, cards) the tiles do not
+    show — over every open case of a city for "open now"."""
+    require(actor, "view_district_metrics")
+    d = figures_district(actor, district_id)
+    received = tally_metrics.received_since(session, now, (local_day_start(now), local_month_start(now)), d)
+    open_ = tally_metrics.open_now(session, now, d)
+    if received is not None and open_ is not None:
+        return received[0], received[1], open_
+    until = now + _TICK
+    return (area_kpis(session, now, d, local_day_start(now), until, actor=actor).received,
+            area_kpis(session, now, d, local_month_start(now), until, actor=actor).received,
+            area_kpis(session, now, d, None, until, actor=actor).open)
+
+
+def _pending(session: Session, now: datetime):
+    """A dispatch whistled by ``now`` and not reported in as of ``now``, on a case still open (when the tallies
+    serve ``now`` no report-in comes after it: the indexed form)."""
+    live = tally_metrics.plan(session, "district", now, None, None) is not None
+    return and_(rules.waiting_now(now) if live else rules.waiting_for_report_in(now), rules.is_open())
 
 
 def cards_now(session: Session, now: datetime, district_id: int | None = None) -> tuple[int, int, int]:
@@ -151,7 +169,7 @@ def cards_now(session: Session, now: datetime, district_id: int | None = None) -
         select(*(count_if(rules.in_card(elapsed, card)) for card in rules.CARDS))
         .select_from(CaseDispatch)
         .join(Case, Case.id == CaseDispatch.case_id)
-        .where(_pending(now), area_condition(district_id))
+        .where(_pending(session, now), area_condition(district_id))
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -202,7 +220,7 @@ def department_ranking(
     """Departments best first over the window by the mean Wilson lower bound (geo.read.metrics) of report-in on
     time, closure and satisfaction: a department with two cases cannot top departments with hundreds."""
     table = metrics(session, "department", now, now - timedelta(days=settings.window_days), now + _TICK,
-                    actor=actor, district_id=settings.district_id)
+                    actor=actor, district_id=settings.district_id, with_percentiles=False)  # rates only
     parts = [
         wilson_lower_bound(table[s], table[n])
         for s, n in (RATES[r] for r in ("report_in_on_time_rate", "closure_rate", "satisfaction_rate"))
@@ -283,33 +301,6 @@ def _classes(session: Session, start: datetime, end: datetime, district_id: int 
     return pd.DataFrame(rows, columns=["category_class", "cases"])
 
 
-def common_problems(session: Session, now: datetime, limit: int = 5, district_id: int | None = None) -> pd.DataFrame:
-    """The biggest common problems: clusters of open same-category cases (geo.read.bundles) not yet bundled, and
-    existing bundles with their open cases — kind, category, the community holding most of the cases (place)
-    and how many communities (places), case and grid counts (bundle titles are free text: not shown). The
-    place tells apart two clusters of one category."""
-    candidates = bundle_proposals(session, now, district_id=district_id).assign(kind="candidate")
-    rows = session.execute(
-        select(Bundle.id, Category.name, Case.id, Case.grid_id)
-        .select_from(Bundle)
-        .join(Category, Category.id == Bundle.category_id)
-        .join(Case, and_(Case.bundle_id == Bundle.id, rules.is_open(), Case.reported_at <= now,
-                         area_condition(district_id)))
-    ).all()
-    cases = pd.DataFrame(rows, columns=["bundle", "category", "id", "grid_id"])
-    cases["community"] = communities_of_grids(session, cases["grid_id"])
-    bundles = cases.groupby("bundle").agg(
-        category=("category", "first"), cases=("id", "size"), grids=("grid_id", "nunique"),
-        place=("community", most_common), places=("community", "nunique")).assign(kind="bundle")
-    columns = ["kind", "category", "place", "places", "cases", "grids"]
-    frames = [f[columns] for f in (candidates, bundles) if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    table = pd.concat(frames, ignore_index=True).astype({"cases": int, "grids": int, "places": int})
-    table["place"] = table["place"].astype(object).where(table["place"].notna(), None)
-    return table.sort_values(["cases", "grids"], ascending=False, kind="stable").head(limit).reset_index(drop=True)
-
-
 def screen_data(session: Session, now: datetime, settings: ScreenSettings = ScreenSettings(), *,
                 actor: Actor) -> ScreenData:
     """All panels but the map, as of ``now``: the city's, or the district of ``settings`` (a bound actor:
@@ -317,16 +308,29 @@ def screen_data(session: Session, now: datetime, settings: ScreenSettings = Scre
     require(actor, "view_district_metrics")
     settings = _for(actor, settings)
     d = settings.district_id
-    return ScreenData(
-        as_of=now,
-        headline=headline(session, now, settings, actor=actor),
-        latest_cases=latest_cases(session, now, settings.feed_rows, d),
-        latest_whistles=latest_whistles(session, now, settings.whistle_rows, d),
-        ranking=department_ranking(session, now, settings, actor=actor),
-        trend=daily_trend(session, now, settings.window_days, d),
-        category_mix=category_mix(session, now, settings),
-        problems=common_problems(session, now, settings.problem_rows, d),
-    )
+    engine = session.get_bind()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        problems = pool.submit(_apart, engine, common_problems, now, settings.problem_rows, d)
+        ranking = pool.submit(_apart, engine, department_ranking, now, settings, actor=actor)
+        return ScreenData(
+            as_of=now,
+            headline=headline(session, now, settings, actor=actor),
+            latest_cases=latest_cases(session, now, settings.feed_rows, d),
+            latest_whistles=latest_whistles(session, now, settings.whistle_rows, d),
+            ranking=ranking.result(),
+            trend=daily_trend(session, now, settings.window_days, d),
+            category_mix=category_mix(session, now, settings),
+            problems=problems.result(),
+        )
+
+
+def _apart(engine, read, *args, **kwargs):
+    """``read`` on a session of its own, alongside the other panels: the ranking and a district's clustering
+    are the two longest reads, and on two cores they overlap with the rest (clustering is Python work, the
+    others mostly wait on the database). They read committed data (the screen never shows the caller's
+    uncommitted writes)."""
+    with Session(engine) as session:
+        return read(session, *args, **kwargs)
 
 
 def _for(actor: Actor, settings: ScreenSettings) -> ScreenSettings:

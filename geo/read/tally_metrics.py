@@ -262,3 +262,24 @@ def open_by_area(session: Session, now: datetime, level: str, district_id: int |
         if district_id is not None:
             query = query.where(Street.district_id == district_id)
     return {int(a): int(n) for a, n in session.execute(query).all() if a is not None and n}
+
+
+def received_since(session: Session, now: datetime, starts: tuple[datetime, ...],
+                   district_id: int | None) -> list[int] | None:
+    """Cases received from each of ``starts`` (local midnights) up to ``now``, from the tallies alone (the
+    screen's volume tiles, without geo.read.metrics' live part); None when they cannot serve ``now``."""
+    plans = [plan(session, "district", now, start, None) for start in starts]
+    if any(p is None or not p.whole or p.edges for p in plans):
+        return None
+    days = day_counts(session, min(plans, key=lambda p: p.first), district_id)["received"]
+    return [int(days[days.index >= p.first].sum()) for p in plans]
+
+
+def open_now(session: Session, now: datetime, district_id: int | None) -> int | None:
+    """Open cases of the city or one district from the tallies (None when they cannot serve ``now``)."""
+    if plan(session, "district", now, None, None) is None:
+        return None
+    query = select(func.coalesce(func.sum(TallyDay.open), 0))
+    if district_id is not None:
+        query = query.join(Street, Street.id == TallyDay.street_id).where(Street.district_id == district_id)
+    return int(session.scalar(query))

@@ -16,7 +16,6 @@ from geo.read.screen import (
     ScreenSettings,
     cards_now,
     category_mix,
-    common_problems,
     daily_trend,
     department_ranking,
     headline,
@@ -27,6 +26,8 @@ from geo.read.screen import (
     screen_data,
     screen_map,
 )
+from geo.read import screen_problems
+from geo.read.screen_problems import common_problems
 from tests.integration.factories import (
     STEP,
     T0,
@@ -232,6 +233,32 @@ def test_two_clusters_of_one_category_are_told_apart_by_their_community(district
         problems = common_problems(s, NOW)
     assert problems[["category", "place", "cases"]].values.tolist() == [["井盖缺失破损", "远方社区", 6],
                                                                          ["井盖缺失破损", None, 5]]
+
+
+def test_a_citys_clusters_are_reused_for_a_while_and_a_districts_never(district, monkeypatch):
+    """Above PROBLEM_CASES candidates the clusters found are reused for PROBLEMS_REUSE of screen time; the
+    bundles are read every time."""
+    def cases_shown(now):
+        with district.session() as s:
+            return common_problems(s, now)["cases"].tolist()
+
+    def bundle_two():
+        with district.transaction() as s:
+            category = s.scalars(select(Category)).one()
+            bundle = Bundle(category_id=category.id, title="t", created_at=NOW, created_by="sup")
+            s.add(bundle)
+            s.flush()
+            for case in s.scalars(select(Case).where(Case.number.in_(["N1", "N2"]))):
+                case.bundle_id = bundle.id
+
+    monkeypatch.setattr(screen_problems, "_found", {})
+    monkeypatch.setattr(screen_problems, "PROBLEM_CASES", 4)  # the five candidates count as a city's
+    assert cases_shown(NOW) == [5]
+    bundle_two()
+    assert cases_shown(NOW + timedelta(minutes=9)) == [5, 2]  # the old cluster still, and the new bundle
+    assert cases_shown(NOW + timedelta(minutes=10)) == [2]  # found again: three candidates, no cluster
+    monkeypatch.setattr(screen_problems, "PROBLEM_CASES", 10_000)  # a district: clustered every time
+    assert cases_shown(NOW + timedelta(minutes=11)) == [2]
 
 
 def test_a_bundle_shows_with_its_open_cases_but_not_its_title(district):
