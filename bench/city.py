@@ -43,7 +43,7 @@ from geo.db.models import Case, District, Grid  # noqa: E402
 from geo.domain.actors import Actor  # noqa: E402
 from geo.domain.vocabulary import Role  # noqa: E402
 from geo.config import LOCAL_TZ  # noqa: E402
-from geo.read.analysis_filters import Window  # noqa: E402
+from geo.read.analysis_filters import Window, default_window, window_for_days  # noqa: E402
 from geo.read.layouts import active_layout, area_bounds  # noqa: E402
 from geo.read.map_shapes import MapView, fitting_view  # noqa: E402
 
@@ -133,7 +133,8 @@ def grid_load(db: Database, now: datetime, window: Window) -> int:
 
     with db.session() as s:
         result = load(s, now, window, with_members=False, actor=ANALYST)
-        level = "grid" if len(result.grids) <= MAX_GRIDS else "district" if result.level == "city_district" else "street"
+        # as dashboard/views/grid_load.py: a city's districts, else grids while few enough, else streets
+        level = "district" if result.level == "city_district" else "grid" if len(result.grids) <= MAX_GRIDS else "street"
         bounds = area_bounds(s, result.layout_id)
         shapes = shapes_in_view(s, result.layout_id, fitting_view(bounds), level)
     values = result.areas.set_index("id")["open"] if level != "grid" else result.grids.set_index("grid_id")["open"]
@@ -144,15 +145,16 @@ def grid_load(db: Database, now: datetime, window: Window) -> int:
 
 
 def department_load(db: Database, now: datetime, window: Window) -> int:
+    """What dashboard/views/department_load.py reads on opening: the ranked table, the monthly trend and the
+    notices' counts (the notices themselves are made when previewed or downloaded)."""
     from geo.read.load_service import department_load as load, department_trend
-    from geo.read.supervision import supervision_notices
+    from geo.read.supervision import notice_counts
 
     with db.session() as s:
         table = load(s, now, window, actor=ANALYST)
         trend = department_trend(s, now, window, actor=ANALYST)
-        notices = supervision_notices(s, now, window, actor=ANALYST)
-    shown = notices.assign(case_numbers=notices["case_numbers"].map(lambda n: "、".join(n[:6])))
-    return table_bytes(table, trend, shown)
+        counts = notice_counts(s, now, window, actor=ANALYST, figures=table)
+    return table_bytes(table, trend, counts)
 
 
 def monthly_report(db: Database, now: datetime) -> int:
@@ -252,7 +254,7 @@ def main() -> None:
                              .order_by(District.code)).first()
         busy = s.execute(select(Case.id, Case.lon, Case.lat).where(Case.status == "whistled")
                          .order_by(Case.reported_at.desc()).limit(1)).first()
-    window = Window(now - timedelta(days=365), now + timedelta(seconds=1))
+        window = window_for_days(*default_window(s, now))  # what the analysis pages open with
     zoom16 = MapView(busy.lon - 0.0085, busy.lat - 0.004, busy.lon + 0.0085, busy.lat + 0.004, zoom=16)
     pages = [
         ("overview", lambda: overview(db, now)),

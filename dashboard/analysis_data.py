@@ -110,10 +110,20 @@ def department_trend(url: str, actor: Actor, now: datetime, first: date, last: d
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def notice_counts(url: str, actor: Actor, now: datetime, first: date, last: date, district_id: int | None,
+                  departments: pd.DataFrame) -> pd.DataFrame:
+    """The notices' counts; ``departments``: department_load's table of the same window (read once)."""
+    return database().read(supervision.notice_counts, now, analysis_filters.window_for_days(first, last),
+                           actor=actor, district_id=district_id, figures=departments)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def notices(url: str, actor: Actor, now: datetime, first: date, last: date, first_serial: int,
-            district_id: int | None = None) -> list[supervision.Notice]:
+            district_id: int | None = None, department_id: int | None = None) -> list[supervision.Notice]:
+    """Every department's notice, or one department's (numbered ``first_serial``)."""
     return database().read(supervision.notice_documents, now, analysis_filters.window_for_days(first, last),
-                           actor=actor, first_serial=first_serial, district_id=district_id)
+                           actor=actor, first_serial=first_serial, district_id=district_id,
+                           department_id=department_id)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from geo.config import LOCAL_TZ
-from geo.read.supervision import Notice
+from geo.read.supervision import Notice, register_year
 from loaders.exports import REASON_LABELS, _bytes, _period, _sheet_title, _style_header, csv_bytes
 
 CARD_LABELS = {"none": "—", "yellow": "黄牌", "red": "红牌", "discipline": "纪检"}
@@ -30,7 +30,11 @@ REPLY = "请于收到本通知之日起 3 个工作日内将整改情况书面�
 
 
 def notice_number(notice: Notice) -> str:
-    return f"督字〔{notice.year}〕第{notice.serial}号"
+    return _number(notice.year, notice.serial)
+
+
+def _number(year: int, serial: int) -> str:
+    return f"督字〔{year}〕第{serial}号"
 
 
 def _local(at) -> str:
@@ -49,11 +53,13 @@ def _intro(notice: Notice) -> str:
             f"迟报到或超期未答卷的情形（明细如下），现予督办。{REPLY}")
 
 
-def notice_summary(notices: Sequence[Notice]) -> pd.DataFrame:
-    """One row per notice: number, department, cases, and how many cases carry each reason."""
-    return pd.DataFrame([{"number": notice_number(n), "department": n.department, "cases": len(n.cases),
-                          **{r: sum(r in reasons for reasons in n.cases["reasons"]) for r in REASON_LABELS}}
-                         for n in notices], columns=["number", "department", "cases", *REASON_LABELS])
+def notice_summary(counts: pd.DataFrame, now: datetime, first_serial: int) -> pd.DataFrame:
+    """One row per notice (geo.read.supervision.notice_counts, in its order): number (from ``first_serial``,
+    in the register of ``now``'s year), department, cases, and how many cases carry each reason."""
+    year = register_year(now)
+    numbers = [_number(year, first_serial + i) for i in range(len(counts))]
+    return pd.DataFrame({"number": numbers, "department": counts["department"].to_numpy(),
+                         "cases": counts["cases"].to_numpy(), **{r: counts[r].to_numpy() for r in REASON_LABELS}})
 
 
 def case_rows(notice: Notice) -> list[list]:

@@ -48,7 +48,8 @@ table = data.department_load(url, actor, now, first, last, ranking, district_id)
 if table.empty:
     st.info(t("dl_no_departments"))
     st.stop()
-notices = data.notices(url, actor, now, first, last, int(st.session_state.get("dl_first_serial", 1)), district_id)
+serial = int(st.session_state.get("dl_first_serial", 1))
+counts = data.notice_counts(url, actor, now, first, last, district_id, table)
 sums = table[["whistled", "reported_in_on_time", "report_in_decided", "yellow", "red", "discipline"]].sum()
 k = st.columns(6)
 k[0].metric(t("dl_whistled"), f"{int(sums['whistled']):,}")
@@ -58,7 +59,7 @@ k[1].metric(t("dl_report_in_on_time_rate"), "—" if on_time is None else f"{on_
 k[2].metric(t("dl_yellow"), f"{int(sums['yellow']):,}")
 k[3].metric(t("dl_red"), f"{int(sums['red']):,}")
 k[4].metric(t("dl_discipline"), f"{int(sums['discipline']):,}")
-k[5].metric(t("dl_notices"), f"{len(notices):,}")  # one per department
+k[5].metric(t("dl_notices"), f"{len(counts):,}")  # one per department
 if int(sums["whistled"]) == 0:
     st.info(t("hs_no_cases"))
 
@@ -93,16 +94,18 @@ with notice_column:
     st.subheader(t("dl_notices"))
     st.number_input(t("dl_first_serial"), min_value=1, value=1, step=1, key="dl_first_serial",
                     help=t("dl_first_serial_help"))
-    if not notices:
+    if counts.empty:
         st.info(t("dl_notices_none"))
     else:
-        summary = notice_summary(notices)
+        summary = notice_summary(counts, now, serial)
         st.dataframe(summary, hide_index=True, height=300, column_config={
             "number": t("dl_notice_number"), "department": t("dl_department"),
             "cases": st.column_config.NumberColumn(t("dl_count"), format="%d"),
             **{r: st.column_config.NumberColumn(t(key), format="%d") for r, key in REASONS.items()}})
         if st.toggle(t("dl_notice_preview"), key="dl_notice_preview"):
-            components.html(notices_html(notices[:1]), height=720, scrolling=True)  # the first notice
+            first_notice = data.notices(url, actor, now, first, last, serial, district_id,
+                                        int(counts["department_id"].iloc[0]))
+            components.html(notices_html(first_notice), height=720, scrolling=True)
 
 st.subheader(t("dl_exports"))
 months = pd.period_range(first, last, freq="M")
@@ -113,7 +116,6 @@ e2.download_button(t("dl_monthly_xlsx"), key="dl_monthly_xlsx", mime=XLSX_MIME, 
                    file_name=f"月专报_{month.year}-{month.month:02d}.xlsx",
                    data=lambda: data.monthly_report_xlsx(url, actor, now, month.year, month.month, district_id))
 span = f"{first:%Y%m%d}-{last:%Y%m%d}"
-serial = notices[0].serial if notices else 1
 
 ranking_section(actor, "dl_vol_ranking")
 

@@ -78,4 +78,7 @@ def _engine_options(url: str) -> dict:
     # Session time zone UTC: timestamps are stored as naive UTC, and the server must not shift them.
     # connect_timeout: a database host that is down fails fast instead of stalling a page (or the wall
     # screen's refresh) for minutes.
-    return {"pool_pre_ping": True, "connect_args": {"options": "-c timezone=UTC", "connect_timeout": 5}}
+    # jit=off: a city's aggregates are costed high enough for PostgreSQL to JIT-compile them, which took
+    # 1.1 s of a 1.2 s query over the open cases (bench/RESULTS.md); the pages' queries are short and many.
+    return {"pool_pre_ping": True,
+            "connect_args": {"options": "-c timezone=UTC -c jit=off", "connect_timeout": 5}}

@@ -154,6 +154,15 @@ class Category(Base):
     lead_department: Mapped[Department | None] = relationship()
 
 
+#: The partial index of the cases whose deadline clock runs (geo.db.rules.RUNNING; tests/unit/test_running_index
+#: holds the two equal): "overdue" is read live on every figure, through it, without visiting a city's table.
+RUNNING_CASES = "status IN ('accepted', 'answered', 'reopened', 'reported', 'reported_in', 'rework', 'whistled')"
+
+
+#: The partial index of the lead dispatches whose answer is still due (geo.db.rules.answer_due).
+ANSWER_DUE = "role = 'lead' AND answered_at IS NULL"
+
+
 class Case(Base):
     """A citizen case. ``version`` is the optimistic lock: a stale write raises StaleDataError."""
 
@@ -164,6 +173,8 @@ class Case(Base):
         Index("ix_cases_status_reported", "status", "reported_at"),
         Index("ix_cases_unassigned", "reported_at", postgresql_where=text("grid_id IS NULL"),
               sqlite_where=text("grid_id IS NULL")),
+        Index("ix_cases_running", "deadline", postgresql_include=["id", "reported_at", "grid_id", "category_id"],
+              postgresql_where=text(RUNNING_CASES), sqlite_where=text(RUNNING_CASES)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -229,6 +240,10 @@ class CaseDispatch(Base):
         # what the pages read live (cards as of now): the dispatches still waiting for a report-in
         Index("ix_case_dispatches_pending", "whistled_at", postgresql_where=text("reported_in_at IS NULL"),
               sqlite_where=text("reported_in_at IS NULL")),
+        # the lead dispatches still owing their answer (geo.db.rules.answer_due): the live "no answer" notices
+        Index("ix_case_dispatches_unanswered", "case_id", postgresql_include=["department_id", "whistled_at",
+                                                                              "reported_in_at"],
+              postgresql_where=text(ANSWER_DUE), sqlite_where=text(ANSWER_DUE)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

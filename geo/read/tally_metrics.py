@@ -143,7 +143,7 @@ def _sums(model) -> list:
 def _live(session: Session, dimension: str, now: datetime, span: tuple, district_id: int | None) -> pd.DataFrame:
     """What the clock changes: overdue cases, and the dispatches still waiting (decided once late, by card)."""
     within = _within(span, district_id)
-    overdue = keyed_cases(dimension, [count_if(rules.is_overdue(now)).label("overdue")]).where(rules.is_open(), *within)
+    overdue = keyed_cases(dimension, [func.count().label("overdue")]).where(rules.is_overdue(now), *within)
     elapsed = rules.elapsed_seconds(backend(session.get_bind().dialect.name), now)
     waiting = keyed_dispatches(dimension, [
         count_if(rules.at_least(elapsed, rules.CARDS[0])).label("report_in_decided"),
@@ -196,8 +196,9 @@ def department_months(session: Session, plan_: Plan, district_id: int | None, la
     t = TallyDepartment
     sums = [func.sum(t.whistled), func.sum(t.reported_in_on_time), func.sum(t.yellow_in + t.red_in + t.discipline_in),
             func.sum(t.closed), func.sum(t.answered_on_time), func.sum(t.closed_on_time), func.sum(t.due)]
-    query = (select(t.day, t.department_id, Department.name, *sums).join(Department, Department.id == t.department_id)
-             .group_by(t.day, t.department_id, Department.name))
+    month = backend(session.get_bind().dialect.name).month_of(t.day)  # a tally's day is a local day already
+    query = (select(month, t.department_id, Department.name, *sums).join(Department, Department.id == t.department_id)
+             .group_by(month, t.department_id, Department.name))
     if district_id is not None:
         query = query.where(t.district_id == district_id)
     if plan_.first is not None:
@@ -205,10 +206,9 @@ def department_months(session: Session, plan_: Plan, district_id: int | None, la
     if plan_.last is not None:
         query = query.where(t.day < plan_.last)
     figures = ["whistled", "reported_in_on_time", "late", "closed", "answered_on_time", "closed_on_time", "due"]
-    days = pd.DataFrame(session.execute(query).all(), columns=["day", "department_id", "department", *figures])
-    days["month"] = days["day"].map(lambda d: f"{_date_of(d):%Y-%m}")
+    months = pd.DataFrame(session.execute(query).all(), columns=["month", "department_id", "department", *figures])
     waiting = late.assign(**{f: 0 for f in figures if f != "late"})
-    table = pd.concat([days.drop(columns="day"), waiting], ignore_index=True)
+    table = pd.concat([months, waiting], ignore_index=True)
     table = table.groupby(["month", "department_id", "department"], as_index=False)[figures].sum()
     return table.sort_values(["month", "department_id"]).reset_index(drop=True)
 

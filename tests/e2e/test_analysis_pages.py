@@ -269,3 +269,14 @@ def test_every_rate_tile_and_column_carries_its_definition(page_on, sample_url, 
     columns = {label: h for frame in at.dataframe for label, h in _column_helps(frame).items() if label in rates}
     assert tiles and columns
     assert all(h.startswith(label) for label, h in {**tiles, **columns}.items()), {**tiles, **columns}
+
+
+def test_department_load_previews_the_first_notice_alone(page_on, sample_url):
+    at = page_on(sample_url, "department_load.py")
+    first = at.dataframe[1].value.iloc[0]
+    at.toggle(key="dl_notice_preview").set_value(True).run()
+    assert not at.exception, at.exception
+    frames = [e for e in at.main if getattr(e, "type", "") == "iframe"]
+    html = frames[0].proto.srcdoc
+    assert first["number"] in html and first["department"] in html
+    assert html.count("督字〔") == 1 and f"有 {first['cases']} 件" in html

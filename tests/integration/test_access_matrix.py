@@ -140,7 +140,7 @@ def _district_wide_calls(s, actor):
     from geo.read.hotspot_service import HotspotQuery, hotspot_view
     from geo.read.load_service import department_load, department_trend, grid_load
     from geo.read.screen import screen_data, screen_map
-    from geo.read.supervision import monthly_report, supervision_notices
+    from geo.read.supervision import monthly_report, notice_counts
 
     window = Window(T0 - timedelta(days=1), NOW)
     return {
@@ -148,7 +148,7 @@ def _district_wide_calls(s, actor):
         "grid_load": lambda: grid_load(s, NOW, window, actor=actor),
         "department_load": lambda: department_load(s, NOW, window, actor=actor),
         "department_trend": lambda: department_trend(s, NOW, window, actor=actor),
-        "supervision_notices": lambda: supervision_notices(s, NOW, window, actor=actor),
+        "notice_counts": lambda: notice_counts(s, NOW, window, actor=actor),
         "monthly_report": lambda: monthly_report(s, 2026, 3, NOW, actor=actor),
         "screen_data": lambda: screen_data(s, NOW, actor=actor),
         "screen_map": lambda: screen_map(s, NOW, actor=actor),
@@ -156,7 +156,7 @@ def _district_wide_calls(s, actor):
 
 
 DISTRICT_WIDE_ROLES = {Role.ADMIN, Role.SUPERVISOR, Role.ANALYST, Role.SCREEN}
-CALLS = ["hotspot_view", "grid_load", "department_load", "department_trend", "supervision_notices",
+CALLS = ["hotspot_view", "grid_load", "department_load", "department_trend", "notice_counts",
          "monthly_report", "screen_data", "screen_map"]
 
 

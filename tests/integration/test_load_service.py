@@ -15,7 +15,7 @@ from geo.domain.actors import Actor
 from geo.domain.vocabulary import Role, Source, Status
 from geo.read.analysis_filters import Window
 from geo.read.load_service import department_load, department_trend, grid_load
-from geo.read.supervision import monthly_report, notice_documents, supervision_notices
+from geo.read.supervision import monthly_report, notice_counts, notice_documents, notice_reasons
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
 
 ANALYST = Actor("分析员", Role.ANALYST)
@@ -153,16 +153,15 @@ def test_the_trend_counts_a_case_by_its_local_month(district):
     assert sz.loc["2026-03", "late"] == 2  # the late report-in and the one never reported in
 
 
-def test_supervision_notices_name_the_department_the_reason_and_the_cases(district):
+def test_notice_counts_name_the_department_and_count_each_reason(district):
     db, _ = district
     with db.session() as s:
-        notices = supervision_notices(s, NOW, WINDOW, actor=ANALYST)
-    rows = {(r.department, r.reason): (r.count, r.case_numbers) for r in notices.itertuples()}
-    assert rows == {
-        ("市政公用事业服务中心", "not_reported_in"): (1, ["STUCK"]),
-        ("市政公用事业服务中心", "late"): (1, ["S00"]),
-        ("市政公用事业服务中心", "no_answer"): (1, ["STUCK"]),
-    }
+        counts = notice_counts(s, NOW, WINDOW, actor=ANALYST)
+    assert counts[["department", "cases", "not_reported_in", "late", "no_answer"]].values.tolist() == [
+        ["市政公用事业服务中心", 2, 1, 1, 1]]  # STUCK: not reported in and no answer; S00: late
+    rows = {(r.department, r.reason): r.count for r in notice_reasons(counts).itertuples()}
+    assert rows == {("市政公用事业服务中心", "not_reported_in"): 1, ("市政公用事业服务中心", "late"): 1,
+                    ("市政公用事业服务中心", "no_answer"): 1}
 
 
 def test_each_department_gets_one_numbered_notice_listing_its_flagged_cases(district):
@@ -181,7 +180,7 @@ def test_each_department_gets_one_numbered_notice_listing_its_flagged_cases(dist
 def test_a_quiet_window_has_no_notices(district):
     quiet = Window(NOW, NOW + timedelta(days=1))
     with district[0].session() as s:
-        assert supervision_notices(s, NOW, quiet, actor=ANALYST).empty
+        assert notice_counts(s, NOW, quiet, actor=ANALYST).empty
 
 
 def test_the_monthly_report_covers_one_local_month(district):
@@ -190,3 +189,34 @@ def test_the_monthly_report_covers_one_local_month(district):
     assert report.district["received"] == 1
     assert report.notices.empty
     assert list(report.streets["label"]) == ["A"]
+
+
+@pytest.mark.parametrize("days", [365, 31])
+def test_notice_counts_agree_with_the_notices_over_the_sample(sample_db, days):
+    """The counts (department tallies + the live missing answers) equal the notices' own lists: same
+    departments in the same order, same cases and reasons per department — over the sample's year (whole
+    tallied days) and a month ending mid-day (edges counted from the cases)."""
+    from samples.load import SAMPLE_END
+
+    now = SAMPLE_END - timedelta(hours=5, minutes=7)
+    window = Window(now - timedelta(days=days), now)
+    with sample_db.session() as s:
+        counts = notice_counts(s, now, window, actor=ANALYST)
+        notices = notice_documents(s, now, window, actor=ANALYST)
+    listed = [[n.department_id, len(n.cases), *(sum(r in reasons for reasons in n.cases["reasons"])
+                                                for r in ("not_reported_in", "late", "no_answer"))]
+              for n in notices]
+    assert len(listed) > 10
+    assert counts[["department_id", "cases", "not_reported_in", "late", "no_answer"]].values.tolist() == listed
+
+
+def test_notice_counts_from_the_department_table_equal_those_read_afresh(sample_db):
+    from samples.load import SAMPLE_END
+
+    window = Window(SAMPLE_END - timedelta(days=90), SAMPLE_END)
+    with sample_db.session() as s:
+        table = department_load(s, SAMPLE_END, window, actor=ANALYST)
+        given = notice_counts(s, SAMPLE_END, window, actor=ANALYST, figures=table)
+        afresh = notice_counts(s, SAMPLE_END, window, actor=ANALYST)
+    assert len(afresh) > 10
+    assert given.equals(afresh)
