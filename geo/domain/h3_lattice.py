@@ -13,9 +13,8 @@ Three families of parallel lines, ``t1 = 2x``, ``t2 = x + √3·y``, ``t3 = −x
 the plane into small triangles, six per hexagon, and every hexagon edge lies on one of those lines: so the
 triangle (floor t1, floor t2, floor t3) of a point decides its cell, with no comparison at all. The database
 groups by those three floors (SQL form: ``geo.read.hotspot_sql.packed_key``; ``Lattice.triangles`` is the
-numpy twin)
-and returns about six rows per cell and week instead of one per address; ``Lattice.hexes`` turns each
-triangle into its cell's lattice coordinates.
+numpy twin) and returns about six rows per cell and week instead of one per address; ``Lattice.hexes`` turns
+each triangle into its cell's lattice coordinates.
 """
 
 from __future__ import annotations
