@@ -59,7 +59,10 @@ def grid_map(geojson: str, fill: dict, tips: dict, tip_label: str,
     m = fitted_map(bounds, focus)
     area_layer(geojson, fill, tips, tip_label, selected).add_to(m)
     if outlines is not None:  # on top, but not clickable: a click still picks the unit underneath
-        folium.GeoJson(json.loads(outlines), name="grid outlines", interactive=False, control=False,
+        collection = json.loads(outlines)
+        for feature in collection["features"]:
+            feature["properties"] = {}  # lines only: a district's 2,900 outlines weigh half as much without names
+        folium.GeoJson(collection, name="grid outlines", interactive=False, control=False,
                        style_function=lambda f: {"fill": False, "color": "#444444", "weight": 0.7}).add_to(m)
     return m
 

@@ -22,7 +22,6 @@ would show ``&#60;``).
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 
@@ -45,7 +44,12 @@ def escape_properties(geojson: str | dict, keep: tuple[str, ...] = ()) -> dict:
     popups show them (folium's GeoJsonTooltip and our own ``bindTooltip`` scripts render properties as HTML).
     Every text property is escaped but those named in ``keep`` — values the map styles by (a fill colour) and
     never shows; numbers and booleans stay as they are, so styles and click handlers still read them."""
-    collection = json.loads(geojson) if isinstance(geojson, str) else copy.deepcopy(geojson)
+    if isinstance(geojson, str):
+        collection = json.loads(geojson)
+    else:  # each feature's properties are replaced, never changed in place: copies of the features will do
+        collection = dict(geojson)  # (a deep copy took 0.3–0.5 s of a city hotspot map)
+        if "features" in collection:
+            collection["features"] = [dict(f) for f in collection["features"]]
     for feature in collection.get("features", []):
         properties = feature.get("properties") or {}
         feature["properties"] = {k: escape(v) if isinstance(v, str) and k not in keep else v

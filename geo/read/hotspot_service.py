@@ -25,6 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from geo.db.models import Category
 from geo.domain.actors import Actor
 from geo.domain.density import h3_cell_ids, h3_counts, h3_polygons, kernel_density
 from geo.domain.emerging import emerging
+from geo.domain.h3_lattice import plane_centres
 from geo.domain.hotspot_measures import (
     MAX_CELLS,
     NO_HOUSEHOLDS,
@@ -45,7 +47,15 @@ from geo.domain.hotspots import HOTSPOT_CLASSES, getis_ord, rank_hotspots
 from geo.domain.permissions import figures_district, require
 from geo.domain.space_time import PATTERNS, WEEKS, space_time_patterns
 from geo.read.analysis_filters import Window
-from geo.read.hotspot_sql import bin_counts, case_points, grid_counts
+from geo.read.hotspot_sql import (
+    WeeklyCounts,
+    bin_counts,
+    case_points,
+    grid_counts,
+    hex_counts,
+    outside,
+    packable,
+)
 from geo.read.hotspot_units import (
     LABELS,
     Units,
@@ -54,6 +64,7 @@ from geo.read.hotspot_units import (
     households,
     layout_key,
     tested_weights,
+    units_geojson_text,
 )
 from geo.read.layouts import active_layout
 
@@ -178,14 +189,13 @@ def local_day(at: datetime) -> date:
 
 def units_geojson(session: Session, measure: str, district_id: int | None = None) -> str:
     """The units of ``measure`` on the active layout (grids, or the H3 cells; the city's or one district's) as
-    a GeoJSON FeatureCollection with properties id, code and name, coordinates at 1e-7° – what the map draws;
-    it changes only with the layout version."""
+    a GeoJSON FeatureCollection with properties id, code and name, simplified for the zoom the map opens at
+    (``hotspot_units.units_geojson_text``) – what the map draws; it changes only with the layout version."""
     layout = active_layout(session)
     key = layout_key(session, layout)
     units = cell_units(session, layout.id, key, district_id) if checked_measure(measure) == "h3" else \
         grid_units(session, layout.id, key, district_id)
-    shapes = units.shapes.rename(columns={"unit_id": "id"})
-    return shapes.set_geometry(shapely.set_precision(shapes.geometry.values, 1e-7)).to_json(drop_id=True)
+    return units_geojson_text(units)
 
 
 def week_edges(end: datetime, weeks: int) -> list[datetime]:
@@ -224,21 +234,37 @@ def _unit_counts(session: Session, units: Units, layout_id: int, window: Window,
                  category_ids: list[int] | None, district_id: int | None) -> tuple[np.ndarray, np.ndarray]:
     """Cases per unit in the window and per week (units × weeks), in the units' order (the cases of the
     district's grids only when the study is one district: no key falls outside the units)."""
-    read = grid_counts if units.kind == "grid" else bin_counts
-    counts = read(session, layout_id, window, edges, category_ids, district_id)
-    position = _positions(units, counts.keys)
     total = np.zeros(len(units.ids))
     weeks = np.zeros((len(units.ids), len(edges) - 1))
-    np.add.at(total, position, counts.window)
-    np.add.at(weeks, position, counts.weeks)
+    for counts, position in _counted(session, units, layout_id, window, edges, category_ids, district_id):
+        np.add.at(total, position, counts.window)
+        np.add.at(weeks, position, counts.weeks)
     return total, weeks
 
 
-def _positions(units: Units, keys: np.ndarray) -> np.ndarray:
-    """Row of each counted key among the units: grid ids directly; location bins by their H3 cell, a bin whose
-    cell the study left out (a point on the district's very edge) by the nearest study cell."""
+def _counted(session: Session, units: Units, layout_id: int, window: Window, edges: list[datetime],
+             category_ids: list[int] | None, district_id: int | None) -> list[tuple[WeeklyCounts, np.ndarray]]:
+    """The counts and each key's row among the units: per grid; per H3 cell on the units' lattice (and the
+    rare cases beyond its bounds per location bin); or, with no lattice, per location bin."""
+    args = (layout_id, window, edges, category_ids, district_id)
     if units.kind == "grid":
-        return pd.Index(units.ids).get_indexer(keys.astype(np.int64))
+        counts = grid_counts(session, *args)
+        return [(counts, pd.Index(units.ids).get_indexer(counts.keys.astype(np.int64)))]
+    lattice = units.lattice
+    if lattice is None or not packable(lattice, len(edges) - 1):
+        counts = bin_counts(session, *args)
+        return [(counts, _bin_positions(units, counts.keys))]
+    counts, beyond = hex_counts(session, lattice, *args)
+    found = [(counts, _lattice_positions(units.hexes, counts.keys))]
+    if beyond:
+        far = bin_counts(session, *args, outside(lattice))
+        found.append((far, _bin_positions(units, far.keys)))
+    return found
+
+
+def _bin_positions(units: Units, keys: np.ndarray) -> np.ndarray:
+    """Row of each location bin's H3 cell among the units; a bin whose cell the study left out (a point on
+    the district's very edge) by the nearest study cell."""
     if not len(keys):
         return np.zeros(0, dtype=np.int64)
     position = pd.Index(units.ids).get_indexer(h3_cell_ids(keys[:, 0], keys[:, 1], units.resolution))
@@ -247,6 +273,20 @@ def _positions(units: Units, keys: np.ndarray) -> np.ndarray:
         tree = shapely.STRtree(units.shapes.geometry.values)
         which, nearest = tree.query_nearest(shapely.points(keys[lost]), all_matches=False)
         position[lost[which]] = nearest
+    return position
+
+
+def _lattice_positions(hexes: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Row of each lattice cell (i, j) among the study's ``hexes``; one outside them by the study cell whose
+    centre is nearest on the lattice plane."""
+    def flat(ij: np.ndarray) -> np.ndarray:
+        ij = np.asarray(ij, dtype=np.int64)
+        return ij[:, 0] * (1 << 32) + (ij[:, 1] & 0xFFFFFFFF)
+
+    position = pd.Index(flat(hexes)).get_indexer(flat(keys))
+    lost = np.flatnonzero(position < 0)
+    if lost.size:
+        _, position[lost] = cKDTree(plane_centres(hexes)).query(plane_centres(keys[lost]))
     return position
 
 

@@ -7,6 +7,7 @@ resolution 10. Every period is counted back from the window's end, so the tests 
 from datetime import timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from sqlalchemy import func, select
@@ -167,6 +168,48 @@ def test_h3_cells_hold_every_case_with_a_location(lattice):
     result = view(lattice[0], detail="h3")
     assert result.cells["count"].sum() == result.total
     assert result.density is None
+
+
+def _add_case(db, category_id: int, grid_code: str, lon: float, lat: float, number: str) -> None:
+    with db.transaction() as s:
+        grid = s.scalars(select(Grid).where(Grid.code == grid_code)).one()
+        s.add(Case(number=number, category=s.get(Category, category_id), source=Source.HOTLINE,
+                   status=Status.REPORTED, lon=lon, lat=lat, location=shapely.Point(lon, lat), grid_id=grid.id,
+                   reported_at=T0 + timedelta(hours=1)))
+
+
+def test_each_h3_cell_counts_the_cases_h3_puts_in_it_even_a_few_centimetres_from_its_edge(lattice):
+    """The database counts on the cells' plane lattice (geo.domain.h3_lattice), not on rounded locations: two
+    cases 12 cm either side of a cell edge land in their own cells (1e-4° bins put both in one)."""
+    import h3
+
+    db, category_id = lattice
+    centre_lon, centre_lat = X0 + 3.5 * STEP, Y0 + 3.5 * STEP
+    cell = h3.latlng_to_cell(centre_lat, centre_lon, 10)
+    clat, clon = h3.cell_to_latlng(cell)
+    corners = np.array(h3.cell_to_boundary(cell))
+    mid_lat, mid_lon = (corners[0] + corners[1]) / 2
+    for k, f in enumerate((0.998, 1.002)):  # ≈ 12 cm inside and outside the edge (≈ 57 m from the centre)
+        _add_case(db, category_id, "G33", clon + (mid_lon - clon) * f, clat + (mid_lat - clat) * f, f"E{k}")
+    with db.session() as s:
+        points = s.execute(select(Case.lon, Case.lat).where(Case.reported_at >= WINDOW.start,
+                                                            Case.reported_at < WINDOW.end)).all()
+    expected = pd.Series([h3.latlng_to_cell(y, x, 10) for x, y in points]).value_counts()
+    result = view(db, measure="h3")
+    got = result.table.set_index("unit_id")["count"]
+    assert got[got > 0].sort_index().to_dict() == expected.sort_index().to_dict()
+
+
+def test_a_case_located_far_from_its_grid_still_counts_in_the_nearest_cell(lattice):
+    db, category_id = lattice
+    before = view(db, measure="h3")
+    _add_case(db, category_id, "G66", X0 + 0.3, Y0 + 6.5 * STEP, "FAR")  # ≈ 25 km east of the district
+    after = view(db, measure="h3")
+    assert after.total == before.total + 1 == after.table["count"].sum()
+    grown = after.table.set_index("unit_id")["count"] - before.table.set_index("unit_id")["count"]
+    (cell,) = grown[grown == 1].index
+    east = before.units.set_index("unit_id").geometry.bounds["maxx"]
+    assert east[cell] == east.max()
 
 
 def test_kernel_density_covers_the_layout_bounds(lattice):

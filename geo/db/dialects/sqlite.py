@@ -6,6 +6,7 @@ shapely over the bbox-filtered rows, and times are compared with julianday().
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -101,6 +102,11 @@ def insert_from_select_ignoring_conflicts(table, names, query):
     from sqlalchemy.dialects.sqlite import insert
 
     return insert(table).from_select(names, query).on_conflict_do_nothing()
+
+
+def plain_jit(session):
+    """PostgreSQL's JIT settings for an expression-heavy scan (see there); SQLite has no JIT: nothing to do."""
+    return nullcontext()
 
 
 def floor(value):
