@@ -28,7 +28,7 @@ from geo.domain.h3_lattice import Lattice, fitted_lattice
 from geo.domain.hotspots import grid_weights
 from geo.read.analysis_filters import BBOX, area_choices
 from geo.read.layouts import grids_frame
-from geo.read.map_shapes import decimals_for, fitting_view, pixel_degrees
+from geo.read.map_shapes import decimals_for, fitting_view, simplified_for
 
 LABELS = ["unit_id", "code", "name", "street", "community", "member", *BBOX]
 
@@ -105,7 +105,7 @@ def units_geojson_text(units: Units) -> str:
 def _geojson(units: Units) -> str:
     zoom = fitting_view(tuple(float(v) for v in units.shapes.total_bounds)).zoom
     scale = 10.0 ** decimals_for(zoom)
-    geometry = shapely.simplify(units.shapes.geometry.values, pixel_degrees(zoom) / 2, preserve_topology=True)
+    geometry = simplified_for(units.shapes.geometry.values, zoom)
     geometry = shapely.transform(geometry, lambda xy: np.round(xy * scale) / scale)  # short decimals in JSON
     shapes = units.shapes.rename(columns={"unit_id": "id"})
     return shapes.set_geometry(geometry).to_json(drop_id=True)

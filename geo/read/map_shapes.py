@@ -102,9 +102,8 @@ def shapes_in_view(session: Session, layout_id: int, view: MapView, level: str |
         query = query.where((Street.district_id if level == "street" else District.id) == district_id)
     rows = session.execute(query).all()
     frame = pd.DataFrame(rows, columns=["id", "code", "name", "geometry"])
-    pixel = pixel_degrees(view.zoom)
-    frame["geometry"] = shapely.simplify(np.asarray(frame["geometry"], dtype=object), pixel / 2,
-                                         preserve_topology=True) if len(frame) else frame["geometry"]
+    if len(frame):
+        frame["geometry"] = simplified_for(frame["geometry"], view.zoom)
     return Shapes(level, frame, decimals_for(view.zoom))
 
 
@@ -115,9 +114,13 @@ def shapes_of(session: Session, level: str, ids, zoom: float) -> Shapes:
                            .where(model.id.in_([int(i) for i in ids])).order_by(model.code)).all()
     frame = pd.DataFrame(rows, columns=["id", "code", "name", "geometry"])
     if len(frame):
-        frame["geometry"] = shapely.simplify(np.asarray(frame["geometry"], dtype=object), pixel_degrees(zoom) / 2,
-                                             preserve_topology=True)
+        frame["geometry"] = simplified_for(frame["geometry"], zoom)
     return Shapes(level, frame, decimals_for(zoom))
+
+
+def simplified_for(geometry, zoom: float) -> np.ndarray:
+    """Shapes simplified below half a pixel at ``zoom``: what a map at that zoom cannot show is left out."""
+    return shapely.simplify(np.asarray(geometry, dtype=object), pixel_degrees(zoom) / 2, preserve_topology=True)
 
 
 def decimals_for(zoom: float) -> int:

@@ -242,33 +242,29 @@ def test_a_citys_clusters_are_reused_for_a_while_and_a_districts_never(district,
         with district.session() as s:
             return common_problems(s, now)["cases"].tolist()
 
-    def bundle_two():
-        with district.transaction() as s:
-            category = s.scalars(select(Category)).one()
-            bundle = Bundle(category_id=category.id, title="t", created_at=NOW, created_by="sup")
-            s.add(bundle)
-            s.flush()
-            for case in s.scalars(select(Case).where(Case.number.in_(["N1", "N2"]))):
-                case.bundle_id = bundle.id
-
     monkeypatch.setattr(screen_problems, "_found", {})
     monkeypatch.setattr(screen_problems, "PROBLEM_CASES", 4)  # the five candidates count as a city's
     assert cases_shown(NOW) == [5]
-    bundle_two()
+    _bundle_n1_n2(district, "t")
     assert cases_shown(NOW + timedelta(minutes=9)) == [5, 2]  # the old cluster still, and the new bundle
     assert cases_shown(NOW + timedelta(minutes=10)) == [2]  # found again: three candidates, no cluster
     monkeypatch.setattr(screen_problems, "PROBLEM_CASES", 10_000)  # a district: clustered every time
     assert cases_shown(NOW + timedelta(minutes=11)) == [2]
 
 
-def test_a_bundle_shows_with_its_open_cases_but_not_its_title(district):
+def _bundle_n1_n2(district, title: str) -> None:
+    """Bundle the open cases N1 and N2 under the district's one category."""
     with district.transaction() as s:
         category = s.scalars(select(Category)).one()
-        bundle = Bundle(category_id=category.id, title="井盖 at 3 Main St", created_at=NOW, created_by="sup")
+        bundle = Bundle(category_id=category.id, title=title, created_at=NOW, created_by="sup")
         s.add(bundle)
         s.flush()
         for case in s.scalars(select(Case).where(Case.number.in_(["N1", "N2"]))):
             case.bundle_id = bundle.id
+
+
+def test_a_bundle_shows_with_its_open_cases_but_not_its_title(district):
+    _bundle_n1_n2(district, "井盖 at 3 Main St")
     with district.session() as s:
         problems = common_problems(s, NOW)
     assert problems.to_dict("records") == [
