@@ -147,14 +147,10 @@ def grid_load(db: Database, now: datetime, window: Window) -> int:
 def department_load(db: Database, now: datetime, window: Window) -> int:
     """What dashboard/views/department_load.py reads on opening: the ranked table, the monthly trend and the
     notices' counts (the notices themselves are made when previewed or downloaded)."""
-    from geo.read.load_service import department_load as load, department_trend
-    from geo.read.supervision import notice_counts
+    from bench.hotspot_page import department_page
 
     with db.session() as s:
-        table = load(s, now, window, actor=ANALYST)
-        trend = department_trend(s, now, window, actor=ANALYST)
-        counts = notice_counts(s, now, window, actor=ANALYST, figures=table)
-    return table_bytes(table, trend, counts)
+        return table_bytes(*department_page(s, now, window))
 
 
 def monthly_report(db: Database, now: datetime) -> int:
