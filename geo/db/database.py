@@ -80,5 +80,6 @@ def _engine_options(url: str) -> dict:
     # screen's refresh) for minutes.
     # jit=off: a city's aggregates are costed high enough for PostgreSQL to JIT-compile them, which took
     # 1.1 s of a 1.2 s query over the open cases (bench/RESULTS.md); the pages' queries are short and many.
+    # work_mem=32MB: a city month's durations (≈ 15 MB a sort) are sorted in memory, not spilled to disk.
     return {"pool_pre_ping": True,
-            "connect_args": {"options": "-c timezone=UTC -c jit=off", "connect_timeout": 5}}
+            "connect_args": {"options": "-c timezone=UTC -c jit=off -c work_mem=32MB", "connect_timeout": 5}}

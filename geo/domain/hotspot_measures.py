@@ -28,6 +28,7 @@ from libpysal.weights import W
 
 from geo.domain.crs import DEFAULT_METRIC_CRS
 from geo.domain.density import h3_polygons
+from geo.domain.h3_keys import COARSEST, FINEST
 from geo.domain.hotspots import attach_nearest, cached_weights
 
 MEASURES = ("h3", "per_households", "per_km2", "counts")
@@ -42,7 +43,7 @@ NO_HOUSEHOLDS = "no_households"
 #: page's 1 s. Why not finer than 10: cells of ≈ 0.015 km² (≈ 65 m edge) are down to geocoding noise.
 #: The sample district (133 km²) gets resolution 9 (≈ 0.1 km² cells, ≈ 175 m edge: one market, one
 #: compound); a city of 1,400 km² gets 8.
-MAX_CELLS, H3_FINEST, H3_COARSEST = 2_500, 10, 7
+MAX_CELLS, H3_FINEST, H3_COARSEST = 2_500, FINEST, COARSEST
 #: An edge cell's count is divided by the share of the cell inside the district, but never by less than this:
 #: a sliver holding one case must not turn into a hotspot.
 MIN_SHARE = 0.25

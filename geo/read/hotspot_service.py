@@ -22,19 +22,18 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.config import LOCAL_TZ, metric_crs
 from geo.db.models import Category
 from geo.domain.actors import Actor
-from geo.domain.density import h3_cell_ids, h3_counts, h3_polygons, kernel_density
+from geo.domain.density import h3_counts, h3_polygons, kernel_density
 from geo.domain.emerging import emerging
-from geo.domain.h3_lattice import plane_centres
 from geo.domain.hotspot_measures import (
     MAX_CELLS,
     NO_HOUSEHOLDS,
@@ -49,12 +48,9 @@ from geo.domain.space_time import PATTERNS, WEEKS, space_time_patterns
 from geo.read.analysis_filters import Window
 from geo.read.hotspot_sql import (
     WeeklyCounts,
-    bin_counts,
     case_points,
+    cell_counts,
     grid_counts,
-    hex_counts,
-    outside,
-    packable,
 )
 from geo.read.hotspot_units import (
     LABELS,
@@ -236,57 +232,34 @@ def _unit_counts(session: Session, units: Units, layout_id: int, window: Window,
     district's grids only when the study is one district: no key falls outside the units)."""
     total = np.zeros(len(units.ids))
     weeks = np.zeros((len(units.ids), len(edges) - 1))
-    for counts, position in _counted(session, units, layout_id, window, edges, category_ids, district_id):
-        np.add.at(total, position, counts.window)
-        np.add.at(weeks, position, counts.weeks)
+    counts, position = _counted(session, units, layout_id, window, edges, category_ids, district_id)
+    np.add.at(total, position, counts.window)
+    np.add.at(weeks, position, counts.weeks)
     return total, weeks
 
 
 def _counted(session: Session, units: Units, layout_id: int, window: Window, edges: list[datetime],
-             category_ids: list[int] | None, district_id: int | None) -> list[tuple[WeeklyCounts, np.ndarray]]:
-    """The counts and each key's row among the units: per grid; per H3 cell on the units' lattice (and the
-    rare cases beyond its bounds per location bin); or, with no lattice, per location bin."""
+             category_ids: list[int] | None, district_id: int | None) -> tuple[WeeklyCounts, np.ndarray]:
+    """The counts and each key's row among the units: per grid, or per H3 cell of the units' resolution."""
     args = (layout_id, window, edges, category_ids, district_id)
     if units.kind == "grid":
         counts = grid_counts(session, *args)
-        return [(counts, pd.Index(units.ids).get_indexer(counts.keys.astype(np.int64)))]
-    lattice = units.lattice
-    if lattice is None or not packable(lattice, len(edges) - 1):
-        counts = bin_counts(session, *args)
-        return [(counts, _bin_positions(units, counts.keys))]
-    counts, beyond = hex_counts(session, lattice, *args)
-    found = [(counts, _lattice_positions(units.hexes, counts.keys))]
-    if beyond:
-        far = bin_counts(session, *args, outside(lattice))
-        found.append((far, _bin_positions(units, far.keys)))
-    return found
+        return counts, pd.Index(units.ids).get_indexer(counts.keys)
+    counts = cell_counts(session, units.resolution, *args)
+    return counts, _cell_positions(units, counts.keys)
 
 
-def _bin_positions(units: Units, keys: np.ndarray) -> np.ndarray:
-    """Row of each location bin's H3 cell among the units; a bin whose cell the study left out (a point on
-    the district's very edge) by the nearest study cell."""
-    if not len(keys):
-        return np.zeros(0, dtype=np.int64)
-    position = pd.Index(units.ids).get_indexer(h3_cell_ids(keys[:, 0], keys[:, 1], units.resolution))
+def _cell_positions(units: Units, cells: np.ndarray) -> np.ndarray:
+    """Row of each H3 cell (int id) among the units; a cell the study left out (a case located beyond the
+    district's edge, or far from its grid) by the study cell nearest to its centre."""
+    names = np.array([h3.int_to_str(int(c)) for c in cells], dtype=object)
+    position = pd.Index(units.ids).get_indexer(names)
     lost = np.flatnonzero(position < 0)
     if lost.size:
+        lat, lon = np.array([h3.cell_to_latlng(c) for c in names[lost]]).T
         tree = shapely.STRtree(units.shapes.geometry.values)
-        which, nearest = tree.query_nearest(shapely.points(keys[lost]), all_matches=False)
+        which, nearest = tree.query_nearest(shapely.points(lon, lat), all_matches=False)
         position[lost[which]] = nearest
-    return position
-
-
-def _lattice_positions(hexes: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Row of each lattice cell (i, j) among the study's ``hexes``; one outside them by the study cell whose
-    centre is nearest on the lattice plane."""
-    def flat(ij: np.ndarray) -> np.ndarray:
-        ij = np.asarray(ij, dtype=np.int64)
-        return ij[:, 0] * (1 << 32) + (ij[:, 1] & 0xFFFFFFFF)
-
-    position = pd.Index(flat(hexes)).get_indexer(flat(keys))
-    lost = np.flatnonzero(position < 0)
-    if lost.size:
-        _, position[lost] = cKDTree(plane_centres(hexes)).query(plane_centres(keys[lost]))
     return position
 
 

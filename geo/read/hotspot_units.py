@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from geo.config import metric_crs
 from geo.db.models import Building, Grid, GridLayout
 from geo.domain.hotspot_measures import cell_weights, h3_resolution, h3_study_area
-from geo.domain.h3_lattice import Lattice, fitted_lattice
 from geo.domain.hotspots import grid_weights
 from geo.read.analysis_filters import BBOX, area_choices
 from geo.read.layouts import grids_frame
@@ -47,8 +46,6 @@ class Units:
     area_km2: np.ndarray
     share: np.ndarray
     resolution: int | None = None
-    lattice: Lattice | None = None  # cells: the plane lattice the database counts them on (None: no fit)
-    hexes: np.ndarray | None = None  # cells: their lattice coordinates (i, j), (n, 2)
 
     @property
     def ids(self) -> np.ndarray:
@@ -161,10 +158,8 @@ def _build_cells(grids: Units, key: str, resolution: int) -> Units:
     labels[BBOX] = bounds
     shapes = gpd.GeoDataFrame(labels[["unit_id", "code", "name"]], geometry=study.geometry.values, crs=study.crs)
     area = shapely.area(shapes.to_crs(metric_crs()).geometry.values) / 1e6
-    lattice = fitted_lattice(list(study["cell"]), resolution)
-    hexes = lattice.cell_hexes(list(study["cell"])) if lattice is not None else None
     return Units("cell", key, labels[LABELS], shapes, cell_weights(study, key), area,
-                 study["share"].to_numpy(), resolution, lattice, hexes)
+                 study["share"].to_numpy(), resolution)
 
 
 def _holding_grid(grid_geoms: np.ndarray, cells: np.ndarray) -> np.ndarray:

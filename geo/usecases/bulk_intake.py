@@ -23,6 +23,7 @@ from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment
 from geo.db.types import UTCDateTime
 from geo.domain.actors import Actor
 from geo.domain.event_notes import Note
+from geo.domain.h3_keys import location_keys
 from geo.read.assignment import assign_buildings, assign_points
 from geo.usecases import tallies
 from geo.usecases.audit import record
@@ -148,6 +149,7 @@ def _case_rows(cases: pd.DataFrame, placement: pd.DataFrame, numbers: list[str])
         "lon": _where(placement["lon"].to_numpy(), has_point),
         "lat": _where(placement["lat"].to_numpy(), has_point),
         "location": _where(points, has_point),
+        "h3_key": location_keys(placement["lon"].to_numpy(), placement["lat"].to_numpy()),
         "grid_id": _where(grid, grid >= 0),
         "building_id": _where(building, building >= 0),
         "snapped": placement["snapped"].astype(bool).tolist(),

@@ -40,6 +40,7 @@ from geo.db.models import (
     Street,
     bbox_rows,
 )
+from geo.domain.h3_keys import location_keys
 from geo.read.assignment import assign_points
 from geo.usecases import tallies
 from geo.usecases.layouts import activate_layout, create_layout
@@ -107,10 +108,10 @@ def load_district(db: Database, data: DistrictData, loaded_by: str) -> dict[str,
 
 
 def after_bulk_load(db: Database) -> None:
-    """Refresh the planner's statistics (and on SQLite fold the write-ahead log) once the load committed."""
-    with db.engine.connect() as connection:
+    """Refresh the planner's statistics (and on SQLite fold the write-ahead log; on PostgreSQL vacuum the case
+    tables) once the load committed."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         db.backend.after_bulk_load(connection)
-        connection.commit()
 
 
 class BulkLoad:
@@ -169,6 +170,7 @@ class BulkLoad:
         ids = self._reserve(Case, len(cases))
         self._insert(Case, pd.DataFrame({
             "id": ids, "number": cases["number"], "lon": lon, "lat": lat, "location": shapely.points(lon, lat),
+            "h3_key": pd.array(location_keys(lon, lat), dtype="Int64"),
             "category_id": self._ids(cases["category_code"], "category"),
             "building_id": self._ids(cases["building_code"], "building"), "grid_id": grid, **flags,
             "tier": cases["tier"].replace("", None), "rating": cases["rating"].replace("", None),

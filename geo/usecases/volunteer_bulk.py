@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from geo.db.database import Database
 from geo.db.models import Case, Community, Volunteer, VolunteerAssignment, VolunteerPoints, VolunteerTask
+from geo.usecases.bulk_load import after_bulk_load
 
 _CHUNK = 5000
 
@@ -66,9 +67,7 @@ def load_forces(db: Database, data: ForcesData, loaded_by: str) -> dict[str, int
         _insert(session, VolunteerPoints, _ledger_rows(session, data.ledger, volunteers, tasks))
         counts = {model.__tablename__: session.scalar(select(func.count()).select_from(model))
                   for model in (Volunteer, VolunteerTask, VolunteerAssignment, VolunteerPoints)}
-    with db.engine.connect() as connection:
-        db.backend.after_bulk_load(connection)
-        connection.commit()
+    after_bulk_load(db)
     return counts
 
 

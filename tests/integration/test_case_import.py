@@ -14,6 +14,7 @@ from cli import main as gridgov
 from geo.db.models import Building, Case, CaseEvent, CaseGridAssignment, Grid
 from geo.domain.actors import Actor
 from geo.domain.datums import wgs84_to_gcj02
+from geo.domain.h3_keys import location_key_of
 from geo.domain.vocabulary import Role
 from loaders.case_import import CaseImportSpec, run_case_import
 from tests.integration.factories import (
@@ -96,6 +97,7 @@ def test_a_clean_export_is_imported_placed_logged_and_numbered(world, tmp_path):
     assert a2.closed_at == datetime(2026, 3, 6, 1, 0, tzinfo=UTC)  # imported closed cases keep their times
     assert a1.number == "IM20260310000001" and a2.number == "IM20260310000002"
     assert counts(world) == (2, 2, 2)
+    assert [a1.h3_key, a2.h3_key] == [location_key_of(*IN_G00), location_key_of(*IN_G10)]  # hotspots count on it
     with world.session() as session:
         event = session.scalars(select(CaseEvent).where(CaseEvent.case_id == a1.id)).one()
     assert (event.action, event.to_status, event.actor) == ("import", "whistled", "analyst")
@@ -230,6 +232,8 @@ def test_address_only_rows_are_placed_by_building_and_the_rest_queued_for_manual
     assert (cases["B1"][1], cases["B2"][1], cases["B3"][1], cases["B4"][1]) == ("G00", "G10", None, None)
     assert cases["B1"][0].building_id is not None and cases["B1"][0].lon is not None
     assert cases["B3"][0].lon is None and cases["B3"][0].grid_id is None  # kept, never dropped
+    assert cases["B1"][0].h3_key == location_key_of(cases["B1"][0].lon, cases["B1"][0].lat)
+    assert cases["B3"][0].h3_key is None
 
 
 def test_gcj02_coordinates_are_converted_before_placement(world, tmp_path):

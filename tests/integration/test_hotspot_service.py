@@ -179,8 +179,8 @@ def _add_case(db, category_id: int, grid_code: str, lon: float, lat: float, numb
 
 
 def test_each_h3_cell_counts_the_cases_h3_puts_in_it_even_a_few_centimetres_from_its_edge(lattice):
-    """The database counts on the cells' plane lattice (geo.domain.h3_lattice), not on rounded locations: two
-    cases 12 cm either side of a cell edge land in their own cells (1e-4° bins put both in one)."""
+    """The database counts each case's stored H3 key (geo.domain.h3_keys) at the study's resolution, not
+    rounded locations: two cases 12 cm either side of a cell edge land in their own cells."""
     import h3
 
     db, category_id = lattice

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from geo.db.database import Database
 from geo.db.models import Base
 from geo.db.schema import upgrade
+from geo.domain.h3_keys import location_key_of
 
 
 def _differences(db: Database) -> list:
@@ -48,6 +49,10 @@ def test_a_district_with_cases_upgrades_and_its_reminders_get_their_dispatchs_wh
                           "address, snapped, near_boundary, status, reported_at, rework_count, reject_reason, "
                           "version) VALUES (1, 'C1', '', 'hotline_12345', '', '', '', false, false, 'whistled', "
                           "'2026-03-02 01:00:00', 0, '', 1)"))
+        conn.execute(text("INSERT INTO cases (id, number, description, source, reporter_name, reporter_phone, "
+                          "address, snapped, near_boundary, status, reported_at, rework_count, reject_reason, "
+                          "version, lon, lat) VALUES (2, 'C2', '', 'hotline_12345', '', '', '', false, false, "
+                          "'reported', '2026-03-02 02:00:00', 0, '', 1, 116.397, 39.909)"))
         conn.execute(text("INSERT INTO case_dispatches (id, case_id, department_id, role, whistled_at) "
                           "VALUES (1, 1, 1, 'lead', '2026-03-02 01:10:00')"))
         conn.execute(text("INSERT INTO notifications (dispatch_id, level, created_at, attempts, last_error) "
@@ -56,4 +61,7 @@ def test_a_district_with_cases_upgrades_and_its_reminders_get_their_dispatchs_wh
     with at_0004.engine.connect() as conn:
         rows = conn.execute(text("SELECT dispatch_id, level, whistled_at, claimed_by FROM notifications")).all()
     assert [(d, lvl, str(w)[:19], c) for d, lvl, w, c in rows] == [(1, 1, "2026-03-02 01:10:00", None)]
+    with at_0004.engine.connect() as conn:  # 0013: located cases get their H3 key, the others none
+        keys = conn.execute(text("SELECT id, h3_key FROM cases ORDER BY id")).all()
+    assert [tuple(k) for k in keys] == [(1, None), (2, location_key_of(116.397, 39.909))]
     assert _differences(at_0004) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import shapely
-from sqlalchemy import Boolean, Date, Engine, Float, Integer, cast, extract, func, literal_column, text
+from sqlalchemy import Boolean, Date, Engine, Float, Integer, cast, func, literal_column, text
 
 from geo.config import LOCAL_TZ
 
@@ -55,8 +54,9 @@ def create_spatial_index(connection, table: str, column: str) -> None:
 
 
 def seconds_between(start, end):
-    """SQL expression: seconds from ``start`` to ``end`` (NULL if either is NULL)."""
-    return extract("epoch", end - start)
+    """SQL expression: seconds from ``start`` to ``end`` (NULL if either is NULL), as a double: EXTRACT's
+    numeric costs a third of a city month's percentile queries in arithmetic alone."""
+    return func.date_part("epoch", end - start)
 
 
 def month_of(column):
@@ -98,26 +98,20 @@ def floor(value):
     return func.floor(value)
 
 
-@contextmanager
-def plain_jit(session):
-    """Within: PostgreSQL JIT-compiles a query's expressions, but without inlining or optimising them — for a
-    scan that evaluates long arithmetic per row (the hotspots' H3 lattice keys over ten million cases), where
-    the sessions' default ``jit=off`` (geo.db.database) costs most and full JIT spends 1–3 s compiling.
-    Measured on the full city under load: city 10.5 s (off) / 7.5 s (full) / 7.3 s (plain); district 2.0 /
-    2.3 / 1.8 s. The settings are transaction-local and put back."""
-    settings = {"jit": "on", "jit_inline_above_cost": "-1", "jit_optimize_above_cost": "-1"}
-    before = {n: session.execute(text("SELECT current_setting(:n)"), {"n": n}).scalar_one() for n in settings}
-    for name, value in settings.items():
-        session.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            session.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+def index_joins(connection) -> None:
+    """For the rest of ``connection``'s transaction, join through indexes rather than hash a whole table: the
+    planner costs a window's dispatches as cheap to find by hashing all of a city's (7 million, with the
+    duration computed for each), which takes 2.0–2.5 s a percentile query; driven from the window's cases
+    through the covering dispatch index it takes 0.7–1.2 s (bench/RESULTS.md)."""
+    connection.execute(text("SET LOCAL enable_hashjoin = off"))
 
 
 def after_bulk_load(connection) -> None:
-    """Refresh the planner's statistics after a bulk load."""
+    """Refresh the planner's statistics after a bulk load, and VACUUM the cases and dispatches: it marks their
+    pages all-visible, without which PostgreSQL visits every row behind a covering index (ix_cases_hotspot,
+    ix_case_dispatches_unanswered) instead of reading the index alone. ``connection`` is in autocommit
+    (VACUUM runs outside a transaction)."""
+    connection.execute(text("VACUUM (ANALYZE) cases, case_dispatches"))
     connection.execute(text("ANALYZE"))
 
 

@@ -6,7 +6,6 @@ shapely over the bbox-filtered rows, and times are compared with julianday().
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -104,16 +103,15 @@ def insert_from_select_ignoring_conflicts(table, names, query):
     return insert(table).from_select(names, query).on_conflict_do_nothing()
 
 
-def plain_jit(session):
-    """PostgreSQL's JIT settings for an expression-heavy scan (see there); SQLite has no JIT: nothing to do."""
-    return nullcontext()
-
-
 def floor(value):
     """SQL expression: floor of a non-negative number (SQLite's CAST truncates; floor() may be missing)."""
     from sqlalchemy import Integer, cast
 
     return cast(value, Integer)
+
+
+def index_joins(connection) -> None:
+    """SQLite joins through indexes anyway (PostgreSQL's ``index_joins``): nothing to do."""
 
 
 def after_bulk_load(connection) -> None:
