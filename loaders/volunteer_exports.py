@@ -1,7 +1,8 @@
 """The monthly report's 热心人 sheet (loaders.exports adds it): community forces in the month — per street
 (volunteers, tasks published, open and done, volunteer turns, response and completion times, points), per
-community, the points ranking per street with names masked, and every grid's coverage by volunteers living
-within 500 m (least covered first). Headers are Chinese, like the rest of the report."""
+community, the points ranking per street with names masked, and the grids' coverage by volunteers living
+within 500 m (least covered first; a city's report lists its COVERAGE_ROWS least covered, the summary line
+counts them all). Headers are Chinese, like the rest of the report."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from geo.read.volunteer_figures import COVERAGE_M, VolunteerMonth
 SHEET = "热心人"
 _FILL = PatternFill("solid", fgColor="DDE6F3")
 HOURS = "0.0"
+#: Grids listed in the coverage table at most: a district's few hundred all, a city's 40,000 not (a table no
+#: one reads, and 4 of a city report's 10 s of writing).
+COVERAGE_ROWS = 1_000
 TASK_FIGURES = [("published", "发布任务", None), ("open", "进行中", None), ("done", "已完成", None),
                 ("turns", "服务人次", None), ("response_h_median", "响应时长中位数（小时）", HOURS),
                 ("done_h_median", "完成时长中位数（小时）", HOURS)]
@@ -40,11 +44,13 @@ def volunteer_sheet(sheet: Worksheet, month: VolunteerMonth | None) -> None:
     sheet["A2"] = (f"网格覆盖：{len(coverage)} 个网格中 {int((coverage == 0).sum())} 个 {COVERAGE_M:.0f} 米内没有热心人；"
                    f"每个网格 {COVERAGE_M:.0f} 米内热心人数中位数 {float(coverage.median()) if len(coverage) else 0:.0f}")
     row = 4
+    listed = month.coverage.sort_values(["volunteers", "code"]).head(COVERAGE_ROWS)
+    coverage_title = "各网格覆盖（最少者在前）" if len(listed) == len(coverage) else \
+        f"各网格覆盖（最少的 {len(listed):,} 个，共 {len(coverage):,} 个）"
     for title, table, columns in (("各街道", month.streets, STREET_COLUMNS),
                                   ("各社区（本月发布的任务）", month.communities, COMMUNITY_COLUMNS),
                                   ("积分排行（各街道前五，姓名已脱敏）", month.ranking, RANKING_COLUMNS),
-                                  ("各网格覆盖（最少者在前）", month.coverage.sort_values(["volunteers", "code"]),
-                                   COVERAGE_COLUMNS)):
+                                  (coverage_title, listed, COVERAGE_COLUMNS)):
         row = _block(sheet, row, title, table, columns) + 2
     for i, width in enumerate((12, 14, 12, 10, 10, 10, 22, 22, 10), start=1):
         sheet.column_dimensions[chr(64 + i)].width = width

@@ -104,3 +104,22 @@ def test_the_monthly_report_carries_the_month_of_community_forces(forces):
                         "完成时长中位数（小时）", "服务积分"))
     assert rows[first + 1][:5] == ("街道1", 3, 1, 0, 1) and rows[first + 1][-1] == 40
     assert rows[first + 2][:3] == ("街道2", 1, 0)
+
+
+def test_a_city_report_lists_only_its_least_covered_grids_and_says_how_many_there_are(forces, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    import loaders.volunteer_exports
+    from loaders.exports import monthly_report_file
+
+    monkeypatch.setattr(loaders.volunteer_exports, "COVERAGE_ROWS", 2)  # as a city's 40,000 grids against 1,000
+    with forces.db.session() as s:
+        book = load_workbook(io.BytesIO(monthly_report_file(s, 2026, 3, NOW + timedelta(days=1), SUPERVISOR)))
+    rows = [r for r in book["热心人"].iter_rows(values_only=True)]
+    assert "3 个网格中 0 个 500 米内没有热心人" in rows[1][0]  # the summary still counts every grid
+    title = next(i for i, r in enumerate(rows) if str(r[0]).startswith("各网格覆盖"))
+    assert rows[title][0] == "各网格覆盖（最少的 2 个，共 3 个）"
+    assert rows[title + 1][:4] == ("网格编码", "网格", "社区", "500 米内热心人")
+    assert len([r for r in rows[title + 2:] if r[0] is not None]) == 2
