@@ -1,16 +1,21 @@
 """The wall screen's common problems: clusters of open same-category cases not yet bundled (geo.read.bundles)
 and the existing bundles with their open cases.
 
-A city's 90 days hold some 300,000 open cases; reading and clustering them takes about two seconds, more than
-a whole refresh may. Their clusters move over hours, not between two refreshes, so above ``PROBLEM_CASES``
-candidates the clusters found are reused for ``PROBLEMS_REUSE`` of screen time (per database and district,
-in this process); the bundles are read on every refresh. A district's few thousand candidates are clustered
-on every refresh, as before.
+A city's 90 days hold some 300,000 open cases; reading and clustering them takes two to three seconds, more
+than a whole refresh may. Their clusters move over hours, not between two refreshes, so above
+``PROBLEM_CASES`` candidates the clusters found are reused for ``PROBLEMS_REUSE`` of screen time (per
+database and district, in this process). After that a refresh still shows them, once, while they are found
+again in the background (one search at a time per database and district), so no refresh waits for the
+clustering — only the first in a process, or one after the screen stood still for ``2 × PROBLEMS_REUSE``.
+The bundles are read on every refresh. A district's few thousand candidates are clustered on every refresh,
+as before.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -28,7 +33,10 @@ PROBLEM_CASES = 50_000
 PROBLEMS_REUSE = timedelta(minutes=10)
 
 _found: dict[tuple[str, int | None], tuple[datetime, pd.DataFrame]] = {}
+_searching: dict[tuple[str, int | None], Future] = {}
 _lock = threading.Lock()
+_searcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="screen-problems")
+log = logging.getLogger("gridgov.screen")
 
 
 def common_problems(session: Session, now: datetime, limit: int = 5, district_id: int | None = None) -> pd.DataFrame:
@@ -62,11 +70,19 @@ def common_problems(session: Session, now: datetime, limit: int = 5, district_id
 def _clusters(session: Session, now: datetime, district_id: int | None) -> pd.DataFrame:
     """geo.read.bundles.problem_clusters as of ``now``, or the ones found over a city's candidates less than
     PROBLEMS_REUSE of screen time before it."""
-    key = (session.get_bind().url.render_as_string(hide_password=True), district_id)
+    engine = session.get_bind()
+    key = (engine.url.render_as_string(hide_password=True), district_id)
     with _lock:
         kept = _found.get(key)
-    if kept is not None and kept[0] <= now < kept[0] + PROBLEMS_REUSE:
+    if kept is not None and kept[0] <= now < kept[0] + 2 * PROBLEMS_REUSE:
+        if now >= kept[0] + PROBLEMS_REUSE:
+            _search_later(engine, key, now, district_id)
         return kept[1]
+    return _search(session, key, now, district_id)
+
+
+def _search(session: Session, key: tuple[str, int | None], now: datetime, district_id: int | None) -> pd.DataFrame:
+    """Cluster the candidates as of ``now``; keep what was found when they were a city's."""
     found, candidates = problem_clusters(session, now, district_id=district_id)
     with _lock:
         if candidates > PROBLEM_CASES:
@@ -74,3 +90,20 @@ def _clusters(session: Session, now: datetime, district_id: int | None) -> pd.Da
         else:
             _found.pop(key, None)
     return found
+
+
+def _search_later(engine, key: tuple[str, int | None], now: datetime, district_id: int | None) -> None:
+    """``_search`` in the background, on its own session, unless one for ``key`` is under way."""
+    def run() -> None:
+        try:
+            with Session(engine) as session:
+                _search(session, key, now, district_id)
+        except Exception:  # the screen keeps what it has; the next refresh tries again
+            log.exception("finding the wall screen's common problems again failed")
+        finally:
+            with _lock:
+                _searching.pop(key, None)
+
+    with _lock:
+        if key not in _searching:
+            _searching[key] = _searcher.submit(run)
