@@ -59,17 +59,6 @@ def h3_counts(lon: np.ndarray, lat: np.ndarray, resolution: int = 9) -> pd.DataF
     return table.sort_values("cell", kind="stable").reset_index(drop=True)
 
 
-def h3_cell_ids(lon: np.ndarray, lat: np.ndarray, resolution: int) -> np.ndarray:
-    """The H3 cell (string id) of each point, for points already distinct (e.g. location bins from SQL)."""
-    if not (isinstance(resolution, int | np.integer) and 0 <= resolution <= 15):
-        raise ValueError(f"resolution must be an integer H3 resolution 0..15, got {resolution!r}")
-    x, y = np.asarray(lon, dtype=float).ravel(), np.asarray(lat, dtype=float).ravel()
-    if x.shape != y.shape or not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("lon and lat must be finite and of the same length")
-    cells = map(h3_int.latlng_to_cell, y.tolist(), x.tolist(), repeat(int(resolution)))
-    return np.array([h3.int_to_str(c) for c in cells], dtype=object)
-
-
 def h3_polygons(cells) -> gpd.GeoDataFrame:
     """Cell boundary polygons (column cell + geometry) in EPSG:4326, x = lon, y = lat.
 
