@@ -183,7 +183,7 @@ def hotspots(db: Database, now: datetime, window: Window, district_id: int | Non
     """What dashboard/views/hotspots.py does on opening: the default measure (H3 cells: their units drawn
     whole) — or, for a measure over a city's grids, the 2 × MAX_GRIDS grids with the largest |z|."""
     from dashboard.analysis_draw import GI_COLOURS, grid_map
-    from geo.read.hotspot_service import HotspotQuery, hotspot_view, layout_key, units_geojson
+    from geo.read.hotspot_service import HotspotQuery, grid_outlines, hotspot_view, layout_key, units_geojson
     from geo.read.hotspot_units import grid_units
     from geo.read.map_shapes import MAX_GRIDS, shapes_of
 
@@ -198,7 +198,7 @@ def hotspots(db: Database, now: datetime, window: Window, district_id: int | Non
             geojson = shapes_of(s, "grid", drawn, fitting_view(view.bounds).zoom).geojson()
         study_grids = len(grid_units(s, view.layout_id, layout_key(s, active_layout(s)), district_id).ids)  # the
         # page counts its (cached) area choices; the study's grids, cached with the units, are as many
-        outlines = units_geojson(s, "counts", district_id) if view.unit_kind == "cell" and \
+        outlines = grid_outlines(s, district_id) if view.unit_kind == "cell" and \
             study_grids <= 2 * MAX_GRIDS else None  # grid outlines over the cells, as the page draws them
     fill = {g: GI_COLOURS[c] for g, c in by_id["hotspot_class"].items()}
     m = grid_map(geojson, fill, {g: f"{z:.2f}" for g, z in by_id["z"].items()}, "z", view.bounds,

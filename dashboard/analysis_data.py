@@ -79,6 +79,13 @@ def unit_geojson(url: str, layout_id: int, measure: str, district_id: int | None
     return database().read(hotspot_service.units_geojson, measure, district_id)
 
 
+@st.cache_data(show_spinner=False)
+def grid_outlines(url: str, layout_id: int, district_id: int | None = None) -> str:
+    """The layout's grid outlines (the city's or one district's) as one GeoJSON line feature; they change only
+    with a new layout version."""
+    return database().read(hotspot_service.grid_outlines, district_id)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
 def hotspots_gpkg(url: str, actor: Actor, first: date, last: date, category_id: int | None,
                   class_code: str | None, measure: str, district_id: int | None = None) -> bytes:

@@ -54,15 +54,12 @@ def grid_map(geojson: str, fill: dict, tips: dict, tip_label: str,
              focus: Sequence[float] | None = None, outlines: str | None = None) -> folium.Map:
     """Units (grids, H3 cells, or any area shapes: GeoJSON with properties id, code, name) filled with ``fill``
     (id → colour), a tooltip with code, name and ``tips``; the selected unit outlined; the view fitted to
-    ``focus`` (a bbox) or else to ``bounds``. ``outlines``: grid polygons drawn on top as thin lines, for
-    orientation."""
+    ``focus`` (a bbox) or else to ``bounds``. ``outlines``: lines drawn on top, thin, for orientation (GeoJSON:
+    geo.read.hotspot_service.grid_outlines)."""
     m = fitted_map(bounds, focus)
     area_layer(geojson, fill, tips, tip_label, selected).add_to(m)
     if outlines is not None:  # on top, but not clickable: a click still picks the unit underneath
-        collection = json.loads(outlines)
-        for feature in collection["features"]:
-            feature["properties"] = {}  # lines only: a district's 2,900 outlines weigh half as much without names
-        folium.GeoJson(collection, name="grid outlines", interactive=False, control=False,
+        folium.GeoJson(json.loads(outlines), name="grid outlines", interactive=False, control=False,
                        style_function=lambda f: {"fill": False, "color": "#444444", "weight": 0.7}).add_to(m)
     return m
 

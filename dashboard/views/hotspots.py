@@ -159,8 +159,7 @@ with map_column:
     # Grid outlines over the cells, for orientation — not a city's tens of thousands of grids.
     places = data.areas(url, layout_id)
     study_grids = len(places) if district_id is None else int((places["district_id"] == district_id).sum())
-    outlines = data.unit_geojson(url, layout_id, "counts", district_id) if cells and study_grids <= MAP_GRIDS \
-        else None
+    outlines = data.grid_outlines(url, layout_id, district_id) if cells and study_grids <= MAP_GRIDS else None
     m = grid_map(geojson, fill, tips, t(f"hs_view_{view}"), result.bounds, selected, focus, outlines=outlines)
     if result.cells is not None and len(result.cells):
         legend.append((t("hs_legend_h3"), add_hexagons(m, result.cells.to_json(drop_id=True),

@@ -59,12 +59,14 @@ from geo.read.hotspot_units import (
     grid_units,
     households,
     layout_key,
+    outlines_geojson_text,
     tested_weights,
     units_geojson_text,
 )
 from geo.read.layouts import active_layout
 
-__all__ = ["HotspotQuery", "HotspotView", "case_points", "hotspot_view", "layout_key", "units_geojson"]
+__all__ = ["HotspotQuery", "HotspotView", "case_points", "grid_outlines", "hotspot_view", "layout_key",
+           "units_geojson"]
 
 #: Inference of Gi*: "permutation" (conditional randomisation, PERMUTATIONS draws), "analytic" (the normal p of
 #: Gi*'s analytic z), or "auto": permutations up to PERMUTATION_UNITS units (grids or H3 cells), analytic
@@ -192,6 +194,13 @@ def units_geojson(session: Session, measure: str, district_id: int | None = None
     units = cell_units(session, layout.id, key, district_id) if checked_measure(measure) == "h3" else \
         grid_units(session, layout.id, key, district_id)
     return units_geojson_text(units)
+
+
+def grid_outlines(session: Session, district_id: int | None = None) -> str:
+    """The active layout's grid outlines (the city's, or one district's) as one GeoJSON line feature to draw
+    over H3 cells for orientation (``hotspot_units.outlines_geojson_text``)."""
+    layout = active_layout(session)
+    return outlines_geojson_text(grid_units(session, layout.id, layout_key(session, layout), district_id))
 
 
 def week_edges(end: datetime, weeks: int) -> list[datetime]:

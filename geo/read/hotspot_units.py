@@ -108,6 +108,24 @@ def _geojson(units: Units) -> str:
     return shapes.set_geometry(geometry).to_json(drop_id=True)
 
 
+def outlines_geojson_text(units: Units) -> str:
+    """The units' outlines as one line feature (no properties) for drawing over other shapes: each shared
+    edge once, simplified and rounded for the zoom the map opens at like ``units_geojson_text``. A district's
+    2,900 grid outlines take 0.38 MB this way against 0.97 MB as polygons with their names, and the map draws
+    one feature instead of 2,900. Kept per layout version."""
+    return _cached(f"{units.key}#{units.kind}#outlines", lambda: _outlines(units))
+
+
+def _outlines(units: Units) -> str:
+    zoom = fitting_view(tuple(float(v) for v in units.shapes.total_bounds)).zoom
+    scale = 10.0 ** decimals_for(zoom)
+    edges = shapely.line_merge(shapely.union_all(shapely.boundary(units.shapes.geometry.values)))
+    edges = simplified_for(np.array([edges]), zoom)
+    edges = shapely.transform(edges, lambda xy: np.round(xy * scale) / scale)[0]
+    return ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": '
+            f'{shapely.to_geojson(edges)}}}]}}')
+
+
 def tested_weights(units: Units, tested: np.ndarray) -> W:
     """Queen weights among the tested grids only (e.g. those with households), cached per subset."""
     if tested.all():

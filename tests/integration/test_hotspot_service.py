@@ -18,7 +18,7 @@ from geo.domain.hotspot_measures import NO_HOUSEHOLDS
 from geo.domain.hotspots import HOTSPOT_CLASSES
 from geo.domain.vocabulary import Role, Source, Status
 from geo.read.analysis_filters import Window, default_window, window_for_days
-from geo.read.hotspot_service import HotspotQuery, case_points, hotspot_view, units_geojson
+from geo.read.hotspot_service import HotspotQuery, case_points, grid_outlines, hotspot_view, units_geojson
 from tests.integration.factories import STEP, T0, X0, Y0, add_departments_and_category, add_layout, square
 
 ANALYST = Actor("分析员", Role.ANALYST)
@@ -237,6 +237,20 @@ def test_the_map_gets_the_units_of_the_measure_as_geojson(lattice, measure, feat
     ids = [f["properties"]["id"] for f in collection["features"]]
     assert len(ids) == (features or len(hotspot_view_default(lattice[0]).table))
     assert set(collection["features"][0]["properties"]) == {"id", "code", "name"}
+
+
+def test_the_grid_outlines_are_one_line_feature_holding_each_shared_edge_once(lattice):
+    import json
+
+    with lattice[0].session() as s:
+        collection = json.loads(grid_outlines(s))
+    (feature,) = collection["features"]
+    assert feature["properties"] == {}
+    lines = shapely.from_geojson(json.dumps(feature["geometry"]))
+    # 7 × 7 squares: 8 lines of 7 edges each way (112 edges), not 49 × 4 = 196 perimeters' edges
+    assert shapely.length(lines) == pytest.approx(2 * (SIDE + 1) * SIDE * STEP, rel=1e-3)
+    edges = shapely.union_all([square(i, j).boundary for i in range(SIDE) for j in range(SIDE)])
+    assert shapely.hausdorff_distance(edges, lines) < STEP / 100  # every edge drawn, where it is
 
 
 def test_a_window_without_cases_gives_zero_counts_and_no_hot_spot(lattice):
