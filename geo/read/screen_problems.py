@@ -69,7 +69,7 @@ def common_problems(session: Session, now: datetime, limit: int = 5, district_id
 
 def _clusters(session: Session, now: datetime, district_id: int | None) -> pd.DataFrame:
     """geo.read.bundles.problem_clusters as of ``now``, or the ones found over a city's candidates less than
-    PROBLEMS_REUSE of screen time before it."""
+    PROBLEMS_REUSE of screen time before it — or less than twice that, while they are found again behind."""
     engine = session.get_bind()
     key = (engine.url.render_as_string(hide_password=True), district_id)
     with _lock:

@@ -109,7 +109,7 @@ def index_joins(connection) -> None:
 def after_bulk_load(connection) -> None:
     """Refresh the planner's statistics after a bulk load, and VACUUM the cases and dispatches: it marks their
     pages all-visible, without which PostgreSQL visits every row behind a covering index (ix_cases_hotspot,
-    ix_case_dispatches_unanswered) instead of reading the index alone. ``connection`` is in autocommit
+    ix_cases_reported_at, ix_case_dispatches_case_id) instead of reading the index alone. ``connection`` is in autocommit
     (VACUUM runs outside a transaction)."""
     connection.execute(text("VACUUM (ANALYZE) cases, case_dispatches"))
     connection.execute(text("ANALYZE"))
