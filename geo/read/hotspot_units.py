@@ -100,12 +100,8 @@ def units_geojson_text(units: Units) -> str:
 
 
 def _geojson(units: Units) -> str:
-    zoom = fitting_view(tuple(float(v) for v in units.shapes.total_bounds)).zoom
-    scale = 10.0 ** decimals_for(zoom)
-    geometry = simplified_for(units.shapes.geometry.values, zoom)
-    geometry = shapely.transform(geometry, lambda xy: np.round(xy * scale) / scale)  # short decimals in JSON
     shapes = units.shapes.rename(columns={"unit_id": "id"})
-    return shapes.set_geometry(geometry).to_json(drop_id=True)
+    return shapes.set_geometry(_as_drawn(units, units.shapes.geometry.values)).to_json(drop_id=True)
 
 
 def outlines_geojson_text(units: Units) -> str:
@@ -117,13 +113,18 @@ def outlines_geojson_text(units: Units) -> str:
 
 
 def _outlines(units: Units) -> str:
-    zoom = fitting_view(tuple(float(v) for v in units.shapes.total_bounds)).zoom
-    scale = 10.0 ** decimals_for(zoom)
     edges = shapely.line_merge(shapely.union_all(shapely.boundary(units.shapes.geometry.values)))
-    edges = simplified_for(np.array([edges]), zoom)
-    edges = shapely.transform(edges, lambda xy: np.round(xy * scale) / scale)[0]
+    edges = _as_drawn(units, np.array([edges]))[0]
     return ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": '
             f'{shapely.to_geojson(edges)}}}]}}')
+
+
+def _as_drawn(units: Units, geometry: np.ndarray) -> np.ndarray:
+    """``geometry`` as the map that opens fitted to the units draws it: simplified below half a pixel of that
+    zoom, coordinates rounded to a tenth of a pixel (short decimals in the JSON)."""
+    zoom = fitting_view(tuple(float(v) for v in units.shapes.total_bounds)).zoom
+    scale = 10.0 ** decimals_for(zoom)
+    return shapely.transform(simplified_for(geometry, zoom), lambda xy: np.round(xy * scale) / scale)
 
 
 def tested_weights(units: Units, tested: np.ndarray) -> W:
