@@ -47,8 +47,7 @@ from geo.config import LOCAL_TZ  # noqa: E402
 from geo.read.analysis_filters import Window, default_window, window_for_days  # noqa: E402
 from geo.read.layouts import active_layout, area_bounds  # noqa: E402
 from geo.read.map_shapes import MapView, fitting_view  # noqa: E402
-from geo.read import screen_problems  # noqa: E402
-from geo.read.screen_problems import PROBLEMS_REUSE  # noqa: E402
+from geo.read.screen_problems import PROBLEMS_REUSE, searches_done  # noqa: E402
 
 SUPERVISOR, ANALYST, SCREEN = (Actor("bench", Role.SUPERVISOR), Actor("bench", Role.ANALYST),
                                Actor("kiosk:bench", Role.SCREEN))
@@ -225,12 +224,6 @@ def timed(fn, runs: int, between=None) -> tuple[int, float]:
         sent = fn()
         times.append(time.perf_counter() - start)
     return sent, statistics.median(times)
-
-
-def searches_done() -> None:
-    """Wait for the wall screen's background search for common problems (geo.read.screen_problems)."""
-    for search in list(screen_problems._searching.values()):
-        search.result()
 
 
 def city_assign_line(n_grids: int) -> None:

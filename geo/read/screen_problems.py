@@ -81,6 +81,14 @@ def _clusters(session: Session, now: datetime, district_id: int | None) -> pd.Da
     return _search(session, key, now, district_id)
 
 
+def searches_done(timeout: float | None = None) -> None:
+    """Wait for the background searches under way (a benchmark's or a test's pause between two refreshes)."""
+    with _lock:
+        under_way = list(_searching.values())
+    for search in under_way:
+        search.result(timeout=timeout)
+
+
 def _search(session: Session, key: tuple[str, int | None], now: datetime, district_id: int | None) -> pd.DataFrame:
     """Cluster the candidates as of ``now``; keep what was found when they were a city's."""
     found, candidates = problem_clusters(session, now, district_id=district_id)

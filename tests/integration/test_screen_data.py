@@ -248,7 +248,7 @@ def test_a_citys_clusters_are_reused_for_a_while_and_a_districts_never(district,
     _bundle_n1_n2(district, "t")
     assert cases_shown(NOW + timedelta(minutes=9)) == [5, 2]  # the old cluster still, and the new bundle
     assert cases_shown(NOW + timedelta(minutes=10)) == [5, 2]  # shown once more while found again behind
-    _searches_done()
+    screen_problems.searches_done(timeout=30)
     assert cases_shown(NOW + timedelta(minutes=11)) == [2]  # found again: three candidates, no cluster
     monkeypatch.setattr(screen_problems, "PROBLEM_CASES", 10_000)  # a district: clustered every time
     assert cases_shown(NOW + timedelta(minutes=12)) == [2]
@@ -264,13 +264,9 @@ def test_clusters_of_a_screen_that_stood_still_are_found_again_before_it_shows_t
     assert cases_shown(NOW) == [5]
     _bundle_n1_n2(district, "t")
     assert cases_shown(NOW + 2 * screen_problems.PROBLEMS_REUSE) == [2]
-    _searches_done()
+    screen_problems.searches_done(timeout=30)
     assert screen_problems._searching == {}  # nothing was left to find in the background
 
-
-def _searches_done() -> None:
-    for search in list(screen_problems._searching.values()):
-        search.result(timeout=30)
 
 
 def _bundle_n1_n2(district, title: str) -> None:
