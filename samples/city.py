@@ -29,7 +29,7 @@ from geo.db.database import Database
 from geo.domain.crs import STORAGE_CRS
 from samples import district as gen
 from geo.read.routing import TERRITORY
-from geo.usecases.bulk_load import BulkLoad, after_bulk_load
+from geo.usecases.bulk_load import CASE_TABLES, BulkLoad, after_bulk_load
 from samples.cases import DistrictData, generate_cases
 from samples.history import DISPATCH_TIMES, case_events, deferral
 from samples.load import moved_year, to_street_offices, with_street_offices
@@ -241,7 +241,7 @@ def load_city(db: Database, ends_at: datetime, n_grids: int = 40_000, n_cases: i
         _after(pending, None)
         note("rebuilding indexes and keys")
         counts = load.finish()
-    after_bulk_load(db)
+    after_bulk_load(db, CASE_TABLES)
     note("loaded: " + ", ".join(f"{t}={n:,}" for t, n in counts.items()))
     return counts
 

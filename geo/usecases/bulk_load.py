@@ -50,6 +50,9 @@ CASE_TIMES = ["reported_at", "accepted_at", "whistled_at", "reported_in_at", "an
 CASE_TEXTS = ["description", "source", "reporter_name", "reporter_phone", "address", "status", "reject_reason"]
 #: Tables whose secondary indexes and keys are rebuilt after the load rather than maintained row by row.
 BULK_TABLES = ["buildings", "cases", "case_grid_assignments", "case_dispatches", "case_events"]
+#: The tables read through covering indexes (ix_cases_hotspot, ix_cases_reported_at, ix_case_dispatches_case_id),
+#: vacuumed after a load of cases so that those indexes are read alone.
+CASE_TABLES = ("cases", "case_dispatches")
 #: Code and name of the district made for data that names none (as migration 0005 does for old databases).
 ONE_DISTRICT = ("D01", "本区")
 #: A deferred case's pause: when the clock stopped and the status it resumes to (empty for other cases).
@@ -103,15 +106,15 @@ def load_district(db: Database, data: DistrictData, loaded_by: str) -> dict[str,
         load.add_catalogue(data.departments, data.categories)
         load.add_cases(data.cases, data.dispatches, data.events)
         counts = load.finish()
-    after_bulk_load(db)
+    after_bulk_load(db, CASE_TABLES)
     return counts
 
 
-def after_bulk_load(db: Database) -> None:
-    """Refresh the planner's statistics (and on SQLite fold the write-ahead log; on PostgreSQL vacuum the case
-    tables) once the load committed."""
+def after_bulk_load(db: Database, vacuum: tuple[str, ...] = ()) -> None:
+    """Refresh the planner's statistics (and on SQLite fold the write-ahead log) once the load committed; on
+    PostgreSQL also vacuum the loaded tables named in ``vacuum`` (the case tables after cases were loaded)."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        db.backend.after_bulk_load(connection)
+        db.backend.after_bulk_load(connection, vacuum)
 
 
 class BulkLoad:

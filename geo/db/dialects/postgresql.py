@@ -106,12 +106,12 @@ def index_joins(connection) -> None:
     connection.execute(text("SET LOCAL enable_hashjoin = off"))
 
 
-def after_bulk_load(connection) -> None:
-    """Refresh the planner's statistics after a bulk load, and VACUUM the cases and dispatches: it marks their
-    pages all-visible, without which PostgreSQL visits every row behind a covering index (ix_cases_hotspot,
-    ix_cases_reported_at, ix_case_dispatches_case_id) instead of reading the index alone. ``connection`` is in autocommit
-    (VACUUM runs outside a transaction)."""
-    connection.execute(text("VACUUM (ANALYZE) cases, case_dispatches"))
+def after_bulk_load(connection, vacuum: tuple[str, ...] = ()) -> None:
+    """Refresh the planner's statistics after a bulk load, and VACUUM the tables in ``vacuum``: it marks their
+    pages all-visible, without which PostgreSQL visits every row behind a covering index instead of reading
+    the index alone. ``connection`` is in autocommit (VACUUM runs outside a transaction)."""
+    if vacuum:
+        connection.execute(text(f"VACUUM (ANALYZE) {', '.join(vacuum)}"))
     connection.execute(text("ANALYZE"))
 
 

@@ -114,9 +114,10 @@ def index_joins(connection) -> None:
     """SQLite joins through indexes anyway (PostgreSQL's ``index_joins``): nothing to do."""
 
 
-def after_bulk_load(connection) -> None:
+def after_bulk_load(connection, vacuum: tuple[str, ...] = ()) -> None:
     """Fold the write-ahead log into the database file (a WAL holding a whole bulk load slows every later
-    read several-fold until the next checkpoint) and refresh the planner's statistics."""
+    read several-fold until the next checkpoint) and refresh the planner's statistics. ``vacuum``: nothing to
+    do, SQLite reads an index alone without a visibility map (PostgreSQL's ``after_bulk_load``)."""
     connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.exec_driver_sql("ANALYZE")
 
